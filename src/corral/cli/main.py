@@ -1,0 +1,30 @@
+"""``corral``: the command line entry point; each noun lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from corral._version import __version__
+from corral.cli import auth, server
+
+app = typer.Typer(
+    name="corral",
+    help="Corral: track, reproduce and run ML experiments. Start a hub with `corral server`.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("server")(server.server)
+app.command("login")(auth.login)
+app.add_typer(auth.user_app, name="user")
+app.add_typer(auth.key_app, name="key")
+
+
+@app.command("version")
+def version() -> None:
+    """Print Corral's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,91 @@
+"""``corral server``: run the hub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+
+
+def server(
+    host: Annotated[
+        str, typer.Option(envvar="CORRAL_HOST", help="Address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="CORRAL_PORT", help="Port to listen on.")] = 8080,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            envvar="CORRAL_DATA_DIR",
+            help="Where the SQLite database and stored files live [default: ~/.corral/data].",
+        ),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CORRAL_DATABASE_URL",
+            help="Use this database instead of SQLite, e.g. postgresql+psycopg://user@host/db.",
+        ),
+    ] = None,
+    log_level: Annotated[str, typer.Option(envvar="CORRAL_LOG_LEVEL")] = "warning",
+) -> None:
+    """Start the Corral hub: REST API, file store and web UI.
+
+    The first start creates the admin user and an API key, written to the client
+    config file so the SDK and CLI on this machine connect with no set-up.
+    """
+    import uvicorn
+
+    from corral.errors import CorralError
+    from corral.server.app import create_app
+    from corral.server.bootstrap import ensure_defaults
+    from corral.server.settings import ServerSettings
+
+    overrides: dict[str, object] = {"host": host, "port": port, "log_level": log_level}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir.expanduser().resolve()
+    if database_url:
+        overrides["database_url"] = database_url
+    settings = ServerSettings(**overrides)  # type: ignore[arg-type]
+    try:
+        app = create_app(settings)
+    except CorralError as e:
+        console.print(f"[red]error:[/] {e.detail}")
+        raise typer.Exit(1) from e
+    except Exception as e:  # a database that does not answer, a data dir we cannot write
+        console.print(f"[red]error:[/] cannot start the hub: {e}")
+        raise typer.Exit(1) from e
+    first = ensure_defaults(app.state.sessionmaker, settings)
+    _announce(settings, first)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+def _announce(settings: object, first: object) -> None:
+    from corral.server.bootstrap import FirstStart
+    from corral.server.settings import ServerSettings
+
+    assert isinstance(settings, ServerSettings)
+    out = Console()
+    out.print(f"Corral hub on [bold]{settings.local_url}[/]  (data: {settings.data_dir})")
+    if isinstance(first, FirstStart):
+        out.print("First start: created the admin user and an API key.")
+        if first.password_file:
+            out.print(f"  admin password written to {first.password_file}")
+        else:
+            out.print("  admin password: taken from CORRAL_ADMIN_PASSWORD")
+        out.print(f"  access key: {first.access_key}")
+        out.print(f"  secret key: {first.secret_key}  (shown once; only its hash is stored)")
+        if first.config_file:
+            out.print(f"  API key written to {first.config_file}")
+        elif first.config_skipped_reason:
+            out.print(f"  {first.config_skipped_reason}")

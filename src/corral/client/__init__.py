@@ -1,0 +1,1 @@
+"""Typed HTTP client for the hub's REST API, with its configuration file."""

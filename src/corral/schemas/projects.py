@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import StringConstraints
+
+from corral.schemas.common import PROJECT_NAME_MAX, Input, Output, Tags, Text
+
+ProjectName = Annotated[
+    str,
+    StringConstraints(
+        min_length=1,
+        max_length=PROJECT_NAME_MAX,
+        strip_whitespace=True,
+        # segments separated by "/", none empty, no control characters
+        pattern=r"^[^/\x00-\x1f]+(/[^/\x00-\x1f]+)*$",
+    ),
+]
+Visibility = Literal["public", "private"]
+
+
+class ProjectCreate(Input):
+    name: ProjectName
+    description: Text = ""
+    visibility: Visibility = "public"
+    tags: Tags = []
+
+
+class ProjectUpdate(Input):
+    name: ProjectName | None = None
+    description: Text | None = None
+    visibility: Visibility | None = None
+    tags: Tags | None = None
+
+
+class ProjectOut(Output):
+    id: str
+    name: str
+    parent_id: str | None
+    description: str
+    visibility: str
+    owner_id: str | None
+    tags: list[str]
+    created_at: datetime
+    last_update: datetime
+    task_count: int | None = None

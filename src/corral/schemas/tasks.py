@@ -1,0 +1,204 @@
+"""Tasks on the wire: create/update bodies, action bodies, the full task and list rows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from corral.schemas.common import NAME_MAX, Id, Input, Name, Output, Tags, Text
+
+TaskType = Literal[
+    "training",
+    "testing",
+    "inference",
+    "data_processing",
+    "controller",
+    "optimizer",
+    "service",
+    "custom",
+]
+TaskStatusName = Literal[
+    "created",
+    "queued",
+    "in_progress",
+    "completed",
+    "failed",
+    "stopped",
+    "published",
+]
+Short = Annotated[str, StringConstraints(max_length=NAME_MAX)]
+Long = Annotated[str, StringConstraints(max_length=4096)]
+
+
+class Script(Input):
+    """Where the code comes from: a repository at a commit (plus diff), or the code itself."""
+
+    repository: Long = ""
+    branch: Short = ""
+    commit: Short = ""
+    diff: Text = ""
+    entry_point: Long = ""
+    working_dir: Long = ""
+    #: the whole script when there is no repository (scripts, notebooks turned into code)
+    code: Text = ""
+    #: packages the code imports, pinned: {"pip": "numpy==2.1.0\n..."}
+    requirements: dict[Short, Text] = Field(default_factory=dict)
+    #: the full environment freeze
+    freeze: Text = ""
+    python: Short = ""
+
+
+class Container(Input):
+    image: Long = ""
+    arguments: Long = ""
+    setup_script: Text = ""
+
+
+class Hyperparam(Input):
+    """A parameter value keeps its JSON type; ``type`` is the declared Python type name."""
+
+    value: Any = None
+    type: Short = ""
+    description: Long = ""
+
+
+class ConfigItem(Input):
+    type: Short = "text"
+    value: Text = ""
+    description: Long = ""
+
+
+Section = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]
+Hyperparams = dict[Section, dict[Section, Hyperparam]]
+Configuration = dict[Section, ConfigItem]
+
+
+class ModelRef(Input):
+    name: Short
+    model_id: Id
+
+
+class TaskModels(Input):
+    input: list[ModelRef] = Field(default_factory=list, max_length=256)
+    output: list[ModelRef] = Field(default_factory=list, max_length=256)
+
+
+class TaskCreate(Input):
+    name: Name
+    #: project by hierarchical name (created if missing) or by id
+    project: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    project_id: Id | None = None
+    type: TaskType = "training"
+    tags: Tags = []
+    system_tags: Tags = []
+    comment: Text = ""
+    parent_id: Id | None = None
+    script: Script = Field(default_factory=Script)
+    container: Container = Field(default_factory=Container)
+    hyperparams: Hyperparams = Field(default_factory=dict)
+    configuration: Configuration = Field(default_factory=dict)
+    runtime: dict[Short, Any] = Field(default_factory=dict)
+    models: TaskModels = Field(default_factory=TaskModels)
+
+
+class TaskUpdate(Input):
+    """Fields to change. Name, comment and tags change any time; the rest only in a draft."""
+
+    name: Name | None = None
+    comment: Text | None = None
+    tags: Tags | None = None
+    system_tags: Tags | None = None
+    project_id: Id | None = None
+    type: TaskType | None = None
+    parent_id: Id | None = None
+    script: Script | None = None
+    container: Container | None = None
+    #: machine facts and user properties; written by the running task itself
+    runtime: dict[Short, Any] | None = None
+    models: TaskModels | None = None
+
+
+class HyperparamsPatch(Input):
+    """Set (or, with ``null``, delete) individual parameters: ``{"Args": {"lr": {...}}}``."""
+
+    hyperparams: dict[Section, dict[Section, Hyperparam | None] | None]
+    #: replace every section instead of merging
+    replace: bool = False
+
+
+class ConfigurationPatch(Input):
+    configuration: dict[Section, ConfigItem | None]
+    replace: bool = False
+
+
+class Reason(Input):
+    reason: Long = ""
+    message: Long = ""
+
+
+class Enqueue(Input):
+    #: queue name or id; the ``default`` queue when omitted
+    queue: Short | None = None
+    position: Literal["bottom", "top"] = "bottom"
+
+
+class Start(Input):
+    worker: Short | None = None
+
+
+class Finish(Reason):
+    exit_code: int | None = None
+
+
+class Reset(Input):
+    #: also drop the queued entry / running state; reset of a running task needs this
+    force: bool = False
+
+
+class Clone(Input):
+    name: Name | None = None
+    project: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
+    project_id: Id | None = None
+    #: parent of the new task; the source task when omitted
+    parent_id: Id | None = None
+    comment: Text | None = None
+    tags: Tags | None = None
+
+
+class TaskBrief(Output):
+    """One row of the task table."""
+
+    id: str
+    name: str
+    project_id: str
+    type: str
+    status: str
+    status_reason: str
+    tags: list[str]
+    system_tags: list[str]
+    comment: str
+    archived: bool
+    parent_id: str | None
+    user_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+    last_update: datetime
+    worker: str | None
+    queue_id: str | None
+    last_iteration: int | None
+    last_metrics: dict[str, Any]
+    hyperparams: dict[str, Any] | None = None
+
+
+class TaskOut(TaskBrief):
+    status_message: str
+    exit_code: int | None
+    script: dict[str, Any]
+    container: dict[str, Any]
+    hyperparams: dict[str, Any] | None = None
+    configuration: dict[str, Any]
+    runtime: dict[str, Any]
+    models: dict[str, Any]
