@@ -1,0 +1,242 @@
+"""Tasks: CRUD, lists, inputs (hyperparameters, configuration) and status actions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from corral.schemas.common import Ok, Page
+from corral.schemas.tasks import (
+    Clone,
+    ConfigurationPatch,
+    Enqueue,
+    Finish,
+    HyperparamsPatch,
+    Reason,
+    Reset,
+    Start,
+    TaskBrief,
+    TaskCreate,
+    TaskOut,
+    TaskUpdate,
+)
+from corral.server.api.deps import CurrentUser, SessionDep, SettingsDep
+from corral.server.services import task_query, tasks
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+ListParam = Annotated[list[str], Query(max_length=200)]
+
+
+@router.get("", response_model=Page[TaskBrief])
+def list_tasks(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: CurrentUser,
+    project_id: ListParam = [],
+    include_subprojects: bool = True,
+    status: ListParam = [],
+    type: ListParam = [],
+    tag: ListParam = [],
+    user_id: ListParam = [],
+    id: ListParam = [],
+    parent_id: str | None = None,
+    text: Annotated[str | None, Query(max_length=255)] = None,
+    archived: bool | None = False,
+    sort: Annotated[str, Query(max_length=1024)] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    include_hyperparams: bool = False,
+    with_total: bool = False,
+) -> Page[TaskBrief]:
+    """List tasks, filtered and sorted, one page at a time.
+
+    ``sort``: a task field (``-created_at``), a hyperparameter (``param:Args:lr``) or a
+    metric (``-metric:accuracy:val:max``); prefix ``-`` for descending; tasks without
+    the value come last either way. ``tag`` may be repeated (all must match); ``-tag``
+    excludes. ``archived=false`` (default) hides archived tasks; ``archived=true`` lists
+    only them. ``text`` matches the name or comment (any case) or the start of the id.
+    Pass ``next_cursor`` back as ``cursor`` (with the same ``sort``) for the next page.
+    """
+    f = task_query.TaskFilter(
+        project_ids=project_id,
+        include_subprojects=include_subprojects,
+        status=status,
+        type=type,
+        tags=tag,
+        user_ids=user_id,
+        ids=id,
+        parent_id=parent_id,
+        text=text,
+        archived=archived,
+    )
+    limit = min(limit, settings.limits.page_size)
+    rows, next_cursor, total = task_query.list_tasks(
+        session,
+        f,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        with_total=with_total,
+        include_hyperparams=include_hyperparams,
+    )
+    items = [TaskBrief.model_validate(row) for row in rows]
+    return Page[TaskBrief](items=items, next_cursor=next_cursor, total=total)
+
+
+@router.post("", response_model=TaskOut, status_code=201)
+def create_task(body: TaskCreate, session: SessionDep, user: CurrentUser) -> TaskOut:
+    """Create a draft task (status ``created``)."""
+    return TaskOut.model_validate(tasks.create_task(session, body, user))
+
+
+@router.get("/{task_id}", response_model=TaskOut)
+def get_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(tasks.get_task(session, task_id))
+
+
+@router.patch("/{task_id}", response_model=TaskOut)
+def update_task(task_id: str, body: TaskUpdate, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(tasks.update_task(session, task_id, body))
+
+
+@router.delete("/{task_id}", response_model=Ok)
+def delete_task(task_id: str, session: SessionDep, _user: CurrentUser, force: bool = False) -> Ok:
+    """Delete a task with its events, artifacts and stored files."""
+    tasks.delete_task(session, task_id, force=force)
+    return Ok()
+
+
+@router.get("/{task_id}/hyperparams")
+def get_hyperparams(task_id: str, session: SessionDep, _user: CurrentUser) -> dict[str, dict]:
+    return tasks.get_task(session, task_id).hyperparams
+
+
+@router.patch("/{task_id}/hyperparams", response_model=TaskOut)
+def patch_hyperparams(
+    task_id: str,
+    body: HyperparamsPatch,
+    session: SessionDep,
+    _user: CurrentUser,
+    force: bool = False,
+) -> TaskOut:
+    """Set or delete parameters. Only in a draft; ``force=true`` lets a running task report its own."""
+    return TaskOut.model_validate(tasks.patch_hyperparams(session, task_id, body, force=force))
+
+
+@router.get("/{task_id}/configuration")
+def get_configuration(task_id: str, session: SessionDep, _user: CurrentUser) -> dict[str, dict]:
+    return tasks.get_task(session, task_id).configuration
+
+
+@router.patch("/{task_id}/configuration", response_model=TaskOut)
+def patch_configuration(
+    task_id: str,
+    body: ConfigurationPatch,
+    session: SessionDep,
+    _user: CurrentUser,
+    force: bool = False,
+) -> TaskOut:
+    return TaskOut.model_validate(tasks.patch_configuration(session, task_id, body, force=force))
+
+
+# --- actions ----------------------------------------------------------------------------
+
+
+@router.post("/{task_id}:clone", response_model=TaskOut, status_code=201)
+def clone_task(task_id: str, body: Clone, session: SessionDep, user: CurrentUser) -> TaskOut:
+    """A new draft with the inputs of this task (no outputs); its parent is this task."""
+    return TaskOut.model_validate(tasks.clone(session, task_id, body, user))
+
+
+@router.post("/{task_id}:enqueue", response_model=TaskOut)
+def enqueue_task(task_id: str, body: Enqueue, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(tasks.enqueue(session, task_id, body))
+
+
+@router.post("/{task_id}:dequeue", response_model=TaskOut)
+def dequeue_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(tasks.change_status(session, task_id, "dequeue"))
+
+
+@router.post("/{task_id}:start", response_model=TaskOut)
+def start_task(task_id: str, body: Start, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(
+        tasks.change_status(session, task_id, "start", worker=body.worker)
+    )
+
+
+@router.post("/{task_id}:complete", response_model=TaskOut)
+def complete_task(task_id: str, body: Finish, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(
+        tasks.change_status(
+            session,
+            task_id,
+            "complete",
+            reason=body.reason,
+            message=body.message,
+            exit_code=body.exit_code,
+        )
+    )
+
+
+@router.post("/{task_id}:fail", response_model=TaskOut)
+def fail_task(task_id: str, body: Finish, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(
+        tasks.change_status(
+            session,
+            task_id,
+            "fail",
+            reason=body.reason,
+            message=body.message,
+            exit_code=body.exit_code,
+        )
+    )
+
+
+@router.post("/{task_id}:stop", response_model=TaskOut)
+def stop_task(task_id: str, body: Finish, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    """The task's own process reports that it stopped (after an abort)."""
+    return TaskOut.model_validate(
+        tasks.change_status(
+            session,
+            task_id,
+            "stop",
+            reason=body.reason,
+            message=body.message,
+            exit_code=body.exit_code,
+        )
+    )
+
+
+@router.post("/{task_id}:abort", response_model=TaskOut)
+def abort_task(task_id: str, body: Reason, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    """Abort a queued or running task; its process notices and stops itself."""
+    return TaskOut.model_validate(
+        tasks.change_status(
+            session, task_id, "abort", reason=body.reason or "aborted by user", message=body.message
+        )
+    )
+
+
+@router.post("/{task_id}:reset", response_model=TaskOut)
+def reset_task(task_id: str, body: Reset, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    """Back to a draft: outputs (events, output artifacts, stored files) are deleted."""
+    return TaskOut.model_validate(tasks.reset(session, task_id, force=body.force))
+
+
+@router.post("/{task_id}:publish", response_model=TaskOut)
+def publish_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    """Publish a completed task; it becomes read-only."""
+    return TaskOut.model_validate(tasks.change_status(session, task_id, "publish"))
+
+
+@router.post("/{task_id}:archive", response_model=TaskOut)
+def archive_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(tasks.set_archived(session, task_id, True))
+
+
+@router.post("/{task_id}:unarchive", response_model=TaskOut)
+def unarchive_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return TaskOut.model_validate(tasks.set_archived(session, task_id, False))

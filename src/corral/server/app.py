@@ -1,0 +1,67 @@
+"""Application factory: assembles settings, database, storage, routers and the UI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from corral._version import __version__
+from corral.server.api import errors
+from corral.server.api.routes import API_PREFIX, include_routers
+from corral.server.db.engine import make_engine, make_sessionmaker
+from corral.server.db.migrate import upgrade
+from corral.server.limits import BodyLimitMiddleware
+from corral.server.notifier import ChangesNotifier
+from corral.server.settings import ServerSettings
+from corral.server.storage.filestore import FileStore
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) -> FastAPI:
+    """Build the hub application. Each call builds an independent app (tests build many)."""
+    settings = settings or ServerSettings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate:
+        upgrade(engine)
+    notifier = ChangesNotifier()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        notifier.bind(asyncio.get_running_loop())
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Corral hub",
+        version=__version__,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.changes_notifier = notifier
+    app.state.files = FileStore(settings.files_dir, max_file_bytes=settings.limits.file_bytes)
+    errors.install(app)
+    include_routers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.limits.request_body_bytes,
+        exempt=(f"{API_PREFIX}/files/",),
+    )
+    _mount_ui(app)
+    return app
+
+
+def _mount_ui(app: FastAPI) -> None:
+    from corral.server.api import ui
+
+    ui.mount(app, STATIC_DIR)

@@ -1,0 +1,170 @@
+"""Projects with hierarchical names (``team/nasa/asteroids``); parents are created as needed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from corral.errors import ConflictError, NotFoundError, ValidationError
+from corral.schemas.projects import ProjectCreate, ProjectUpdate
+from corral.server.db.models import Project, Task, User
+from corral.server.services import changes
+
+
+def normalize_name(name: str) -> str:
+    parts = [p.strip() for p in name.split("/")]
+    if any(not p for p in parts):
+        raise ValidationError(f"invalid project name {name!r}: empty path segment")
+    return "/".join(parts)
+
+
+def get_project(session: Session, project_id: str) -> Project:
+    project = session.get(Project, project_id)
+    if project is None:
+        raise NotFoundError(f"no project with id {project_id!r}")
+    return project
+
+
+def find_by_name(session: Session, name: str) -> Project | None:
+    return session.scalar(select(Project).where(Project.name == normalize_name(name)))
+
+
+def ensure_project(session: Session, name: str, user: User | None) -> Project:
+    """Return the project named ``name``, creating it and its missing parents."""
+    name = normalize_name(name)
+    existing = find_by_name(session, name)
+    if existing is not None:
+        return existing
+    parent: Project | None = None
+    parts = name.split("/")
+    for depth in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:depth])
+        project = find_by_name(session, prefix)
+        if project is None:
+            project = Project(
+                name=prefix,
+                parent_id=parent.id if parent else None,
+                owner_id=user.id if user else None,
+            )
+            session.add(project)
+            session.flush()
+            changes.record(
+                session,
+                "project",
+                project.id,
+                "created",
+                project_id=project.id,
+                payload={"name": prefix},
+            )
+        parent = project
+    assert parent is not None
+    return parent
+
+
+def create_project(session: Session, data: ProjectCreate, user: User) -> Project:
+    if find_by_name(session, data.name) is not None:
+        raise ConflictError(f"a project named {data.name!r} already exists")
+    project = ensure_project(session, data.name, user)
+    project.description = data.description
+    project.visibility = data.visibility
+    project.tags = list(data.tags)
+    session.flush()
+    return project
+
+
+def descendants(session: Session, project: Project) -> list[Project]:
+    return list(
+        session.scalars(
+            select(Project).where(Project.name.startswith(project.name + "/", autoescape=True))
+        )
+    )
+
+
+def update_project(session: Session, project_id: str, data: ProjectUpdate) -> Project:
+    project = get_project(session, project_id)
+    if data.name is not None:
+        new_name = normalize_name(data.name)
+        if new_name != project.name:
+            _rename(session, project, new_name)
+    if data.description is not None:
+        project.description = data.description
+    if data.visibility is not None:
+        project.visibility = data.visibility
+    if data.tags is not None:
+        project.tags = list(data.tags)
+    project.last_update = datetime.now(timezone.utc)
+    session.flush()
+    changes.record(
+        session,
+        "project",
+        project.id,
+        "updated",
+        project_id=project.id,
+        payload={"name": project.name},
+    )
+    return project
+
+
+def _rename(session: Session, project: Project, new_name: str) -> None:
+    if new_name.startswith(project.name + "/"):
+        raise ValidationError("a project cannot be moved under itself")
+    if find_by_name(session, new_name) is not None:
+        raise ConflictError(f"a project named {new_name!r} already exists")
+    old = project.name
+    subtree = descendants(session, project)
+    parent_name = new_name.rpartition("/")[0]
+    parent = ensure_project(session, parent_name, None) if parent_name else None
+    project.name = new_name
+    project.parent_id = parent.id if parent else None
+    for child in subtree:
+        child.name = new_name + child.name[len(old) :]
+    session.flush()
+
+
+def list_projects(
+    session: Session,
+    *,
+    parent_id: str | None = None,
+    search: str | None = None,
+    top_level: bool = False,
+) -> list[tuple[Project, int]]:
+    counts = (
+        select(Task.project_id, func.count(Task.id).label("n")).group_by(Task.project_id).subquery()
+    )
+    q = select(Project, func.coalesce(counts.c.n, 0)).outerjoin(
+        counts, counts.c.project_id == Project.id
+    )
+    if parent_id:
+        q = q.where(Project.parent_id == parent_id)
+    elif top_level:
+        q = q.where(Project.parent_id.is_(None))
+    if search:
+        q = q.where(
+            or_(Project.name.ilike(f"%{search}%"), Project.description.ilike(f"%{search}%"))
+        )
+    return [(p, int(n)) for p, n in session.execute(q.order_by(Project.name))]
+
+
+def delete_project(session: Session, project_id: str, *, force: bool) -> list[str]:
+    """Delete a project, its subprojects and all their tasks. Returns the deleted task ids."""
+    from corral.server.services import tasks
+
+    project = get_project(session, project_id)
+    tree = [project, *descendants(session, project)]
+    ids = [p.id for p in tree]
+    task_ids = list(session.scalars(select(Task.id).where(Task.project_id.in_(ids))))
+    if task_ids and not force:
+        raise ConflictError(
+            f"project {project.name!r} holds {len(task_ids)} task(s); pass force=true to delete "
+            "them with it"
+        )
+    tasks.delete_tasks(session, task_ids)
+    for p in sorted(tree, key=lambda p: p.name.count("/"), reverse=True):
+        session.delete(p)
+        changes.record(
+            session, "project", p.id, "deleted", project_id=p.id, payload={"name": p.name}
+        )
+    session.flush()
+    return task_ids

@@ -1,0 +1,313 @@
+"""Listing tasks: filters, sort by any field, hyperparameter or metric, cursor pages.
+
+Sort keys (prefix ``-`` for descending):
+
+* a task field: ``created_at``, ``name``, ``status``, ``started_at``, ...
+* a hyperparameter: ``param:SECTION:NAME`` (e.g. ``param:Args:lr``)
+* a metric summary: ``metric:METRIC:VARIANT:last|min|max`` (e.g. ``-metric:loss:val:min``)
+
+Segments are percent-decoded, so a ``:`` inside a name is written ``%3A``.
+
+Tasks without a value (a null field, no such parameter or a ``null`` one, no such
+metric) come last in both directions. Hyperparameters sort as JSON values: numbers
+as numbers and strings as text on both databases. A parameter holding numbers for
+some tasks and strings for others sorts numbers first on SQLite and strings first on
+PostgreSQL (each database's own order of JSON types).
+
+Example::
+
+    rows, cursor, total = list_tasks(
+        session, TaskFilter(tags=["best"]), sort="-metric:acc:val:max", limit=50, cursor=None
+    )
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy import Text, bindparam, cast, exists, func, literal, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Session, aliased
+
+from corral.errors import ValidationError
+from corral.schemas.tasks import TaskBrief
+from corral.server.db.models import Project, Task, TaskMetricSummary, TaskTag
+from corral.server.services.pagination import IndexOrder, SortKey, page_ids
+
+TASK_SORT_FIELDS = (
+    "created_at",
+    "started_at",
+    "completed_at",
+    "last_update",
+    "name",
+    "status",
+    "type",
+    "user_id",
+    "project_id",
+    "worker",
+    "last_iteration",
+    "id",
+    "parent_id",
+    "queue_id",
+)
+METRIC_AGGREGATES = ("last", "min", "max")
+SORT_FORMS = (
+    f"use a task field ({', '.join(TASK_SORT_FIELDS)}), 'param:SECTION:NAME' or "
+    f"'metric:METRIC:VARIANT:{'|'.join(METRIC_AGGREGATES)}', with '-' in front for descending"
+)
+
+#: the columns of a table row (``TaskBrief``); the heavy ones (script, freeze...) stay behind
+_BRIEF_COLUMNS = tuple(
+    getattr(Task, name) for name in TaskBrief.model_fields if name != "hyperparams"
+)
+
+
+@dataclass
+class TaskFilter:
+    project_ids: list[str] = field(default_factory=list)
+    include_subprojects: bool = True
+    status: list[str] = field(default_factory=list)
+    type: list[str] = field(default_factory=list)
+    #: every tag must be present; a tag written ``-name`` must be absent
+    tags: list[str] = field(default_factory=list)
+    user_ids: list[str] = field(default_factory=list)
+    parent_id: str | None = None
+    ids: list[str] = field(default_factory=list)
+    #: a substring of the name or comment (any case), or the start of the id
+    text: str | None = None
+    #: False hides archived tasks, True lists only them, None both
+    archived: bool | None = False
+
+
+# --- filters ----------------------------------------------------------------------------
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _project_scope(project_ids: list[str], include_sub: bool) -> Any:
+    """The given projects, and with ``include_sub`` every project below them.
+
+    A subproject is one whose name starts with ``parent name + "/"``, compared
+    case-sensitively (``LIKE`` ignores case on SQLite: ``Team/x`` is not under ``team``).
+    """
+    if not include_sub:
+        return project_ids
+    root, sub = aliased(Project), aliased(Project)
+    prefix = root.name + "/"
+    return (
+        select(sub.id)
+        .join(root, root.id.in_(project_ids))
+        .where(or_(sub.id == root.id, func.substr(sub.name, 1, func.length(prefix)) == prefix))
+    )
+
+
+def apply_filter(session: Session, q: Any, f: TaskFilter, *, per_row: bool = False) -> Any:
+    """``q`` (a select from ``tasks``) narrowed to the tasks ``f`` matches.
+
+    Tags are tested with ``IN (tasks of the tag)``, from which the database may start;
+    ``per_row`` writes them as ``EXISTS`` probes instead, cheaper for checking a few rows
+    already found by primary key.
+    """
+    if f.project_ids:
+        q = q.where(Task.project_id.in_(_project_scope(f.project_ids, f.include_subprojects)))
+    if f.status:
+        q = q.where(Task.status.in_(f.status))
+    if f.type:
+        q = q.where(Task.type.in_(f.type))
+    if f.user_ids:
+        q = q.where(Task.user_id.in_(f.user_ids))
+    if f.parent_id:
+        q = q.where(Task.parent_id == f.parent_id)
+    if f.ids:
+        q = q.where(Task.id.in_(f.ids))
+    if f.archived is not None:
+        q = q.where(Task.archived == f.archived)
+    for tag in dict.fromkeys(f.tags):
+        if tag.startswith("-") and len(tag) > 1:
+            q = q.where(~exists().where(TaskTag.task_id == Task.id, TaskTag.tag == tag[1:]))
+        elif per_row:
+            q = q.where(exists().where(TaskTag.task_id == Task.id, TaskTag.tag == tag))
+        else:
+            q = q.where(Task.id.in_(select(TaskTag.task_id).where(TaskTag.tag == tag)))
+    if f.text:
+        pattern = _like(f.text)
+        q = q.where(
+            or_(
+                Task.name.ilike(pattern, escape="\\"),
+                Task.comment.ilike(pattern, escape="\\"),
+                Task.id.startswith(f.text.lower(), autoescape=True),
+            )
+        )
+    return q
+
+
+# --- sort keys ----------------------------------------------------------------------------
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_text(value: Any) -> bool:
+    """A cursor's PostgreSQL parameter value: JSON text that ``jsonb`` accepts."""
+    if not isinstance(value, str):
+        return False
+    try:
+        json.loads(value, parse_constant=_no_constants)
+    except ValueError:
+        return False
+    return True
+
+
+def _sqlite_value(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not (
+        isinstance(value, float) and not math.isfinite(value)
+    )
+
+
+def _param_key(session: Session, spec: str, descending: bool, path: list[str]) -> SortKey:
+    """A hyperparameter's ``value``, compared as a JSON value; a JSON ``null`` is no value.
+
+    The path is written into the SQL as a literal, not a parameter, so that an index
+    on the same expression (one per popular parameter, see the module docstring) can
+    serve the sort.
+    """
+    if any('"' in p or "\\" in p or not p.isprintable() for p in path):
+        raise ValidationError(
+            f"cannot sort by {spec!r}: a name with '\"', '\\' or control characters "
+            "cannot be sorted by"
+        )
+    if session.get_bind().dialect.name == "postgresql":
+        at = bindparam("param_path", [*path, "value"], ARRAY(Text), literal_execute=True)
+        value = Task.hyperparams.op("#>", return_type=JSONB)(at)
+        expr = func.nullif(value, literal_column("'null'", JSONB), type_=JSONB)
+        # the cursor keeps the value as JSON text, so it compares back exactly
+        return SortKey(
+            spec,
+            expr,
+            descending,
+            bind=lambda v: cast(literal(v, Text), JSONB),
+            value_expr=cast(expr, Text),
+            accepts=_json_text,
+            nullable=True,
+        )
+    json_path = "$" + "".join(f'."{p}"' for p in [*path, "value"])
+    at = bindparam("param_path", json_path, Text, literal_execute=True)
+    expr = func.json_extract(Task.hyperparams, at)
+    return SortKey(spec, expr, descending, accepts=_sqlite_value, nullable=True)
+
+
+def _created_key(spec: str, descending: bool) -> SortKey:
+    """Newest or oldest first: windows of ``ix_tasks_created``, then the filters."""
+    # coalesce(x, x) is x, but no index orders it: past the windows the filters drive
+    unindexed = func.coalesce(Task.created_at, Task.created_at)
+    index = IndexOrder(Task.id, Task.created_at)
+    return SortKey(spec, unindexed, descending, nullable=False, index=index)
+
+
+def _metric_key(spec: str, descending: bool, metric: str, variant: str, agg: str) -> SortKey:
+    """A metric's last/min/max: windows of ``ix_metric_summaries_<agg>``, then the filters.
+
+    Past the windows the value is read per task (a correlated subquery no index orders),
+    so that a selective filter (a rare tag, a small project) drives the query.
+    """
+    summary = TaskMetricSummary.__table__.alias("sort_summary")
+    value = summary.c[agg]
+    series = (summary.c.metric == metric, summary.c.variant == variant)
+    per_task = select(value).where(summary.c.task_id == Task.id, *series).scalar_subquery()
+    index = IndexOrder(summary.c.task_id, value, series)
+    return SortKey(spec, per_task, descending, nullable=True, index=index)
+
+
+def _parts(rest: str, count: int) -> list[str] | None:
+    parts = [unquote(p) for p in rest.split(":")]
+    return parts if len(parts) == count and all(parts) else None
+
+
+def sort_key(session: Session, spec: str, q: Any) -> tuple[SortKey, Any]:
+    """Parse a sort spec; returns the key and the query joined as the key needs.
+
+    Raises:
+        ValidationError: not one of the forms in ``SORT_FORMS``.
+    """
+    descending = spec.startswith("-")
+    name = spec[1:] if descending else spec
+    if name == "created_at":
+        return _created_key(spec, descending), q
+    if name in TASK_SORT_FIELDS:
+        return SortKey(spec, getattr(Task, name), descending), q
+    kind, _, rest = name.partition(":")
+    if kind == "param" and (parts := _parts(rest, 2)):
+        return _param_key(session, spec, descending, parts), q
+    if kind == "metric" and (parts := _parts(rest, 3)) and parts[2] in METRIC_AGGREGATES:
+        return _metric_key(spec, descending, *parts), q
+    raise ValidationError(f"cannot sort by {spec!r}: {SORT_FORMS}")
+
+
+def _window_budget(f: TaskFilter, want: int) -> int:
+    """How many rows a sort index may propose before the filters take over.
+
+    Checking a proposed row costs about what reading one row costs. A filter that an
+    index serves (projects, tags, status, user, parent, ids) finds its rows cheaply,
+    so after a few thousand proposals it takes over. A text search reads the whole
+    table either way, and finds a common word in the first windows. Other filters
+    (archived, type) would read the whole table, so the index goes on much longer.
+    """
+    drives = (
+        f.text
+        or f.project_ids
+        or f.ids
+        or f.parent_id
+        or f.user_ids
+        or f.status
+        or any(not t.startswith("-") for t in f.tags)
+    )
+    return want * (40 if drives else 600)
+
+
+# --- the list -----------------------------------------------------------------------------
+
+
+def list_tasks(
+    session: Session,
+    f: TaskFilter,
+    *,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    with_total: bool = False,
+    include_hyperparams: bool = False,
+) -> tuple[list[Any], str | None, int | None]:
+    """One page of the task table. Returns (rows, next_cursor, total).
+
+    Rows carry the ``TaskBrief`` columns (and ``hyperparams`` if asked), not whole tasks.
+    ``total`` (the number of matching tasks) is counted only ``with_total``.
+    """
+    key, query = sort_key(session, sort, apply_filter(session, select(Task.id), f))
+    check = apply_filter(session, select(Task.id), f, per_row=True)
+    ids, next_cursor = page_ids(
+        session,
+        query,
+        key,
+        Task.id,
+        limit=limit,
+        cursor=cursor,
+        check=check,
+        window_budget=_window_budget(f, limit + 1),
+    )
+    rows: list[Any] = []
+    if ids:
+        columns = [*_BRIEF_COLUMNS, Task.hyperparams] if include_hyperparams else _BRIEF_COLUMNS
+        found = {r.id: r for r in session.execute(select(*columns).where(Task.id.in_(ids)))}
+        rows = [found[i] for i in ids if i in found]
+    total = None
+    if with_total:
+        total = session.scalar(apply_filter(session, select(func.count()).select_from(Task), f))
+    return rows, next_cursor, total

@@ -1,0 +1,71 @@
+"""Server settings, read once from ``CORRAL_*`` environment variables and flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+def default_data_dir() -> Path:
+    return Path.home() / ".corral" / "data"
+
+
+class Limits(BaseSettings):
+    """Operator-tunable input limits (``CORRAL_LIMIT_*``), answered with 413/422.
+
+    Fixed limits on names, tags and texts live in ``corral.schemas.common`` so that
+    they appear in the OpenAPI schema.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="CORRAL_LIMIT_", extra="ignore")
+
+    request_body_bytes: int = 64 * MiB
+    file_bytes: int = 20 * GiB
+    events_per_batch: int = 200_000
+    page_size: int = 500
+    log_line_chars: int = 64 * 1024
+    plot_bytes: int = 4 * MiB
+
+
+class ServerSettings(BaseSettings):
+    """Settings of one ``corral server`` process (env prefix ``CORRAL_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="CORRAL_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    admin_password: str | None = None
+    #: where the first start writes the admin's API key for local clients
+    config: Path | None = None
+    #: write the first admin key into the client config file (off for tests that share a home)
+    write_client_config: bool = True
+    session_hours: int = 24 * 7
+    secure_cookies: bool = False
+    workers: int = 1
+    log_level: str = "info"
+    limits: Limits = Field(default_factory=Limits)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'corral.db'}"
+
+    @property
+    def local_url(self) -> str:
+        """The URL a client on this machine uses to reach the hub."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"

@@ -1,0 +1,1 @@
+"""The server's file store (files under the data directory)."""

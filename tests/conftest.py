@@ -1,0 +1,44 @@
+"""Fixtures shared by every test directory.
+
+``hub`` is a real ``corral server`` process, one per backend per test worker:
+SQLite always, PostgreSQL too when ``CORRAL_TEST_DATABASE_URL`` is set. Tests
+that use it run once per backend. Tests keep out of each other's way by
+creating their own projects (see ``factories.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.hub import Hub, make_hub
+
+BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    h = make_hub(tmp_path_factory.mktemp(f"hub-{request.param}"), request.param)
+    h.start()
+    yield h
+    h.dispose()
+
+
+@pytest.fixture
+def fresh_hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
+    """A hub of its own (SQLite), for tests that stop, restart or fill it."""
+    h = make_hub(tmp_path / "hub", "sqlite")
+    h.start()
+    yield h
+    h.dispose()
+
+
+@pytest.fixture
+def api(hub: Hub) -> Iterator[httpx.Client]:
+    """An admin client of the shared hub, rooted at /api/v1."""
+    with hub.client() as c:
+        yield c

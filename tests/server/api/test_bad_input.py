@@ -1,0 +1,130 @@
+"""Bad input gets a clear 4xx problem+json and changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests import factories as f
+from tests.hub import Hub, make_hub
+
+
+def _problem(r: httpx.Response, status: int) -> dict:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == status and body["title"] and body["detail"]
+    assert "Traceback" not in r.text
+    return body
+
+
+def _count_tasks(api: httpx.Client, project_id: str) -> int:
+    return len(f.ok(api.get("/tasks", params={"project_id": project_id, "limit": 500}))["items"])
+
+
+@pytest.fixture
+def proj(api: httpx.Client) -> dict:
+    return f.project(api)
+
+
+def test_malformed_json_is_400_and_changes_nothing(api: httpx.Client, proj: dict) -> None:
+    r = api.post(
+        "/tasks",
+        content=b'{"name": "x", "project_id": ',
+        headers={"content-type": "application/json"},
+    )
+    body = _problem(r, 400)
+    assert "JSON" in body["detail"]
+    assert _count_tasks(api, proj["id"]) == 0
+
+
+def test_unknown_field_is_422_with_field_error(api: httpx.Client, proj: dict) -> None:
+    r = api.post("/tasks", json={"name": "x", "project_id": proj["id"], "colour": "red"})
+    body = _problem(r, 422)
+    assert any(e["loc"][-1] == "colour" for e in body["errors"])
+    assert "colour" in body["detail"]
+    assert _count_tasks(api, proj["id"]) == 0
+
+
+def test_wrong_types_are_422(api: httpx.Client, proj: dict) -> None:
+    for bad in (
+        {"name": 5, "project_id": proj["id"]},
+        {"name": "x", "project_id": proj["id"], "type": "not-a-type"},
+        {"name": "x", "project_id": proj["id"], "tags": "not-a-list"},
+        {"name": "", "project_id": proj["id"]},
+        {"name": "x", "project_id": proj["id"], "hyperparams": {"Args": {"lr": 1}}},
+    ):
+        _problem(api.post("/tasks", json=bad), 422)
+    assert _count_tasks(api, proj["id"]) == 0
+
+
+def test_long_strings_and_too_many_tags_are_422(api: httpx.Client, proj: dict) -> None:
+    t = f.task(api, project_id=proj["id"], project=None)
+    for bad in (
+        {"name": "n" * 256},
+        {"tags": ["t" * 129]},
+        {"tags": [f"t{i}" for i in range(65)]},
+        {"comment": "c" * (1024 * 1024 + 1)},
+    ):
+        _problem(api.patch(f"/tasks/{t['id']}", json=bad), 422)
+    after = f.ok(api.get(f"/tasks/{t['id']}"))
+    assert after["name"] == t["name"] and after["tags"] == [] and after["comment"] == ""
+    _problem(api.post("/projects", json={"name": "a//b"}), 422)
+    _problem(api.post("/projects", json={"name": "p" * 1025}), 422)
+
+
+def test_query_limits_are_422(api: httpx.Client) -> None:
+    _problem(api.get("/tasks", params={"limit": 501}), 422)
+    _problem(api.get("/tasks", params={"limit": 0}), 422)
+    _problem(api.get("/tasks", params={"sort": "no_such_field"}), 422)
+    _problem(api.get("/tasks", params={"cursor": "garbage!"}), 422)
+
+
+def test_unknown_endpoint_and_method_are_problems(api: httpx.Client) -> None:
+    _problem(api.get("/no-such-thing"), 404)
+    _problem(api.put("/tasks"), 405)
+
+
+def test_duplicate_project_is_409(api: httpx.Client) -> None:
+    name = f.unique("dup")
+    f.ok(api.post("/projects", json={"name": name}))
+    _problem(api.post("/projects", json={"name": name}), 409)
+
+
+def test_openapi_documents_limits(api: httpx.Client) -> None:
+    schema = f.ok(api.get("/openapi.json"))
+    task_create = schema["components"]["schemas"]["TaskCreate"]
+    assert task_create["properties"]["name"]["maxLength"] == 255
+    assert task_create["additionalProperties"] is False
+    tags = task_create["properties"]["tags"]
+    assert tags["maxItems"] == 64 and tags["items"]["maxLength"] == 128
+
+
+@pytest.fixture
+def small_hub(tmp_path) -> Iterator[Hub]:
+    hub = make_hub(tmp_path / "hub", "sqlite")
+    hub.extra_env = {"CORRAL_LIMIT_REQUEST_BODY_BYTES": "20000"}
+    hub.start()
+    yield hub
+    hub.dispose()
+
+
+def test_oversized_body_is_413_and_changes_nothing(small_hub: Hub) -> None:
+    with small_hub.client() as api:
+        proj = f.project(api)
+        big = {"name": "x", "project_id": proj["id"], "comment": "c" * 30000}
+        _problem(api.post("/tasks", json=big), 413)
+
+        # also when the size is not announced (chunked upload)
+        def chunks() -> Iterator[bytes]:
+            data = httpx.Request("POST", "/", json=big).content
+            for i in range(0, len(data), 1000):
+                yield data[i : i + 1000]
+
+        r = api.post("/tasks", content=chunks(), headers={"content-type": "application/json"})
+        _problem(r, 413)
+        assert _count_tasks(api, proj["id"]) == 0
+        # a body under the limit still works
+        f.ok(api.post("/tasks", json={"name": "x", "project_id": proj["id"]}))

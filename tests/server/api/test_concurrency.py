@@ -1,0 +1,70 @@
+"""Concurrent writers and readers: nothing fails, nothing is lost, transitions stay atomic."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from tests import factories as f
+from tests.hub import Hub
+
+
+def test_concurrent_writers_and_readers(hub: Hub) -> None:
+    project = f.unique("busy")
+    statuses: list[int] = []
+
+    def writer(n: int) -> list[str]:
+        ids = []
+        with hub.client() as c:
+            for i in range(15):
+                r = c.post(
+                    "/tasks", json={"name": f"w{n}-{i}", "project": project, "tags": [f"w{n}"]}
+                )
+                statuses.append(r.status_code)
+                ids.append(r.json()["id"])
+                statuses.append(
+                    c.patch(f"/tasks/{ids[-1]}", json={"comment": "edited"}).status_code
+                )
+                statuses.append(c.post(f"/tasks/{ids[-1]}:start", json={}).status_code)
+        return ids
+
+    def reader(_: int) -> int:
+        seen = 0
+        with hub.client() as c:
+            for _ in range(30):
+                r = c.get("/tasks", params={"text": "w", "limit": 100})
+                statuses.append(r.status_code)
+                seen = max(seen, len(r.json()["items"]))
+        return seen
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        writers = [pool.submit(writer, n) for n in range(6)]
+        readers = [pool.submit(reader, n) for n in range(4)]
+        created = [tid for w in writers for tid in w.result()]
+        for r in readers:
+            r.result()
+    assert set(statuses) <= {200, 201}, sorted(set(statuses))
+    assert len(created) == len(set(created)) == 90
+    with hub.client() as c:
+        pid = f.ok(c.get("/projects", params={"search": project}))[0]["id"]
+        page = f.ok(c.get("/tasks", params={"project_id": pid, "limit": 500, "with_total": True}))
+        assert page["total"] == 90
+        assert {t["status"] for t in page["items"]} == {"in_progress"}
+        assert {t["comment"] for t in page["items"]} == {"edited"}
+
+
+def test_only_one_of_many_concurrent_starts_wins(hub: Hub, api: httpx.Client) -> None:
+    for _ in range(3):
+        t = f.task(api)
+        f.ok(api.post(f"/tasks/{t['id']}:enqueue", json={}))
+
+        def start(worker: int, task_id: str = t["id"]) -> int:
+            with hub.client() as c:
+                return c.post(f"/tasks/{task_id}:start", json={"worker": f"w{worker}"}).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            codes = list(pool.map(start, range(8)))
+        assert sorted(codes) == [200] + [409] * 7
+        final = f.ok(api.get(f"/tasks/{t['id']}"))
+        assert final["status"] == "in_progress" and final["worker"].startswith("w")

@@ -1,0 +1,83 @@
+"""Projects: hierarchical names, rename with subprojects, delete with tasks."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests import factories as f
+
+
+def test_create_with_parents_and_list_children(api: httpx.Client) -> None:
+    root = f.unique("team")
+    p = f.ok(api.post("/projects", json={"name": f"{root}/cv/detect", "description": "d"}))
+    assert p["name"] == f"{root}/cv/detect" and p["description"] == "d"
+    parent = f.ok(api.get(f"/projects/{p['parent_id']}"))
+    assert parent["name"] == f"{root}/cv"
+    top = f.ok(api.get(f"/projects/{parent['parent_id']}"))
+    assert top["name"] == root and top["parent_id"] is None
+    children = f.ok(api.get("/projects", params={"parent_id": top["id"]}))
+    assert [c["name"] for c in children] == [f"{root}/cv"]
+    # surrounding spaces of segments are trimmed
+    q = f.ok(api.post("/projects", json={"name": f"{root}/ cv / seg "}))
+    assert q["name"] == f"{root}/cv/seg" and q["parent_id"] == parent["id"]
+
+
+def test_task_counts(api: httpx.Client) -> None:
+    name = f.unique("counted")
+    for _ in range(3):
+        f.task(api, name)
+    rows = f.ok(api.get("/projects", params={"search": name}))
+    assert [(r["name"], r["task_count"]) for r in rows] == [(name, 3)]
+
+
+def test_rename_moves_subprojects(api: httpx.Client) -> None:
+    root = f.unique("old")
+    leaf = f.ok(api.post("/projects", json={"name": f"{root}/a/b"}))
+    t = f.task(api, f"{root}/a/b")
+    middle = f.ok(api.get(f"/projects/{leaf['parent_id']}"))
+    top_id = middle["parent_id"]
+    new = f.unique("new")
+    renamed = f.ok(api.patch(f"/projects/{top_id}", json={"name": f"{new}/moved"}))
+    assert renamed["name"] == f"{new}/moved"
+    assert f.ok(api.get(f"/projects/{leaf['id']}"))["name"] == f"{new}/moved/a/b"
+    assert f.ok(api.get(f"/tasks/{t['id']}"))["project_id"] == leaf["id"]
+    assert f.ok(api.get("/projects", params={"search": root})) == []
+    # moving under itself is refused
+    r = api.patch(f"/projects/{top_id}", json={"name": f"{new}/moved/a/b/c"})
+    assert r.status_code == 422
+
+
+def test_rename_onto_existing_name_is_409(api: httpx.Client) -> None:
+    a = f.project(api)
+    b = f.project(api)
+    r = api.patch(f"/projects/{a['id']}", json={"name": b["name"]})
+    assert r.status_code == 409
+    assert f.ok(api.get(f"/projects/{a['id']}"))["name"] == a["name"]
+
+
+def test_delete_with_tasks_needs_force_and_removes_everything(api: httpx.Client) -> None:
+    root = f.unique("gone")
+    t1 = f.task(api, root)
+    t2 = f.task(api, f"{root}/sub")
+    top = f.ok(api.get("/projects", params={"search": root}))
+    top_id = next(p["id"] for p in top if p["name"] == root)
+    r = api.delete(f"/projects/{top_id}")
+    assert r.status_code == 409 and "force" in r.json()["detail"]
+    assert api.get(f"/tasks/{t1['id']}").status_code == 200
+    done = f.ok(api.delete(f"/projects/{top_id}", params={"force": True}))
+    assert done["detail"]["deleted_tasks"] == 2
+    for t in (t1, t2):
+        assert api.get(f"/tasks/{t['id']}").status_code == 404
+    assert f.ok(api.get("/projects", params={"search": root})) == []
+
+
+def test_update_description_visibility_and_tags(api: httpx.Client) -> None:
+    p = f.project(api)
+    up = f.ok(
+        api.patch(
+            f"/projects/{p['id']}",
+            json={"description": "about", "tags": ["x"], "visibility": "private"},
+        )
+    )
+    assert (up["description"], up["tags"], up["visibility"]) == ("about", ["x"], "private")
+    assert api.patch(f"/projects/{p['id']}", json={"visibility": "secret"}).status_code == 422
