@@ -1,0 +1,110 @@
+"""Models: register, list, read, edit, publish, archive, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
+
+from corral.schemas.common import Ok, Page
+from corral.schemas.models import ModelBrief, ModelCreate, ModelOut, ModelUpdate
+from corral.server.api.deps import CurrentUser, SessionDep, SettingsDep
+from corral.server.services import models
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+ListParam = Annotated[list[str], Query(max_length=200)]
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+#: ``archived=`` (empty) means "archived or not"
+OptionalFlag = Annotated[bool | None, BeforeValidator(_blank_is_none), Query()]
+
+
+@router.get("", response_model=Page[ModelBrief])
+def list_models(
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: CurrentUser,
+    project_id: ListParam = [],
+    task_id: str | None = None,
+    framework: Annotated[str | None, Query(max_length=64)] = None,
+    tag: ListParam = [],
+    published: OptionalFlag = None,
+    archived: OptionalFlag = False,
+    text: Annotated[str | None, Query(max_length=255)] = None,
+    name: Annotated[str | None, Query(max_length=255)] = None,
+    sort: Annotated[str, Query(max_length=64)] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    with_total: bool = False,
+) -> Page[ModelBrief]:
+    """List models, filtered and sorted, one page at a time (rows without ``design``).
+
+    ``sort``: a model field (``-created_at``, ``name``, ``published``...), ``-`` for
+    descending. ``tag`` may be repeated (all must match); ``-tag`` excludes.
+    ``archived=false`` (default) hides archived models; empty shows both.
+    """
+    f = models.ModelFilter(
+        project_ids=project_id,
+        task_id=task_id,
+        framework=framework,
+        tags=tag,
+        published=published,
+        archived=archived,
+        text=text,
+        name=name,
+    )
+    limit = min(limit, settings.limits.page_size)
+    rows, next_cursor, total = models.list_models(
+        session, f, sort=sort, limit=limit, cursor=cursor, with_total=with_total
+    )
+    return Page[ModelBrief](
+        items=[ModelBrief.model_validate(m) for m in rows], next_cursor=next_cursor, total=total
+    )
+
+
+@router.post("", response_model=ModelOut, status_code=201)
+def create_model(body: ModelCreate, session: SessionDep, user: CurrentUser) -> ModelOut:
+    """Register a model; with ``task_id`` it is also added to the task's output models."""
+    return ModelOut.model_validate(models.create_model(session, body, user))
+
+
+@router.get("/{model_id}", response_model=ModelOut)
+def get_model(model_id: str, session: SessionDep, _user: CurrentUser) -> ModelOut:
+    return ModelOut.model_validate(models.get_model(session, model_id))
+
+
+@router.patch("/{model_id}", response_model=ModelOut)
+def update_model(
+    model_id: str, body: ModelUpdate, session: SessionDep, _user: CurrentUser
+) -> ModelOut:
+    """Change fields; a published model accepts only tags and comment (else 409)."""
+    return ModelOut.model_validate(models.update_model(session, model_id, body))
+
+
+@router.delete("/{model_id}", response_model=Ok)
+def delete_model(model_id: str, session: SessionDep, _user: CurrentUser, force: bool = False) -> Ok:
+    """Delete a model, its hub file and the tasks' references to it (published: ``force``)."""
+    models.delete_model(session, model_id, force=force)
+    return Ok()
+
+
+@router.post("/{model_id}:publish", response_model=ModelOut)
+def publish_model(model_id: str, session: SessionDep, _user: CurrentUser) -> ModelOut:
+    """Publish a model (409 while its task has not completed)."""
+    return ModelOut.model_validate(models.publish_model(session, model_id))
+
+
+@router.post("/{model_id}:archive", response_model=ModelOut)
+def archive_model(model_id: str, session: SessionDep, _user: CurrentUser) -> ModelOut:
+    return ModelOut.model_validate(models.set_archived(session, model_id, True))
+
+
+@router.post("/{model_id}:unarchive", response_model=ModelOut)
+def unarchive_model(model_id: str, session: SessionDep, _user: CurrentUser) -> ModelOut:
+    return ModelOut.model_validate(models.set_archived(session, model_id, False))

@@ -1,0 +1,119 @@
+"""Artifacts of a task: create or replace by name, read, delete.
+
+Output artifacts are results: they may be reported while the task accepts reports
+(anything but published). Input artifacts are given to a draft before it runs.
+A stored hub file that a replaced or deleted artifact leaves behind is removed once
+the transaction commits, unless another record still refers to it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from corral.core.task_status import check_editable, check_reportable
+from corral.errors import NotFoundError
+from corral.schemas.artifacts import ArtifactCreate
+from corral.server.db.models import Artifact, Model, Task
+from corral.server.services import changes
+from corral.server.services.tasks import get_task, now, task_files_prefix, touch
+from corral.server.storage.uris import hub_path
+
+
+def _check_mode(task: Task, mode: str) -> None:
+    if mode == "input":
+        check_editable(task.status, "input artifacts")
+    else:
+        check_reportable(task.status)
+
+
+def _find(session: Session, task_id: str, name: str) -> Artifact | None:
+    return session.scalar(
+        select(Artifact).where(Artifact.task_id == task_id, Artifact.name == name)
+    )
+
+
+def list_artifacts(session: Session, task_id: str, *, mode: str | None = None) -> list[Artifact]:
+    get_task(session, task_id)
+    q = select(Artifact).where(Artifact.task_id == task_id)
+    if mode:
+        q = q.where(Artifact.mode == mode)
+    return list(session.scalars(q.order_by(Artifact.name)))
+
+
+def get_artifact(session: Session, task_id: str, name: str) -> Artifact:
+    artifact = _find(session, task_id, name)
+    if artifact is None:
+        get_task(session, task_id)  # a missing task is reported as such
+        raise NotFoundError(f"task {task_id!r} has no artifact named {name!r}")
+    return artifact
+
+
+def _record(session: Session, task: Task, name: str, op: str) -> None:
+    changes.record(
+        session,
+        "task",
+        task.id,
+        "artifact",
+        project_id=task.project_id,
+        payload={"name": name, "op": op},
+    )
+
+
+def schedule_orphan_removal(session: Session, uri: str, *, keep_prefix: str | None = None) -> None:
+    """Remove the hub file behind ``uri`` after commit if no artifact or model refers to it.
+
+    Call it once the record that referred to ``uri`` is changed or deleted (and flushed).
+    Files under ``keep_prefix`` are left alone (they go with their task).
+    """
+    path = hub_path(uri)
+    if not path or (keep_prefix and path.startswith(keep_prefix)):
+        return
+    refs = session.scalar(select(func.count()).select_from(Artifact).where(Artifact.uri == uri))
+    refs = (refs or 0) + (
+        session.scalar(select(func.count()).select_from(Model).where(Model.uri == uri)) or 0
+    )
+    if not refs:
+        session.info.setdefault("delete_files", []).append(path)
+
+
+def put_artifact(session: Session, task_id: str, data: ArtifactCreate) -> tuple[Artifact, bool]:
+    """Create the artifact, or replace the one of the same name. Returns (artifact, created)."""
+    task = get_task(session, task_id, for_update=True)
+    _check_mode(task, data.mode)
+    artifact = _find(session, task.id, data.name)
+    created = artifact is None
+    old_uri = None
+    if artifact is None:
+        artifact = Artifact(task_id=task.id, name=data.name)
+        session.add(artifact)
+    else:
+        _check_mode(task, artifact.mode)  # replacing an input is editing the draft's inputs
+        old_uri = artifact.uri
+    artifact.type = data.type
+    artifact.mode = data.mode
+    artifact.uri = data.uri
+    artifact.size = data.size
+    artifact.hash = data.hash
+    artifact.content_type = data.content_type
+    artifact.preview = data.preview
+    artifact.meta = dict(data.metadata)
+    artifact.created_at = now()
+    touch(task)
+    session.flush()
+    if old_uri and old_uri != data.uri:
+        schedule_orphan_removal(session, old_uri, keep_prefix=task_files_prefix(task.id))
+    _record(session, task, data.name, "created" if created else "replaced")
+    return artifact, created
+
+
+def delete_artifact(session: Session, task_id: str, name: str) -> None:
+    task = get_task(session, task_id, for_update=True)
+    artifact = get_artifact(session, task.id, name)
+    _check_mode(task, artifact.mode)
+    uri = artifact.uri
+    session.delete(artifact)
+    touch(task)
+    session.flush()
+    schedule_orphan_removal(session, uri, keep_prefix=task_files_prefix(task.id))
+    _record(session, task, name, "deleted")
