@@ -16,6 +16,7 @@ from corral.server.db.engine import make_engine, make_sessionmaker
 from corral.server.db.migrate import upgrade
 from corral.server.limits import BodyLimitMiddleware
 from corral.server.notifier import ChangesNotifier
+from corral.server.services import changes
 from corral.server.settings import ServerSettings
 from corral.server.storage.filestore import FileStore
 
@@ -48,6 +49,7 @@ def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) 
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    changes.install(app.state.sessionmaker)
     app.state.changes_notifier = notifier
     app.state.files = FileStore(settings.files_dir, max_file_bytes=settings.limits.file_bytes)
     errors.install(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -68,3 +69,45 @@ def test_only_one_of_many_concurrent_starts_wins(hub: Hub, api: httpx.Client) ->
         assert sorted(codes) == [200] + [409] * 7
         final = f.ok(api.get(f"/tasks/{t['id']}"))
         assert final["status"] == "in_progress" and final["worker"].startswith("w")
+
+
+def test_a_change_log_follower_misses_nothing_under_concurrent_writes(hub: Hub) -> None:
+    """A reader that moves its cursor while others write sees every change exactly once."""
+    project = f.unique("follow")
+    with hub.client() as c:
+        pid = f.ok(c.post("/projects", json={"name": project}))["id"]
+        cursor = int(f.ok(c.get("/changes/latest"))["cursor"])
+    done = threading.Event()
+    followed: list[int] = []
+
+    def writer(n: int) -> None:
+        with hub.client() as c:
+            for i in range(20):
+                tid = f.ok(c.post("/tasks", json={"name": f"f{n}-{i}", "project": project}))["id"]
+                f.ok(c.patch(f"/tasks/{tid}", json={"comment": "x"}))
+
+    def follower() -> None:
+        nonlocal cursor
+        with hub.client() as c:
+            while True:
+                last_round = done.is_set()
+                page = f.ok(
+                    c.get("/changes", params={"cursor": cursor, "project_id": pid, "limit": 7})
+                )
+                followed.extend(ch["id"] for ch in page["items"])
+                cursor = page["next_cursor"]
+                if last_round and not page["items"]:
+                    return
+
+    with ThreadPoolExecutor(max_workers=7) as pool:
+        follow = pool.submit(follower)
+        for w in [pool.submit(writer, n) for n in range(6)]:
+            w.result()
+        done.set()
+        follow.result()
+    with hub.client() as c:
+        everything = f.ok(c.get("/changes", params={"project_id": pid, "limit": 1000}))["items"]
+    ids = [ch["id"] for ch in everything if ch["entity_type"] == "task"]
+    assert len(ids) == 6 * 20 * 2
+    assert sorted(set(followed) & set(ids)) == sorted(ids)
+    assert len(followed) == len(set(followed))

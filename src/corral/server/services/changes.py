@@ -1,11 +1,20 @@
-"""The change log: every change is recorded in the transaction that makes it."""
+"""The change log: every change is recorded in the transaction that makes it.
+
+Readers follow the log by id (a cursor), so ids must become visible in order: a
+change with a lower id must never commit after one with a higher id, or a reader
+that already moved past it would miss it. SQLite has one writer at a time. On
+PostgreSQL, ids come from a sequence and transactions commit in any order, so the
+changes of a transaction are inserted just before it commits, under a transaction
+advisory lock held until the commit: ids are taken and made visible one
+transaction at a time, and only the last moment of each write waits for another.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from corral.server.db.models import Change
 
@@ -23,7 +32,7 @@ def record(
     """Append a change; readers (SSE, triggers, audit) see it once the transaction commits."""
     if user_id is None:
         user_id = session.info.get("user_id")
-    session.add(
+    session.info.setdefault(_PENDING, []).append(
         Change(
             entity_type=entity_type,
             entity_id=entity_id,
@@ -34,6 +43,31 @@ def record(
         )
     )
     session.info["changed"] = True
+
+
+_PENDING = "pending_changes"
+#: key of the PostgreSQL advisory lock that orders change-log inserts
+_LOCK_KEY = 0x636F7272616C  # "corral"
+
+
+def _insert_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    session.add_all(pending)
+    session.flush()
+
+
+def _drop_pending(session: Session, *_: Any) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    """Make sessions of ``factory`` write their recorded changes at commit."""
+    event.listen(factory, "before_commit", _insert_pending)
+    event.listen(factory, "after_rollback", _drop_pending)
 
 
 def since(
@@ -56,6 +90,4 @@ def since(
 
 
 def latest_id(session: Session) -> int:
-    from sqlalchemy import func
-
     return int(session.scalar(select(func.max(Change.id))) or 0)
