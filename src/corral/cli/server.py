@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -60,7 +61,7 @@ def server(
         raise typer.Exit(1) from e
     first = ensure_defaults(app.state.sessionmaker, settings)
     _announce(settings, first)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -68,6 +69,15 @@ def server(
         access_log=False,
         timeout_graceful_shutdown=5,
     )
+    notifier = app.state.changes_notifier
+
+    class HubServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # Long-polls and change streams end now instead of holding the shutdown.
+            notifier.close()
+            super().handle_exit(sig, frame)
+
+    HubServer(config).run()
 
 
 def _announce(settings: object, first: object) -> None:

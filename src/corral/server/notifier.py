@@ -13,6 +13,8 @@ class ChangesNotifier:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event: asyncio.Event | None = None
+        #: set at shutdown: every wait returns and streams end, so the hub stops at once
+        self.closed = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -23,6 +25,11 @@ class ChangesNotifier:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._wake)
 
+    def close(self) -> None:
+        """End every wait now and for good (safe to call from any thread)."""
+        self.closed = True
+        self.notify()
+
     def _wake(self) -> None:
         if self._event is not None:
             self._event.set()
@@ -31,6 +38,8 @@ class ChangesNotifier:
     async def wait(self, timeout: float) -> None:
         """Return when a change commits in this process, or after ``timeout`` seconds."""
         event = self._event
+        if self.closed:
+            return
         if event is None:
             await asyncio.sleep(timeout)
             return
