@@ -262,6 +262,8 @@ def test_archived_hidden_by_default_and_alone_when_asked(api: httpx.Client, zoo:
     assert _ids(api, project_id=root, archived=True) == [zoo.t["g"]["id"]]
     assert set(_ids(api, project_id=root, archived=False)) == zoo.ids("a", "b", "c", "d", "h")
     assert _ids(api, tag=zoo.red, text="50%", archived=True) == [zoo.t["g"]["id"]]
+    # an empty value means "archived or not"
+    assert set(_ids(api, project_id=root, archived="")) == zoo.ids("a", "b", "c", "d", "g", "h")
 
 
 def test_filters_combined(api: httpx.Client, zoo: Zoo) -> None:

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BeforeValidator
 
 from corral.schemas.common import Ok, Page
 from corral.schemas.models import ModelBrief, ModelCreate, ModelOut, ModelUpdate
 from corral.server.api.deps import CurrentUser, SessionDep, SettingsDep
+from corral.server.api.params import ListParam, OptionalFlag
 from corral.server.services import models
 
 router = APIRouter(prefix="/models", tags=["models"])
-
-ListParam = Annotated[list[str], Query(max_length=200)]
-
-
-def _blank_is_none(value: Any) -> Any:
-    return None if value == "" else value
-
-
-#: ``archived=`` (empty) means "archived or not"
-OptionalFlag = Annotated[bool | None, BeforeValidator(_blank_is_none), Query()]
 
 
 @router.get("", response_model=Page[ModelBrief])

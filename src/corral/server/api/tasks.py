@@ -22,11 +22,10 @@ from corral.schemas.tasks import (
     TaskUpdate,
 )
 from corral.server.api.deps import CurrentUser, SessionDep, SettingsDep
+from corral.server.api.params import ListParam, OptionalFlag
 from corral.server.services import task_query, tasks
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
-
-ListParam = Annotated[list[str], Query(max_length=200)]
 
 
 @router.get("", response_model=Page[TaskBrief])
@@ -43,7 +42,7 @@ def list_tasks(
     id: ListParam = [],
     parent_id: str | None = None,
     text: Annotated[str | None, Query(max_length=255)] = None,
-    archived: bool | None = False,
+    archived: OptionalFlag = False,
     sort: Annotated[str, Query(max_length=1024)] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
