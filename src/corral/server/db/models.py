@@ -174,6 +174,8 @@ class Task(Base):
         Index("ix_tasks_status", "status"),
         Index("ix_tasks_created", "created_at"),
         Index("ix_tasks_user", "user_id"),
+        Index("ix_tasks_name", "name"),
+        Index("ix_tasks_project_archived", "project_id", "archived"),
     )
 
 

@@ -203,6 +203,10 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_tasks_status", ["status"], unique=False)
         batch_op.create_index("ix_tasks_user", ["user_id"], unique=False)
+        batch_op.create_index("ix_tasks_name", ["name"], unique=False)
+        batch_op.create_index(
+            "ix_tasks_project_archived", ["project_id", "archived"], unique=False
+        )
 
     op.create_table(
         "artifacts",
@@ -533,6 +537,8 @@ def downgrade() -> None:
     op.drop_table("debug_samples")
     op.drop_table("artifacts")
     with op.batch_alter_table("tasks", schema=None) as batch_op:
+        batch_op.drop_index("ix_tasks_project_archived")
+        batch_op.drop_index("ix_tasks_name")
         batch_op.drop_index("ix_tasks_user")
         batch_op.drop_index("ix_tasks_status")
         batch_op.drop_index("ix_tasks_project_created")
