@@ -26,6 +26,18 @@ def include_routers(app: FastAPI) -> None:
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(health.router)
-    for module in (auth, users, projects, tasks, artifacts, events, files, changes, queues, models, docs):
+    for module in (
+        auth,
+        users,
+        projects,
+        tasks,
+        artifacts,
+        events,
+        files,
+        changes,
+        queues,
+        models,
+        docs,
+    ):
         api.include_router(module.router)
     app.include_router(api)
