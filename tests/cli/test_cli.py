@@ -121,3 +121,17 @@ def test_users_and_keys_lifecycle(hub: Hub) -> None:
     assert gone.returncode == 0, gone.stderr
     bad = corral("user", "create", name, "--password", "short", config=config)
     assert bad.returncode == 1 and bad.stderr.startswith("error:")
+
+
+def test_server_with_an_invalid_setting_says_which_in_one_line(tmp_path: Path) -> None:
+    out = corral(
+        "server",
+        "--data-dir",
+        str(tmp_path / "data"),
+        config=tmp_path / "c.toml",
+        env={"CORRAL_LIMIT_PAGE_SIZE": "many"},
+    )
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "page_size" in lines[0], out.stderr
+    assert not (tmp_path / "data").exists()  # nothing was created

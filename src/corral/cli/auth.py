@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from corral.cli.output import cli_errors, out, print_table, render
 from corral.client import config
-from corral.client.http import HubClient
+
+if TYPE_CHECKING:
+    from corral.client.http import HubClient
 
 user_app = typer.Typer(help="Manage users (admins).", no_args_is_help=True)
 key_app = typer.Typer(help="Manage your API keys.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _hub(creds: config.HubCredentials | None = None) -> HubClient:
+    """A client of the hub (imported here: ``corral server`` needs no HTTP client)."""
+    from corral.client.http import HubClient
+
+    return HubClient(creds) if creds else HubClient.from_config()
 
 
 def login(
@@ -28,7 +37,7 @@ def login(
     credentials are checked against the hub before they are saved.
     """
     creds = config.HubCredentials(url=url.rstrip("/"), access_key=access_key, secret_key=secret_key)
-    with cli_errors(), HubClient(creds) as client:
+    with cli_errors(), _hub(creds) as client:
         me = client.get("/auth/me")
     path = config.save(creds)
     out.print(f"Logged in to {creds.url} as [bold]{me['name']}[/]; credentials saved in {path}")
@@ -37,7 +46,7 @@ def login(
 @user_app.command("list")
 def user_list(as_json: JsonOpt = False) -> None:
     """List users."""
-    with cli_errors(), HubClient.from_config() as client:
+    with cli_errors(), _hub() as client:
         users = client.get("/users")
     render(
         users, as_json, lambda rows: print_table(rows, ["id", "name", "role", "active", "email"])
@@ -56,7 +65,7 @@ def user_create(
 ) -> None:
     """Create a user (admins only)."""
     body = {"name": name, "password": password, "role": role, "email": email}
-    with cli_errors(), HubClient.from_config() as client:
+    with cli_errors(), _hub() as client:
         user = client.post("/users", json=body)
     render(user, as_json, lambda u: out.print(f"created user {u['name']} ({u['id']}, {u['role']})"))
 
@@ -64,7 +73,7 @@ def user_create(
 @user_app.command("deactivate")
 def user_deactivate(user: Annotated[str, typer.Argument(help="User id or name.")]) -> None:
     """Deactivate a user: their keys and sessions stop working (admins only)."""
-    with cli_errors(), HubClient.from_config() as client:
+    with cli_errors(), _hub() as client:
         u = client.delete(f"/users/{user}")
     out.print(f"deactivated user {u['name']}")
 
@@ -75,7 +84,7 @@ def key_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List API keys (secrets are never shown again)."""
-    with cli_errors(), HubClient.from_config() as client:
+    with cli_errors(), _hub() as client:
         keys = client.get("/keys", params={"all": all_users})
     render(
         keys,
@@ -94,7 +103,7 @@ def key_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an API key pair. The secret is shown once."""
-    with cli_errors(), HubClient.from_config() as client:
+    with cli_errors(), _hub() as client:
         key = client.post("/keys", json={"label": label, "user_id": user})
 
     def show(k: dict) -> None:
@@ -109,6 +118,6 @@ def key_create(
 @key_app.command("revoke")
 def key_revoke(key: Annotated[str, typer.Argument(help="Key id or access key.")]) -> None:
     """Revoke an API key; requests with it fail from now on."""
-    with cli_errors(), HubClient.from_config() as client:
+    with cli_errors(), _hub() as client:
         k = client.delete(f"/keys/{key}")
     out.print(f"revoked {k['access_key']}")

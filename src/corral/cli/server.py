@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def server(
@@ -38,6 +38,7 @@ def server(
     The first start creates the admin user and an API key, written to the client
     config file so the SDK and CLI on this machine connect with no set-up.
     """
+    import pydantic
     import uvicorn
 
     from corral.errors import CorralError
@@ -50,7 +51,15 @@ def server(
         overrides["data_dir"] = data_dir.expanduser().resolve()
     if database_url:
         overrides["database_url"] = database_url
-    settings = ServerSettings(**overrides)  # type: ignore[arg-type]
+    try:
+        settings = ServerSettings(**overrides)  # type: ignore[arg-type]
+    except pydantic.ValidationError as e:
+        err = e.errors()[0]
+        name = ".".join(str(p) for p in err["loc"])
+        console.print(
+            f"[red]error:[/] invalid setting {name}: {err['msg']} (check CORRAL_* variables)"
+        )
+        raise typer.Exit(2) from e
     try:
         app = create_app(settings)
     except CorralError as e:

@@ -1,11 +1,17 @@
-"""Server settings, read once from ``CORRAL_*`` environment variables and flags."""
+"""Server settings, read once from ``CORRAL_*`` environment variables and flags.
+
+A value given to the constructor (a command-line flag) wins over the environment
+variable ``<prefix><FIELD NAME IN CAPITALS>``, which wins over the default. Values
+from the environment are strings, converted and checked by pydantic.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any, ClassVar
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -15,14 +21,31 @@ def default_data_dir() -> Path:
     return Path.home() / ".corral" / "data"
 
 
-class Limits(BaseSettings):
+class EnvSettings(BaseModel):
+    """Settings filled from environment variables named ``env_prefix + FIELD``."""
+
+    model_config = ConfigDict(extra="ignore")
+    env_prefix: ClassVar[str] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        values = dict(data) if isinstance(data, dict) else {}
+        for name, info in cls.model_fields.items():
+            var = cls.env_prefix + name.upper()
+            if name not in values and var in os.environ and info.annotation is not Limits:
+                values[name] = os.environ[var]
+        return values
+
+
+class Limits(EnvSettings):
     """Operator-tunable input limits (``CORRAL_LIMIT_*``), answered with 413/422.
 
     Fixed limits on names, tags and texts live in ``corral.schemas.common`` so that
     they appear in the OpenAPI schema.
     """
 
-    model_config = SettingsConfigDict(env_prefix="CORRAL_LIMIT_", extra="ignore")
+    env_prefix: ClassVar[str] = "CORRAL_LIMIT_"
 
     request_body_bytes: int = 64 * MiB
     file_bytes: int = 20 * GiB
@@ -32,10 +55,10 @@ class Limits(BaseSettings):
     plot_bytes: int = 4 * MiB
 
 
-class ServerSettings(BaseSettings):
+class ServerSettings(EnvSettings):
     """Settings of one ``corral server`` process (env prefix ``CORRAL_``)."""
 
-    model_config = SettingsConfigDict(env_prefix="CORRAL_", extra="ignore")
+    env_prefix: ClassVar[str] = "CORRAL_"
 
     host: str = "127.0.0.1"
     port: int = 8080

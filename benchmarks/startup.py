@@ -1,0 +1,136 @@
+"""``corral server`` on a fresh data dir until ``/health`` answers.
+
+Budget (DESIGN.md section 9): < 1.5 s. Each run starts ``corral server`` (as a new
+user would, through the ``corral`` entry point of this environment) on an empty
+data dir, polls ``/health`` every 10 ms, and stops the hub; the median of
+``--repeat`` runs is reported, for a fresh data dir (schema created, admin and key
+made) and for a restart on an existing one. On PostgreSQL (with
+``CORRAL_TEST_DATABASE_URL``), a fresh database each run.
+
+Baselines, in the same run: the bare interpreter (``python -c pass``), and the
+interpreter importing the hub's frameworks (FastAPI, SQLAlchemy, uvicorn,
+pydantic): the floor any hub built on them pays.
+
+    .venv/bin/python benchmarks/startup.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from _common import backends, create_pg_database, drop_pg_database, emit, say
+from tests.hub import free_port
+
+BUDGET_S = 1.5
+CORRAL = str(Path(sys.executable).with_name("corral"))
+
+
+def _time_command(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, check=True)
+    return time.perf_counter() - start
+
+
+def start_to_health(data_dir: Path, database_url: str | None) -> float:
+    """Seconds from launching ``corral server`` to the first 200 from ``/health``."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update(
+        CORRAL_CONFIG=str(data_dir.parent / "config.toml"),
+        CORRAL_ADMIN_PASSWORD="benchmark-admin-password",
+    )
+    env.pop("CORRAL_DATABASE_URL", None)
+    cmd = [CORRAL, "server", "--port", str(port), "--data-dir", str(data_dir)]
+    if database_url:
+        cmd += ["--database-url", database_url]
+    url = f"http://127.0.0.1:{port}/health"
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        with httpx.Client(timeout=1) as client:
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"hub exited: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
+                try:
+                    if client.get(url).status_code == 200:
+                        return time.perf_counter() - start
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
+def bench(backend: str, repeat: int) -> dict[str, Any]:
+    fresh: list[float] = []
+    restart: list[float] = []
+    for _ in range(repeat):
+        tmp = Path(tempfile.mkdtemp(prefix="corral-startup-"))
+        url = (
+            create_pg_database(os.environ["CORRAL_TEST_DATABASE_URL"])
+            if backend == "postgres"
+            else None
+        )
+        try:
+            fresh.append(start_to_health(tmp / "data", url))
+            restart.append(start_to_health(tmp / "data", url))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if url:
+                drop_pg_database(url)
+    result = {
+        "fresh_s": round(statistics.median(fresh), 3),
+        "fresh_max_s": round(max(fresh), 3),
+        "restart_s": round(statistics.median(restart), 3),
+    }
+    say(
+        f"  {backend}: fresh data dir -> /health {result['fresh_s']:.2f} s "
+        f"(worst {result['fresh_max_s']:.2f} s), restart {result['restart_s']:.2f} s"
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    bare = statistics.median(_time_command([sys.executable, "-c", "pass"]) for _ in range(3))
+    frameworks = statistics.median(
+        _time_command([sys.executable, "-c", "import fastapi, sqlalchemy, uvicorn, pydantic"])
+        for _ in range(3)
+    )
+    say(f"baseline: bare python {bare:.3f} s, importing the frameworks {frameworks:.3f} s")
+    results = {b: bench(b, args.repeat) for b in backends()}
+    worst = max(r["fresh_s"] for r in results.values())
+    say(
+        f"worst fresh start {worst:.2f} s (budget {BUDGET_S} s): "
+        + ("within" if worst < BUDGET_S else "OVER")
+    )
+    emit(
+        {
+            "benchmark": "startup",
+            "budget_s": BUDGET_S,
+            "baseline_python_s": round(bare, 3),
+            "baseline_frameworks_import_s": round(frameworks, 3),
+            "results": results,
+            "within_budget": worst < BUDGET_S,
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
