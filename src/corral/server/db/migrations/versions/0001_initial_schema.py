@@ -204,9 +204,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_tasks_status", ["status"], unique=False)
         batch_op.create_index("ix_tasks_user", ["user_id"], unique=False)
         batch_op.create_index("ix_tasks_name", ["name"], unique=False)
-        batch_op.create_index(
-            "ix_tasks_project_archived", ["project_id", "archived"], unique=False
-        )
+        batch_op.create_index("ix_tasks_project_archived", ["project_id", "archived"], unique=False)
 
     op.create_table(
         "artifacts",
