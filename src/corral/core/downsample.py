@@ -10,8 +10,10 @@ out. A series that already fits is returned as it is (min == max == value).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Series:
 
 def bucket_edges(n: int, max_points: int) -> np.ndarray:
     """Start index of each bucket when ``n`` points are cut into ``max_points`` buckets."""
+    import numpy as np
+
     if max_points < 1:
         raise ValueError("max_points must be at least 1")
     buckets = min(n, max_points)
@@ -43,6 +47,8 @@ def downsample(
     >>> s.iterations.tolist(), s.values.tolist(), s.min.tolist(), s.max.tolist()
     ([4, 9], [2.0, 7.0], [0.0, 5.0], [4.0, 9.0])
     """
+    import numpy as np
+
     n = len(iterations)
     if n <= max_points:
         return Series(iterations, values, times, values, values)
@@ -78,6 +84,8 @@ def merge_sorted(
     that went back in iterations are put in order with a stable sort so that
     points reported later for the same iteration stay after earlier ones.
     """
+    import numpy as np
+
     if not chunks:
         empty_i = np.empty(0, dtype=np.int64)
         empty_f = np.empty(0, dtype=np.float64)

@@ -22,9 +22,8 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
 import orjson
 from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -46,6 +45,9 @@ from corral.server.db.models import DebugSample, EventBatch, LogEvent, PlotEvent
 from corral.server.services import changes, scalars
 from corral.server.settings import Limits
 
+if TYPE_CHECKING:
+    import numpy as np
+
 
 @dataclass
 class _Series:
@@ -58,6 +60,8 @@ class _Series:
     times: list[float] = field(default_factory=list)
 
     def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        import numpy as np
+
         parts = list(self.parts)
         if self.iterations:
             parts.append(
@@ -156,6 +160,8 @@ def _series(prep: Prepared, index: int, event: ScalarIn | ScalarsIn) -> _Series:
 
 
 def _add_columns(prep: Prepared, index: int, event: ScalarsIn, now: float) -> None:
+    import numpy as np
+
     n = len(event.iterations)
     if n == 0:
         return

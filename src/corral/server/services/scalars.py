@@ -12,15 +12,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
 from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from corral.core.downsample import downsample, merge_sorted
 from corral.errors import NotFoundError
 from corral.server.db.models import ScalarChunk, Task, TaskMetricSummary
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def check_tasks_exist(session: Session, task_ids: Sequence[str]) -> None:
@@ -60,6 +62,8 @@ class SeriesData:
 def _decode(
     iterations: bytes, values: bytes, times: bytes
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    import numpy as np
+
     return (
         np.frombuffer(iterations, dtype="<i8"),
         np.frombuffer(values, dtype="<f8"),
@@ -173,6 +177,8 @@ class Summary:
 
     @classmethod
     def of(cls, its: np.ndarray, values: np.ndarray, times: np.ndarray) -> Summary:
+        import numpy as np
+
         # the last occurrence of the highest iteration: a later report wins a tie
         at = len(its) - 1 - int(np.argmax(its[::-1]))
         # NaN (a missing value) and infinities, which JSON cannot carry, are left out
