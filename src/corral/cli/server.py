@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from corral.server.security import AdminPassword
+    from corral.server.settings import ServerSettings
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -39,11 +44,8 @@ def server(
     config file so the SDK and CLI on this machine connect with no set-up.
     """
     import pydantic
-    import uvicorn
 
     from corral.errors import CorralError
-    from corral.server.app import create_app
-    from corral.server.bootstrap import ensure_defaults
     from corral.server.settings import ServerSettings
 
     overrides: dict[str, object] = {"host": host, "port": port, "log_level": log_level}
@@ -60,6 +62,12 @@ def server(
             f"[red]error:[/] invalid setting {name}: {err['msg']} (check CORRAL_* variables)"
         )
         raise typer.Exit(2) from e
+    admin_password = _hash_admin_password_meanwhile(settings)
+    import uvicorn
+
+    from corral.server.app import create_app
+    from corral.server.bootstrap import ensure_defaults
+
     try:
         app = create_app(settings)
     except CorralError as e:
@@ -68,7 +76,7 @@ def server(
     except Exception as e:  # a database that does not answer, a data dir we cannot write
         console.print(f"[red]error:[/] cannot start the hub: {e}")
         raise typer.Exit(1) from e
-    first = ensure_defaults(app.state.sessionmaker, settings)
+    first = ensure_defaults(app.state.sessionmaker, settings, admin_password)
     _announce(settings, first)
     config = uvicorn.Config(
         app,
@@ -87,6 +95,25 @@ def server(
             super().handle_exit(sig, frame)
 
     HubServer(config).run()
+
+
+def _hash_admin_password_meanwhile(settings: ServerSettings) -> Callable[[], AdminPassword] | None:
+    """On what looks like a first start, hash the admin password while the hub loads.
+
+    argon2 takes a few hundred milliseconds and releases the GIL, so a thread does
+    it beside the imports. A PostgreSQL hub cannot tell cheaply; it hashes later,
+    only if the admin is missing.
+    """
+    if settings.database_url or (settings.data_dir / "corral.db").exists():
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from corral.server.security import prepare_admin_password
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="admin-password")
+    future = pool.submit(prepare_admin_password, settings.admin_password)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 def _announce(settings: object, first: object) -> None:

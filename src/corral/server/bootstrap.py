@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from corral.client import config as client_config
 from corral.server.db.engine import begin_write
 from corral.server.db.models import ApiKey, Queue, User
-from corral.server.security import digest, hash_password, new_key_pair, new_password
+from corral.server.security import (
+    AdminPassword,
+    digest,
+    new_key_pair,
+    prepare_admin_password,
+)
 from corral.server.settings import ServerSettings
 
 DEFAULT_QUEUES = ("default", "services")
@@ -36,8 +42,16 @@ def _write_secret_file(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
-def ensure_defaults(factory: sessionmaker[Session], settings: ServerSettings) -> FirstStart | None:
-    """Create the admin and default queues if missing. Returns the new credentials on first start."""
+def ensure_defaults(
+    factory: sessionmaker[Session],
+    settings: ServerSettings,
+    admin_password: Callable[[], AdminPassword] | None = None,
+) -> FirstStart | None:
+    """Create the admin and default queues if missing. Returns the new credentials on first start.
+
+    ``admin_password`` gives the admin's password already hashed (``corral server``
+    hashes it in a thread while the hub loads); by default it is made here.
+    """
     with factory() as session:
         begin_write(session)
         for name in DEFAULT_QUEUES:
@@ -47,9 +61,8 @@ def ensure_defaults(factory: sessionmaker[Session], settings: ServerSettings) ->
         if session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None:
             session.commit()
             return None
-        generated = settings.admin_password is None
-        password = settings.admin_password or new_password()
-        admin = User(name="admin", role="admin", password_hash=hash_password(password))
+        made = (admin_password or (lambda: prepare_admin_password(settings.admin_password)))()
+        admin = User(name="admin", role="admin", password_hash=made.hash)
         session.add(admin)
         session.flush()
         access, secret = new_key_pair()
@@ -64,9 +77,9 @@ def ensure_defaults(factory: sessionmaker[Session], settings: ServerSettings) ->
             session.rollback()
             return None
     first = FirstStart(access, secret, None, None)
-    if generated:
+    if made.generated:
         first.password_file = settings.data_dir / "initial_admin_password"
-        _write_secret_file(first.password_file, password)
+        _write_secret_file(first.password_file, made.password)
     if settings.write_client_config:
         _write_client_config(first, settings)
     return first

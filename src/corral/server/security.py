@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import string
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -22,6 +23,21 @@ _KEY_ALPHABET = string.ascii_uppercase + string.digits
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+@dataclass(frozen=True)
+class AdminPassword:
+    """The first admin's password and its hash, made before the database is ready."""
+
+    password: str
+    hash: str
+    generated: bool
+
+
+def prepare_admin_password(given: str | None) -> AdminPassword:
+    """Hash ``given``, or a new random password when None (argon2 takes a few 100 ms)."""
+    password = given or new_password()
+    return AdminPassword(password, hash_password(password), generated=given is None)
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
