@@ -153,7 +153,8 @@ class Hub:
 
     def client(self, **kw: object) -> httpx.Client:
         """An authenticated client (as the admin) rooted at ``/api/v1``."""
-        return httpx.Client(base_url=self.url + "/api/v1", headers=self.auth, timeout=60, **kw)  # type: ignore[arg-type]
+        kw.setdefault("timeout", 60)
+        return httpx.Client(base_url=self.url + "/api/v1", headers=self.auth, **kw)  # type: ignore[arg-type]
 
     def anonymous(self) -> httpx.Client:
         return httpx.Client(base_url=self.url + "/api/v1", timeout=60)

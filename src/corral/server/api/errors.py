@@ -71,14 +71,17 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(CorralError)
     async def _corral(request: Request, exc: CorralError) -> ProblemResponse:
-        headers = {"WWW-Authenticate": 'Bearer realm="corral"'} if exc.status == 401 else None
+        # an error may carry headers of its own (416: Content-Range)
+        headers: dict[str, str] = dict(getattr(exc, "headers", None) or {})
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="corral"'
         return problem(
             exc.status,
             exc.title,
             exc.detail,
             instance=request.url.path,
             errors=exc.errors,
-            headers=headers,
+            headers=headers or None,
         )
 
     @app.exception_handler(RequestValidationError)

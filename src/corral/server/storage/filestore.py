@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import itertools
 import logging
@@ -33,7 +34,7 @@ import stat
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -82,6 +83,12 @@ def _segment_problem(segment: str) -> str | None:
         return "empty segments ('//', a leading or trailing '/') are not allowed"
     if segment in (".", ".."):
         return "'.' and '..' segments are not allowed"
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in segment):
+        return "control characters are not allowed"
+    if "\\" in segment:
+        return "backslashes are not allowed; separate segments with '/'"
+    if _ESCAPE.search(segment):
+        return "percent-escapes ('%2e') are not allowed in a decoded path"
     try:
         size = len(segment.encode("utf-8"))
     except UnicodeEncodeError:
@@ -105,14 +112,8 @@ def check_path(path: str) -> str:
         raise _refuse(path, "the path is empty")
     if len(path) > PATH_MAX:
         raise _refuse(path, f"the path is longer than {PATH_MAX} characters")
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in path):
-        raise _refuse(path, "control characters are not allowed")
-    if "\\" in path:
-        raise _refuse(path, "backslashes are not allowed; separate segments with '/'")
     if path.startswith("/") or _DRIVE.match(path):
         raise _refuse(path, "the path must be relative to the store")
-    if _ESCAPE.search(path):
-        raise _refuse(path, "percent-escapes ('%2e') are not allowed in a decoded path")
     segments = path.split("/")
     for segment in segments:
         problem = _segment_problem(segment)
@@ -121,6 +122,11 @@ def check_path(path: str) -> str:
     if segments[0].lower() == TMP_DIR:
         raise _refuse(path, f"'{TMP_DIR}' is the store's private directory")
     return path
+
+
+def _as_dir(path: str) -> str:
+    """``path`` without the one trailing ``/`` that may mark a directory ("/" stays)."""
+    return path[:-1] if len(path) > 1 and path.endswith("/") else path
 
 
 def _is_dir(st: os.stat_result) -> bool:
@@ -144,7 +150,8 @@ def encode_cursor(path: str) -> str:
 def decode_cursor(cursor: str) -> str:
     """The path a listing stopped at (the cursor is opaque to clients)."""
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True).decode()
     except (binascii.Error, ValueError) as e:
         raise ValidationError("invalid cursor; pass back next_cursor exactly as received") from e
 
@@ -219,18 +226,19 @@ class FileStore:
         """
         target = self.locate(path)
         try:
-            fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW)
+            # O_NONBLOCK: a FIFO someone planted must not hang the request
+            fd = os.open(target, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
         except (FileNotFoundError, NotADirectoryError) as e:
             raise NotFoundError(f"no file at {path!r}") from e
         except OSError as e:  # ELOOP: a link appeared since locate()
             raise _refuse(path, "the path is not a regular file") from e
-        f = os.fdopen(fd, "rb")
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            f.close()
+            os.close(fd)
             if _is_dir(st):
                 raise _refuse(path, "it is a directory; list it with GET /files?prefix=")
             raise _refuse(path, "the path is not a regular file")
+        f = os.fdopen(fd, "rb")
         return f, st
 
     # --- write -----------------------------------------------------------------------
@@ -272,7 +280,7 @@ class FileStore:
             ValidationError: a bad prefix, or one naming a file.
         """
         directory, rel = self.root, ""
-        prefix = prefix.removesuffix("/")
+        prefix = _as_dir(prefix)
         if prefix:
             directory, rel = self.locate(prefix), prefix + "/"
             st = self.stat(prefix)
@@ -283,12 +291,18 @@ class FileStore:
         found = list(itertools.islice(self._walk(directory, rel, recursive, after), limit + 1))
         return found[:limit], len(found) > limit
 
-    def _walk(self, directory: Path, rel: str, recursive: bool, after: str | None) -> Iterator[Entry]:
+    def _walk(
+        self, directory: Path, rel: str, recursive: bool, after: str | None
+    ) -> Iterator[Entry]:
         children = []
         try:
             with os.scandir(directory) as it:
                 for e in it:
-                    if e.is_symlink() or _segment_problem(e.name) or (not rel and e.name == TMP_DIR):
+                    if (
+                        e.is_symlink()
+                        or _segment_problem(e.name)
+                        or (not rel and e.name == TMP_DIR)
+                    ):
                         continue
                     is_dir = e.is_dir(follow_symlinks=False)
                     if is_dir or e.is_file(follow_symlinks=False):
@@ -326,7 +340,7 @@ class FileStore:
             ConflictError: a non-empty directory without ``recursive``.
             ValidationError: a bad path (the root included: ``""`` is refused).
         """
-        path = path.removesuffix("/")
+        path = _as_dir(path)
         target = self.locate(path)
         st = self.stat(path)
         if st is None:
@@ -354,22 +368,48 @@ class FileStore:
             return
         shutil.rmtree(doomed, ignore_errors=True)  # never follows links inside the tree
 
-    def delete_paths(self, paths: list[str]) -> None:
+    def delete_paths(self, paths: list[str], keep: Collection[str] = ()) -> None:
         """Remove files or directory trees (``tasks/<id>/``) after a commit; never raises.
 
-        Missing paths are ignored; unsafe ones are logged and skipped.
+        Files named in ``keep`` stay, with the directories that hold them. Missing
+        paths are ignored; unsafe ones are logged and skipped.
         """
+        kept = frozenset(keep)
         for p in paths:
+            p = _as_dir(p)
             try:
-                target = self.locate(p.removesuffix("/"))
-                if os.path.isdir(target):
-                    self._remove_tree(target)
-                else:
+                target = self.locate(p)
+                if os.path.isdir(target) and not os.path.islink(target):
+                    inside = {k for k in kept if k.startswith(p + "/")}
+                    if inside:
+                        self._prune(target, p, inside)
+                    else:
+                        self._remove_tree(target)
+                elif p not in kept:
                     target.unlink(missing_ok=True)
             except ValidationError:
                 log.warning("not deleting %r: not a safe store path", p)
             except OSError:
                 log.warning("could not delete %r from the file store", p, exc_info=True)
+
+    @staticmethod
+    def _prune(target: Path, path: str, keep: set[str]) -> None:
+        """Delete everything under the directory ``target`` (store path ``path``) but ``keep``."""
+        for directory, subdirs, files in os.walk(target, topdown=False):
+            rel = Path(directory).relative_to(target).as_posix()
+            base = path if rel == "." else f"{path}/{rel}"
+            for name in files:
+                if f"{base}/{name}" not in keep:
+                    (Path(directory) / name).unlink(missing_ok=True)
+            for name in subdirs:
+                sub = Path(directory) / name
+                if sub.is_symlink():
+                    sub.unlink(missing_ok=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        sub.rmdir()  # only once empty
+        with contextlib.suppress(OSError):
+            target.rmdir()
 
 
 def _remove(path: Path) -> None:
@@ -392,6 +432,8 @@ class Upload:
         fd, name = tempfile.mkstemp(dir=store.tmp, suffix=".part")
         self.temp = Path(name)
         self.file = os.fdopen(fd, "wb")
+        #: moved into place or removed: the temporary name may belong to another upload now
+        self.done = False
 
     def write(self, data: bytes | bytearray) -> None:
         """Append ``data``; raises ``PayloadTooLargeError`` (413) past the store's limit."""
@@ -425,6 +467,7 @@ class Upload:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 created = not os.path.lexists(target)
                 os.replace(self.temp, target)
+                self.done = True
             except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:
                 raise ConflictError(f"cannot store {path!r}: {e.strerror}") from e
             except FileNotFoundError as e:  # a parent deleted meanwhile
@@ -434,5 +477,8 @@ class Upload:
             self.discard()
 
     def discard(self) -> None:
+        """Drop the temporary file unless it was committed; safe to call again."""
         self.file.close()
-        self.temp.unlink(missing_ok=True)
+        if not self.done:
+            self.done = True
+            self.temp.unlink(missing_ok=True)
