@@ -25,6 +25,7 @@ from corral.errors import AuthError, ConflictError, PermissionDeniedError, Serve
 from corral.server.db.engine import begin_write
 from corral.server.db.models import ApiKey, User, WebSession
 from corral.server.security import digest, same_digest, verify_password
+from corral.server.services import stored_files
 from corral.server.settings import ServerSettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,9 +48,9 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
         session.commit()
         # Files of deleted records go only once the deletion is committed.
-        doomed = session.info.get("delete_files")
+        doomed = session.info.get(stored_files.DELETE)
         if doomed:
-            request.app.state.files.delete_paths(doomed)
+            request.app.state.files.delete_paths(doomed, session.info.get(stored_files.KEEP, ()))
     except IntegrityError as e:
         session.rollback()
         raise ConflictError(

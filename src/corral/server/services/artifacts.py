@@ -8,16 +8,16 @@ the transaction commits, unless another record still refers to it.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corral.core.task_status import check_editable, check_reportable
 from corral.errors import NotFoundError
 from corral.schemas.artifacts import ArtifactCreate
-from corral.server.db.models import Artifact, Model, Task
-from corral.server.services import changes
-from corral.server.services.tasks import get_task, now, task_files_prefix, touch
-from corral.server.storage.uris import hub_path
+from corral.server.db.models import Artifact, Task
+from corral.server.services import changes, stored_files
+from corral.server.services.stored_files import task_files_prefix
+from corral.server.services.tasks import get_task, now, touch
 
 
 def _check_mode(task: Task, mode: str) -> None:
@@ -60,23 +60,6 @@ def _record(session: Session, task: Task, name: str, op: str) -> None:
     )
 
 
-def schedule_orphan_removal(session: Session, uri: str, *, keep_prefix: str | None = None) -> None:
-    """Remove the hub file behind ``uri`` after commit if no artifact or model refers to it.
-
-    Call it once the record that referred to ``uri`` is changed or deleted (and flushed).
-    Files under ``keep_prefix`` are left alone (they go with their task).
-    """
-    path = hub_path(uri)
-    if not path or (keep_prefix and path.startswith(keep_prefix)):
-        return
-    refs = session.scalar(select(func.count()).select_from(Artifact).where(Artifact.uri == uri))
-    refs = (refs or 0) + (
-        session.scalar(select(func.count()).select_from(Model).where(Model.uri == uri)) or 0
-    )
-    if not refs:
-        session.info.setdefault("delete_files", []).append(path)
-
-
 def put_artifact(session: Session, task_id: str, data: ArtifactCreate) -> tuple[Artifact, bool]:
     """Create the artifact, or replace the one of the same name. Returns (artifact, created)."""
     task = get_task(session, task_id, for_update=True)
@@ -102,7 +85,7 @@ def put_artifact(session: Session, task_id: str, data: ArtifactCreate) -> tuple[
     touch(task)
     session.flush()
     if old_uri and old_uri != data.uri:
-        schedule_orphan_removal(session, old_uri, keep_prefix=task_files_prefix(task.id))
+        stored_files.release(session, old_uri, keep_prefix=task_files_prefix(task.id))
     _record(session, task, data.name, "created" if created else "replaced")
     return artifact, created
 
@@ -115,5 +98,5 @@ def delete_artifact(session: Session, task_id: str, name: str) -> None:
     session.delete(artifact)
     touch(task)
     session.flush()
-    schedule_orphan_removal(session, uri, keep_prefix=task_files_prefix(task.id))
+    stored_files.release(session, uri, keep_prefix=task_files_prefix(task.id))
     _record(session, task, name, "deleted")

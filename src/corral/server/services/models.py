@@ -19,8 +19,7 @@ from corral.core.task_status import check_reportable
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.models import ModelCreate, ModelUpdate
 from corral.server.db.models import Model, Task, User
-from corral.server.services import changes, projects
-from corral.server.services.artifacts import schedule_orphan_removal
+from corral.server.services import changes, projects, stored_files
 from corral.server.services.pagination import SortKey, paginate
 from corral.server.services.tasks import get_task, now, touch
 
@@ -175,7 +174,7 @@ def update_model(session: Session, model_id: str, data: ModelUpdate) -> Model:
     model.last_update = now()
     session.flush()
     if model.uri != old_uri:
-        schedule_orphan_removal(session, old_uri)
+        stored_files.release(session, old_uri)
     _record(session, model, "updated", fields=sorted(fields))
     return model
 
@@ -241,7 +240,7 @@ def delete_model(session: Session, model_id: str, *, force: bool = False) -> Non
     uri = model.uri
     session.delete(model)
     session.flush()
-    schedule_orphan_removal(session, uri)
+    stored_files.release(session, uri)
 
 
 # --- lists ---------------------------------------------------------------------------------

@@ -33,13 +33,7 @@ from corral.server.db.models import (
     TaskTag,
     User,
 )
-from corral.server.services import changes, projects
-from corral.server.storage.uris import hub_path
-
-
-#: stored files under this prefix belong to the task and go with it
-def task_files_prefix(task_id: str) -> str:
-    return f"tasks/{task_id}/"
+from corral.server.services import changes, projects, stored_files
 
 
 def now() -> datetime:
@@ -300,10 +294,12 @@ def set_archived(session: Session, task_id: str, archived: bool) -> Task:
 
 def clear_outputs(session: Session, task: Task) -> None:
     """Drop everything a run produced: events, summaries, output artifacts and their files."""
-    _schedule_file_removal(session, [task.id])
+    uris = stored_files.uris_of_outputs(session, [task.id], inputs=False)
     for table in (ScalarChunk, LogEvent, PlotEvent, DebugSample, TaskMetricSummary, EventBatch):
         session.execute(delete(table).where(table.task_id == task.id))
     session.execute(delete(Artifact).where(Artifact.task_id == task.id, Artifact.mode == "output"))
+    session.flush()
+    stored_files.release_task_files(session, [task.id], uris)
     task.last_metrics = {}
     task.last_iteration = None
     task.models = {**task.models, "output": []}
@@ -382,18 +378,6 @@ def clone(session: Session, task_id: str, data: Clone, user: User) -> Task:
 # --- delete ----------------------------------------------------------------------------
 
 
-def _schedule_file_removal(session: Session, task_ids: list[str]) -> None:
-    """Stored files are removed after the transaction commits (see ``api.deps``)."""
-    paths: list[str] = session.info.setdefault("delete_files", [])
-    paths.extend(task_files_prefix(t) for t in task_ids)
-    for table in (Artifact, DebugSample):
-        uris = session.scalars(select(table.uri).where(table.task_id.in_(task_ids)))
-        for uri in uris:
-            path = hub_path(uri)
-            if path and not any(path.startswith(task_files_prefix(t)) for t in task_ids):
-                paths.append(path)
-
-
 def delete_task(session: Session, task_id: str, *, force: bool) -> None:
     task = get_task(session, task_id, for_update=True)
     if task.status in ("in_progress",) and not force:
@@ -407,7 +391,7 @@ def delete_tasks(session: Session, task_ids: list[str]) -> None:
         return
     for start in range(0, len(task_ids), 500):
         chunk = task_ids[start : start + 500]
-        _schedule_file_removal(session, chunk)
+        uris = stored_files.uris_of_outputs(session, chunk, inputs=True)
         rows = session.execute(
             select(Task.id, Task.project_id, Task.name).where(Task.id.in_(chunk))
         )
@@ -431,4 +415,5 @@ def delete_tasks(session: Session, task_ids: list[str]) -> None:
         ):
             session.execute(delete(table).where(table.task_id.in_(chunk)))
         session.execute(delete(Task).where(Task.id.in_(chunk)))
-    session.flush()
+        session.flush()
+        stored_files.release_task_files(session, chunk, uris)

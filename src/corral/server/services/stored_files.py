@@ -1,0 +1,90 @@
+"""Stored hub files follow the records that refer to them.
+
+Artifacts, models and debug samples point at files by URI (``hub://<path>``). A
+file goes when nothing refers to it any more: a task's files (everything under
+``tasks/<id>/``) go with the task or its reset, except those a surviving record
+still uses (a clone's input artifact, a registered model); a file elsewhere goes
+with the last record that refers to it. Removal happens only after the
+transaction commits (see ``api.deps``), so a rolled-back change loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from corral.server.db.models import Artifact, DebugSample, Model
+from corral.server.storage.uris import hub_path, hub_uri
+
+DELETE = "delete_files"
+KEEP = "keep_files"
+
+_REFERRING = (Artifact.uri, Model.uri, DebugSample.uri)
+
+
+def task_files_prefix(task_id: str) -> str:
+    """Stored files under this prefix belong to the task and go with it."""
+    return f"tasks/{task_id}/"
+
+
+def _still_referenced(session: Session, uri: str) -> bool:
+    return any(
+        session.scalar(select(func.count()).select_from(col.class_).where(col == uri))
+        for col in _REFERRING
+    )
+
+
+def _referenced_under(session: Session, prefix: str) -> set[str]:
+    uri_prefix = hub_uri(prefix)
+    paths: set[str] = set()
+    for col in _REFERRING:
+        for uri in session.scalars(
+            select(col).where(col.startswith(uri_prefix, autoescape=True)).distinct()
+        ):
+            path = hub_path(uri)
+            if path:
+                paths.add(path)
+    return paths
+
+
+def release(session: Session, uri: str | None, *, keep_prefix: str | None = None) -> None:
+    """Remove the file behind ``uri`` after commit if no record refers to it any more.
+
+    Call it once the record that referred to ``uri`` is changed or deleted (and
+    flushed). Files under ``keep_prefix`` are left alone: they go with their task.
+    """
+    path = hub_path(uri)
+    if not path or (keep_prefix and path.startswith(keep_prefix)):
+        return
+    if not _still_referenced(session, uri or ""):
+        session.info.setdefault(DELETE, []).append(path)
+
+
+def uris_of_outputs(session: Session, task_ids: list[str], *, inputs: bool) -> list[str]:
+    """The file URIs of the tasks' debug samples and artifacts (outputs only unless ``inputs``)."""
+    artifacts = select(Artifact.uri).where(Artifact.task_id.in_(task_ids))
+    if not inputs:
+        artifacts = artifacts.where(Artifact.mode == "output")
+    samples = select(DebugSample.uri).where(DebugSample.task_id.in_(task_ids))
+    return [u for q in (artifacts, samples) for u in session.scalars(q) if hub_path(u)]
+
+
+def release_task_files(session: Session, task_ids: Iterable[str], uris: Iterable[str]) -> None:
+    """After the tasks' records are deleted (and flushed): schedule what no one uses any more.
+
+    ``uris`` are those the deleted records referred to (``uris_of_outputs``, read
+    before the delete): files outside the tasks' own folders go if no one else uses
+    them. The tasks' folders go, but for the files surviving records still refer to.
+    """
+    prefixes = [task_files_prefix(t) for t in task_ids]
+    for uri in set(uris):
+        path = hub_path(uri) or ""
+        if not any(path.startswith(p) for p in prefixes):
+            release(session, uri)
+    doomed: list[str] = session.info.setdefault(DELETE, [])
+    kept: set[str] = session.info.setdefault(KEEP, set())
+    for prefix in prefixes:
+        doomed.append(prefix)
+        kept.update(_referenced_under(session, prefix))
