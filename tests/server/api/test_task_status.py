@@ -88,3 +88,21 @@ def test_archive_is_a_flag_and_hides_from_default_list(api: httpx.Client) -> Non
 def test_archiving_a_running_task_is_conflict(api: httpx.Client) -> None:
     t = _task_in(api, "in_progress")
     assert api.post(f"/tasks/{t['id']}:archive").status_code == 409
+
+
+def test_actions_need_no_body(api: httpx.Client) -> None:
+    """``curl -X POST .../tasks/ID:enqueue`` works: every field of an action is optional."""
+    t = f.task(api)
+    for action, status in (
+        ("enqueue", "queued"),
+        ("start", "in_progress"),
+        ("abort", "stopped"),
+        ("reset", "created"),
+        ("start", "in_progress"),
+        ("complete", "completed"),
+    ):
+        r = api.post(f"/tasks/{t['id']}:{action}")
+        assert r.status_code == 200, (action, r.text)
+        assert r.json()["status"] == status
+    clone = api.post(f"/tasks/{t['id']}:clone")
+    assert clone.status_code == 201 and clone.json()["parent_id"] == t["id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 
 from corral.schemas.common import Ok, Page
 from corral.schemas.tasks import (
@@ -144,13 +144,23 @@ def patch_configuration(
 
 
 @router.post("/{task_id}:clone", response_model=TaskOut, status_code=201)
-def clone_task(task_id: str, body: Clone, session: SessionDep, user: CurrentUser) -> TaskOut:
+def clone_task(
+    task_id: str,
+    body: Annotated[Clone, Body(default_factory=Clone)],
+    session: SessionDep,
+    user: CurrentUser,
+) -> TaskOut:
     """A new draft with the inputs of this task (no outputs); its parent is this task."""
     return TaskOut.model_validate(tasks.clone(session, task_id, body, user))
 
 
 @router.post("/{task_id}:enqueue", response_model=TaskOut)
-def enqueue_task(task_id: str, body: Enqueue, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def enqueue_task(
+    task_id: str,
+    body: Annotated[Enqueue, Body(default_factory=Enqueue)],
+    session: SessionDep,
+    _user: CurrentUser,
+) -> TaskOut:
     return TaskOut.model_validate(tasks.enqueue(session, task_id, body))
 
 
@@ -160,14 +170,24 @@ def dequeue_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskO
 
 
 @router.post("/{task_id}:start", response_model=TaskOut)
-def start_task(task_id: str, body: Start, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def start_task(
+    task_id: str,
+    body: Annotated[Start, Body(default_factory=Start)],
+    session: SessionDep,
+    _user: CurrentUser,
+) -> TaskOut:
     return TaskOut.model_validate(
         tasks.change_status(session, task_id, "start", worker=body.worker)
     )
 
 
 @router.post("/{task_id}:complete", response_model=TaskOut)
-def complete_task(task_id: str, body: Finish, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def complete_task(
+    task_id: str,
+    body: Annotated[Finish, Body(default_factory=Finish)],
+    session: SessionDep,
+    _user: CurrentUser,
+) -> TaskOut:
     return TaskOut.model_validate(
         tasks.change_status(
             session,
@@ -181,7 +201,12 @@ def complete_task(task_id: str, body: Finish, session: SessionDep, _user: Curren
 
 
 @router.post("/{task_id}:fail", response_model=TaskOut)
-def fail_task(task_id: str, body: Finish, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def fail_task(
+    task_id: str,
+    body: Annotated[Finish, Body(default_factory=Finish)],
+    session: SessionDep,
+    _user: CurrentUser,
+) -> TaskOut:
     return TaskOut.model_validate(
         tasks.change_status(
             session,
@@ -195,8 +220,17 @@ def fail_task(task_id: str, body: Finish, session: SessionDep, _user: CurrentUse
 
 
 @router.post("/{task_id}:stop", response_model=TaskOut)
-def stop_task(task_id: str, body: Finish, session: SessionDep, _user: CurrentUser) -> TaskOut:
-    """The task's own process reports that it stopped (after an abort)."""
+def stop_task(
+    task_id: str,
+    body: Annotated[Finish, Body(default_factory=Finish)],
+    session: SessionDep,
+    _user: CurrentUser,
+) -> TaskOut:
+    """A running task's process reports that it stopped early (interrupted, not failed).
+
+    ``:abort`` is what a user or an agent calls to stop a task from outside: it goes
+    to ``stopped`` at once and the task's process, seeing that, ends itself.
+    """
     return TaskOut.model_validate(
         tasks.change_status(
             session,
@@ -210,7 +244,12 @@ def stop_task(task_id: str, body: Finish, session: SessionDep, _user: CurrentUse
 
 
 @router.post("/{task_id}:abort", response_model=TaskOut)
-def abort_task(task_id: str, body: Reason, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def abort_task(
+    task_id: str,
+    body: Annotated[Reason, Body(default_factory=Reason)],
+    session: SessionDep,
+    _user: CurrentUser,
+) -> TaskOut:
     """Abort a queued or running task; its process notices and stops itself."""
     return TaskOut.model_validate(
         tasks.change_status(
@@ -220,7 +259,12 @@ def abort_task(task_id: str, body: Reason, session: SessionDep, _user: CurrentUs
 
 
 @router.post("/{task_id}:reset", response_model=TaskOut)
-def reset_task(task_id: str, body: Reset, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def reset_task(
+    task_id: str,
+    body: Annotated[Reset, Body(default_factory=Reset)],
+    session: SessionDep,
+    _user: CurrentUser,
+) -> TaskOut:
     """Back to a draft: outputs (events, output artifacts, stored files) are deleted."""
     return TaskOut.model_validate(tasks.reset(session, task_id, force=body.force))
 
