@@ -81,3 +81,27 @@ def test_update_description_visibility_and_tags(api: httpx.Client) -> None:
     )
     assert (up["description"], up["tags"], up["visibility"]) == ("about", ["x"], "private")
     assert api.patch(f"/projects/{p['id']}", json={"visibility": "secret"}).status_code == 422
+
+
+def test_delete_with_force_takes_the_projects_models_and_their_files(api: httpx.Client) -> None:
+    root = f.unique("registry")
+    pid = f.project(api, root)["id"]
+    path = f"models/{f.unique('w')}/weights.bin"
+    f.ok(api.put(f"/files/{path}", content=b"weights"))
+    model = f.ok(api.post("/models", json={"name": "m", "project_id": pid, "uri": f"hub://{path}"}))
+    f.ok(api.post(f"/models/{model['id']}:publish"))
+    r = api.delete(f"/projects/{pid}")
+    assert r.status_code == 409 and "1 model(s)" in r.json()["detail"]
+    assert api.get(f"/models/{model['id']}").status_code == 200
+
+    f.ok(api.delete(f"/projects/{pid}", params={"force": True}))
+    assert api.get(f"/models/{model['id']}").status_code == 404
+    assert api.head(f"/files/{path}").status_code == 404
+
+
+def test_search_matches_any_case_and_takes_wildcards_literally(api: httpx.Client) -> None:
+    base = f.unique("Find")
+    f.project(api, f"{base}_x%y")
+    f.project(api, f"{base}zxqy")
+    names = [p["name"] for p in f.ok(api.get("/projects", params={"search": "_X%Y"}))]
+    assert names == [f"{base}_x%y"]

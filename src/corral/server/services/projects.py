@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.projects import ProjectCreate, ProjectUpdate
-from corral.server.db.models import Project, Task, User
+from corral.server.db.models import Model, Project, Task, User
 from corral.server.services import changes
 
 
@@ -142,24 +142,34 @@ def list_projects(
         q = q.where(Project.parent_id.is_(None))
     if search:
         q = q.where(
-            or_(Project.name.ilike(f"%{search}%"), Project.description.ilike(f"%{search}%"))
+            or_(
+                Project.name.icontains(search, autoescape=True),
+                Project.description.icontains(search, autoescape=True),
+            )
         )
     return [(p, int(n)) for p, n in session.execute(q.order_by(Project.name))]
 
 
 def delete_project(session: Session, project_id: str, *, force: bool) -> list[str]:
-    """Delete a project, its subprojects and all their tasks. Returns the deleted task ids."""
-    from corral.server.services import tasks
+    """Delete a project and its subprojects; with ``force``, their tasks and models too.
+
+    Returns the deleted task ids. Models go with the project as in its model
+    registry; their stored files go too (unless another record uses them).
+    """
+    from corral.server.services import models, tasks
 
     project = get_project(session, project_id)
     tree = [project, *descendants(session, project)]
     ids = [p.id for p in tree]
     task_ids = list(session.scalars(select(Task.id).where(Task.project_id.in_(ids))))
-    if task_ids and not force:
+    model_ids = list(session.scalars(select(Model.id).where(Model.project_id.in_(ids))))
+    if (task_ids or model_ids) and not force:
         raise ConflictError(
-            f"project {project.name!r} holds {len(task_ids)} task(s); pass force=true to delete "
-            "them with it"
+            f"project {project.name!r} holds {len(task_ids)} task(s) and {len(model_ids)} "
+            "model(s); pass force=true to delete them with it"
         )
+    for model_id in model_ids:
+        models.delete_model(session, model_id, force=True)
     tasks.delete_tasks(session, task_ids)
     for p in sorted(tree, key=lambda p: p.name.count("/"), reverse=True):
         session.delete(p)
