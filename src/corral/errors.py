@@ -41,6 +41,8 @@ class CorralError(Exception):
 
     status: int = 500
     title: str = "Internal error"
+    #: extra HTTP headers of the error response (e.g. ``Content-Range`` of a 416)
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str = "", *, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(detail or self.title)

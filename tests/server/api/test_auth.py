@@ -197,3 +197,15 @@ class TestCookieSession:
 @pytest.mark.parametrize("path", ["/users", "/keys"])
 def test_lists_are_json_arrays(api: httpx.Client, path: str) -> None:
     assert isinstance(f.ok(api.get(path)), list)
+
+
+def test_docs_page_asks_a_browser_to_log_in(hub: Hub) -> None:
+    anon = httpx.get(hub.url + "/api/v1/docs")
+    assert anon.status_code == 401
+    assert anon.headers["www-authenticate"].startswith("Basic ")
+    # the API itself keeps the Bearer challenge (no browser prompt under the web UI)
+    assert httpx.get(hub.url + "/api/v1/tasks").headers["www-authenticate"].startswith("Bearer ")
+    page = httpx.get(hub.url + "/api/v1/docs", auth=("admin", ADMIN_PASSWORD))
+    assert page.status_code == 200 and "swagger" in page.text.lower()
+    wrong = httpx.get(hub.url + "/api/v1/openapi.json", auth=("admin", "not-the-password"))
+    assert wrong.status_code == 401

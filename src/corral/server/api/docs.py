@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-from corral.server.api.deps import CurrentUser
+from corral.errors import AuthError, PermissionDeniedError
+from corral.server.api.deps import SessionDep, current_user
+from corral.server.db.models import User
 
 router = APIRouter(tags=["docs"], include_in_schema=False)
 
 
+def browser_user(request: Request, session: SessionDep) -> User:
+    """``CurrentUser``, asking a browser to log in (HTTP Basic) when it has no credentials.
+
+    The API answers 401 with a Bearer challenge, which browsers do not prompt for; a
+    person opening the docs page gets the browser's login box (user name and
+    password, or access key and secret) instead.
+    """
+    try:
+        return current_user(request, session)
+    except PermissionDeniedError:
+        raise
+    except AuthError as e:
+        e.headers = {"WWW-Authenticate": 'Basic realm="corral", charset="UTF-8"'}
+        raise
+
+
+BrowserUser = Annotated[User, Depends(browser_user)]
+
+
 @router.get("/openapi.json")
-def openapi(request: Request, _user: CurrentUser) -> dict[str, Any]:
+def openapi(request: Request, _user: BrowserUser) -> dict[str, Any]:
     return request.app.openapi()
 
 
 @router.get("/docs")
-def docs(request: Request, _user: CurrentUser) -> HTMLResponse:
+def docs(request: Request, _user: BrowserUser) -> HTMLResponse:
     return get_swagger_ui_html(openapi_url=str(request.url_for("openapi")), title="Corral API")

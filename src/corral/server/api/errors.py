@@ -72,9 +72,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CorralError)
     async def _corral(request: Request, exc: CorralError) -> ProblemResponse:
         # an error may carry headers of its own (416: Content-Range)
-        headers: dict[str, str] = dict(getattr(exc, "headers", None) or {})
+        headers: dict[str, str] = dict(exc.headers or {})
         if exc.status == 401:
-            headers["WWW-Authenticate"] = 'Bearer realm="corral"'
+            headers.setdefault("WWW-Authenticate", 'Bearer realm="corral"')
         return problem(
             exc.status,
             exc.title,
