@@ -104,7 +104,14 @@ class TaskCreate(Input):
 
 
 class TaskUpdate(Input):
-    """Fields to change. Name, comment and tags change any time; the rest only in a draft."""
+    """Fields to change; fields left out (or ``null``) stay as they are.
+
+    Name, comment, tags, system tags, project and runtime change until the task is
+    published (then only tags, system tags and comment). The inputs (type, script,
+    container, parent and input models) change only in a draft, or with
+    ``force=true`` while running (the task reporting its own). ``models.input``/``models.output``
+    each replace that list; ``script`` and ``container`` merge the fields given.
+    """
 
     name: Name | None = None
     comment: Text | None = None

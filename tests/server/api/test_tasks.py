@@ -217,3 +217,24 @@ def test_unknown_task_parent_and_project_are_404(api: httpx.Client) -> None:
     r = api.post("/tasks", json={"name": "x"})
     assert r.status_code == 422
     assert "project" in r.json()["detail"]
+
+
+def test_inputs_change_in_a_draft_or_by_the_running_task_with_force(api: httpx.Client) -> None:
+    t = f.task(api)
+    f.ok(api.post(f"/tasks/{t['id']}:start", json={}))
+    script = {"script": {"requirements": {"pip": "numpy==2.0"}}}
+    r = api.patch(f"/tasks/{t['id']}", json=script)
+    assert r.status_code == 409
+    done = f.ok(api.patch(f"/tasks/{t['id']}", params={"force": True}, json=script))
+    assert done["script"]["requirements"] == {"pip": "numpy==2.0"}
+    # outputs and inputs are separate lists: setting one keeps the other
+    out = {"models": {"output": [{"name": "best", "model_id": "m1"}]}}
+    f.ok(api.patch(f"/tasks/{t['id']}", json=out))
+    inp = {"models": {"input": [{"name": "base", "model_id": "m0"}]}}
+    assert api.patch(f"/tasks/{t['id']}", json=inp).status_code == 409
+    both = f.ok(api.patch(f"/tasks/{t['id']}", params={"force": True}, json=inp))["models"]
+    assert both["output"] == [{"name": "best", "model_id": "m1"}]
+    assert both["input"] == [{"name": "base", "model_id": "m0"}]
+    f.ok(api.post(f"/tasks/{t['id']}:complete", json={}))
+    moved = f.ok(api.patch(f"/tasks/{t['id']}", json={"project_id": f.project(api)["id"]}))
+    assert moved["project_id"] != t["project_id"]  # a finished task may move to another project

@@ -96,8 +96,11 @@ def get_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
 
 
 @router.patch("/{task_id}", response_model=TaskOut)
-def update_task(task_id: str, body: TaskUpdate, session: SessionDep, _user: CurrentUser) -> TaskOut:
-    return TaskOut.model_validate(tasks.update_task(session, task_id, body))
+def update_task(
+    task_id: str, body: TaskUpdate, session: SessionDep, _user: CurrentUser, force: bool = False
+) -> TaskOut:
+    """Change a task; ``force=true`` lets the running task report its own inputs."""
+    return TaskOut.model_validate(tasks.update_task(session, task_id, body, force=force))
 
 
 @router.delete("/{task_id}", response_model=Ok)

@@ -122,14 +122,19 @@ def touch(task: Task) -> None:
     task.last_update = now()
 
 
-def update_task(session: Session, task_id: str, data: TaskUpdate) -> Task:
+def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool = False) -> Task:
+    """Change a task's fields (see ``TaskUpdate``); ``force`` lets the running task set its inputs."""
     task = get_task(session, task_id, for_update=True)
     fields = data.model_fields_set
     if task.status == "published" and fields - {"tags", "system_tags", "comment"}:
-        raise ConflictError("a published task is read-only (tags and comment excepted)")
+        raise ConflictError(
+            "a published task is read-only (tags, system tags and comment excepted)"
+        )
     for name in ("type", "script", "container", "parent_id"):
         if name in fields:
-            check_editable(task.status, name)
+            _check_inputs_editable(task, name, force)
+    if data.models is not None and "input" in data.models.model_fields_set:
+        _check_inputs_editable(task, "input models", force)
     if data.name is not None:
         task.name = data.name
     if data.comment is not None:
@@ -153,7 +158,8 @@ def update_task(session: Session, task_id: str, data: TaskUpdate) -> Task:
     if data.runtime is not None:
         task.runtime = {**task.runtime, **data.runtime}
     if data.models is not None:
-        task.models = data.models.model_dump()
+        # each list given replaces that list; the other stays
+        task.models = {**task.models, **data.models.model_dump(exclude_unset=True)}
     touch(task)
     session.flush()
     _record(session, task, "updated", fields=sorted(fields))
