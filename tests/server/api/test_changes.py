@@ -141,7 +141,7 @@ def test_long_poll_returns_a_change_made_while_waiting(api: httpx.Client, hub: H
     assert result["status"] == 200, result
     items = result["body"]["items"]
     assert [(c["entity_id"], c["action"], c["payload"]["status"]) for c in items] == [
-        (t["id"], "start", "in_progress")
+        (t["id"], "started", "in_progress")
     ]
     assert result["body"]["next_cursor"] == items[0]["id"] > cursor
 
@@ -269,3 +269,47 @@ def test_closed_streams_leave_the_hub_healthy(api: httpx.Client, hub: Hub) -> No
     t = f.task(api)
     assert _changes(api, entity_id=t["id"])["items"][0]["action"] == "created"
     assert "Traceback" not in hub.log()[log_before:]
+
+
+def test_task_actions_are_logged_in_the_past_tense(api: httpx.Client) -> None:
+    t = f.task(api)
+    steps = [
+        "enqueue",
+        "dequeue",
+        "start",
+        "abort",
+        "reset",
+        "start",
+        "fail",
+        "reset",
+        "start",
+        "stop",
+        "reset",
+        "start",
+        "complete",
+        "publish",
+        "archive",
+        "unarchive",
+    ]
+    for step in steps:
+        f.ok(api.post(f"/tasks/{t['id']}:{step}"))
+    actions = [c["action"] for c in _changes(api, entity_id=t["id"])["items"]]
+    assert actions == [
+        "created",
+        "enqueued",
+        "dequeued",
+        "started",
+        "aborted",
+        "reset",
+        "started",
+        "failed",
+        "reset",
+        "started",
+        "stopped",
+        "reset",
+        "started",
+        "completed",
+        "published",
+        "archived",
+        "unarchived",
+    ]

@@ -337,7 +337,7 @@ def test_model_changes_are_recorded(api: httpx.Client) -> None:
     f.ok(api.delete(f"/models/{m['id']}", params={"force": True}))
     items = f.ok(api.get("/changes", params={"entity_type": "model", "entity_id": m["id"]}))
     actions = [c["action"] for c in items["items"]]
-    assert actions == ["created", "updated", "published", "archived", "restored", "deleted"]
+    assert actions == ["created", "updated", "published", "archived", "unarchived", "deleted"]
     assert {c["project_id"] for c in items["items"]} == {m["project_id"]}
 
 

@@ -204,7 +204,7 @@ def set_archived(session: Session, model_id: str, archived: bool) -> Model:
     model.archived = archived
     model.last_update = now()
     session.flush()
-    _record(session, model, "archived" if archived else "restored")
+    _record(session, model, "archived" if archived else "unarchived")
     return model
 
 

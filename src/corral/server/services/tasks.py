@@ -50,6 +50,18 @@ def get_task(session: Session, task_id: str, *, for_update: bool = False) -> Tas
     return task
 
 
+#: the change-log action of each status action: what happened, in the past tense
+_DONE = {
+    "dequeue": "dequeued",
+    "start": "started",
+    "complete": "completed",
+    "fail": "failed",
+    "stop": "stopped",
+    "abort": "aborted",
+    "publish": "published",
+}
+
+
 def _record(session: Session, task: Task, action: str, **payload: Any) -> None:
     changes.record(
         session,
@@ -283,7 +295,7 @@ def change_status(
         task.exit_code = exit_code
     touch(task)
     session.flush()
-    _record(session, task, action, reason=task.status_reason)
+    _record(session, task, _DONE[action], reason=task.status_reason)
     return task
 
 
@@ -294,7 +306,7 @@ def set_archived(session: Session, task_id: str, archived: bool) -> Task:
     task.archived = archived
     touch(task)
     session.flush()
-    _record(session, task, "archived" if archived else "restored")
+    _record(session, task, "archived" if archived else "unarchived")
     return task
 
 
