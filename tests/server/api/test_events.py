@@ -410,3 +410,17 @@ def test_concurrent_writers_and_a_reader_store_every_point_once(
         for n in mine:  # each writer's lines in the order it sent them
             own = [x["text"] for x in lines if x["text"].startswith(f"writer {n} ")]
             assert own == [f"writer {n} batch {b}" for b in range(batches)]
+
+
+@pytest.mark.parametrize("token", ["Infinity", "NaN"])
+def test_non_finite_times_are_422(api: httpx.Client, task: dict, token: str) -> None:
+    # JSON has no such numbers, but lenient encoders (Python's json) write them
+    event = '{"type": "scalars", "metric": "m", "variant": "v", "iterations": [1, 2], '
+    event += '"values": [1.0, 2.0], "times": [1.7e9, ' + token + "]}"
+    body = '{"batch_id": "nonfinite", "events": [' + event + "]}"
+    r = api.post(
+        f"/tasks/{task['id']}/events", content=body, headers={"content-type": "application/json"}
+    )
+    problem = _problem(r, 422)
+    assert any(e["loc"][-1] == "times" for e in problem["errors"]), problem
+    _nothing_stored(api, task["id"])

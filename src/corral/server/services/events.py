@@ -176,6 +176,12 @@ def _add_columns(prep: Prepared, index: int, event: ScalarsIn, now: float) -> No
     values = np.array(event.values, dtype=np.float64)  # None -> NaN
     if event.times is not None:
         times = np.array(event.times, dtype=np.float64)
+        if not np.isfinite(times).all():
+            msg = "every time must be a finite number of seconds since the epoch"
+            raise ValidationError(
+                f"events[{index}].times: {msg}",
+                errors=_field_error(index, "times", msg, "finite_number"),
+            )
     else:
         times = np.full(n, now if event.time is None else event.time, dtype=np.float64)
     _series(prep, index, event).parts.append((its, values, times))
