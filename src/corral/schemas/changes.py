@@ -34,8 +34,9 @@ class ChangeOut(Output):
 class ChangePage(Output):
     """Changes after a cursor, oldest first.
 
-    Pass ``next_cursor`` back as ``cursor``: it is the id of the last item, or the
-    given cursor when nothing matched, so a reader neither misses nor repeats a change.
+    Pass ``next_cursor`` back as ``cursor``: it is the id of the last item of a full
+    page, else the newest change the hub looked at (a filtered reader moves past what
+    did not match), so a reader neither misses nor repeats a change.
     """
 
     items: list[ChangeOut]

@@ -313,3 +313,16 @@ def test_task_actions_are_logged_in_the_past_tense(api: httpx.Client) -> None:
         "archived",
         "unarchived",
     ]
+
+
+def test_a_filtered_reader_moves_past_changes_that_do_not_match(api: httpx.Client) -> None:
+    a = f.task(api)
+    cursor = _latest(api)
+    f.task(api)  # another task's changes: not for this reader
+    f.task(api)
+    page = _changes(api, cursor=cursor, entity_id=a["id"])
+    assert page["items"] == []
+    assert page["next_cursor"] == _latest(api) > cursor
+    f.ok(api.patch(f"/tasks/{a['id']}", json={"comment": "now"}))
+    nxt = _changes(api, cursor=page["next_cursor"], entity_id=a["id"])
+    assert [c["action"] for c in nxt["items"]] == ["updated"]

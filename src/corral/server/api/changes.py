@@ -79,10 +79,13 @@ class _Query:
     entity_id: str | None
     project_id: str | None
 
-    def read(self, cursor: int, limit: int) -> list[ChangeOut]:
-        """Changes after ``cursor`` (run in a worker thread; the session ends here)."""
+    def read(self, cursor: int, limit: int) -> tuple[list[ChangeOut], int]:
+        """Changes after ``cursor`` and the cursor to go on from (see ``changes.since``).
+
+        Runs in a worker thread; the session ends here.
+        """
         with self.factory() as session:
-            rows = changes.since(
+            rows, next_cursor = changes.since(
                 session,
                 cursor,
                 limit=limit,
@@ -90,7 +93,7 @@ class _Query:
                 entity_id=self.entity_id,
                 project_id=self.project_id,
             )
-            return [ChangeOut.model_validate(r) for r in rows]
+            return [ChangeOut.model_validate(r) for r in rows], next_cursor
 
     def latest(self) -> int:
         with self.factory() as session:
@@ -129,8 +132,9 @@ async def list_changes(
     """Changes after ``cursor``, oldest first (from the beginning when omitted).
 
     With ``wait`` (seconds) and nothing new, the request is held until a matching
-    change arrives or ``wait`` expires (then ``items`` is empty and ``next_cursor`` is
-    the cursor given). Pass ``next_cursor`` back as the next ``cursor``.
+    change arrives or ``wait`` expires (then ``items`` is empty). Pass ``next_cursor``
+    back as the next ``cursor``: past the last item, or past changes that did not
+    match the filters.
 
     Example: ``GET /api/v1/changes?cursor=120&entity_type=task&wait=30``
     """
@@ -140,12 +144,12 @@ async def list_changes(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
-        items = await run_in_threadpool(q.read, start, limit)
+        items, start = await run_in_threadpool(q.read, start, limit)
         remaining = deadline - loop.time()
         if items or remaining <= 0 or _stopping(notifier) or await request.is_disconnected():
             break
         await notifier.wait(min(POLL_INTERVAL, remaining))
-    return ChangePage(items=items, next_cursor=items[-1].id if items else start)
+    return ChangePage(items=items, next_cursor=start)
 
 
 @router.get("/latest", response_model=ChangeCursor)
@@ -165,9 +169,8 @@ async def _events(request: Request, q: _Query, cursor: int, heartbeat: float) ->
     yield f"retry: {RETRY_MS}\n: connected\n\n"
     quiet_since = loop.time()
     while not _stopping(notifier) and not await request.is_disconnected():
-        items = await run_in_threadpool(q.read, cursor, STREAM_BATCH)
+        items, cursor = await run_in_threadpool(q.read, cursor, STREAM_BATCH)
         if items:
-            cursor = items[-1].id
             yield "".join(_event(c) for c in items)
             quiet_since = loop.time()
             if len(items) == STREAM_BATCH:

@@ -78,15 +78,26 @@ def since(
     entity_type: str | None = None,
     entity_id: str | None = None,
     project_id: str | None = None,
-) -> list[Change]:
-    q = select(Change).where(Change.id > cursor)
+) -> tuple[list[Change], int]:
+    """Up to ``limit`` matching changes after ``cursor``, and the cursor to read on from.
+
+    The next cursor is the last change returned, or, when fewer than ``limit``
+    matched, the newest change looked at: a filtered reader moves past the
+    changes that did not match instead of reading them again on its next call.
+    (Changes become visible in id order, so nothing below it can appear later.)
+    """
+    newest = latest_id(session)
+    q = select(Change).where(Change.id > cursor, Change.id <= newest)
     if entity_type:
         q = q.where(Change.entity_type == entity_type)
     if entity_id:
         q = q.where(Change.entity_id == entity_id)
     if project_id:
         q = q.where(Change.project_id == project_id)
-    return list(session.scalars(q.order_by(Change.id).limit(limit)))
+    rows = list(session.scalars(q.order_by(Change.id).limit(limit)))
+    if len(rows) == limit:
+        return rows, rows[-1].id
+    return rows, max(cursor, newest)
 
 
 def latest_id(session: Session) -> int:
