@@ -121,7 +121,7 @@ def _announce(settings: object, first: object) -> None:
     from corral.server.settings import ServerSettings
 
     assert isinstance(settings, ServerSettings)
-    out = Console()
+    out = Console(soft_wrap=True)
     out.print(f"Corral hub on [bold]{settings.local_url}[/]  (data: {settings.data_dir})")
     if isinstance(first, FirstStart):
         out.print("First start: created the admin user and an API key.")
