@@ -111,3 +111,27 @@ def test_a_change_log_follower_misses_nothing_under_concurrent_writes(hub: Hub) 
     assert len(ids) == 6 * 20 * 2
     assert sorted(set(followed) & set(ids)) == sorted(ids)
     assert len(followed) == len(set(followed))
+
+
+def test_concurrent_first_tasks_of_a_new_project_all_succeed(hub: Hub) -> None:
+    """Requests that create the same new project tree at once all succeed, on one tree."""
+    threads, rounds = 8, 12
+    start = threading.Barrier(threads)
+    roots = [f.unique("race") for _ in range(rounds)]
+
+    def create(n: int) -> list[int]:
+        statuses = []
+        with hub.client() as c:
+            for root in roots:
+                start.wait()
+                r = c.post("/tasks", json={"name": f"t{n}", "project": f"{root}/a/b"})
+                statuses.append(r.status_code)
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        statuses = [s for result in pool.map(create, range(threads)) for s in result]
+    assert statuses == [201] * threads * rounds
+    with hub.client() as c:
+        for root in roots:
+            found = f.ok(c.get("/projects", params={"search": root}))
+            assert sorted(p["name"] for p in found) == [root, f"{root}/a", f"{root}/a/b"]

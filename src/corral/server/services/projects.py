@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from corral.errors import ConflictError, NotFoundError, ValidationError
@@ -31,6 +32,26 @@ def find_by_name(session: Session, name: str) -> Project | None:
     return session.scalar(select(Project).where(Project.name == normalize_name(name)))
 
 
+def _create(session: Session, name: str, parent: Project | None, user: User | None) -> Project:
+    """Create one project, or take the one a concurrent request has just created."""
+    project = Project(
+        name=name, parent_id=parent.id if parent else None, owner_id=user.id if user else None
+    )
+    try:
+        with session.begin_nested():  # a savepoint: a lost race leaves the transaction usable
+            session.add(project)
+            session.flush()
+    except IntegrityError:
+        existing = find_by_name(session, name)
+        if existing is None:
+            raise
+        return existing
+    changes.record(
+        session, "project", project.id, "created", project_id=project.id, payload={"name": name}
+    )
+    return project
+
+
 def ensure_project(session: Session, name: str, user: User | None) -> Project:
     """Return the project named ``name``, creating it and its missing parents."""
     name = normalize_name(name)
@@ -41,23 +62,7 @@ def ensure_project(session: Session, name: str, user: User | None) -> Project:
     parts = name.split("/")
     for depth in range(1, len(parts) + 1):
         prefix = "/".join(parts[:depth])
-        project = find_by_name(session, prefix)
-        if project is None:
-            project = Project(
-                name=prefix,
-                parent_id=parent.id if parent else None,
-                owner_id=user.id if user else None,
-            )
-            session.add(project)
-            session.flush()
-            changes.record(
-                session,
-                "project",
-                project.id,
-                "created",
-                project_id=project.id,
-                payload={"name": prefix},
-            )
+        project = find_by_name(session, prefix) or _create(session, prefix, parent, user)
         parent = project
     assert parent is not None
     return parent
