@@ -42,3 +42,28 @@ def run_to(api: httpx.Client, task_id: str, status: str) -> dict[str, Any]:
     for action in paths[status]:
         result = ok(api.post(f"/tasks/{task_id}:{action}", json={}))
     return result
+
+
+def scalar(metric: str, variant: str, iteration: int, value: float | None) -> dict[str, Any]:
+    """One scalar point, as an event of a batch."""
+    return {
+        "type": "scalar",
+        "metric": metric,
+        "variant": variant,
+        "iteration": iteration,
+        "value": value,
+    }
+
+
+def send_events(
+    api: httpx.Client, task_id: str, events: list[dict[str, Any]], batch_id: str | None = None
+) -> httpx.Response:
+    return api.post(
+        f"/tasks/{task_id}/events",
+        json={"batch_id": batch_id or uuid.uuid4().hex, "events": events},
+    )
+
+
+def post_json_text(api: httpx.Client, path: str, text: str) -> httpx.Response:
+    """POST JSON written by hand: numbers such as NaN or Infinity that encoders refuse."""
+    return api.post(path, content=text, headers={"content-type": "application/json"})

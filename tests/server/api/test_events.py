@@ -14,24 +14,8 @@ import pytest
 from tests import factories as f
 from tests.hub import Hub
 
-
-def send(
-    api: httpx.Client, task_id: str, events: list[dict[str, Any]], batch_id: str | None = None
-) -> httpx.Response:
-    return api.post(
-        f"/tasks/{task_id}/events",
-        json={"batch_id": batch_id or uuid.uuid4().hex, "events": events},
-    )
-
-
-def scalar(metric: str, variant: str, iteration: int, value: float | None) -> dict[str, Any]:
-    return {
-        "type": "scalar",
-        "metric": metric,
-        "variant": variant,
-        "iteration": iteration,
-        "value": value,
-    }
+send = f.send_events
+scalar = f.scalar
 
 
 def log(text: str, **kw: Any) -> dict[str, Any]:
@@ -418,9 +402,6 @@ def test_non_finite_times_are_422(api: httpx.Client, task: dict, token: str) -> 
     event = '{"type": "scalars", "metric": "m", "variant": "v", "iterations": [1, 2], '
     event += '"values": [1.0, 2.0], "times": [1.7e9, ' + token + "]}"
     body = '{"batch_id": "nonfinite", "events": [' + event + "]}"
-    r = api.post(
-        f"/tasks/{task['id']}/events", content=body, headers={"content-type": "application/json"}
-    )
-    problem = _problem(r, 422)
+    problem = _problem(f.post_json_text(api, f"/tasks/{task['id']}/events", body), 422)
     assert any(e["loc"][-1] == "times" for e in problem["errors"]), problem
     _nothing_stored(api, task["id"])

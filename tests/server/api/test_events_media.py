@@ -3,7 +3,6 @@ of iterations."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import httpx
@@ -13,8 +12,7 @@ from tests import factories as f
 
 
 def send(api: httpx.Client, task_id: str, events: list[dict[str, Any]]) -> None:
-    body = {"batch_id": uuid.uuid4().hex, "events": events}
-    f.ok(api.post(f"/tasks/{task_id}/events", json=body), 200)
+    f.ok(f.send_events(api, task_id, events), 200)
 
 
 def plot(metric: str, variant: str, iteration: int, tag: str) -> dict[str, Any]:
@@ -105,8 +103,7 @@ def test_plot_with_nan_and_infinity_is_stored_with_nulls(api: httpx.Client) -> N
         '{"batch_id": "p", "events": [{"type": "plot", "metric": "m", "variant": "v",'
         ' "iteration": 0, "figure": {"data": [{"y": [1, NaN, Infinity, -Infinity]}]}}]}'
     )
-    r = api.post(f"/tasks/{tid}/events", content=body, headers={"content-type": "application/json"})
-    f.ok(r, 200)
+    f.ok(f.post_json_text(api, f"/tasks/{tid}/events", body), 200)
     item = f.ok(api.get(f"/tasks/{tid}/plots"))["items"][0]
     assert item["figure"] == {"data": [{"y": [1, None, None, None]}]}
 

@@ -14,8 +14,7 @@ from tests import factories as f
 
 
 def send(api: httpx.Client, task_id: str, events: list[dict[str, Any]]) -> dict[str, Any]:
-    body = {"batch_id": uuid.uuid4().hex, "events": events}
-    return f.ok(api.post(f"/tasks/{task_id}/events", json=body), 200)
+    return f.ok(f.send_events(api, task_id, events), 200)
 
 
 def columns(
@@ -37,14 +36,7 @@ def columns(
     return event
 
 
-def point(metric: str, variant: str, iteration: int, value: float | None) -> dict[str, Any]:
-    return {
-        "type": "scalar",
-        "metric": metric,
-        "variant": variant,
-        "iteration": iteration,
-        "value": value,
-    }
+point = f.scalar
 
 
 def series(api: httpx.Client, task_id: str, **params: Any) -> list[dict[str, Any]]:
@@ -206,8 +198,7 @@ def test_infinite_values_read_as_null_and_stay_out_of_summaries(api: httpx.Clien
         '{"batch_id": "inf", "events": [{"type": "scalars", "metric": "m", "variant": "v",'
         ' "iterations": [0, 1, 2], "values": [1.0, Infinity, 1e400]}]}'
     )
-    r = api.post(f"/tasks/{tid}/events", content=body, headers={"content-type": "application/json"})
-    f.ok(r, 200)
+    f.ok(f.post_json_text(api, f"/tasks/{tid}/events", body), 200)
     (s,) = series(api, tid)
     assert s["values"] == [1.0, None, None]
     m = summaries(api, tid)[("m", "v")]

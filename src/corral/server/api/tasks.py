@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
+from sqlalchemy.orm import Session
 
 from corral.schemas.common import Ok, Page
 from corral.schemas.tasks import (
@@ -184,66 +185,36 @@ def start_task(
     )
 
 
+FinishBody = Annotated[Finish, Body(default_factory=Finish)]
+
+
+def _finish(session: Session, task_id: str, action: str, body: Finish) -> TaskOut:
+    task = tasks.change_status(
+        session, task_id, action, reason=body.reason, message=body.message, exit_code=body.exit_code
+    )
+    return TaskOut.model_validate(task)
+
+
 @router.post("/{task_id}:complete", response_model=TaskOut)
 def complete_task(
-    task_id: str,
-    body: Annotated[Finish, Body(default_factory=Finish)],
-    session: SessionDep,
-    _user: CurrentUser,
+    task_id: str, body: FinishBody, session: SessionDep, _user: CurrentUser
 ) -> TaskOut:
-    return TaskOut.model_validate(
-        tasks.change_status(
-            session,
-            task_id,
-            "complete",
-            reason=body.reason,
-            message=body.message,
-            exit_code=body.exit_code,
-        )
-    )
+    return _finish(session, task_id, "complete", body)
 
 
 @router.post("/{task_id}:fail", response_model=TaskOut)
-def fail_task(
-    task_id: str,
-    body: Annotated[Finish, Body(default_factory=Finish)],
-    session: SessionDep,
-    _user: CurrentUser,
-) -> TaskOut:
-    return TaskOut.model_validate(
-        tasks.change_status(
-            session,
-            task_id,
-            "fail",
-            reason=body.reason,
-            message=body.message,
-            exit_code=body.exit_code,
-        )
-    )
+def fail_task(task_id: str, body: FinishBody, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    return _finish(session, task_id, "fail", body)
 
 
 @router.post("/{task_id}:stop", response_model=TaskOut)
-def stop_task(
-    task_id: str,
-    body: Annotated[Finish, Body(default_factory=Finish)],
-    session: SessionDep,
-    _user: CurrentUser,
-) -> TaskOut:
+def stop_task(task_id: str, body: FinishBody, session: SessionDep, _user: CurrentUser) -> TaskOut:
     """A running task's process reports that it stopped early (interrupted, not failed).
 
     ``:abort`` is what a user or an agent calls to stop a task from outside: it goes
     to ``stopped`` at once and the task's process, seeing that, ends itself.
     """
-    return TaskOut.model_validate(
-        tasks.change_status(
-            session,
-            task_id,
-            "stop",
-            reason=body.reason,
-            message=body.message,
-            exit_code=body.exit_code,
-        )
-    )
+    return _finish(session, task_id, "stop", body)
 
 
 @router.post("/{task_id}:abort", response_model=TaskOut)
