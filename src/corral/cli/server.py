@@ -85,6 +85,7 @@ def server(
         log_level=log_level,
         access_log=False,
         timeout_graceful_shutdown=5,
+        ws="none",  # the hub speaks HTTP and SSE only; skips loading a WebSocket library
     )
     notifier = app.state.changes_notifier
 
