@@ -7,9 +7,11 @@ data dir, polls ``/health`` every 10 ms, and stops the hub; the median of
 made) and for a restart on an existing one. On PostgreSQL (with
 ``CORRAL_TEST_DATABASE_URL``), a fresh database each run.
 
-Baselines, in the same run: the bare interpreter (``python -c pass``), and the
-interpreter importing the hub's frameworks (FastAPI, SQLAlchemy, uvicorn,
-pydantic): the floor any hub built on them pays.
+Baselines, in the same run: the bare interpreter (``python -c pass``); the
+interpreter importing the hub's frameworks (FastAPI, SQLAlchemy with its ORM,
+uvicorn, pydantic); and a minimal app on the same stack (one FastAPI route that
+reads an SQLite file through an SQLAlchemy ORM session, served by uvicorn) from
+launch to its first answer: the floor any hub built on them pays on this machine.
 
     .venv/bin/python benchmarks/startup.py [--repeat 5]
 """
@@ -42,6 +44,59 @@ def _time_command(args: list[str]) -> float:
     return time.perf_counter() - start
 
 
+MINIMAL_APP = """
+import sys
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+engine = create_engine("sqlite:///" + sys.argv[2])
+app = FastAPI()
+
+
+@app.get("/health")
+def health() -> dict:
+    with Session(engine) as session:
+        session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+def _wait_for_health(proc: subprocess.Popen[bytes], url: str, start: float) -> float:
+    with httpx.Client(timeout=1) as client:
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                if client.get(url).status_code == 200:
+                    return time.perf_counter() - start
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.01)
+
+
+def minimal_app_to_health(tmp: Path) -> float:
+    """Seconds from launching the minimal FastAPI + SQLAlchemy app to its first answer."""
+    script = tmp / "minimal_app.py"
+    script.write_text(MINIMAL_APP)
+    port = free_port()
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(port), str(tmp / "minimal.db")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        return _wait_for_health(proc, f"http://127.0.0.1:{port}/health", start)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+
+
 def start_to_health(data_dir: Path, database_url: str | None) -> float:
     """Seconds from launching ``corral server`` to the first 200 from ``/health``."""
     port = free_port()
@@ -54,22 +109,12 @@ def start_to_health(data_dir: Path, database_url: str | None) -> float:
     cmd = [CORRAL, "server", "--port", str(port), "--data-dir", str(data_dir)]
     if database_url:
         cmd += ["--database-url", database_url]
-    url = f"http://127.0.0.1:{port}/health"
     start = time.perf_counter()
     proc = subprocess.Popen(
         cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
     )
     try:
-        with httpx.Client(timeout=1) as client:
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"hub exited: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
-                try:
-                    if client.get(url).status_code == 200:
-                        return time.perf_counter() - start
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.01)
+        return _wait_for_health(proc, f"http://127.0.0.1:{port}/health", start)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
@@ -110,10 +155,15 @@ def main() -> None:
     args = parser.parse_args()
     bare = statistics.median(_time_command([sys.executable, "-c", "pass"]) for _ in range(3))
     frameworks = statistics.median(
-        _time_command([sys.executable, "-c", "import fastapi, sqlalchemy, uvicorn, pydantic"])
+        _time_command([sys.executable, "-c", "import fastapi, sqlalchemy.orm, uvicorn, pydantic"])
         for _ in range(3)
     )
-    say(f"baseline: bare python {bare:.3f} s, importing the frameworks {frameworks:.3f} s")
+    with tempfile.TemporaryDirectory(prefix="corral-startup-") as tmp:
+        minimal = statistics.median(minimal_app_to_health(Path(tmp)) for _ in range(3))
+    say(
+        f"baselines: bare python {bare:.3f} s, importing the frameworks {frameworks:.3f} s, "
+        f"a minimal FastAPI + SQLAlchemy app to its first answer {minimal:.3f} s"
+    )
     results = {b: bench(b, args.repeat) for b in backends()}
     worst = max(r["fresh_s"] for r in results.values())
     say(
@@ -126,6 +176,7 @@ def main() -> None:
             "budget_s": BUDGET_S,
             "baseline_python_s": round(bare, 3),
             "baseline_frameworks_import_s": round(frameworks, 3),
+            "baseline_minimal_app_s": round(minimal, 3),
             "results": results,
             "within_budget": worst < BUDGET_S,
         }
