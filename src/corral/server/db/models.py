@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     BigInteger,
     Boolean,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -340,6 +342,19 @@ class ScalarChunk(Base):
     __table_args__ = (
         Index("ix_scalar_chunks_series", "task_id", "metric", "variant", "first_iteration"),
     )
+
+
+#: PostgreSQL: keep the packed arrays out of line and uncompressed. Float arrays hardly
+#: compress, and trying costs ingest time (measured: ~1.0M instead of ~0.7M points/s).
+SCALAR_CHUNKS_STORAGE = (
+    "ALTER TABLE scalar_chunks ALTER COLUMN iterations SET STORAGE EXTERNAL, "
+    'ALTER COLUMN "values" SET STORAGE EXTERNAL, ALTER COLUMN times SET STORAGE EXTERNAL'
+)
+event.listen(
+    ScalarChunk.__table__,
+    "after_create",
+    DDL(SCALAR_CHUNKS_STORAGE).execute_if(dialect="postgresql"),
+)
 
 
 class LogEvent(Base):
