@@ -144,6 +144,10 @@ def get_metrics(task_id: str, session: SessionDep, _user: CurrentUser) -> Respon
     return _json([MetricSummaryOut.model_validate(r).model_dump() for r in rows])
 
 
+#: buckets per series of a chart
+MaxPoints = Annotated[int, Query(ge=1, le=100_000)]
+
+
 def _series_response(series: list[SeriesData], started: float) -> Response:
     return _json({"series": [s.as_dict() for s in series]}, started)
 
@@ -160,7 +164,7 @@ def get_scalars(
     _user: CurrentUser,
     metric: SeriesName = None,
     variant: SeriesName = None,
-    max_points: Annotated[int, Query(ge=1, le=100_000)] = 2000,
+    max_points: MaxPoints = 2000,
     full: bool = False,
 ) -> Response:
     """Every series of the task (or those of ``metric``/``variant``), in iteration order.
@@ -188,7 +192,7 @@ def compare_scalars(
     task_id: Annotated[list[str], Query(min_length=1, max_length=MAX_COMPARED_TASKS)],
     metric: SeriesName = None,
     variant: SeriesName = None,
-    max_points: Annotated[int, Query(ge=1, le=100_000)] = 2000,
+    max_points: MaxPoints = 2000,
     full: bool = False,
 ) -> Response:
     """The series of several tasks (at most 10), to compare them in one chart."""

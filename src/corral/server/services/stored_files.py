@@ -36,13 +36,23 @@ def _still_referenced(session: Session, uri: str) -> bool:
     )
 
 
-def _referenced_under(session: Session, prefix: str) -> set[str]:
-    uri_prefix = hub_uri(prefix)
+_TASKS_URI = hub_uri("tasks/")
+
+
+def _referenced_in_task_folders(session: Session, task_ids: list[str]) -> set[str]:
+    """Paths under ``tasks/<id>/`` (for the given ids) that some record still refers to.
+
+    One query per referring table for all the tasks at once: the task id is the
+    path segment right after ``tasks/``.
+    """
+    if not task_ids:
+        return set()
     paths: set[str] = set()
     for col in _REFERRING:
-        for uri in session.scalars(
-            select(col).where(col.startswith(uri_prefix, autoescape=True)).distinct()
-        ):
+        # ids are all of one length (32 hex): the segment is that many characters
+        segment = func.substr(col, len(_TASKS_URI) + 1, len(task_ids[0]))
+        q = select(col).where(col.startswith(_TASKS_URI), segment.in_(task_ids)).distinct()
+        for uri in session.scalars(q):
             path = hub_path(uri)
             if path:
                 paths.add(path)
@@ -71,7 +81,7 @@ def uris_of_outputs(session: Session, task_ids: list[str], *, inputs: bool) -> l
     return [u for q in (artifacts, samples) for u in session.scalars(q) if hub_path(u)]
 
 
-def release_task_files(session: Session, task_ids: Iterable[str], uris: Iterable[str]) -> None:
+def release_task_files(session: Session, task_ids: list[str], uris: Iterable[str]) -> None:
     """After the tasks' records are deleted (and flushed): schedule what no one uses any more.
 
     ``uris`` are those the deleted records referred to (``uris_of_outputs``, read
@@ -85,6 +95,5 @@ def release_task_files(session: Session, task_ids: Iterable[str], uris: Iterable
             release(session, uri)
     doomed: list[str] = session.info.setdefault(DELETE, [])
     kept: set[str] = session.info.setdefault(KEEP, set())
-    for prefix in prefixes:
-        doomed.append(prefix)
-        kept.update(_referenced_under(session, prefix))
+    doomed.extend(prefixes)
+    kept.update(_referenced_in_task_folders(session, task_ids))
