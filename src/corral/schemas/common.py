@@ -20,6 +20,9 @@ Tag = Annotated[str, StringConstraints(min_length=1, max_length=TAG_MAX, strip_w
 Tags = Annotated[list[Tag], Field(max_length=TAGS_MAX)]
 Text = Annotated[str, StringConstraints(max_length=TEXT_MAX)]
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: a new record's id chosen by the client (32 lowercase hex, like the hub's own), so that a
+#: create retried after a lost answer is recognised (409) instead of stored twice
+NewId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 
 
 class Input(BaseModel):

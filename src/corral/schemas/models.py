@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import AliasChoices, Field, StringConstraints
 
 from corral.schemas.artifacts import Key, Metadata, Uri
-from corral.schemas.common import PROJECT_NAME_MAX, Id, Input, Name, Output, Tags, Text
+from corral.schemas.common import PROJECT_NAME_MAX, Id, Input, Name, NewId, Output, Tags, Text
 
 FRAMEWORK_MAX = 64
 #: most classes in ``labels``
@@ -27,6 +27,8 @@ class ModelCreate(Input):
     output models. ``labels`` enumerate classes (``{"cat": 0, "dog": 1}``).
     """
 
+    #: optional id chosen by the client; an id already in use is a 409
+    id: NewId | None = None
     name: Name
     project: ProjectRef | None = None
     project_id: Id | None = None

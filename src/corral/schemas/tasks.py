@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from corral.schemas.common import NAME_MAX, Id, Input, Name, Output, Tags, Text
+from corral.schemas.common import NAME_MAX, Id, Input, Name, NewId, Output, Tags, Text
 
 TaskType = Literal[
     "training",
@@ -86,6 +86,8 @@ class TaskModels(Input):
 
 
 class TaskCreate(Input):
+    #: optional id chosen by the client; an id already in use is a 409
+    id: NewId | None = None
     name: Name
     #: project by hierarchical name (created if missing) or by id
     project: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None

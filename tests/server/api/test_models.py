@@ -345,3 +345,14 @@ def test_no_auth_is_401(hub: Hub) -> None:
     with hub.anonymous() as anon:
         assert anon.get("/models").status_code == 401
         assert anon.post("/models", json={"name": "m", "project": "p"}).status_code == 401
+
+
+def test_create_with_a_client_chosen_id_is_idempotent_by_conflict(api: httpx.Client) -> None:
+    import uuid
+
+    mid = uuid.uuid4().hex
+    m = _model(api, id=mid)
+    assert m["id"] == mid
+    again = api.post("/models", json={"id": mid, "name": "x", "project": f.unique("p")})
+    assert again.status_code == 409
+    assert f.ok(api.get(f"/models/{mid}"))["name"] == m["name"]

@@ -238,3 +238,17 @@ def test_inputs_change_in_a_draft_or_by_the_running_task_with_force(api: httpx.C
     f.ok(api.post(f"/tasks/{t['id']}:complete", json={}))
     moved = f.ok(api.patch(f"/tasks/{t['id']}", json={"project_id": f.project(api)["id"]}))
     assert moved["project_id"] != t["project_id"]  # a finished task may move to another project
+
+
+def test_create_with_a_client_chosen_id_is_idempotent_by_conflict(api: httpx.Client) -> None:
+    import uuid
+
+    tid = uuid.uuid4().hex
+    project = f.unique("proj")
+    t = f.ok(api.post("/tasks", json={"id": tid, "name": "a", "project": project}), 201)
+    assert t["id"] == tid
+    again = api.post("/tasks", json={"id": tid, "name": "b", "project": project})
+    assert again.status_code == 409 and tid in again.json()["detail"]
+    assert f.ok(api.get(f"/tasks/{tid}"))["name"] == "a"
+    bad = api.post("/tasks", json={"id": "NOT-HEX", "name": "c", "project": project})
+    assert bad.status_code == 422

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from corral.core.task_status import check_reportable
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.models import ModelCreate, ModelUpdate
-from corral.server.db.models import Model, Task, User
+from corral.server.db.models import Model, Task, User, new_id
 from corral.server.services import changes, projects, stored_files
 from corral.server.services.pagination import SortKey, paginate
 from corral.server.services.tasks import get_task, now, touch
@@ -117,6 +117,8 @@ def _check_parent(session: Session, parent_id: str | None) -> None:
 
 
 def create_model(session: Session, data: ModelCreate, user: User) -> Model:
+    if data.id is not None and session.get(Model, data.id) is not None:
+        raise ConflictError(f"a model with id {data.id} already exists")
     task = None
     if data.task_id:
         task = get_task(session, data.task_id, for_update=True)
@@ -124,6 +126,7 @@ def create_model(session: Session, data: ModelCreate, user: User) -> Model:
     project_id = _resolve_project(session, user, data, task)
     _check_parent(session, data.parent_id)
     model = Model(
+        id=data.id or new_id(),
         name=data.name,
         project_id=project_id,
         task_id=task.id if task else None,

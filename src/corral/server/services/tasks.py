@@ -32,6 +32,7 @@ from corral.server.db.models import (
     TaskMetricSummary,
     TaskTag,
     User,
+    new_id,
 )
 from corral.server.services import changes, projects, stored_files
 
@@ -101,9 +102,12 @@ def _check_parent(session: Session, parent_id: str | None) -> None:
 
 
 def create_task(session: Session, data: TaskCreate, user: User) -> Task:
+    if data.id is not None and session.get(Task, data.id) is not None:
+        raise ConflictError(f"a task with id {data.id} already exists")
     project_id = _resolve_project(session, user, data.project, data.project_id)
     _check_parent(session, data.parent_id)
     task = Task(
+        id=data.id or new_id(),
         name=data.name,
         project_id=project_id,
         type=data.type,
