@@ -8,6 +8,8 @@
        +------------------- reset (from anything but created/published)
 
 ``abort`` is ``stop`` requested by a user: allowed from queued and in_progress.
+``continue`` takes a finished (not published) task back to in_progress: a script that
+continues its own earlier run (``Task.init(continue_last_task=...)``) appends to it.
 Archiving is a flag, not a status.
 """
 
@@ -40,6 +42,7 @@ TRANSITIONS: dict[str, tuple[frozenset[TaskStatus], TaskStatus]] = {
     "stop": (frozenset({S.queued, S.in_progress}), S.stopped),
     "abort": (frozenset({S.queued, S.in_progress}), S.stopped),
     "publish": (frozenset({S.completed}), S.published),
+    "continue": (frozenset({S.completed, S.failed, S.stopped}), S.in_progress),
     "reset": (frozenset({S.queued, S.in_progress, S.completed, S.failed, S.stopped}), S.created),
 }
 

@@ -8,7 +8,18 @@ import pytest
 from corral.core.task_status import TRANSITIONS, TaskStatus
 from tests import factories as f
 
-ACTIONS = ["enqueue", "dequeue", "start", "complete", "fail", "stop", "abort", "publish", "reset"]
+ACTIONS = [
+    "enqueue",
+    "dequeue",
+    "start",
+    "complete",
+    "fail",
+    "stop",
+    "abort",
+    "publish",
+    "reset",
+    "continue",
+]
 BODY = {"reset": {"force": True}}
 
 

@@ -217,6 +217,12 @@ def stop_task(task_id: str, body: FinishBody, session: SessionDep, _user: Curren
     return _finish(session, task_id, "stop", body)
 
 
+@router.post("/{task_id}:continue", response_model=TaskOut)
+def continue_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+    """A finished task's script continues it: back to ``in_progress``, outputs kept."""
+    return TaskOut.model_validate(tasks.change_status(session, task_id, "continue"))
+
+
 @router.post("/{task_id}:abort", response_model=TaskOut)
 def abort_task(
     task_id: str,

@@ -60,6 +60,7 @@ _DONE = {
     "stop": "stopped",
     "abort": "aborted",
     "publish": "published",
+    "continue": "continued",
 }
 
 
@@ -293,6 +294,9 @@ def change_status(
         task.completed_at = None
         if worker:
             task.worker = worker
+    if action == "continue":
+        task.completed_at = None
+        task.exit_code = None
     if target in FINAL and action != "publish":
         task.completed_at = now()
     if exit_code is not None:
