@@ -9,13 +9,31 @@ from typing import TYPE_CHECKING, Any
 
 from corral._version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "InputModel",
+    "Logger",
+    "Model",
+    "OutputModel",
+    "StorageManager",
+    "Task",
+    "__version__",
+]
 
-# name -> module that defines it; filled in as the SDK grows.
-_LAZY: dict[str, str] = {}
+# name -> module that defines it
+_LAZY: dict[str, str] = {
+    "Task": "corral.sdk.task",
+    "Logger": "corral.sdk.logger",
+    "Model": "corral.sdk.model",
+    "InputModel": "corral.sdk.model",
+    "OutputModel": "corral.sdk.model",
+    "StorageManager": "corral.sdk.storage",
+}
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from corral.sdk.logger import Logger
+    from corral.sdk.model import InputModel, Model, OutputModel
+    from corral.sdk.storage import StorageManager
+    from corral.sdk.task import Task
 
 
 def __getattr__(name: str) -> Any:

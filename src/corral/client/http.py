@@ -23,7 +23,7 @@ class HubClient:
         self,
         creds: HubCredentials,
         *,
-        timeout: float = 30.0,
+        timeout: float | httpx.Timeout = 30.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.creds = creds
@@ -35,8 +35,15 @@ class HubClient:
         )
 
     @classmethod
-    def from_config(cls, path: str | None = None) -> HubClient:
-        return cls(load(path))
+    def from_config(
+        cls, path: str | None = None, *, timeout: float | httpx.Timeout = 30.0
+    ) -> HubClient:
+        return cls(load(path), timeout=timeout)
+
+    @property
+    def http(self) -> httpx.Client:
+        """The underlying ``httpx.Client`` (base URL and auth set), for streamed transfers."""
+        return self._http
 
     def close(self) -> None:
         self._http.close()
