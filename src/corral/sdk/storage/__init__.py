@@ -1,0 +1,44 @@
+"""The SDK's storage layer: files at ``hub://``, ``s3://``, ``gs://``, ``az://`` and local URLs.
+
+:class:`StorageManager` is the user's API (upload, download, cache, list, delete);
+the ``hub_*`` functions speak to the hub's file store directly; a
+:class:`StorageBackend` is what serves one kind of URL (see :mod:`.backends`).
+
+Example::
+
+    from corral.sdk.storage import StorageManager
+
+    StorageManager.upload_file("model.pt", "s3://bucket/models/model.pt")
+    local = StorageManager.get_local_copy("s3://bucket/models/model.pt")
+"""
+
+from __future__ import annotations
+
+from corral.sdk.storage.backends import (
+    RemoteFile,
+    StorageBackend,
+    backend_for,
+    join_uri,
+    set_options,
+    storage_options,
+)
+from corral.sdk.storage.cache import StorageCache, cache_root
+from corral.sdk.storage.hubfs import hub_delete, hub_get, hub_head, hub_list, hub_put
+from corral.sdk.storage.manager import StorageManager
+
+__all__ = [
+    "RemoteFile",
+    "StorageBackend",
+    "StorageCache",
+    "StorageManager",
+    "backend_for",
+    "cache_root",
+    "hub_delete",
+    "hub_get",
+    "hub_head",
+    "hub_list",
+    "hub_put",
+    "join_uri",
+    "set_options",
+    "storage_options",
+]

@@ -1,0 +1,219 @@
+"""Every URL that is not ``hub://``, through fsspec: S3, GCS, Azure, local files.
+
+The fsspec filesystem is built with the protocol's storage options (see
+:func:`corral.sdk.storage.backends.storage_options`); fsspec keeps one instance
+per set of options. Its errors become Corral's: a missing file is
+``NotFoundError`` naming the URL, a refused one ``PermissionDeniedError``, a
+connection failure ``ServerUnavailableError`` (retried by the manager).
+
+Listings and ``info`` bypass fsspec's listing cache: the cache of a long-lived
+process would hide files changed by another one.
+
+Example::
+
+    backend = FsspecBackend("s3", {"endpoint_url": "http://127.0.0.1:9000"})
+    backend.upload(Path("x.csv"), "s3://bucket/data/x.csv")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from corral.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ServerUnavailableError,
+    ValidationError,
+)
+from corral.sdk.storage.backends import (
+    EXTRAS,
+    LOCAL_PROTOCOLS,
+    RemoteFile,
+    StorageBackend,
+    base_name,
+)
+from corral.sdk.storage.progress import ProgressFn
+
+#: info() keys that change with the content, best first (S3, Azure, GCS)
+VERSION_KEYS = ("ETag", "etag", "generation", "md5Hash")
+#: info() keys of the modification time, by backend
+MODIFIED_KEYS = ("mtime", "LastModified", "last_modified", "updated", "modified")
+
+
+def filesystem(protocol: str, options: dict[str, Any]) -> Any:
+    """The fsspec filesystem of ``protocol``, built with ``options``.
+
+    Raises:
+        ValidationError: an unknown protocol, a backend package that is not
+            installed, or options the backend does not take.
+    """
+    import fsspec
+
+    try:
+        cls = fsspec.get_filesystem_class(protocol)
+    except ValueError as e:
+        raise ValidationError(
+            f"unsupported storage URL scheme {protocol}:// "
+            "(use hub://, s3://, gs://, az://, file:// or a local path)"
+        ) from e
+    except ImportError as e:
+        extra = EXTRAS.get(protocol)
+        hint = f"pip install 'corral[{extra}]'" if extra else str(e)
+        raise ValidationError(f"{protocol}:// URLs need a package that is missing: {hint}") from e
+    try:
+        return cls(**options)
+    except TypeError as e:
+        # the message names the option, never its value
+        raise ValidationError(
+            f"invalid storage options for {protocol}:// in [storage.{protocol}]: {e}"
+        ) from e
+
+
+def _callback(progress: ProgressFn | None) -> Any:
+    from fsspec.callbacks import Callback, NoOpCallback
+
+    if progress is None:
+        return NoOpCallback()
+    report: ProgressFn = progress
+
+    class Report(Callback):
+        def call(self, *args: Any, **kwargs: Any) -> None:
+            report(self.value, self.size)
+
+    return Report()
+
+
+def _modified(info: dict[str, Any]) -> float | None:
+    for key in MODIFIED_KEYS:
+        value = info.get(key)
+        if isinstance(value, datetime):
+            return value.timestamp()
+        if isinstance(value, (int, float)):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+    return None
+
+
+def _version(info: dict[str, Any]) -> str:
+    for key in VERSION_KEYS:
+        if info.get(key):
+            return str(info[key])
+    # local files: any change of content changes the size or the mtime (ns precision)
+    return f"{info.get('size')}:{_modified(info)}:{info.get('ino', '')}"
+
+
+def _looks_like_connection_error(e: BaseException) -> bool:
+    # botocore's and aiohttp's connection errors do not derive from the builtin ones
+    name = type(e).__name__
+    return "Connect" in name or "Timeout" in name
+
+
+class FsspecBackend(StorageBackend):
+    """A URL served by fsspec (``s3://``, ``gs://``, ``az://``, ``file://``, local paths).
+
+    Args:
+        protocol: the URL's scheme (``"file"`` for a plain path).
+        options: storage options for the fsspec filesystem.
+    """
+
+    def __init__(self, protocol: str, options: dict[str, Any]) -> None:
+        self.protocol = protocol
+        self.local = protocol in LOCAL_PROTOCOLS
+        self.fs = filesystem(protocol, options)
+
+    def _path(self, url: str) -> str:
+        if "://" not in url:  # a plain local path
+            return os.path.abspath(os.path.expanduser(url))
+        path: str = self.fs._strip_protocol(url)  # fsspec's own parser of its URLs
+        return path
+
+    def local_path(self, url: str) -> Path | None:
+        return Path(self._path(url)) if self.local else None
+
+    @contextlib.contextmanager
+    def _errors(self, url: str) -> Iterator[None]:
+        try:
+            yield
+        except FileNotFoundError as e:
+            raise NotFoundError(f"no file at {url}") from e
+        except PermissionError as e:
+            raise PermissionDeniedError(f"{url}: access denied ({e})") from e
+        except (ConnectionError, TimeoutError) as e:
+            raise ServerUnavailableError(f"cannot reach {url}: {e}") from e
+        except Exception as e:
+            if _looks_like_connection_error(e):
+                raise ServerUnavailableError(f"cannot reach {url}: {e}") from e
+            raise
+
+    def upload(self, local: Path, url: str, progress: ProgressFn | None = None) -> None:
+        path = self._path(url)
+        with self._errors(url):
+            if not self.local:
+                self.fs.put_file(str(local), path, callback=_callback(progress))
+                return
+            # locally: copy aside, then rename, so that readers never see a part
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            part = f"{path}.{uuid.uuid4().hex[:8]}.part"
+            try:
+                self.fs.put_file(str(local), part, callback=_callback(progress))
+                os.replace(part, path)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(part)
+
+    def download(self, url: str, dest: Path, progress: ProgressFn | None = None) -> None:
+        path = self._path(url)
+        part = dest.with_name(f"{dest.name}.{uuid.uuid4().hex[:8]}.part")
+        with self._errors(url):
+            try:
+                if self.fs.isdir(path):
+                    raise ValidationError(f"{url} is a folder: use download_folder")
+                self.fs.get_file(path, str(part), callback=_callback(progress))
+                os.replace(part, dest)
+            finally:
+                part.unlink(missing_ok=True)
+
+    def info(self, url: str) -> RemoteFile | None:
+        path = self._path(url)
+        with self._errors(url):
+            self.fs.invalidate_cache(path)
+            try:
+                info = self.fs.info(path)
+            except FileNotFoundError:
+                return None
+        if info.get("type") != "file":
+            return None
+        return RemoteFile(base_name(url), info.get("size"), _modified(info), _version(info))
+
+    def list(self, url: str) -> list[RemoteFile]:
+        base = self._path(url).rstrip("/")
+        with self._errors(url):
+            self.fs.invalidate_cache(base)
+            found: dict[str, dict[str, Any]] = self.fs.find(base, detail=True)
+        files = []
+        for path, info in sorted(found.items()):
+            if info.get("type", "file") != "file":
+                continue
+            name = path[len(base) + 1 :] if path.startswith(base + "/") else base_name(path)
+            files.append(RemoteFile(name, info.get("size"), _modified(info), _version(info)))
+        return files
+
+    def delete(self, url: str, recursive: bool = False) -> None:
+        path = self._path(url).rstrip("/")
+        with self._errors(url):
+            self.fs.invalidate_cache(path)
+            info = self.fs.info(path)
+            if info.get("type") == "directory" and not recursive:
+                raise ConflictError(f"{url} is a folder: pass recursive=True to delete all in it")
+            self.fs.rm(path, recursive=recursive)
