@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from corral._version import __version__
-from corral.cli import auth, server
+from corral.cli import auth, server, task
 
 app = typer.Typer(
     name="corral",
@@ -18,6 +18,7 @@ app.command("server")(server.server)
 app.command("login")(auth.login)
 app.add_typer(auth.user_app, name="user")
 app.add_typer(auth.key_app, name="key")
+app.add_typer(task.task_app, name="task")
 
 
 @app.command("version")

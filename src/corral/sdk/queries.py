@@ -1,0 +1,99 @@
+"""Finding tasks, models and projects by name for the SDK's class methods."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from corral.errors import NotFoundError
+from corral.sdk.session import hub_client
+
+#: rows asked for per page when a query has no limit
+PAGE = 500
+
+
+def project_id(name: str) -> str:
+    """The id of the project named exactly ``name`` (a hierarchical name like ``a/b``)."""
+    rows = hub_client().get("projects", params={"search": name})
+    for row in rows:
+        if row["name"] == name:
+            return str(row["id"])
+    raise NotFoundError(f"no project named {name!r}")
+
+
+def _pages(path: str, params: dict[str, Any], limit: int | None) -> list[dict[str, Any]]:
+    client = hub_client()
+    out: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = {**params, "limit": min(PAGE, limit - len(out)) if limit else PAGE}
+        if cursor:
+            query["cursor"] = cursor
+        page = client.get(path, params=query)
+        out.extend(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor or (limit and len(out) >= limit):
+            return out[:limit] if limit else out
+
+
+def find_tasks(
+    *,
+    project_name: str | None,
+    task_name: str | None,
+    tags: Sequence[str] | None,
+    allow_archived: bool,
+    extra: Mapping[str, Any] | None = None,
+    limit: int | None = None,
+    exact: bool = True,
+) -> list[dict[str, Any]]:
+    """Task rows, newest first. ``exact``: the name must match whole, else it is a part."""
+    params: dict[str, Any] = {"sort": "-created_at"}
+    if project_name:
+        try:
+            params["project_id"] = project_id(project_name)
+        except NotFoundError:
+            return []
+    if task_name:
+        params["text"] = task_name
+    if tags:
+        params["tag"] = list(tags)
+    if allow_archived:
+        params["archived"] = ""
+    params.update(extra or {})
+    rows = _pages("tasks", params, None if (exact and task_name) else limit)
+    if exact and task_name:
+        rows = [r for r in rows if r["name"] == task_name]
+        rows = rows[:limit] if limit else rows
+    return rows
+
+
+def find_models(
+    *,
+    project_name: str | None,
+    name: str | None,
+    tags: Sequence[str] | None,
+    only_published: bool,
+    include_archived: bool,
+    framework: str | None,
+    task_id: str | None,
+    limit: int | None,
+) -> list[dict[str, Any]]:
+    params: dict[str, Any] = {"sort": "-created_at"}
+    if project_name:
+        try:
+            params["project_id"] = project_id(project_name)
+        except NotFoundError:
+            return []
+    if name:
+        params["name"] = name
+    if tags:
+        params["tag"] = list(tags)
+    if only_published:
+        params["published"] = "true"
+    if include_archived:
+        params["archived"] = ""
+    if framework:
+        params["framework"] = framework
+    if task_id:
+        params["task_id"] = task_id
+    return _pages("models", params, limit)

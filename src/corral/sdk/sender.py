@@ -1,0 +1,104 @@
+"""Carry out one spooled operation against the hub, and sort its failures.
+
+An operation is a small JSON object, so that it can wait in memory or in a spool
+file alike:
+
+* ``{"kind": "request", "method": "PATCH", "path": "tasks/ID", "json": {...},
+  "params": {...}, "accept": [409]}`` - a REST call; statuses in ``accept`` count
+  as done (a create retried after a lost answer is a 409: it exists).
+* ``{"kind": "events", "path": "tasks/ID/events", "batch_id": ..., "events": [...]}``
+  - an event batch; the hub stores a batch id once.
+* ``{"kind": "upload", "src": "/local/file", "dst": "hub://... | s3://...",
+  "remove_src": bool, "record": <request op or null>}`` - a file, then the record
+  that points at it; the record's ``json.size``/``json.hash`` are filled in when null.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from corral.client.http import HubClient
+from corral.errors import AuthError, CorralError, ServerUnavailableError
+
+log = logging.getLogger("corral.sdk")
+
+Op = dict[str, Any]
+JSON = {"Content-Type": "application/json"}
+
+
+class Transient(Exception):
+    """The hub cannot take it now (unreachable, 5xx, 429): keep it and try again later."""
+
+
+class Refused(Exception):
+    """The hub will never take it (4xx): retrying cannot help."""
+
+
+class Unauthorized(Refused):
+    """The credentials are wrong: keep everything on disk for a later import."""
+
+
+def send(client: HubClient, op: Op) -> Any:
+    """Carry out ``op``; raise :class:`Transient` or :class:`Refused` when it did not happen."""
+    try:
+        return _send(client, op)
+    except ServerUnavailableError as e:
+        raise Transient(str(e)) from e
+    except AuthError as e:
+        if e.status in (401, 403):
+            raise Unauthorized(str(e)) from e
+        raise Refused(str(e)) from e
+    except CorralError as e:
+        if e.status >= 500 or e.status in (408, 425, 429):
+            raise Transient(str(e)) from e
+        if e.status in op.get("accept", ()):
+            return None
+        raise Refused(f"{e.status} {e.detail}") from e
+    except OSError as e:  # a local file vanished, a disk error: never retried
+        raise Refused(str(e)) from e
+
+
+def _send(client: HubClient, op: Op) -> Any:
+    kind = op["kind"]
+    if kind == "events":
+        # orjson: several times faster than json for 50,000-point batches; NaN -> null
+        body = orjson.dumps({"batch_id": op["batch_id"], "events": op["events"]})
+        return client.post(op["path"], content=body, headers=JSON)
+    if kind == "request":
+        return client.request(
+            op["method"], op["path"], json=op.get("json"), params=op.get("params") or None
+        )
+    if kind == "upload":
+        return _upload(client, op)
+    raise Refused(f"unknown operation kind {kind!r}")
+
+
+def _upload(client: HubClient, op: Op) -> Any:
+    from corral.sdk.transfer import upload
+
+    src = Path(op["src"])
+    if not src.exists() and op.get("done_upload"):
+        size, digest = op.get("size"), op.get("hash")
+    else:
+        size, digest = upload(src, op["dst"])
+        op["done_upload"], op["size"], op["hash"] = True, size, digest
+    record = op.get("record")
+    result = None
+    if record:
+        body = dict(record.get("json") or {})
+        if "size" in body and body["size"] is None:
+            body["size"] = size
+        if "hash" in body and body["hash"] is None:
+            body["hash"] = digest or None
+        result = send(client, {**record, "json": body})
+    if op.get("remove_src"):
+        try:
+            os.unlink(src)
+        except FileNotFoundError:
+            pass
+    return result

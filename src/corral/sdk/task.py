@@ -1,0 +1,706 @@
+"""``Task``: two lines make a script a tracked, re-runnable task.
+
+Example::
+
+    from corral import Task
+
+    task = Task.init(project_name="parking", task_name="train")
+    params = task.connect({"lr": 0.01, "epochs": 10})
+    task.get_logger().report_scalar("loss", "train", value=0.25, iteration=1)
+
+``Task.init`` creates the task (one request), starts the capture of code, packages and
+machine facts in a background thread, and returns. Everything reported afterwards
+goes through the task's outbox (``corral.sdk.outbox``): never blocking, never lost.
+The process's exit closes the task: completed, or failed on an uncaught exception.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from corral.errors import AuthError, CorralError, ServerUnavailableError
+from corral.sdk import params as P
+from corral.sdk.capture import arguments
+from corral.sdk.session import hub_client
+
+if TYPE_CHECKING:
+    from corral.client.http import HubClient
+    from corral.sdk.artifacts import Artifacts
+    from corral.sdk.logger import Logger
+    from corral.sdk.outbox import Outbox
+    from corral.sdk.run import Run
+
+log = logging.getLogger("corral.sdk")
+
+# a script that parses its arguments before Task.init is captured too
+arguments.install()
+
+TASK_TYPES = (
+    "training",
+    "testing",
+    "inference",
+    "data_processing",
+    "controller",
+    "optimizer",
+    "service",
+    "custom",
+)
+
+
+class Task:
+    """A task on the hub. ``Task.init`` makes the one this process runs; the class methods
+    (``get_task``, ``get_tasks``, ``clone``, ``enqueue``) work with any task.
+    """
+
+    _current: Task | None = None
+    _offline: bool = False
+    _init_lock = threading.Lock()
+    #: ``Task.add_requirements`` before ``Task.init``: name -> version specifier
+    _extra_requirements: dict[str, str] = {}
+
+    def __init__(self, data: Mapping[str, Any], *, outbox: Outbox | None = None) -> None:
+        self._data: dict[str, Any] = dict(data)
+        self.id: str = self._data["id"]
+        self._outbox = outbox
+        self._run: Run | None = None
+        self._logger: Logger | None = None
+        self._artifacts: Artifacts | None = None
+        self._console_captured = False
+        self.output_uri: str = ""
+        self._models_input: list[dict[str, str]] = list(
+            self._data.get("models", {}).get("input", [])
+        )
+        self._project_name: str = str(self._data.get("project_name") or "")
+
+    # --- Task.init ----------------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls,
+        project_name: str | None = None,
+        task_name: str | None = None,
+        task_type: str = "training",
+        tags: Sequence[str] | None = None,
+        output_uri: str | bool | None = None,
+        reuse_last_task_id: bool | str = True,
+        continue_last_task: bool | str = False,
+        auto_connect_arg_parser: bool = True,
+        auto_connect_frameworks: bool | Mapping[str, bool] = True,
+        auto_resource_monitoring: bool = True,
+        auto_connect_streams: bool = True,
+    ) -> Task:
+        """Create (or attach to) the task of this process and start recording.
+
+        Args:
+            project_name: hierarchical project name (``team/vision``); created if missing.
+            task_name: the run's name; the script's file name when omitted.
+            task_type: ``training``, ``testing``, ``inference``, ``data_processing``,
+                ``controller``, ``optimizer``, ``service`` or ``custom``.
+            tags: tags of the task.
+            output_uri: where artifacts and models go: ``hub://`` (default, the hub's file
+                store) or ``s3://bucket/prefix``, ``gs://``, ``az://``, ``file:///path``.
+                ``True`` means the default from the config file (``[sdk] output_uri``).
+            reuse_last_task_id: reuse this script's previous task of the same project and
+                name when it made no artifacts or models (its results are reset); a task id
+                reuses that task; ``False`` always creates a new one.
+            continue_last_task: go on with the previous task (or the given id) keeping its
+                results; iterations continue after its last one.
+            auto_connect_arg_parser: report argparse/click arguments as ``Args/...``.
+            auto_connect_frameworks: capture TensorBoard, matplotlib and model saving; a
+                dict switches single frameworks (``{"matplotlib": False}``).
+            auto_resource_monitoring: report cpu, memory, disk, network and gpu use.
+            auto_connect_streams: record stdout and stderr.
+
+        Returns:
+            The running task. Calling ``Task.init`` again in the process returns it again.
+        """
+        with cls._init_lock:
+            if cls._current is not None:
+                return cls._current
+            if task_type not in TASK_TYPES:
+                raise ValueError(f"task_type must be one of {', '.join(TASK_TYPES)}")
+            from corral.sdk.run import start_run
+
+            task = start_run(
+                cls,
+                project_name=project_name,
+                task_name=task_name,
+                task_type=task_type,
+                tags=list(tags or []),
+                output_uri=output_uri,
+                reuse_last_task_id=reuse_last_task_id,
+                continue_last_task=continue_last_task,
+                auto_connect_arg_parser=auto_connect_arg_parser,
+                auto_connect_frameworks=auto_connect_frameworks,
+                auto_resource_monitoring=auto_resource_monitoring,
+                auto_connect_streams=auto_connect_streams,
+            )
+            cls._current = task
+            return task
+
+    @classmethod
+    def current_task(cls) -> Task | None:
+        """The task ``Task.init`` started in this process, or ``None``."""
+        return cls._current
+
+    @classmethod
+    def set_offline(cls, offline_mode: bool = False) -> None:
+        """Record the next ``Task.init`` into a local folder instead of the hub.
+
+        Upload the folder later with ``corral task import FOLDER``.
+        """
+        cls._offline = bool(offline_mode)
+
+    @classmethod
+    def is_offline(cls) -> bool:
+        return cls._offline or os.environ.get("CORRAL_OFFLINE", "").lower() in ("1", "true", "yes")
+
+    @classmethod
+    def add_requirements(cls, package_name: str, package_version: str | None = None) -> None:
+        """Add (or pin) a package in the requirements the next ``Task.init`` records.
+
+        ``Task.add_requirements("torch", "2.3.1")`` or ``("torch", ">=2.3")``.
+        """
+        spec = package_version or ""
+        if spec and spec[0].isdigit():
+            spec = f"=={spec}"
+        cls._extra_requirements[package_name] = spec
+
+    # --- properties ---------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return str(self._data.get("name", ""))
+
+    @property
+    def project(self) -> str:
+        return str(self._data.get("project_id", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self._data.get("status", ""))
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The task as the hub last returned it (``reload()`` refreshes it)."""
+        return self._data
+
+    @property
+    def running_locally(self) -> bool:
+        return self._run is None or not self._run.remote
+
+    @property
+    def artifacts(self) -> Artifacts:
+        """The task's artifacts by name: ``task.artifacts["preds"].get()``."""
+        from corral.sdk.artifacts import Artifacts
+
+        if self._artifacts is None:
+            self._artifacts = Artifacts(self)
+        return self._artifacts
+
+    def get_logger(self) -> Logger:
+        """The task's ``Logger`` (scalars, plots, images, text)."""
+        from corral.sdk.logger import Logger
+
+        if self._outbox is None:
+            raise RuntimeError("only the task this process runs (Task.init) can report")
+        if self._logger is None:
+            self._logger = Logger(self)
+        return self._logger
+
+    def reload(self) -> Task:
+        """Read the task from the hub again."""
+        self._data = _client().get(f"tasks/{self.id}")
+        return self
+
+    def get_status(self) -> str:
+        """The status on the hub: created, queued, in_progress, completed, failed, stopped, published."""
+        if self._run is not None and self._run.offline:
+            return self.status
+        return str(self.reload().status)
+
+    # --- parameters ---------------------------------------------------------------------
+
+    def connect(self, mutable: Any, name: str | None = None) -> Any:
+        """Track a dict, an object's attributes or an argparse namespace as hyperparameters.
+
+        Locally the values are reported (section ``name``, default ``General``; ``Args``
+        for a namespace). When the task runs remotely, values stored on the task (edited
+        in the UI) replace the code's - in place - with their types kept.
+
+        Returns:
+            ``mutable`` itself (with the stored values under an agent).
+        """
+        import argparse
+
+        if isinstance(mutable, argparse.Namespace):
+            section = name or "Args"
+            values = vars(mutable)
+        elif isinstance(mutable, Mapping):
+            section = name or "General"
+            values = dict(mutable)
+        else:
+            section = (
+                name or type(mutable).__name__
+                if not isinstance(mutable, type)
+                else (name or mutable.__name__)
+            )
+            values = P.object_params(mutable)
+        stored = self._stored_section(section)
+        if stored:
+            flat_stored = P.unflatten(stored)
+            for key, original in values.items():
+                if key in flat_stored:
+                    new = _merge_typed(flat_stored[key], original)
+                    values[key] = new
+                    _assign(mutable, key, new)
+        self._set_section(section, P.flatten(values), replace=False)
+        return mutable
+
+    def connect_configuration(
+        self, configuration: Any, name: str = "General", description: str = ""
+    ) -> Any:
+        """Track a configuration file (a path) or a dict as a configuration object.
+
+        A path: its text is stored; when the task runs remotely the stored (edited) text
+        is written to a temporary file whose path is returned. A dict: stored as JSON and,
+        remotely, replaced in place by the stored one.
+        """
+        import json
+
+        stored = (self._data.get("configuration") or {}).get(name) if self._run else None
+        remote = self._run is not None and self._run.remote and stored is not None
+        if isinstance(configuration, Mapping):
+            if remote and stored is not None:
+                loaded = json.loads(stored["value"])
+                if isinstance(configuration, dict):
+                    configuration.clear()
+                    configuration.update(loaded)
+                    return configuration
+                return loaded
+            item = {"type": "json", "value": json.dumps(P.to_json_value(configuration), indent=2)}
+        else:
+            path = Path(configuration)
+            if remote and stored is not None:
+                target = Path(self._scratch_dir()) / f"config-{path.name}"
+                target.write_text(stored["value"], encoding="utf-8")
+                return target if isinstance(configuration, Path) else str(target)
+            kind = path.suffix.lstrip(".").lower() or "text"
+            item = {"type": kind, "value": path.read_text(encoding="utf-8")}
+        item["description"] = description
+        self._data.setdefault("configuration", {})[name] = item
+        self._request("PATCH", f"tasks/{self.id}/configuration", {"configuration": {name: item}})
+        return configuration
+
+    def get_parameters(self, cast: bool = True) -> dict[str, Any]:
+        """Every hyperparameter as ``{"Section/name": value}`` (typed values with ``cast``)."""
+        out: dict[str, Any] = {}
+        for section, params in (self._data.get("hyperparams") or {}).items():
+            for key, param in params.items():
+                value = param.get("value")
+                out[f"{section}/{key}"] = P.cast(value, param.get("type", "")) if cast else value
+        return out
+
+    def get_parameters_as_dict(self) -> dict[str, dict[str, Any]]:
+        """Sections as nested dicts: ``{"Args": {"lr": 0.1}, "General": {...}}``."""
+        return {s: P.unflatten(p) for s, p in (self._data.get("hyperparams") or {}).items()}
+
+    def get_parameter(self, name: str, default: Any = None) -> Any:
+        return self.get_parameters().get(name, default)
+
+    def set_parameters(self, *args: Mapping[str, Any], **kwargs: Any) -> None:
+        """Set ``{"Section/name": value}`` parameters (a name without a section goes to General)."""
+        flat: dict[str, Any] = {}
+        for mapping in args:
+            flat.update(mapping)
+        flat.update(kwargs)
+        by_section: dict[str, dict[str, Any]] = {}
+        for full, value in flat.items():
+            section, _, key = full.partition("/") if "/" in full else ("General", "", full)
+            by_section.setdefault(section, {})[key] = {
+                "value": P.to_json_value(value),
+                "type": P.type_name(value),
+            }
+        for section, values in by_section.items():
+            self._set_section(section, values, replace=False)
+
+    def set_parameter(self, name: str, value: Any, description: str = "") -> None:
+        self.set_parameters({name: value})
+
+    def _stored_section(self, section: str) -> dict[str, Any] | None:
+        if self._run is None or not self._run.remote:
+            return None
+        return (self._data.get("hyperparams") or {}).get(section)
+
+    def _set_section(self, section: str, values: dict[str, dict[str, Any]], replace: bool) -> None:
+        hp = self._data.setdefault("hyperparams", {})
+        current = {} if replace else dict(hp.get(section) or {})
+        for key, param in values.items():
+            current[key] = {"description": "", **param}
+        hp[section] = current
+        self._request("PATCH", f"tasks/{self.id}/hyperparams", {"hyperparams": {section: values}})
+
+    # --- task fields --------------------------------------------------------------------
+
+    def add_tags(self, tags: str | Sequence[str]) -> None:
+        new = [tags] if isinstance(tags, str) else list(tags)
+        merged = list(dict.fromkeys([*self._data.get("tags", []), *new]))
+        self._data["tags"] = merged
+        self._request("PATCH", f"tasks/{self.id}", {"tags": merged}, force=False)
+
+    def get_tags(self) -> list[str]:
+        return list(self._data.get("tags", []))
+
+    def set_comment(self, comment: str) -> None:
+        self._data["comment"] = comment
+        self._request("PATCH", f"tasks/{self.id}", {"comment": comment}, force=False)
+
+    @property
+    def comment(self) -> str:
+        return str(self._data.get("comment", ""))
+
+    def set_name(self, name: str) -> None:
+        self._data["name"] = name
+        self._request("PATCH", f"tasks/{self.id}", {"name": name}, force=False)
+
+    def set_base_docker(
+        self,
+        docker_image: str,
+        docker_arguments: str | Sequence[str] | None = None,
+        docker_setup_bash_script: str | Sequence[str] | None = None,
+    ) -> None:
+        """The container an agent in docker mode runs this task in."""
+        args = docker_arguments or ""
+        script = docker_setup_bash_script or ""
+        container = {
+            "image": docker_image,
+            "arguments": args if isinstance(args, str) else " ".join(args),
+            "setup_script": script if isinstance(script, str) else "\n".join(script),
+        }
+        self._data["container"] = container
+        self._request("PATCH", f"tasks/{self.id}", {"container": container})
+
+    def set_user_properties(self, **properties: Any) -> None:
+        """Free-form key/values shown with the machine facts (``runtime``)."""
+        runtime = {**self._data.get("runtime", {}), **P.to_json_value(properties)}
+        self._data["runtime"] = runtime
+        self._request("PATCH", f"tasks/{self.id}", {"runtime": properties}, force=False)
+
+    # --- artifacts ----------------------------------------------------------------------
+
+    def upload_artifact(
+        self,
+        name: str,
+        artifact_object: Any,
+        metadata: Mapping[str, Any] | None = None,
+        delete_after_upload: bool = False,
+        auto_pickle: bool = True,
+        preview: str | None = None,
+        wait_on_upload: bool = False,
+    ) -> bool:
+        """Store a file, folder, DataFrame, array, dict/list, image or any picklable object.
+
+        The object is serialized now; the upload happens in the background unless
+        ``wait_on_upload``. Read it back with ``task.artifacts[name].get()``.
+        """
+        from corral.sdk.artifacts import upload_artifact
+
+        return upload_artifact(
+            self,
+            name,
+            artifact_object,
+            metadata=metadata,
+            delete_after_upload=delete_after_upload,
+            auto_pickle=auto_pickle,
+            preview=preview,
+            wait_on_upload=wait_on_upload,
+        )
+
+    # --- models -------------------------------------------------------------------------
+
+    @property
+    def models(self) -> dict[str, list[Any]]:
+        """``{"input": [Model...], "output": [Model...]}`` as recorded on the hub."""
+        from corral.sdk.model import Model
+
+        self.reload()
+        refs = self._data.get("models", {})
+        return {
+            kind: [Model(ref["model_id"]) for ref in refs.get(kind, [])]
+            for kind in ("input", "output")
+        }
+
+    def _add_input_model(self, name: str, model_id: str) -> None:
+        if any(ref["model_id"] == model_id for ref in self._models_input):
+            return
+        self._models_input.append({"name": name, "model_id": model_id})
+        self._request("PATCH", f"tasks/{self.id}", {"models": {"input": self._models_input}})
+
+    # --- status -------------------------------------------------------------------------
+
+    def mark_completed(self, status_message: str = "") -> None:
+        self._status_action("complete", {"message": status_message})
+
+    def mark_failed(self, status_reason: str = "", status_message: str = "") -> None:
+        self._status_action("fail", {"reason": status_reason, "message": status_message})
+
+    def mark_stopped(self, status_reason: str = "", status_message: str = "") -> None:
+        self._status_action("stop", {"reason": status_reason, "message": status_message})
+
+    def publish(self) -> None:
+        """Publish a completed task (it becomes read-only)."""
+        if self._run is not None and self._run.active:
+            self._run.finish("completed")
+        self._status_action("publish", None)
+
+    def close(self) -> None:
+        """End the run: send everything, mark the task completed, stop the capture."""
+        if self._run is not None:
+            self._run.close("completed")
+
+    def flush(self, wait_for_uploads: bool = False, timeout: float = 30.0) -> bool:
+        if self._outbox is None:
+            return True
+        return self._outbox.flush(timeout if wait_for_uploads else 0)
+
+    def _status_action(self, action: str, body: dict[str, Any] | None) -> None:
+        if self._run is not None and self._run.active and action in ("complete", "fail", "stop"):
+            self._run.finish(
+                {"complete": "completed", "fail": "failed", "stop": "stopped"}[action], body or {}
+            )
+            return
+        if self._outbox is not None:
+            self._outbox.flush(30)
+        self._data = _client().post(f"tasks/{self.id}:{action}", json=body)
+
+    # --- reading results ----------------------------------------------------------------
+
+    def get_reported_scalars(self, max_samples: int = 0, x_axis: str = "iter") -> dict[str, Any]:
+        """``{title: {series: {"x": [...], "y": [...]}}}`` (all points unless ``max_samples``).
+
+        ``x_axis`` is ``iter`` (iterations) or ``timestamp`` (seconds since the epoch).
+        """
+        if self._outbox is not None:
+            self._outbox.flush(30)
+        query: dict[str, Any] = {"full": "true"} if not max_samples else {"max_points": max_samples}
+        series = _client().get(f"tasks/{self.id}/scalars", params=query)["series"]
+        out: dict[str, dict[str, dict[str, list[Any]]]] = {}
+        for s in series:
+            x = s["times"] if x_axis == "timestamp" else s["iterations"]
+            out.setdefault(s["metric"], {})[s["variant"]] = {"x": x, "y": s["values"]}
+        return out
+
+    def get_last_scalar_metrics(self) -> dict[str, Any]:
+        """``{title: {series: {"last", "min", "max"}}}`` from the hub's summary."""
+        if self._outbox is not None:
+            self._outbox.flush(30)
+        rows = _client().get(f"tasks/{self.id}/metrics")
+        out: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            out.setdefault(r["metric"], {})[r["variant"]] = {
+                "last": r["last"],
+                "min": r["min"],
+                "max": r["max"],
+            }
+        return out
+
+    # --- working with other tasks -------------------------------------------------------
+
+    @classmethod
+    def get_task(
+        cls,
+        task_id: str | None = None,
+        project_name: str | None = None,
+        task_name: str | None = None,
+        tags: Sequence[str] | None = None,
+        allow_archived: bool = True,
+    ) -> Task:
+        """A task by id, or the newest one matching project, name and tags."""
+        from corral.sdk import queries
+
+        if task_id:
+            return cls(_client().get(f"tasks/{task_id}"))
+        found = queries.find_tasks(
+            project_name=project_name,
+            task_name=task_name,
+            tags=tags,
+            allow_archived=allow_archived,
+            limit=1,
+        )
+        if not found:
+            from corral.errors import NotFoundError
+
+            raise NotFoundError(
+                f"no task named {task_name!r} in project {project_name!r}"
+                + (f" with tags {list(tags)}" if tags else "")
+            )
+        return cls(_client().get(f"tasks/{found[0]['id']}"))
+
+    @classmethod
+    def get_tasks(
+        cls,
+        task_ids: Sequence[str] | None = None,
+        project_name: str | None = None,
+        task_name: str | None = None,
+        tags: Sequence[str] | None = None,
+        task_filter: Mapping[str, Any] | None = None,
+        allow_archived: bool = True,
+    ) -> list[Task]:
+        """Tasks by ids, or matching project (and subprojects), name part, tags and filters.
+
+        ``task_filter`` adds query parameters of ``GET /tasks`` (``status``, ``type``, ``sort``...).
+        """
+        from corral.sdk import queries
+
+        if task_ids:
+            return [cls(_client().get(f"tasks/{tid}")) for tid in task_ids]
+        rows = queries.find_tasks(
+            project_name=project_name,
+            task_name=task_name,
+            tags=tags,
+            allow_archived=allow_archived,
+            extra=task_filter,
+            exact=False,
+        )
+        return [cls(row) for row in rows]
+
+    @classmethod
+    def clone(
+        cls,
+        source_task: Task | str,
+        name: str | None = None,
+        comment: str | None = None,
+        parent: str | None = None,
+        project: str | None = None,
+    ) -> Task:
+        """A new draft with the source's code, parameters and configuration (no results)."""
+        source_id = source_task.id if isinstance(source_task, Task) else source_task
+        body: dict[str, Any] = {}
+        if name is not None:
+            body["name"] = name
+        if comment is not None:
+            body["comment"] = comment
+        if parent is not None:
+            body["parent_id"] = parent
+        if project is not None:
+            body["project_id" if _is_id(project) else "project"] = project
+        return cls(_client().post(f"tasks/{source_id}:clone", json=body))
+
+    @classmethod
+    def enqueue(
+        cls,
+        task: Task | str,
+        queue_name: str | None = None,
+        queue_id: str | None = None,
+        top: bool = False,
+    ) -> Task:
+        """Put a draft in a queue (``default`` when no queue is given) for an agent to run."""
+        task_id = task.id if isinstance(task, Task) else task
+        body = {
+            "queue": queue_id or queue_name or "default",
+            "position": "top" if top else "bottom",
+        }
+        return cls(_client().post(f"tasks/{task_id}:enqueue", json=body))
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any],
+        *,
+        force: bool = True,
+        accept: list[int] | None = None,
+    ) -> None:
+        """A change of this task: through the outbox when running, else at once.
+
+        ``force`` lets the running task write its own inputs (``?force=true``).
+        """
+        if self._outbox is not None:
+            op: dict[str, Any] = {"kind": "request", "method": method, "path": path, "json": body}
+            if force:
+                op["params"] = {"force": "true"}
+            if accept:
+                op["accept"] = accept
+            self._outbox.op(op)
+            return
+        _client().request(method, path, json=body)
+
+    def _scratch_dir(self) -> str:
+        from corral.sdk.spool import spool_root
+
+        folder = spool_root().parent / "tmp" / self.id
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder)
+
+    def _scratch_file(self, data: bytes, ext: str) -> Path:
+        path = Path(self._scratch_dir()) / f"{uuid.uuid4().hex}{ext}"
+        path.write_bytes(data)
+        return path
+
+    def _output_target(self, kind: str, name: str) -> str:
+        """The URI for a file this task makes: ``hub://tasks/ID/KIND/NAME`` or under output_uri."""
+        base = (self.output_uri or "hub://").rstrip("/")
+        if base in ("hub:", "hub:/", "hub://", ""):
+            return f"hub://tasks/{self.id}/{kind}/{name}"
+        project = self._project_name or "project"
+        return f"{base}/{project}/{self.name}.{self.id}/{kind}/{name}"
+
+    def _upload(
+        self, src: Path, dst: str, *, remove_src: bool, record: dict[str, Any] | None = None
+    ) -> None:
+        op = {
+            "kind": "upload",
+            "src": str(src),
+            "dst": dst,
+            "remove_src": remove_src,
+            "record": record,
+        }
+        if self._outbox is None:
+            from corral.sdk.sender import send
+
+            send(_client(), op)
+            return
+        self._outbox.op(op)
+
+    def __repr__(self) -> str:
+        return f"<Task {self.id} {self.name!r} {self.status}>"
+
+
+def _client() -> HubClient:
+    return hub_client()
+
+
+def _is_id(text: str) -> bool:
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
+def _merge_typed(stored: Any, original: Any) -> Any:
+    if isinstance(stored, dict) and isinstance(original, Mapping):
+        merged = dict(original)
+        for key, value in stored.items():
+            merged[key] = _merge_typed(value, original.get(key))
+        return merged
+    return P.like(stored, original)
+
+
+def _assign(target: Any, key: str, value: Any) -> None:
+    import argparse
+
+    if isinstance(target, argparse.Namespace) or not isinstance(target, Mapping):
+        try:
+            setattr(target, key, value)
+        except (AttributeError, TypeError):
+            pass
+    elif isinstance(target, dict):
+        target[key] = value
+
+
+__all__ = ["AuthError", "CorralError", "ServerUnavailableError", "Task"]
