@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from corral import _httpx_cli  # noqa: F401  (before anything imports httpx)
 from corral._version import __version__
 
 __all__ = [

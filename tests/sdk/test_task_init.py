@@ -205,3 +205,39 @@ def test_uncaught_exception_fails_the_task_with_the_reason(
     assert task["status"] == "failed"
     assert "ValueError: bad batch 7" in task["status_reason"]
     assert "Traceback" in task["status_message"]
+
+
+CLICK_SCRIPT = """
+import json
+import click
+from corral import Task
+
+@click.command()
+@click.option("--lr", type=float, default=0.1)
+@click.option("--epochs", type=int, default=3)
+@click.option("--fast/--slow", default=False)
+def main(lr, epochs, fast):
+    task = Task.init(project_name=PROJECT, task_name="click")
+    print("ARGS " + json.dumps({"lr": lr, "epochs": epochs, "fast": fast}))
+    print("TASK " + task.id)
+
+main()
+"""
+
+
+def test_click_options_are_captured_and_overridden_under_a_hub_task(
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+) -> None:
+    code = f"PROJECT = {f.unique('sdk-click')!r}\n" + CLICK_SCRIPT
+    first = run_script(code, sdk_env, tmp_path / "a", args=["--epochs", "5", "--fast"])
+    task_id = _lines(first.stdout, "TASK ")
+    args = f.ok(sdk_api.get(f"/tasks/{task_id}/hyperparams"))["Args"]
+    assert args["epochs"] == {"value": 5, "type": "int", "description": ""}
+    assert args["fast"]["value"] is True and args["lr"]["value"] == 0.1
+    clone = f.ok(sdk_api.post(f"/tasks/{task_id}:clone", json={}), 201)
+    edit = {
+        "Args": {"epochs": {"value": "9", "type": "int"}, "fast": {"value": False, "type": "bool"}}
+    }
+    f.ok(sdk_api.patch(f"/tasks/{clone['id']}/hyperparams", json={"hyperparams": edit}))
+    second = run_script(code, {**sdk_env, "CORRAL_TASK_ID": clone["id"]}, tmp_path / "b")
+    assert json.loads(_lines(second.stdout, "ARGS ")) == {"lr": 0.1, "epochs": 9, "fast": False}

@@ -57,15 +57,6 @@ def start_capture(task: Task, run: Run, kw: dict[str, Any]) -> None:
         installed = install(FrameworkSink(task), frameworks if frameworks is not True else True)
         run.on_stop(installed.uninstall)
 
-    if kw["auto_resource_monitoring"]:
-        from corral.sdk.capture.resources import ResourceMonitor
-
-        logger = task.get_logger()
-        interval = float(os.environ.get("CORRAL_MONITOR_INTERVAL", "5") or 5)
-        monitor = ResourceMonitor(logger.report_scalar, interval=interval)
-        monitor.start()
-        run.on_stop(monitor.stop)
-
     if not run.offline:
         from corral.sdk.abort import AbortWatcher
 
@@ -77,7 +68,10 @@ def start_capture(task: Task, run: Run, kw: dict[str, Any]) -> None:
         threading.Thread(target=replay_orphans, name="corral-replay", daemon=True).start()
 
     threading.Thread(
-        target=_capture_environment, args=(task, run), name="corral-capture", daemon=True
+        target=_capture_environment,
+        args=(task, run, kw["auto_resource_monitoring"]),
+        name="corral-capture",
+        daemon=True,
     ).start()
 
 
@@ -86,9 +80,25 @@ def _stored_args(task: Task) -> dict[str, Any]:
     return {name: P.cast(p.get("value"), p.get("type", "")) for name, p in section.items()}
 
 
-def _capture_environment(task: Task, run: Run) -> None:
-    """Machine facts always; code and packages unless the task came from the hub (agent)."""
+def _start_monitor(task: Task, run: Run) -> None:
+    from corral.sdk.capture.resources import ResourceMonitor
+
+    interval = float(os.environ.get("CORRAL_MONITOR_INTERVAL", "5") or 5)
+    monitor = ResourceMonitor(task.get_logger().report_scalar, interval=interval)
+    monitor.start()
+    run.on_stop(monitor.stop)
+    if not run.active:  # the run ended while the monitor was starting
+        monitor.stop()
+
+
+def _capture_environment(task: Task, run: Run, monitor: bool) -> None:
+    """Machine facts always; code and packages unless the task came from the hub (agent).
+
+    Also starts the resource monitor (psutil's first samples take a while).
+    """
     try:
+        if monitor:
+            _start_monitor(task, run)
         # loaded now: an upload at interpreter exit cannot import modules that start threads
         import corral.sdk.sender
         import corral.sdk.storage

@@ -8,14 +8,18 @@ reported to it, and - when the task runs remotely with stored values - the parse
 namespace is overwritten in place with the stored values, cast to each argument's
 type: what was edited in the UI is what the script sees.
 
-click: the current context's params are captured at ``Task.init`` (scripts call it
-inside the command), and ``Command.make_context`` is wrapped for later parses.
+click: ``Command.make_context`` is wrapped when ``corral.Task`` is imported (if click
+is imported already) or at ``Task.init``; the current context's params are captured at
+``Task.init`` (scripts call it inside the command). Under an agent
+(``CORRAL_TASK_ID``), a parse before ``Task.init`` reads the stored ``Args`` from the hub
+and replaces the parsed values before the command runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -35,8 +39,10 @@ _overrides: dict[str, Any] | None = None
 
 
 def install() -> None:
-    """Wrap argparse (idempotent). Recording starts now; reporting once a task attaches."""
+    """Wrap argparse (and click, if imported); idempotent. Reporting starts once a task
+    attaches."""
     global _original_parse
+    _patch_click()
     with _lock:
         if _original_parse is not None:
             return
@@ -166,13 +172,20 @@ def _help(parser: argparse.ArgumentParser, dest: str) -> str:
 
 
 def _attach_click() -> None:
+    click = sys.modules.get("click")
+    if click is None:
+        return
+    _patch_click()
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        _handle_click(ctx)
+
+
+def _patch_click() -> None:
     global _original_make_context
     click = sys.modules.get("click")
     if click is None:
         return
-    ctx = click.get_current_context(silent=True)
-    if ctx is not None:
-        _handle_click(ctx)
     with _lock:
         if _original_make_context is not None:
             return
@@ -182,7 +195,7 @@ def _attach_click() -> None:
     def make_context(self: Any, *args: Any, **kwargs: Any) -> Any:
         ctx = original(self, *args, **kwargs)
         try:
-            _handle_click(ctx)
+            _handle_click(ctx, parsing=True)
         except Exception:
             pass
         return ctx
@@ -190,16 +203,33 @@ def _attach_click() -> None:
     click.Command.make_context = make_context
 
 
-def _handle_click(ctx: Any) -> None:
+def _handle_click(ctx: Any, parsing: bool = False) -> None:
     report, overrides = _report, _overrides
-    if report is None:
-        return
+    if overrides is None and report is None and parsing:
+        # parsed before Task.init (which scripts call inside the command): under an agent
+        # the stored values must replace the parsed ones now, before the command runs
+        overrides = _stored_args_of_remote_task()
     if overrides:
         for name, value in overrides.items():
             if name in ctx.params:
                 ctx.params[name] = _typed(value, None, ctx.params[name])
+    if report is None:
+        return
     section = {
         name: {"value": to_json_value(value), "type": type_name(value), "description": ""}
         for name, value in ctx.params.items()
     }
     report(section)
+
+
+def _stored_args_of_remote_task() -> dict[str, Any] | None:
+    task_id = os.environ.get("CORRAL_TASK_ID")
+    if not task_id:
+        return None
+    try:
+        from corral.sdk.session import hub_client
+
+        section = hub_client().get(f"tasks/{task_id}/hyperparams").get("Args") or {}
+    except Exception:
+        return None
+    return {name: cast(p.get("value"), p.get("type", "")) for name, p in section.items()}

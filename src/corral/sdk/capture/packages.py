@@ -13,11 +13,13 @@ import ast
 import importlib.metadata as metadata
 import json
 import logging
+import os
 import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("corral.sdk.capture")
 
@@ -224,24 +226,17 @@ def requirements(modules: set[str]) -> str:
         numpy==2.1.0
         PyYAML==6.0.2
     """
-    try:
-        provided = metadata.packages_distributions()
-    except Exception as e:
-        log.debug("packages_distributions failed: %s", e)
-        provided = {}
+    env = environment()
+    provided: dict[str, list[str]] = env["provided"]
+    versions: dict[str, list[str]] = env["versions"]
     lines: dict[str, tuple[str, str]] = {}  # normalized name -> (name, line)
     for module in modules:
         for dist_name in provided.get(module) or [module]:
             key = _normalize(dist_name)
-            if key == SELF_DISTRIBUTION or key in lines:
+            if key == SELF_DISTRIBUTION or key in lines or key not in versions:
                 continue
-            try:
-                dist = metadata.distribution(dist_name)
-            except (metadata.PackageNotFoundError, ValueError):
-                continue
-            name = _distribution_name(dist)
-            if name and dist.version:
-                lines[key] = (name, f"{name}=={dist.version}")
+            name, version = versions[key]
+            lines[key] = (name, f"{name}=={version}")
     return _sorted_lines(lines.values())
 
 
@@ -282,7 +277,7 @@ def _installed() -> Iterator[tuple[str, metadata.Distribution]]:
         yield name, dist
 
 
-def freeze() -> str:
+def _freeze() -> str:
     """Every installed distribution, as ``pip freeze`` lists them (without a subprocess).
 
     A distribution installed from a folder, an archive URL or a VCS (PEP 610) is
@@ -303,3 +298,64 @@ def freeze() -> str:
     except Exception as e:  # a broken distribution must not lose the rest silently
         log.debug("freeze failed: %s", e, exc_info=True)
     return _sorted_lines(lines)
+
+
+def freeze() -> str:
+    """Every installed distribution, as ``pip freeze`` lists them (cached, see :func:`environment`)."""
+    return str(environment()["freeze"])
+
+
+def _scan_environment() -> dict[str, Any]:
+    try:
+        provided = {k: list(v) for k, v in metadata.packages_distributions().items()}
+    except Exception as e:
+        log.debug("packages_distributions failed: %s", e)
+        provided = {}
+    versions: dict[str, list[str]] = {}
+    for name, dist in _installed():
+        if dist.version:
+            versions[_normalize(name)] = [name, dist.version]
+    return {"provided": provided, "versions": versions, "freeze": _freeze()}
+
+
+def _fingerprint() -> list[Any]:
+    """What changes when a package is installed, upgraded or removed: the folders on
+    ``sys.path`` and their modification times."""
+    marks: list[Any] = [sys.executable, sys.version]
+    for entry in sys.path:
+        try:
+            marks.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            marks.append([entry, None])
+    return marks
+
+
+def environment() -> dict[str, Any]:
+    """The installed distributions: import name -> distributions, versions, the freeze.
+
+    Reading every distribution's metadata takes a few hundred milliseconds, so the
+    result is kept in ``~/.corral/cache/environment-*.json`` and used again while the
+    folders on ``sys.path`` are unchanged (installing or removing a package changes
+    them).
+    """
+    import hashlib
+
+    marks = _fingerprint()
+    key = hashlib.sha1(json.dumps(marks[:2] + [m[0] for m in marks[2:]]).encode()).hexdigest()
+    root = Path(os.environ.get("CORRAL_CACHE_DIR") or Path.home() / ".corral" / "cache")
+    path = root / f"environment-{key[:16]}.json"
+    try:
+        cached = json.loads(path.read_text())
+        if cached.get("fingerprint") == marks:
+            return dict(cached)
+    except (OSError, ValueError):
+        pass
+    env = _scan_environment()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({**env, "fingerprint": marks}))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return env
