@@ -97,7 +97,8 @@ def test_notebook_in_a_real_kernel_is_stored_as_code_with_the_notebook(
         nbformat.v4.new_markdown_cell("# Parking model"),
         nbformat.v4.new_code_cell(
             "from corral import Task\n"
-            f"task = Task.init(project_name={project!r}, task_name='explore')"
+            f"task = Task.init(project_name={project!r}, task_name='explore',"
+            " auto_resource_monitoring=False)"
         ),
         nbformat.v4.new_code_cell("%matplotlib inline\nimport math\nvalue = math.sqrt(16)"),
         nbformat.v4.new_code_cell("task.get_logger().report_scalar('v', 'x', value, 0)"),

@@ -241,3 +241,48 @@ def test_click_options_are_captured_and_overridden_under_a_hub_task(
     f.ok(sdk_api.patch(f"/tasks/{clone['id']}/hyperparams", json={"hyperparams": edit}))
     second = run_script(code, {**sdk_env, "CORRAL_TASK_ID": clone["id"]}, tmp_path / "b")
     assert json.loads(_lines(second.stdout, "ARGS ")) == {"lr": 0.1, "epochs": 9, "fast": False}
+
+
+def test_exit_codes_and_sigterm_set_the_final_status(
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    project = f.unique("sdk-exit")
+    code = f"""
+    import sys
+    from corral import Task
+    task = Task.init(project_name={project!r}, task_name="exit", reuse_last_task_id=False,
+                     auto_resource_monitoring=False)
+    print("TASK " + task.id, flush=True)
+    sys.exit(int(sys.argv[1]))
+    """
+    ok = run_script(code, sdk_env, tmp_path / "a", args=["0"])
+    assert f.ok(sdk_api.get(f"/tasks/{_lines(ok.stdout, 'TASK ')}"))["status"] == "completed"
+    bad = run_script(code, sdk_env, tmp_path / "b", args=["3"], check=False)
+    assert bad.returncode == 3
+    failed = f.ok(sdk_api.get(f"/tasks/{_lines(bad.stdout, 'TASK ')}"))
+    assert failed["status"] == "failed" and failed["exit_code"] == 3
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "wait.py").write_text(
+        "import time\nfrom corral import Task\n"
+        f"task = Task.init(project_name={project!r}, task_name='term',"
+        " auto_resource_monitoring=False)\n"
+        "print('TASK ' + task.id, flush=True)\ntime.sleep(3600)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "wait.py"],
+        cwd=tmp_path / "c",
+        env=sdk_env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    task_id = proc.stdout.readline().split()[1]
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143
+    stopped = f.ok(sdk_api.get(f"/tasks/{task_id}"))
+    assert stopped["status"] == "stopped" and "SIGTERM" in stopped["status_reason"]

@@ -189,6 +189,7 @@ class OutputModel:
         if base_model_id:
             body["parent_id"] = base_model_id
         self._metadata: dict[str, Any] = {}
+        self._tags: list[str] = list(tags or [])
         self.url = ""
         self._publish_at_close = False
         task._request("POST", "models", body, force=False, accept=[409])
@@ -251,7 +252,8 @@ class OutputModel:
         self._patch({"metadata": dict(self._metadata)})
 
     def add_tags(self, tags: Sequence[str]) -> None:
-        self._patch({"tags": list(tags)})
+        self._tags = list(dict.fromkeys([*self._tags, *tags]))
+        self._patch({"tags": list(self._tags)})
 
     def publish(self) -> None:
         """Publish the model. While its task runs, it is published when the task completes."""

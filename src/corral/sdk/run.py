@@ -147,6 +147,14 @@ class Run:
     def install_exit_hooks(self) -> None:
         atexit.register(self._atexit)
         previous = sys.excepthook
+        original_exit = sys.exit
+
+        def exit_(status: Any = None) -> Any:
+            # SystemExit never reaches sys.excepthook: remember the code for the final status
+            self._exception = SystemExit(status)
+            return original_exit(status)
+
+        sys.exit = exit_
 
         def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
             self._exception = value
@@ -172,7 +180,13 @@ class Run:
         timer = threading.Timer(grace, self._hard_exit)
         timer.daemon = True
         timer.start()
-        _thread.interrupt_main()
+        # a real SIGINT to the main thread also wakes it from a blocking call (sleep, a
+        # socket read), where interrupt_main alone would wait for it to return
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler) and hasattr(signal, "pthread_kill"):
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        else:
+            _thread.interrupt_main()
 
     def _hard_exit(self) -> None:
         print("corral: the process did not stop in time; ending it", file=sys.__stderr__)
@@ -183,6 +197,11 @@ class Run:
 
 
 def _sigterm(signum: int, frame: Any) -> None:
+    from corral.sdk.task import Task
+
+    task = Task.current_task()
+    if task is not None and task._run is not None:
+        task._run._exception = SystemExit(143)
     raise SystemExit(143)
 
 
@@ -334,14 +353,16 @@ def _previous(project: str, name: str, kw: dict[str, Any]) -> tuple[dict[str, An
     if not task_id:
         return None, 0
     try:
-        data = client.get(f"tasks/{task_id}")
+        data = client.get(f"tasks/{task_id}", timeout=INIT_TIMEOUT)
         if cont:
             return _continue(client, data)
         if data["archived"] or data["status"] in ("published", "queued", "in_progress"):
             return None, 0
         if not wanted and (
             data["models"].get("output")
-            or client.get(f"tasks/{task_id}/artifacts", params={"mode": "output"})
+            or client.get(
+                f"tasks/{task_id}/artifacts", params={"mode": "output"}, timeout=INIT_TIMEOUT
+            )
         ):
             return None, 0  # the last run made artifacts or models: keep it, make a new task
         if data["status"] != "created":

@@ -216,6 +216,10 @@ class Task:
 
     def reload(self) -> Task:
         """Read the task from the hub again."""
+        if self._outbox is not None:
+            # the running task: its changes still in the outbox (tags, parameters) must be
+            # on the hub first, or the stale copy read here would undo them on the next change
+            self._outbox.flush(30)
         self._data = _client().get(f"tasks/{self.id}")
         return self
 
@@ -331,7 +335,12 @@ class Task:
             self._set_section(section, values, replace=False)
 
     def set_parameter(self, name: str, value: Any, description: str = "") -> None:
-        self.set_parameters({name: value})
+        """One parameter, ``"Section/name"`` (``General`` when there is no section)."""
+        section, _, key = name.partition("/") if "/" in name else ("General", "", name)
+        param = {"value": P.to_json_value(value), "type": P.type_name(value)}
+        if description:
+            param["description"] = description
+        self._set_section(section, {key: param}, replace=False)
 
     def _stored_section(self, section: str) -> dict[str, Any] | None:
         if self._run is None or not self._run.remote:
@@ -388,9 +397,9 @@ class Task:
 
     def set_user_properties(self, **properties: Any) -> None:
         """Free-form key/values shown with the machine facts (``runtime``)."""
-        runtime = {**self._data.get("runtime", {}), **P.to_json_value(properties)}
-        self._data["runtime"] = runtime
-        self._request("PATCH", f"tasks/{self.id}", {"runtime": properties}, force=False)
+        values = P.to_json_value(properties)
+        self._data["runtime"] = {**self._data.get("runtime", {}), **values}
+        self._request("PATCH", f"tasks/{self.id}", {"runtime": values}, force=False)
 
     # --- artifacts ----------------------------------------------------------------------
 

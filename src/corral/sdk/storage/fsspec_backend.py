@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import uuid
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -68,12 +71,53 @@ def filesystem(protocol: str, options: dict[str, Any]) -> Any:
         hint = f"pip install 'corral[{extra}]'" if extra else str(e)
         raise ValidationError(f"{protocol}:// URLs need a package that is missing: {hint}") from e
     try:
-        return cls(**options)
+        fs = cls(**options)
     except TypeError as e:
         # the message names the option, never its value
         raise ValidationError(
             f"invalid storage options for {protocol}:// in [storage.{protocol}]: {e}"
         ) from e
+    if getattr(fs, "async_impl", False):
+        _prepare_loop(fs.loop)
+    return fs
+
+
+class _ExitSafeExecutor(ThreadPoolExecutor):
+    """The default executor of fsspec's event loop (``asyncio.to_thread``, DNS look-ups).
+
+    The task's last uploads run from an ``atexit`` hook, after ``concurrent.futures``
+    has stopped taking work: every ``ThreadPoolExecutor.submit`` then raises (and
+    Python 3.12 starts no new thread). aiobotocore needs the executor for each new
+    connection, so an S3 upload at exit would fail. Then this one runs the call
+    right away in the loop's thread: it blocks the loop for a moment (an SSL context,
+    a DNS look-up), which the last uploads of a process can afford.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        try:
+            return super().submit(fn, *args, **kwargs)
+        except RuntimeError:  # "cannot schedule new futures after (interpreter) shutdown"
+            future: Future[Any] = Future()
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as e:
+                future.set_exception(e)
+            return future
+
+
+_prepared_loops: weakref.WeakSet[Any] = weakref.WeakSet()
+_prepared_lock = threading.Lock()
+
+
+def _prepare_loop(loop: Any) -> None:
+    """Give fsspec's event loop an :class:`_ExitSafeExecutor` (once per loop)."""
+    with _prepared_lock:
+        if loop in _prepared_loops:
+            return
+        _prepared_loops.add(loop)
+    executor = _ExitSafeExecutor(thread_name_prefix="corral-fsspec")
+    # set in the loop's own thread, before any coroutine submitted after this call
+    loop.call_soon_threadsafe(loop.set_default_executor, executor)
 
 
 def _callback(progress: ProgressFn | None) -> Any:
