@@ -99,10 +99,6 @@ def _capture_environment(task: Task, run: Run, monitor: bool) -> None:
     try:
         if monitor:
             _start_monitor(task, run)
-        # loaded now: an upload at interpreter exit cannot import modules that start threads
-        import corral.sdk.sender
-        import corral.sdk.storage
-        import corral.sdk.transfer  # noqa: F401
         from corral.sdk.capture.machine import machine_facts
 
         patch: dict[str, Any] = {"runtime": machine_facts()}
