@@ -82,6 +82,13 @@ def _upload(client: HubClient, op: Op) -> Any:
     from corral.sdk.transfer import upload
 
     src = Path(op["src"])
+    if not src.exists() and op.get("remove_src") and not op.get("done_upload"):
+        # a replay of an upload that was complete: its file is removed only after its
+        # record was sent, so nothing is left to do when the file is on the remote
+        from corral.sdk.storage import StorageManager
+
+        if StorageManager.exists_file(op["dst"]):
+            return None
     if not src.exists() and op.get("done_upload"):
         size, digest = op.get("size"), op.get("hash")
     else:

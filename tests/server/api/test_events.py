@@ -405,3 +405,19 @@ def test_non_finite_times_are_422(api: httpx.Client, task: dict, token: str) -> 
     problem = _problem(f.post_json_text(api, f"/tasks/{task['id']}/events", body), 422)
     assert any(e["loc"][-1] == "times" for e in problem["errors"]), problem
     _nothing_stored(api, task["id"])
+
+
+def test_monitor_series_do_not_move_the_last_iteration(api: httpx.Client) -> None:
+    tid = f.task(api)["id"]
+    monitor = {"type": "scalar", "metric": ":monitor:machine", "variant": "cpu_usage"}
+    f.send_events(
+        api,
+        tid,
+        [
+            {**monitor, "iteration": 600, "value": 12.5},
+            {"type": "scalar", "metric": "loss", "variant": "train", "iteration": 2, "value": 1.0},
+        ],
+    )
+    task = f.ok(api.get(f"/tasks/{tid}"))
+    assert task["last_iteration"] == 2
+    assert task["last_metrics"][":monitor:machine"]["cpu_usage"]["last"] == 12.5

@@ -100,6 +100,11 @@ class Prepared:
             self.max_iteration = iteration
 
 
+#: series of the SDK's resource monitor, whose "iterations" are seconds since the run
+#: started: they do not count towards the task's last iteration
+MONITOR_PREFIX = ":monitor:"
+
+
 def _field_error(index: int, name: str, msg: str, kind: str) -> list[dict[str, Any]]:
     return [{"loc": ["body", "events", index, name], "msg": msg, "type": kind}]
 
@@ -373,8 +378,9 @@ def ingest(session: Session, task_id: str, batch: EventBatchIn, limits: Limits) 
     values: dict[str, Any] = {"last_update": datetime.fromtimestamp(now, timezone.utc)}
     if prep.series:
         columns = {key: s.columns() for key, s in prep.series.items()}
-        for its, _, _ in columns.values():
-            prep.saw_iteration(int(its.max()))
+        for (metric, _), (its, _, _) in columns.items():
+            if not metric.startswith(MONITOR_PREFIX):
+                prep.saw_iteration(int(its.max()))
         values["last_metrics"] = scalars.store(conn, task_id, task.last_metrics, columns)
     for table, rows in zip(_event_tables, (prep.logs, prep.plots, prep.samples), strict=True):
         if rows:
