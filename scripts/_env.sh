@@ -16,7 +16,7 @@ fi
 # Reinstall when pyproject.toml changed since the last install of these extras.
 if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
   echo "Installing corral[$EXTRAS] into $VENV ..." >&2
-  "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -e "$ROOT[$EXTRAS]"
+  "$VENV/bin/uv" pip install --quiet --compile-bytecode --python "$VENV/bin/python" -e "$ROOT[$EXTRAS]"
   touch "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
