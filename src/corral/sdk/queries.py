@@ -21,6 +21,23 @@ def project_id(name: str) -> str:
     raise NotFoundError(f"no project named {name!r}")
 
 
+def _base_params(
+    project_name: str | None, tags: Sequence[str] | None, *, include_archived: bool
+) -> dict[str, Any] | None:
+    """Query parameters shared by task and model searches; ``None``: the project is unknown."""
+    params: dict[str, Any] = {"sort": "-created_at"}
+    if project_name:
+        try:
+            params["project_id"] = project_id(project_name)
+        except NotFoundError:
+            return None
+    if tags:
+        params["tag"] = list(tags)
+    if include_archived:
+        params["archived"] = ""
+    return params
+
+
 def _pages(path: str, params: dict[str, Any], limit: int | None) -> list[dict[str, Any]]:
     client = hub_client()
     out: list[dict[str, Any]] = []
@@ -47,18 +64,11 @@ def find_tasks(
     exact: bool = True,
 ) -> list[dict[str, Any]]:
     """Task rows, newest first. ``exact``: the name must match whole, else it is a part."""
-    params: dict[str, Any] = {"sort": "-created_at"}
-    if project_name:
-        try:
-            params["project_id"] = project_id(project_name)
-        except NotFoundError:
-            return []
+    params = _base_params(project_name, tags, include_archived=allow_archived)
+    if params is None:
+        return []  # no such project: nothing matches
     if task_name:
         params["text"] = task_name
-    if tags:
-        params["tag"] = list(tags)
-    if allow_archived:
-        params["archived"] = ""
     params.update(extra or {})
     rows = _pages("tasks", params, None if (exact and task_name) else limit)
     if exact and task_name:
@@ -78,20 +88,13 @@ def find_models(
     task_id: str | None,
     limit: int | None,
 ) -> list[dict[str, Any]]:
-    params: dict[str, Any] = {"sort": "-created_at"}
-    if project_name:
-        try:
-            params["project_id"] = project_id(project_name)
-        except NotFoundError:
-            return []
+    params = _base_params(project_name, tags, include_archived=include_archived)
+    if params is None:
+        return []  # no such project: nothing matches
     if name:
         params["name"] = name
-    if tags:
-        params["tag"] = list(tags)
     if only_published:
         params["published"] = "true"
-    if include_archived:
-        params["archived"] = ""
     if framework:
         params["framework"] = framework
     if task_id:
