@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib.metadata as metadata
+import sys
 import textwrap
 from pathlib import Path
 
@@ -100,13 +101,19 @@ def test_freeze_lists_the_environment() -> None:
     assert len(names) == len(set(names))
 
 
-def test_freeze_writes_direct_url_installs_as_name_at_url() -> None:
-    # the SDK itself is installed from this checkout (PEP 610 ``direct_url.json``)
-    text = metadata.distribution("corral").read_text("direct_url.json")
-    if not text:
-        pytest.skip("corral is not installed from a local folder here")
+def test_freeze_writes_direct_url_installs_as_name_at_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a distribution installed from a local folder (PEP 610 ``direct_url.json``)
+    site = tmp_path / "site"
+    info = site / "demo_local-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-local\nVersion: 1.0\n")
+    source = (tmp_path / "src" / "demo").as_uri()
+    (info / "direct_url.json").write_text(f'{{"url": "{source}", "dir_info": {{}}}}')
+    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
+    monkeypatch.setenv("CORRAL_CACHE_DIR", str(tmp_path / "cache"))
 
-    lines = [entry for entry in freeze().splitlines() if entry.startswith("corral")]
+    lines = [entry for entry in freeze().splitlines() if entry.startswith("demo-local")]
 
-    assert len(lines) == 1
-    assert lines[0].startswith("corral @ file://")
+    assert lines == [f"demo-local @ {source}"]

@@ -172,9 +172,13 @@ def test_a_framework_imported_after_install_is_captured(tmp_path: Path) -> None:
     assert result["loader"] == "SourceFileLoader"
 
 
-def test_a_missing_framework_still_raises_module_not_found(capture: Capture) -> None:
-    if importlib.util.find_spec("xgboost") is not None:
-        pytest.skip("xgboost is installed here")
+def test_a_missing_framework_still_raises_module_not_found(
+    capture: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # xgboost made unfindable whether or not it is installed: no site-packages on the path
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if "-packages" not in p])
+    for name in [m for m in sys.modules if m == "xgboost" or m.startswith("xgboost.")]:
+        monkeypatch.delitem(sys.modules, name)
     capture()
     with pytest.raises(ModuleNotFoundError) as missing:
         import xgboost  # noqa: F401

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,9 +60,13 @@ def test_an_unknown_scheme_is_a_validation_error() -> None:
         ("abfs://c/x", "adlfs", "azure"),
     ],
 )
-def test_a_missing_backend_package_names_the_extra(url: str, package: str, extra: str) -> None:
-    if importlib.util.find_spec(package):
-        pytest.skip(f"{package} is installed")
+def test_a_missing_backend_package_names_the_extra(
+    url: str, package: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = importlib.import_module("fsspec.registry")  # (fsspec.registry is a dict view)
+    # the package made unimportable, whether or not it is installed here
+    monkeypatch.setitem(sys.modules, package, None)
+    monkeypatch.delitem(registry._registry, url.split("://")[0], raising=False)
     with pytest.raises(ValidationError, match=rf"pip install 'corral\[{extra}\]'"):
         StorageManager.get_local_copy(url)
 
