@@ -16,6 +16,7 @@ from corral.server.db.engine import make_engine, make_sessionmaker
 from corral.server.db.migrate import upgrade
 from corral.server.limits import BodyLimitMiddleware
 from corral.server.notifier import ChangesNotifier
+from corral.server.reaper import Reaper
 from corral.server.services import changes
 from corral.server.settings import ServerSettings
 from corral.server.storage.filestore import FileStore
@@ -35,7 +36,9 @@ def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
+        sweeper = asyncio.create_task(Reaper(app.state.sessionmaker, settings, notifier).run())
         yield
+        sweeper.cancel()
         engine.dispose()
 
     app = FastAPI(

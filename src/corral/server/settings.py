@@ -73,6 +73,11 @@ class ServerSettings(EnvSettings):
     secure_cookies: bool = False
     workers: int = 1
     log_level: str = "info"
+    #: seconds without a heartbeat before a worker is gone: its leased tasks go back to
+    #: the front of their queues, its running tasks end failed ("worker lost")
+    worker_timeout: float = Field(default=60.0, gt=0)
+    #: days of worker and queue statistics kept for charts
+    stats_days: float = Field(default=7.0, gt=0)
     limits: Limits = Field(default_factory=Limits)
 
     @property

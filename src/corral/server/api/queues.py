@@ -1,36 +1,176 @@
-"""Queues (the orchestration issue adds create/reorder/dequeue; here: listing)."""
+"""Queues: list, create, rename, delete, order, clear; and the workers' long-poll dequeue."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
-from sqlalchemy import func, select
+from fastapi import APIRouter, Body, Query, Request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from corral.schemas.common import Output
+from corral.errors import ServerUnavailableError
+from corral.schemas.common import Ok
+from corral.schemas.queues import (
+    Cleared,
+    Dequeue,
+    Dequeued,
+    QueueCreate,
+    QueueDetail,
+    QueueOut,
+    QueueStatPoint,
+    QueueUpdate,
+    Reorder,
+)
+from corral.schemas.tasks import TaskOut
+from corral.server.api.changes import POLL_INTERVAL, Reader
 from corral.server.api.deps import CurrentUser, SessionDep
-from corral.server.db.models import Queue, QueueEntry
+from corral.server.db.engine import begin_write
+from corral.server.services import dispatch, queues
 
 router = APIRouter(prefix="/queues", tags=["queues"])
 
 
-class QueueOut(Output):
-    id: str
-    name: str
-    tags: list[str]
-    created_at: datetime
-    pending: int = 0
+def _detail(session: Session, key: str) -> QueueDetail:
+    queue = queues.get_queue(session, key)
+    (out,) = queues.describe(session, [queue])
+    return QueueDetail(**out.model_dump(), entries=queues.entries(session, queue))
 
 
 @router.get("", response_model=list[QueueOut])
 def list_queues(session: SessionDep, _user: CurrentUser) -> list[QueueOut]:
-    counts = dict(
-        session.execute(
-            select(QueueEntry.queue_id, func.count()).group_by(QueueEntry.queue_id)
-        ).all()
-    )
-    queues = session.scalars(select(Queue).order_by(Queue.name))
-    return [
-        QueueOut.model_validate(q).model_copy(update={"pending": counts.get(q.id, 0)})
-        for q in queues
-    ]
+    """Every queue with its pending count, the live workers serving it, and its waits."""
+    return queues.list_queues(session)
+
+
+@router.post("", response_model=QueueOut, status_code=201)
+def create_queue(body: QueueCreate, session: SessionDep, _user: CurrentUser) -> QueueOut:
+    queue = queues.create_queue(session, body)
+    return queues.describe(session, [queue])[0]
+
+
+@router.get("/{queue}", response_model=QueueDetail)
+def get_queue(queue: str, session: SessionDep, _user: CurrentUser) -> QueueDetail:
+    """A queue (by id or name) and its waiting tasks, the next to run first."""
+    return _detail(session, queue)
+
+
+@router.patch("/{queue}", response_model=QueueOut)
+def update_queue(
+    queue: str, body: QueueUpdate, session: SessionDep, _user: CurrentUser
+) -> QueueOut:
+    """Rename a queue or set its tags (``default`` and ``services`` keep their names)."""
+    q = queues.update_queue(session, queues.get_queue(session, queue), body)
+    return queues.describe(session, [q])[0]
+
+
+@router.delete("/{queue}", response_model=Ok)
+def delete_queue(queue: str, session: SessionDep, _user: CurrentUser, force: bool = False) -> Ok:
+    """Delete a queue; with pending tasks only with ``force=true`` (they go back to draft)."""
+    queues.delete_queue(session, queues.get_queue(session, queue), force=force)
+    return Ok()
+
+
+@router.post("/{queue}:reorder", response_model=QueueDetail)
+def reorder(queue: str, body: Reorder, session: SessionDep, _user: CurrentUser) -> QueueDetail:
+    """Move a waiting task to ``index``: 0 runs next, -1 is the back."""
+    queues.reorder(session, queues.get_queue(session, queue), body.task_id, body.index)
+    return _detail(session, queue)
+
+
+@router.delete("/{queue}/entries/{task_id}", response_model=Ok)
+def remove_entry(queue: str, task_id: str, session: SessionDep, _user: CurrentUser) -> Ok:
+    """Take a task out of the queue; it goes back to draft."""
+    queues.remove(session, queues.get_queue(session, queue), task_id)
+    return Ok()
+
+
+@router.post("/{queue}:clear", response_model=Cleared)
+def clear(queue: str, session: SessionDep, _user: CurrentUser) -> Cleared:
+    """Take every waiting task out of the queue; they go back to draft."""
+    return Cleared(removed=queues.clear(session, queues.get_queue(session, queue)))
+
+
+@router.get("/{queue}/stats", response_model=list[QueueStatPoint])
+def queue_stats(
+    queue: str,
+    session: SessionDep,
+    _user: CurrentUser,
+    since: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+) -> list[QueueStatPoint]:
+    """The queue's length after each enqueue and dequeue, with each dequeued task's wait."""
+    rows = queues.stats(session, queues.get_queue(session, queue), since, limit)
+    return [QueueStatPoint.model_validate(r) for r in rows]
+
+
+# --- the workers' dequeue ------------------------------------------------------------------
+
+
+class _Taker:
+    """One dequeue attempt per call, each in a short transaction of its own (worker threads)."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        body: Dequeue,
+        user_id: str,
+        notify: Callable[[], None],
+    ) -> None:
+        self.factory = factory
+        self.body = body
+        self.user_id = user_id
+        self.notify = notify
+
+    def check(self) -> None:
+        """Unknown worker or queue: a 4xx before any wait."""
+        with self.factory() as session:
+            dispatch.live_worker(session, self.body.worker)
+            queues.get_queues(session, self.body.queues)
+
+    def attempt(self) -> Dequeued | None:
+        with self.factory() as session:
+            if not dispatch.has_waiting(session, queues.get_queues(session, self.body.queues)):
+                return None
+        with self.factory() as session:
+            begin_write(session)
+            session.info["user_id"] = self.user_id
+            worker = dispatch.live_worker(session, self.body.worker)
+            taken = dispatch.take(session, worker, queues.get_queues(session, self.body.queues))
+            result = None
+            if taken is not None:
+                task, queue = taken
+                result = Dequeued(task=TaskOut.model_validate(task), queue=queue.name)
+            session.commit()
+        if result is not None:
+            self.notify()
+        return result
+
+
+@router.post(":dequeue", response_model=Dequeued)
+async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body()]) -> Dequeued:
+    """A worker takes the next task of the first non-empty queue (in the order given).
+
+    The task is leased to the worker: it stays ``queued`` until the worker starts it
+    (``POST /tasks/{id}:start`` with ``worker``). With ``wait``, an empty answer is held
+    until a task arrives (at most ``wait`` seconds). Each task goes to one worker only.
+    """
+    notifier = request.app.state.changes_notifier
+    taker = _Taker(request.app.state.sessionmaker, body, user.id, notifier.notify)
+    await run_in_threadpool(taker.check)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + body.wait
+    while True:
+        try:
+            got = await run_in_threadpool(taker.attempt)
+        except OperationalError as e:  # a busy database: the worker retries
+            raise ServerUnavailableError("the database is busy; retry shortly") from e
+        remaining = deadline - loop.time()
+        if got is not None:
+            return got
+        if remaining <= 0 or notifier.closed or await request.is_disconnected():
+            return Dequeued()
+        await notifier.wait(min(POLL_INTERVAL, remaining))

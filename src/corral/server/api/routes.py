@@ -17,6 +17,7 @@ from corral.server.api import (
     queues,
     tasks,
     users,
+    workers,
 )
 
 API_PREFIX = "/api/v1"
@@ -37,6 +38,7 @@ def include_routers(app: FastAPI) -> None:
         files,
         changes,
         queues,
+        workers,
         models,
         docs,
     ):

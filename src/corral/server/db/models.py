@@ -267,6 +267,24 @@ class QueueEntry(Base):
     __table_args__ = (Index("ix_queue_entries_queue_position", "queue_id", "position"),)
 
 
+class QueueStat(Base):
+    """The queue's length after each enqueue and dequeue, and the wait of a dequeued task.
+
+    Feeds the queue's average wait and the UI's length and wait charts.
+    """
+
+    __tablename__ = "queue_stats"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    queue_id: Mapped[str] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"))
+    time: Mapped[datetime] = mapped_column(default=utcnow)
+    pending: Mapped[int] = mapped_column(Integer)
+    #: seconds the dequeued task waited; None for an enqueue
+    wait: Mapped[float | None] = mapped_column(Double)
+
+    __table_args__ = (Index("ix_queue_stats_queue_time", "queue_id", "time"),)
+
+
 class Worker(Base):
     __tablename__ = "workers"
 
@@ -282,6 +300,9 @@ class Worker(Base):
     #: the task is leased to this worker until it starts it or stops heartbeating
     leased_at: Mapped[datetime | None]
     machine: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: set when the worker stopped heartbeating or unregistered; a gone worker may
+    #: register again under the same id
+    gone_at: Mapped[datetime | None]
 
 
 class WorkerStat(Base):

@@ -35,6 +35,7 @@ from corral.server.db.models import (
     new_id,
 )
 from corral.server.services import changes, projects, stored_files
+from corral.server.services.queue_stats import record_stat
 
 
 def now() -> datetime:
@@ -257,10 +258,12 @@ def enqueue(session: Session, task_id: str, data: Enqueue) -> Task:
     position = 0 if edge is None else (edge - 1 if data.position == "top" else edge + 1)
     session.add(QueueEntry(queue_id=queue.id, task_id=task.id, position=position))
     task.queue_id = queue.id
+    task.worker = None
     task.status_reason = ""
     touch(task)
     session.flush()
-    _record(session, task, "enqueued", queue_id=queue.id)
+    record_stat(session, queue.id, None)
+    _record(session, task, "enqueued", queue_id=queue.id, queue=queue.name)
     return task
 
 
@@ -282,6 +285,11 @@ def change_status(
     task = get_task(session, task_id, for_update=True)
     target = next_status(task.status, action)
     was_queued = task.status == "queued"
+    if action == "start" and was_queued and worker and task.worker not in (None, worker):
+        raise ConflictError(
+            f"task {task.id} is leased to worker {task.worker!r}, not {worker!r}; "
+            "it was given to another worker after this one went silent"
+        )
     task.status = target
     task.status_reason = reason or ("aborted by user" if action == "abort" else "")
     task.status_message = message
@@ -289,6 +297,7 @@ def change_status(
         _leave_queue(session, task)
     if action == "dequeue":
         task.queue_id = None
+        task.worker = None
     if action == "start":
         task.started_at = now()
         task.completed_at = None

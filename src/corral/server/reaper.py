@@ -1,0 +1,74 @@
+"""A background loop of each hub process: notice silent workers, prune old statistics.
+
+Every process runs it; the work is idempotent (a worker is marked gone once, under a
+row lock on PostgreSQL), so several hub processes behind a load balancer are safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from corral.server.db.engine import begin_write
+from corral.server.notifier import ChangesNotifier
+from corral.server.services import dispatch
+from corral.server.services.tasks import now
+from corral.server.settings import ServerSettings
+
+log = logging.getLogger("corral.server")
+
+#: seconds between two prunings of the statistics
+PRUNE_EVERY = 3600.0
+
+
+class Reaper:
+    def __init__(
+        self, factory: sessionmaker[Session], settings: ServerSettings, notifier: ChangesNotifier
+    ) -> None:
+        self.factory = factory
+        self.settings = settings
+        self.notifier = notifier
+        self._last_prune = 0.0
+
+    @property
+    def interval(self) -> float:
+        # a silent worker is noticed within a quarter of the timeout after it expires
+        return max(0.2, min(self.settings.worker_timeout / 4, 10.0))
+
+    def sweep(self) -> int:
+        """Mark silent workers gone (releasing their tasks). Returns how many."""
+        timeout = self.settings.worker_timeout
+        with self.factory() as session:
+            silent = dispatch.silent_workers(session, timeout)
+        gone = 0
+        for worker_id in silent:
+            with self.factory() as session:
+                begin_write(session)
+                if dispatch.mark_gone(session, worker_id, timeout):
+                    gone += 1
+                    log.warning(
+                        "worker %s stopped heartbeating; its tasks were released", worker_id
+                    )
+                session.commit()
+        if gone:
+            self.notifier.notify()
+        if time.monotonic() - self._last_prune > PRUNE_EVERY:
+            self._last_prune = time.monotonic()
+            with self.factory() as session:
+                begin_write(session)
+                dispatch.prune_stats(session, now() - timedelta(days=self.settings.stats_days))
+                session.commit()
+        return gone
+
+    async def run(self) -> None:
+        while not self.notifier.closed:
+            try:
+                await run_in_threadpool(self.sweep)
+            except Exception:  # a busy or restarting database: try again next round
+                log.warning("worker sweep failed; retrying", exc_info=True)
+            await asyncio.sleep(self.interval)

@@ -1,0 +1,178 @@
+"""Handing queued tasks to workers: the dequeue, the lease, and what a lost worker leaves.
+
+A dequeued task is *leased*: it leaves its queue but stays ``queued``, with
+``worker`` set, until the worker starts it. If the worker goes silent first
+(no heartbeat for ``worker_timeout``), the lease ends and the task goes back to the
+front of its queue. If it goes silent while the task runs, the task ends ``failed``
+with the reason ``worker lost``. Nothing is left running forever or dropped.
+
+The dequeue is atomic: on SQLite the write transaction is ``BEGIN IMMEDIATE`` (one
+writer at a time); on PostgreSQL the entry is taken with ``FOR UPDATE SKIP LOCKED``,
+so concurrent dequeues (also from several hub processes) each get a different task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from corral.errors import ConflictError, NotFoundError
+from corral.server.db.models import Queue, QueueEntry, Task, Worker, WorkerStat
+from corral.server.services import changes, queue_stats, tasks
+
+#: the reason a task ends with when its worker stopped heartbeating while it ran
+WORKER_LOST = "worker lost"
+
+
+def live_worker(session: Session, worker_id: str) -> Worker:
+    worker = session.get(Worker, worker_id)
+    if worker is None:
+        raise NotFoundError(f"no worker {worker_id!r}; register it first (POST /workers)")
+    if worker.gone_at is not None:
+        raise ConflictError(
+            f"worker {worker_id!r} was marked gone (no heartbeat in time); register it again"
+        )
+    return worker
+
+
+def has_waiting(session: Session, queues: Sequence[Queue]) -> bool:
+    """A cheap read: is anything waiting? (Spares an idle poll a write transaction.)"""
+    ids = [q.id for q in queues]
+    return (
+        session.scalar(select(QueueEntry.id).where(QueueEntry.queue_id.in_(ids)).limit(1))
+        is not None
+    )
+
+
+def take(session: Session, worker: Worker, queues: Sequence[Queue]) -> tuple[Task, Queue] | None:
+    """Lease the first task of the first non-empty queue to ``worker``; None if all are empty."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for queue in queues:
+        q = (
+            select(QueueEntry)
+            .where(QueueEntry.queue_id == queue.id)
+            .order_by(QueueEntry.position, QueueEntry.id)
+            .limit(1)
+        )
+        if postgres:
+            q = q.with_for_update(skip_locked=True)
+        entry = session.scalar(q)
+        if entry is None:
+            continue
+        task = tasks.get_task(session, entry.task_id, for_update=True)
+        t = tasks.now()
+        wait = (t - entry.enqueued_at).total_seconds()
+        session.delete(entry)
+        task.worker = worker.id
+        tasks.touch(task)
+        worker.task_id = task.id
+        worker.leased_at = t
+        worker.last_heartbeat = t
+        session.flush()
+        queue_stats.record_stat(session, queue.id, wait)
+        changes.record(
+            session,
+            "task",
+            task.id,
+            "leased",
+            project_id=task.project_id,
+            payload={
+                "status": task.status,
+                "name": task.name,
+                "worker": worker.id,
+                "queue": queue.name,
+            },
+        )
+        return task, queue
+    return None
+
+
+def worker_tasks(session: Session, worker_ids: Sequence[str]) -> list[Task]:
+    """Tasks leased to or run by these workers."""
+    if not worker_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Task)
+            .where(Task.worker.in_(worker_ids), Task.status.in_(("queued", "in_progress")))
+            .order_by(Task.started_at)
+        )
+    )
+
+
+def release(session: Session, worker: Worker, reason: str) -> None:
+    """The worker is gone: leases go back to the front of their queues, running tasks fail."""
+    for task in worker_tasks(session, [worker.id]):
+        if task.status == "in_progress":
+            tasks.change_status(session, task.id, "fail", reason=reason, worker=worker.id)
+        elif session.scalar(select(QueueEntry.id).where(QueueEntry.task_id == task.id)) is None:
+            _requeue_front(session, task)
+    worker.task_id = None
+    worker.leased_at = None
+
+
+def _requeue_front(session: Session, task: Task) -> None:
+    queue = session.get(Queue, task.queue_id) if task.queue_id else None
+    if queue is None:
+        queue = session.scalar(select(Queue).where(Queue.name == "default"))
+    if queue is None:  # no queue left to go back to: the task is not dropped, it becomes a draft
+        tasks.change_status(session, task.id, "dequeue", reason="its queue was deleted")
+        return
+    first = session.scalar(
+        select(func.min(QueueEntry.position)).where(QueueEntry.queue_id == queue.id)
+    )
+    session.add(
+        QueueEntry(queue_id=queue.id, task_id=task.id, position=0 if first is None else first - 1)
+    )
+    task.worker = None
+    task.queue_id = queue.id
+    tasks.touch(task)
+    session.flush()
+    queue_stats.record_stat(session, queue.id, None)
+    changes.record(
+        session,
+        "task",
+        task.id,
+        "requeued",
+        project_id=task.project_id,
+        payload={
+            "status": task.status,
+            "name": task.name,
+            "queue": queue.name,
+            "reason": "lease expired",
+        },
+    )
+
+
+def silent_workers(session: Session, timeout: float) -> list[str]:
+    cutoff = tasks.now() - timedelta(seconds=timeout)
+    return list(
+        session.scalars(
+            select(Worker.id).where(Worker.gone_at.is_(None), Worker.last_heartbeat < cutoff)
+        )
+    )
+
+
+def mark_gone(session: Session, worker_id: str, timeout: float) -> bool:
+    """Mark one silent worker gone and release what it held. False if it came back meanwhile."""
+    q = select(Worker).where(Worker.id == worker_id)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    worker = session.scalar(q)
+    cutoff = tasks.now() - timedelta(seconds=timeout)
+    if worker is None or worker.gone_at is not None or worker.last_heartbeat >= cutoff:
+        return False
+    worker.gone_at = tasks.now()
+    release(session, worker, WORKER_LOST)
+    changes.record(session, "worker", worker.id, "gone", payload={"reason": "no heartbeat"})
+    session.flush()
+    return True
+
+
+def prune_stats(session: Session, before: datetime) -> None:
+    """Drop statistics older than ``before`` so that they do not grow forever."""
+    session.execute(delete(WorkerStat).where(WorkerStat.time < before))
+    queue_stats.prune(session, before)

@@ -1,0 +1,178 @@
+"""Workers: register, heartbeat (with machine statistics), unregister, and what they run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corral.errors import ConflictError, NotFoundError
+from corral.schemas.queues import (
+    Heartbeat,
+    MachineStats,
+    WorkerOut,
+    WorkerRegister,
+    WorkerStatOut,
+    WorkerTask,
+)
+from corral.server.db.models import Task, User, Worker, WorkerStat
+from corral.server.services import changes, dispatch
+from corral.server.services.tasks import now
+
+#: the reason a task ends with when its worker unregisters while it runs
+WORKER_STOPPED = "worker stopped"
+
+
+def get_worker(session: Session, worker_id: str) -> Worker:
+    worker = session.get(Worker, worker_id)
+    if worker is None:
+        raise NotFoundError(f"no worker {worker_id!r}; `corral worker list` shows the workers")
+    return worker
+
+
+def register(
+    session: Session, data: WorkerRegister, user: User, ip: str | None, timeout: float
+) -> Worker:
+    """Register a worker, or bring back a gone one under the same id.
+
+    A live worker (heartbeat within ``timeout``) with the same id is a conflict: two
+    agents must not share an id, or each would be told about the other's tasks.
+    """
+    t = now()
+    worker = session.get(Worker, data.id)
+    if worker is not None and worker.gone_at is None:
+        if worker.last_heartbeat >= t - timedelta(seconds=timeout):
+            raise ConflictError(
+                f"a worker named {data.id!r} is running (last heartbeat "
+                f"{(t - worker.last_heartbeat).total_seconds():.0f}s ago); choose another name"
+            )
+        # silent but not yet noticed: what it held is released before it starts anew
+        worker.gone_at = t
+        dispatch.release(session, worker, dispatch.WORKER_LOST)
+    if worker is None:
+        worker = Worker(id=data.id, name=data.id)
+        session.add(worker)
+    else:
+        dispatch.release(session, worker, dispatch.WORKER_LOST)
+    worker.user_id = user.id
+    worker.queues = list(dict.fromkeys(data.queues))
+    worker.tags = list(dict.fromkeys(data.tags))
+    worker.machine = data.machine
+    worker.ip = ip
+    worker.registered_at = t
+    worker.last_heartbeat = t
+    worker.gone_at = None
+    worker.task_id = None
+    worker.leased_at = None
+    session.flush()
+    changes.record(session, "worker", worker.id, "registered", payload={"queues": worker.queues})
+    return worker
+
+
+def heartbeat(session: Session, worker_id: str, data: Heartbeat) -> dict[str, str]:
+    """Note that the worker lives; returns the status of each task it holds."""
+    worker = dispatch.live_worker(session, worker_id)
+    worker.last_heartbeat = now()
+    if data.queues is not None:
+        worker.queues = list(dict.fromkeys(data.queues))
+    if data.stats is not None:
+        session.add(_stat_row(worker.id, data.stats))
+    held = {t.id: t.status for t in dispatch.worker_tasks(session, [worker.id])}
+    if worker.task_id and worker.task_id not in held:
+        # the current task ended (or was aborted, reset, deleted): say so, so the agent stops it
+        status = session.scalar(select(Task.status).where(Task.id == worker.task_id))
+        held[worker.task_id] = status or "deleted"
+    session.flush()
+    return held
+
+
+def _stat_row(worker_id: str, stats: MachineStats) -> WorkerStat:
+    return WorkerStat(
+        worker_id=worker_id,
+        cpu_percent=stats.cpu_percent,
+        memory_used=stats.memory_used,
+        memory_total=stats.memory_total,
+        gpus=[g.model_dump(exclude_none=True) for g in stats.gpus],
+        net_rx=stats.net_rx,
+        net_tx=stats.net_tx,
+    )
+
+
+def unregister(session: Session, worker_id: str) -> None:
+    """The worker stops: leases go back to their queues, running tasks end failed."""
+    worker = get_worker(session, worker_id)
+    if worker.gone_at is None:
+        dispatch.release(session, worker, WORKER_STOPPED)
+        worker.gone_at = now()
+        changes.record(session, "worker", worker.id, "unregistered")
+    session.flush()
+
+
+def describe(session: Session, workers: Sequence[Worker]) -> list[WorkerOut]:
+    """Workers with their current tasks (run time, last iteration) and latest statistics."""
+    ids = [w.id for w in workers]
+    held: dict[str, list[WorkerTask]] = {}
+    t = now()
+    for task in dispatch.worker_tasks(session, ids):
+        started = task.started_at
+        held.setdefault(task.worker or "", []).append(
+            WorkerTask(
+                id=task.id,
+                name=task.name,
+                status=task.status,
+                queue_id=task.queue_id,
+                started_at=started,
+                run_time=(t - started).total_seconds()
+                if started and task.status == "in_progress"
+                else None,
+                last_iteration=task.last_iteration,
+            )
+        )
+    out = []
+    for w in workers:
+        last = session.scalar(
+            select(WorkerStat)
+            .where(WorkerStat.worker_id == w.id)
+            .order_by(WorkerStat.time.desc(), WorkerStat.id.desc())
+            .limit(1)
+        )
+        out.append(
+            WorkerOut(
+                id=w.id,
+                user_id=w.user_id,
+                queues=list(w.queues),
+                tags=list(w.tags),
+                ip=w.ip,
+                registered_at=w.registered_at,
+                last_heartbeat=w.last_heartbeat,
+                gone_at=w.gone_at,
+                machine=dict(w.machine),
+                tasks=held.get(w.id, []) if w.gone_at is None else [],
+                last_stats=WorkerStatOut.model_validate(last) if last is not None else None,
+            )
+        )
+    return out
+
+
+def list_workers(session: Session, *, include_gone: bool) -> list[WorkerOut]:
+    q = select(Worker).order_by(Worker.id)
+    if not include_gone:
+        q = q.where(Worker.gone_at.is_(None))
+    return describe(session, list(session.scalars(q)))
+
+
+def stats(
+    session: Session, worker: Worker, since: datetime | None, until: datetime | None, limit: int
+) -> list[WorkerStat]:
+    """The newest ``limit`` samples in the window, oldest first."""
+    q = select(WorkerStat).where(WorkerStat.worker_id == worker.id)
+    if since is not None:
+        q = q.where(WorkerStat.time >= since)
+    if until is not None:
+        q = q.where(WorkerStat.time <= until)
+    rows = list(
+        session.scalars(q.order_by(WorkerStat.time.desc(), WorkerStat.id.desc()).limit(limit))
+    )
+    return rows[::-1]
