@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.factories import ok, task, unique
+from tests.factories import ok, unique
 from tests.server.api.test_queues import enqueued, new_queue, order
 
 
