@@ -53,6 +53,8 @@ class Run:
         self.under_agent = bool(os.environ.get("CORRAL_AGENT"))
         self.active = True
         self.aborted = False
+        #: ``execute_remotely`` ended the run for an agent to run the task
+        self.handed_over = False
         self._finished = False
         self._exception: BaseException | None = None
         self._stoppers: list[Any] = []
@@ -85,10 +87,20 @@ class Run:
             }
         )
 
-    def close(self, status: str = "completed", body: dict[str, Any] | None = None) -> None:
+    def hand_over(self, timeout: float) -> bool:
+        """End the run without a final status (an agent will run the task); True if delivered."""
+        self.handed_over = True
+        return self.close(timeout=timeout)
+
+    def close(
+        self,
+        status: str = "completed",
+        body: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> bool:
         with self._lock:
             if not self.active:
-                return
+                return False
             self.active = False
         self.capture_done.wait(_env_float("CORRAL_CAPTURE_TIMEOUT", 10.0))
         for stopper in reversed(self._stoppers):
@@ -96,7 +108,7 @@ class Run:
                 stopper()
             except Exception:
                 log.debug("stopping a capture failed", exc_info=True)
-        if not self.aborted and not self.under_agent:
+        if not self.aborted and not self.under_agent and not self.handed_over:
             self.finish(status, body)
             for model_id in self.publish_after if status == "completed" else []:
                 self.outbox.op(
@@ -107,7 +119,9 @@ class Run:
                         "json": None,
                     }
                 )
-        delivered = self.outbox.close(_env_float("CORRAL_EXIT_TIMEOUT", 10.0))
+        delivered = self.outbox.close(
+            timeout if timeout is not None else _env_float("CORRAL_EXIT_TIMEOUT", 10.0)
+        )
         if self.offline:
             print(
                 f"corral: offline run recorded in {self.outbox.folder}\n"
@@ -123,6 +137,7 @@ class Run:
 
         if Task._current is self.task:
             Task._current = None
+        return delivered
 
     def _atexit(self) -> None:
         if not self.active:

@@ -473,6 +473,28 @@ class Task:
         if self._run is not None:
             self._run.close("completed")
 
+    def execute_remotely(
+        self, queue_name: str | None = None, clone: bool = False, exit_process: bool = True
+    ) -> Task | None:
+        """Run this task on an agent instead: enqueue it and end the local process.
+
+        Locally, the capture is finished (code, packages, arguments and parameters reach
+        the hub), the task goes back to draft (what it reported so far is cleared) and
+        into ``queue_name`` (``default``), and the process exits. With ``clone=True`` a
+        copy is enqueued instead and, with ``exit_process=False``, this run goes on.
+        Under an agent it does nothing and returns ``None``, so the script continues there.
+
+        Example::
+
+            task = Task.init(project_name="parking", task_name="train")
+            task.connect(params)
+            task.execute_remotely(queue_name="gpu")  # locally: ends here
+            train(params)  # runs on the agent
+        """
+        from corral.sdk.remote import execute_remotely
+
+        return execute_remotely(self, queue_name, clone, exit_process)
+
     def flush(self, wait_for_uploads: bool = False, timeout: float = 30.0) -> bool:
         if self._outbox is None:
             return True

@@ -74,6 +74,18 @@ def test_script_in_a_git_repo(repo: Path, git: Git, git_env: dict[str, str]) -> 
     assert out["script"]["entry_point"] == "jobs/capture.py"
 
 
+def test_a_repo_without_a_remote_also_keeps_the_code(repo: Path, git_env: dict[str, str]) -> None:
+    # no one else can clone this repository: an agent needs the script itself
+    (repo / "capture.py").write_text(CAPTURE)
+
+    out = run(["capture.py"], cwd=repo, env=git_env)
+
+    assert out["repository"] == ""
+    assert out["commit"]
+    assert out["code"] == CAPTURE
+    assert out["entry_point"] == "capture.py"
+
+
 def test_working_dir_is_dot_at_the_root_and_absolute_outside(
     repo: Path, tmp_path: Path, git_env: dict[str, str]
 ) -> None:

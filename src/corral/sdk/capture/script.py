@@ -203,6 +203,9 @@ def _capture_program(info: CodeInfo, argv0: str | None) -> None:
     if git is not None:
         _apply_git(info, git)
         info.entry_point = entry or _relative(script, git.root) or script.name
+        if not git.repository and not entry:
+            # a repository no one else can clone: keep the script so an agent can run it
+            info.code = _read_code(script)
         return
     info.code = _read_code(script)
     info.entry_point = entry or script.name
