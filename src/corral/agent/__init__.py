@@ -1,0 +1,1 @@
+"""The agent: a daemon that runs queued tasks (``corral agent``)."""
