@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from corral._version import __version__
-from corral.cli import auth, server, task
+from corral.cli import agent, auth, queue, server, task, worker
 
 app = typer.Typer(
     name="corral",
@@ -19,6 +19,9 @@ app.command("login")(auth.login)
 app.add_typer(auth.user_app, name="user")
 app.add_typer(auth.key_app, name="key")
 app.add_typer(task.task_app, name="task")
+app.command("agent", cls=agent.AgentCommand)(agent.agent)
+app.add_typer(queue.queue_app, name="queue")
+app.add_typer(worker.worker_app, name="worker")
 
 
 @app.command("version")

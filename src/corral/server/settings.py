@@ -7,11 +7,12 @@ from the environment are strings, converted and checked by pydantic.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field
+
+from corral.client.env_settings import EnvSettings
 
 MiB = 1024 * 1024
 GiB = 1024 * MiB
@@ -19,23 +20,6 @@ GiB = 1024 * MiB
 
 def default_data_dir() -> Path:
     return Path.home() / ".corral" / "data"
-
-
-class EnvSettings(BaseModel):
-    """Settings filled from environment variables named ``env_prefix + FIELD``."""
-
-    model_config = ConfigDict(extra="ignore")
-    env_prefix: ClassVar[str] = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_environment(cls, data: Any) -> Any:
-        values = dict(data) if isinstance(data, dict) else {}
-        for name, info in cls.model_fields.items():
-            var = cls.env_prefix + name.upper()
-            if name not in values and var in os.environ and info.annotation is not Limits:
-                values[name] = os.environ[var]
-        return values
 
 
 class Limits(EnvSettings):

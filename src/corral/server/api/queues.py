@@ -164,6 +164,9 @@ async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + body.wait
     while True:
+        if await request.is_disconnected():
+            # the worker went away: leasing it a task now would only delay the task
+            return Dequeued()
         try:
             got = await run_in_threadpool(taker.attempt)
         except OperationalError as e:  # a busy database: the worker retries
@@ -171,6 +174,6 @@ async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body(
         remaining = deadline - loop.time()
         if got is not None:
             return got
-        if remaining <= 0 or notifier.closed or await request.is_disconnected():
+        if remaining <= 0 or notifier.closed:
             return Dequeued()
         await notifier.wait(min(POLL_INTERVAL, remaining))

@@ -1,0 +1,1 @@
+"""Whole flows across hub, agents and scripts."""
