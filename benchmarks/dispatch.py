@@ -12,11 +12,11 @@ Figures, against a real hub (SQLite) and real ``corral agent`` processes:
 * enqueue -> first line of the script's output, venv mode, with a cold environment
   (an empty agent cache; uv's download cache warm) and with the cached one. Baseline:
   the same script started directly with ``python``.
-* dispatch throughput: ``--tasks`` trivial tasks through 4 plain agents, tasks/s from
+* dispatch throughput: ``--tasks`` trivial tasks through ``--agents`` (4) plain agents, tasks/s from
   the first enqueue to the last completion; every task must run exactly once.
   Baseline: the same scripts run one after another with ``python`` (tasks/s).
 
-    .venv/bin/python benchmarks/dispatch.py [--pickups 30] [--tasks 200]
+    .venv/bin/python benchmarks/dispatch.py [--pickups 30] [--tasks 200] [--agents 4]
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ def _task(api: httpx.Client, name: str, code: str, requirements: str = "") -> st
 
 @contextmanager
 def agents(hub: Hub, root: Path, queue: str, n: int, *extra: str) -> Iterator[None]:
+    root.mkdir(parents=True, exist_ok=True)
     env = {
         **hub.env(),
         "CORRAL_ACCESS_KEY": hub.access_key,
@@ -184,12 +185,12 @@ def first_line(hub: Hub, root: Path) -> dict[str, float]:
     return result
 
 
-def throughput(hub: Hub, root: Path, n: int) -> dict[str, float]:
+def throughput(hub: Hub, root: Path, n: int, n_agents: int) -> dict[str, float]:
     queue = "throughput"
     with hub.client() as api:
         api.post("/queues", json={"name": queue}).raise_for_status()
         ids = [_task(api, f"trivial-{i}", TRIVIAL) for i in range(n)]
-        with agents(hub, root / "throughput", queue, 4, "--plain"):
+        with agents(hub, root / "throughput", queue, n_agents, "--plain"):
             t0 = time.perf_counter()
             for tid in ids:
                 api.post(f"/tasks/{tid}:enqueue", json={"queue": queue}).raise_for_status()
@@ -219,6 +220,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pickups", type=int, default=30)
     parser.add_argument("--tasks", type=int, default=200)
+    parser.add_argument("--agents", type=int, default=4, help="agents of the throughput run")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     result: dict[str, Any] = {"benchmark": "dispatch", "backend": "sqlite"}
@@ -236,8 +238,9 @@ def main() -> None:
         say(
             f"  cold {result['first_line_cold_s']:.2f} s, cached {result['first_line_cached_s']:.2f} s"
         )
-        say(f"throughput ({args.tasks} tasks, 4 plain agents) ...")
-        result.update(throughput(hub, root, args.tasks))
+        say(f"throughput ({args.tasks} tasks, {args.agents} plain agents) ...")
+        result.update(throughput(hub, root, args.tasks, args.agents))
+        result["throughput_agents"] = args.agents
         say(f"  {result['throughput_tasks_per_s']:.1f} tasks/s")
     emit(result)
 

@@ -56,6 +56,9 @@ T = TypeVar("T")
 
 #: the reason a task gets when the agent running it is stopped
 AGENT_STOPPED = "agent stopped"
+#: longest change-log poll of the watcher: a task started during a poll for the others
+#: is watched from the next one (and its changes since then are read then)
+WATCH_WAIT = 5.0
 
 
 class WorkerNameTaken(ConflictError):
@@ -107,6 +110,9 @@ class Agent:
         self._slots = threading.Semaphore(max(1, services))
         self._runs: dict[str, TaskRun] = {}
         self._runs_lock = threading.Lock()
+        #: bumped (under the lock) when a task starts or ends here; wakes the watcher
+        self._runs_version = 0
+        self._runs_changed = threading.Event()
         self._task_threads: list[threading.Thread] = []
         #: dequeued, not yet started or skipped
         self._claiming: set[str] = set()
@@ -362,18 +368,29 @@ class Agent:
         self._maybe_lost = unknown - self._maybe_lost
 
     def _watch_loop(self) -> None:
-        cursor: int | str = "latest"
+        """Follow the change log of the tasks running here, so an abort acts at once.
+
+        Only this worker's tasks are asked for (``entity_id`` repeated), so a busy hub
+        does not send every agent every change. Idle, the thread waits for a task and
+        asks nothing. When the set of tasks changes during a poll, the same stretch of
+        the log is read again with the new set: nothing is missed (an abort seen twice
+        is harmless).
+        """
+        cursor: int | None = None
         backoff = Backoff(self.settings.backoff_min, self.settings.backoff_max)
+        wait = min(self.settings.changes_wait, WATCH_WAIT)
         while not self._closed.is_set():
-            params = {
-                "cursor": cursor,
-                "entity_type": "task",
-                "wait": self.settings.changes_wait,
-                "limit": 1000,
-            }
+            with self._runs_lock:
+                ids, version = sorted(self._runs), self._runs_version
+                self._runs_changed.clear()
+            if not ids:
+                self._runs_changed.wait(wait)
+                continue
+            params = {"entity_type": "task", "entity_id": ids, "wait": wait, "limit": 1000}
             try:
-                page = self._watch.get("changes", params=params)
-                cursor = page["next_cursor"]
+                if cursor is None:  # the start of this agent: what came before is not ours
+                    cursor = int(self._watch.get("changes/latest")["cursor"])
+                page = self._watch.get("changes", params={**params, "cursor": cursor})
                 for change in page["items"]:
                     self._on_change(change)
             except Exception as e:  # whatever the hub answers, the agent goes on
@@ -381,6 +398,10 @@ class Agent:
                 self._closed.wait(backoff.next())
                 continue
             backoff.reset()
+            with self._runs_lock:
+                changed = self._runs_version != version
+            if not changed:
+                cursor = int(page["next_cursor"])
 
     def _on_change(self, change: dict[str, Any]) -> None:
         with self._runs_lock:
@@ -415,6 +436,7 @@ class Agent:
             with self._runs_lock:
                 self._claiming.discard(str(task["id"]))
                 self._runs.pop(str(task["id"]), None)
+                self._runs_version += 1
             if run is not None:
                 run.shipper.close(self.settings.flush_timeout)
             self._slots.release()
@@ -449,6 +471,8 @@ class Agent:
         run = TaskRun(started, shipper, self.settings.abort_grace)
         with self._runs_lock:
             self._runs[task_id] = run
+            self._runs_version += 1
+            self._runs_changed.set()
         if self._stopping.is_set():  # the agent began stopping while this task started
             run.abort(AGENT_STOPPED, by_agent=True)
         return run

@@ -106,6 +106,9 @@ def test_filters_by_entity_and_project(api: httpx.Client) -> None:
     assert all(c["entity_type"] == "project" for c in projects)
     only_b = _changes(api, cursor=start, entity_type="task", entity_id=b["id"])["items"]
     assert [(c["entity_id"], c["action"]) for c in only_b] == [(b["id"], "created")]
+    c = f.task(api)
+    a_and_c = _changes(api, cursor=start, entity_type="task", entity_id=[a["id"], c["id"]])
+    assert [x["entity_id"] for x in a_and_c["items"]] == [a["id"], c["id"]]
 
 
 def test_cursor_latest_starts_at_the_end(api: httpx.Client) -> None:

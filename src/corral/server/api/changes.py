@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import StringConstraints
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -53,6 +54,8 @@ CursorParam = Annotated[
     ),
 ]
 FilterParam = Annotated[str | None, Query(max_length=255)]
+#: one entity or several (``?entity_id=a&entity_id=b``): a reader that follows a few tasks
+IdsParam = Annotated[list[Annotated[str, StringConstraints(max_length=255)]], Query(max_length=200)]
 
 
 def reader(request: Request) -> User:
@@ -76,7 +79,7 @@ Reader = Annotated[User, Depends(reader)]
 class _Query:
     factory: sessionmaker[Session]
     entity_type: str | None
-    entity_id: str | None
+    entity_id: list[str]
     project_id: str | None
 
     def read(self, cursor: int, limit: int) -> tuple[list[ChangeOut], int]:
@@ -125,7 +128,7 @@ async def list_changes(
     cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=CHANGES_PAGE_MAX)] = 100,
     entity_type: FilterParam = None,
-    entity_id: FilterParam = None,
+    entity_id: IdsParam = [],
     project_id: FilterParam = None,
     wait: Annotated[float, Query(ge=0, le=CHANGES_WAIT_MAX)] = 0,
 ) -> ChangePage:
@@ -155,7 +158,7 @@ async def list_changes(
 @router.get("/latest", response_model=ChangeCursor)
 async def latest_change(request: Request, _user: Reader) -> ChangeCursor:
     """The cursor of the newest change: a new reader starts here to see only what follows."""
-    q = _Query(request.app.state.sessionmaker, None, None, None)
+    q = _Query(request.app.state.sessionmaker, None, [], None)
     return ChangeCursor(cursor=await run_in_threadpool(q.latest))
 
 
@@ -193,7 +196,7 @@ async def stream_changes(
     _user: Reader,
     cursor: CursorParam = None,
     entity_type: FilterParam = None,
-    entity_id: FilterParam = None,
+    entity_id: IdsParam = [],
     project_id: FilterParam = None,
     heartbeat: Annotated[float, Query(ge=1, le=60)] = 15,
     last_event_id: Annotated[str | None, Header(max_length=20)] = None,

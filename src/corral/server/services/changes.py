@@ -11,6 +11,7 @@ transaction at a time, and only the last moment of each write waits for another.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import event, func, select, text
@@ -76,7 +77,7 @@ def since(
     *,
     limit: int,
     entity_type: str | None = None,
-    entity_id: str | None = None,
+    entity_id: str | Sequence[str] | None = None,
     project_id: str | None = None,
 ) -> tuple[list[Change], int]:
     """Up to ``limit`` matching changes after ``cursor``, and the cursor to read on from.
@@ -90,8 +91,10 @@ def since(
     q = select(Change).where(Change.id > cursor, Change.id <= newest)
     if entity_type:
         q = q.where(Change.entity_type == entity_type)
-    if entity_id:
+    if isinstance(entity_id, str):
         q = q.where(Change.entity_id == entity_id)
+    elif entity_id:
+        q = q.where(Change.entity_id.in_(list(entity_id)))
     if project_id:
         q = q.where(Change.project_id == project_id)
     rows = list(session.scalars(q.order_by(Change.id).limit(limit)))
