@@ -4,7 +4,8 @@ Budgets (DESIGN.md section 9): enqueue -> an idle agent picks the task up < 200 
 a repeated task with a cached environment: enqueue -> script running < 2 s;
 1,000 tasks through 8 agents: none run twice, none lost.
 
-Figures, against a real hub (SQLite) and real ``corral agent`` processes:
+Figures, against a real hub (SQLite, and PostgreSQL when ``CORRAL_TEST_DATABASE_URL``
+is set) and real ``corral agent`` processes:
 
 * pick-up latency for an idle agent (plain mode), median and p99 over ``--pickups``
   tasks: from the hub's ``enqueued`` change to its ``leased`` change (both hub
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import Hub, emit, running_hub, say
+from _common import Hub, backends, emit, running_hub, say
 
 TRIVIAL = "print('ran', flush=True)\n"
 FIRST_LINE = "print('first line', flush=True)\nimport six\n"
@@ -216,6 +217,25 @@ def throughput(hub: Hub, root: Path, n: int, n_agents: int) -> dict[str, float]:
     }
 
 
+def run(backend: str, args: argparse.Namespace) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    with running_hub(backend) as hub, tempfile.TemporaryDirectory(prefix="corral-dispatch-") as tmp:
+        root = Path(tmp)
+        say(f"[{backend}] pick-up latency (idle agent, plain mode) ...")
+        result.update(pickups(hub, root, args.pickups))
+        say(f"  median {result['pickup_median_ms']:.1f} ms, p99 {result['pickup_p99_ms']:.1f} ms")
+        say(f"[{backend}] enqueue -> first line of output (venv mode) ...")
+        result.update(first_line(hub, root))
+        say(
+            f"  cold {result['first_line_cold_s']:.2f} s, cached {result['first_line_cached_s']:.2f} s"
+        )
+        say(f"[{backend}] throughput ({args.tasks} tasks, {args.agents} plain agents) ...")
+        result.update(throughput(hub, root, args.tasks, args.agents))
+        result["throughput_agents"] = args.agents
+        say(f"  {result['throughput_tasks_per_s']:.1f} tasks/s")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pickups", type=int, default=30)
@@ -223,26 +243,7 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=4, help="agents of the throughput run")
     args = parser.parse_args()
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    result: dict[str, Any] = {"benchmark": "dispatch", "backend": "sqlite"}
-    with (
-        running_hub("sqlite") as hub,
-        tempfile.TemporaryDirectory(prefix="corral-dispatch-") as tmp,
-    ):
-        root = Path(tmp)
-        hub.extra_env["CORRAL_WORKER_TIMEOUT"] = "60"
-        say("pick-up latency (idle agent, plain mode) ...")
-        result.update(pickups(hub, root, args.pickups))
-        say(f"  median {result['pickup_median_ms']:.1f} ms, p99 {result['pickup_p99_ms']:.1f} ms")
-        say("enqueue -> first line of output (venv mode) ...")
-        result.update(first_line(hub, root))
-        say(
-            f"  cold {result['first_line_cold_s']:.2f} s, cached {result['first_line_cached_s']:.2f} s"
-        )
-        say(f"throughput ({args.tasks} tasks, {args.agents} plain agents) ...")
-        result.update(throughput(hub, root, args.tasks, args.agents))
-        result["throughput_agents"] = args.agents
-        say(f"  {result['throughput_tasks_per_s']:.1f} tasks/s")
-    emit(result)
+    emit({"benchmark": "dispatch", **{b: run(b, args) for b in backends()}})
 
 
 if __name__ == "__main__":
