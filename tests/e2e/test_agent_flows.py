@@ -326,3 +326,47 @@ def test_detached_agent_runs_in_the_background(
         assert "stopped" in log_file.read_text()
     finally:
         kill_quietly(pid)
+
+
+# --- (10) execute_remotely: a local run hands itself to an agent --------------------------
+
+REMOTE_SCRIPT = """
+import argparse
+from corral import Task
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--epochs", type=int, default=1)
+args = parser.parse_args()
+task = Task.init(project_name="agent-e2e", task_name="remote")
+config = task.connect({{"width": 8}})
+print(f"task={{task.id}}", flush=True)
+task.execute_remotely(queue_name={queue!r})
+print(f"on the agent: epochs={{args.epochs}} width={{config['width']}}", flush=True)
+"""
+
+
+def test_execute_remotely_from_a_local_run_is_run_by_an_agent(
+    hub: Hub, api: httpx.Client, queue: str, start_agent: StartAgent, tmp_path: Path
+) -> None:
+    script = tmp_path / "remote.py"
+    script.write_text(REMOTE_SCRIPT.format(queue=queue))
+    local = subprocess.run(
+        [sys.executable, str(script), "--epochs", "7"],
+        cwd=tmp_path,
+        env=agent_env(hub, tmp_path / "laptop"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert local.returncode == 0, local.stderr
+    assert "on the agent" not in local.stdout  # the local process ended there
+    task_id = local.stdout.split("task=")[1].split()[0]
+    assert get_task(api, task_id)["status"] == "queued"
+
+    agent = start_agent(hub, "--queue", queue)
+    task = wait_status(api, task_id, "completed", "failed")
+    lines = console(api, task_id)
+    assert task["status"] == "completed", (task["status_reason"], lines[-20:])
+    # the arguments and parameters of the local run, on the agent
+    assert "on the agent: epochs=7 width=8" in lines
+    assert task["worker"] == agent.name
