@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from tests import factories as f
-from tests.hub import Hub
+from tests.hub import Hub, client_env
 
 T = TypeVar("T")
 
@@ -97,20 +97,8 @@ def script_task(
 
 def agent_env(hub: Hub, home: Path, **extra: str) -> dict[str, str]:
     """The environment of an agent (or a script) on "another machine" of this hub."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CORRAL_")}
-    home.mkdir(parents=True, exist_ok=True)
-    env.update(
-        HOME=str(home),
-        CORRAL_CONFIG=str(home / ".corral" / "config.toml"),
-        CORRAL_HUB_URL=hub.url,
-        CORRAL_ACCESS_KEY=hub.access_key,
-        CORRAL_SECRET_KEY=hub.secret_key,
-        CORRAL_AGENT_HEARTBEAT="0.5",
-        CORRAL_AGENT_ROOT=str(home / "agent"),
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    return env
+    fast = {"CORRAL_AGENT_HEARTBEAT": "0.5", "CORRAL_AGENT_ROOT": str(home / "agent")}
+    return client_env(hub, home, **{**fast, **extra})
 
 
 @dataclass

@@ -171,3 +171,22 @@ def make_hub(root: Path, backend: str) -> Hub:
         base = os.environ["CORRAL_TEST_DATABASE_URL"]
         url = create_pg_database(base)
     return Hub(root=root, backend=backend, database_url=url)
+
+
+def client_env(hub: Hub, home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a script, CLI or agent on "another machine" of this hub.
+
+    No ``CORRAL_*`` variable of the test process leaks in; HOME is ``home``.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORRAL_")}
+    home.mkdir(parents=True, exist_ok=True)
+    env.update(
+        HOME=str(home),
+        CORRAL_CONFIG=str(home / ".corral" / "config.toml"),
+        CORRAL_HUB_URL=hub.url,
+        CORRAL_ACCESS_KEY=hub.access_key,
+        CORRAL_SECRET_KEY=hub.secret_key,
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
+    return env

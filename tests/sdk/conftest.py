@@ -7,7 +7,6 @@ a HOME of its own (so spools, caches and config never touch the real one).
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.hub import Hub, make_hub
+from tests.hub import Hub, client_env, make_hub
 
 
 @pytest.fixture(scope="session")
@@ -28,22 +27,8 @@ def sdk_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     h.dispose()
 
 
-def env_for(hub: Hub, home: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for var in list(env):
-        if var.startswith("CORRAL_"):
-            del env[var]
-    home.mkdir(parents=True, exist_ok=True)
-    env.update(
-        HOME=str(home),
-        CORRAL_CONFIG=str(home / ".corral" / "config.toml"),
-        CORRAL_HUB_URL=hub.url,
-        CORRAL_ACCESS_KEY=hub.access_key,
-        CORRAL_SECRET_KEY=hub.secret_key,
-        PYTHONUNBUFFERED="1",
-        **extra,
-    )
-    return env
+#: the environment of a script on another machine of the hub
+env_for = client_env
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import socket
 from typing import Any
 
 from corral.schemas.queues import GpuStat, MachineStats
-from corral.sdk.capture.resources import _Counters, _counters
+from corral.sdk.capture.resources import _Counters, _counters, load_nvml
 
 log = logging.getLogger("corral.agent")
 
@@ -154,14 +154,7 @@ class StatsSampler:
 
     def _init_nvml(self) -> Any:
         if self._nvml is None:
-            self._nvml = False
-            try:
-                import pynvml
-
-                pynvml.nvmlInit()
-                self._nvml = pynvml
-            except Exception as e:  # not installed, no driver or no GPU
-                log.debug("NVML unavailable: %s", e)
+            self._nvml = load_nvml()
         return self._nvml
 
 

@@ -30,6 +30,18 @@ _MIB = 1024**2
 Report = Callable[[str, str, float, int], None]
 
 
+def load_nvml() -> Any:
+    """The initialised ``pynvml`` module, or ``False`` (not installed, no driver, no GPU)."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+        return pynvml
+    except Exception as e:
+        log.debug("NVML unavailable: %s", e)
+        return False
+
+
 @dataclass
 class _Counters:
     """Cumulative counters at one instant; two of them give rates."""
@@ -215,14 +227,7 @@ class ResourceMonitor:
 
     def _init_nvml(self) -> Any:
         if self._nvml is None:
-            self._nvml = False
-            try:
-                import pynvml
-
-                pynvml.nvmlInit()
-                self._nvml = pynvml
-            except Exception as e:  # not installed, no driver or no GPU
-                log.debug("NVML unavailable: %s", e)
+            self._nvml = load_nvml()
         return self._nvml
 
     def _shutdown_nvml(self) -> None:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
-from pydantic import StringConstraints
 from fastapi.responses import StreamingResponse
+from pydantic import StringConstraints
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
