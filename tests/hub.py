@@ -187,6 +187,6 @@ def client_env(hub: Hub, home: Path, **extra: str) -> dict[str, str]:
         CORRAL_ACCESS_KEY=hub.access_key,
         CORRAL_SECRET_KEY=hub.secret_key,
         PYTHONUNBUFFERED="1",
-        **extra,
     )
+    env.update(extra)
     return env
