@@ -87,12 +87,14 @@ def test_identity_names_the_version_and_is_stable() -> None:
     assert corral_dist.identity() == ident
 
 
-def test_runtime_requirements_leave_out_the_extras() -> None:
+def test_runtime_requirements_leave_out_the_extras_and_the_agent_s_own() -> None:
     reqs = corral_dist.runtime_requirements()
     declared = metadata.requires("corral") or []
-    assert reqs == [r for r in declared if "extra" not in r]
+    assert any(r.startswith("uv") for r in declared)  # the agent needs it...
+    assert reqs == [r for r in declared if "extra" not in r and not r.startswith("uv")]
     assert any(r.startswith("httpx") for r in reqs)
-    assert not any(r.startswith(("fastapi", "sqlalchemy", "pytest")) for r in reqs)
+    # ...a task does not; nor the server's or the tests' packages
+    assert not any(r.startswith(("fastapi", "sqlalchemy", "pytest", "uv")) for r in reqs)
 
 
 @pytest.mark.parametrize(

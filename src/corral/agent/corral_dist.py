@@ -128,8 +128,12 @@ def _requires() -> tuple[str, ...]:
     return tuple(str(r) for r in project.get("dependencies", []))
 
 
+#: corral's requirements that only the agent itself uses: a task's environment skips them
+AGENT_ONLY = frozenset({"uv"})
+
+
 def runtime_requirements() -> list[str]:
-    """corral's own requirements, without those of its extras (server, s3...).
+    """corral's own requirements, without those of its extras (server, s3...) and the agent's.
 
     Example:
         >>> "httpx>=0.27" in runtime_requirements()  # doctest: +SKIP
@@ -139,6 +143,9 @@ def runtime_requirements() -> list[str]:
     for line in _requires():
         _, _, marker = line.partition(";")
         if re.search(r"\bextra\b", marker):
+            continue
+        name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
+        if name and _normalize(name.group(1)) in AGENT_ONLY:
             continue
         out.append(line.strip())
     return out
