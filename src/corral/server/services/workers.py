@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from corral.errors import ConflictError, NotFoundError
@@ -130,14 +130,19 @@ def describe(session: Session, workers: Sequence[Worker]) -> list[WorkerOut]:
                 last_iteration=task.last_iteration,
             )
         )
+    # the newest sample of each worker in one query (ids grow with time)
+    newest = (
+        select(func.max(WorkerStat.id))
+        .where(WorkerStat.worker_id.in_(ids))
+        .group_by(WorkerStat.worker_id)
+    )
+    latest = {
+        st.worker_id: st
+        for st in session.scalars(select(WorkerStat).where(WorkerStat.id.in_(newest)))
+    }
     out = []
     for w in workers:
-        last = session.scalar(
-            select(WorkerStat)
-            .where(WorkerStat.worker_id == w.id)
-            .order_by(WorkerStat.time.desc(), WorkerStat.id.desc())
-            .limit(1)
-        )
+        last = latest.get(w.id)
         out.append(
             WorkerOut(
                 id=w.id,
