@@ -35,6 +35,19 @@ def log_lines(api: httpx.Client, task_id: str, *texts: str) -> None:
     f.ok(f.send_events(api, task_id, events))
 
 
+def follow_logs(hub: Hub, task_id: str) -> subprocess.Popen[str]:
+    """``corral task logs TASK -f`` as a running process (the caller ends it)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CORRAL_")}
+    env["CORRAL_CONFIG"] = str(hub.config_file)
+    return subprocess.Popen(
+        [sys.executable, "-m", "corral", "task", "logs", task_id, "-f", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def params(api: httpx.Client, task_id: str) -> dict[str, Any]:
     return dict(f.ok(api.get(f"/tasks/{task_id}/hyperparams")))
 
@@ -257,15 +270,7 @@ def test_logs_follow_prints_every_line_and_exits_when_the_task_ends(
     task = f.task(api)
     f.run_to(api, task["id"], "in_progress")
     log_lines(api, task["id"], "line 0")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CORRAL_")}
-    env["CORRAL_CONFIG"] = str(hub.config_file)
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "corral", "task", "logs", task["id"], "-f", "--interval", "0.2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    follower = follow_logs(hub, task["id"])
     try:
         for i in range(1, 4):
             time.sleep(0.3)
@@ -286,15 +291,7 @@ def test_ctrl_c_stops_following_quietly(hub: Hub, api: httpx.Client) -> None:
     task = f.task(api)
     f.run_to(api, task["id"], "in_progress")
     log_lines(api, task["id"], "first line")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CORRAL_")}
-    env["CORRAL_CONFIG"] = str(hub.config_file)
-    follower = subprocess.Popen(
-        [sys.executable, "-m", "corral", "task", "logs", task["id"], "-f", "--interval", "0.2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    follower = follow_logs(hub, task["id"])
     try:
         assert follower.stdout is not None
         assert follower.stdout.readline() == "first line\n"  # following now

@@ -50,6 +50,25 @@ def read_pids(path: Path) -> list[int]:
     return [int(p) for p in path.read_text().split()] if path.exists() else []
 
 
+def run_locally(hub: Hub, tmp_path: Path, code: str, *args: str) -> tuple[str, str]:
+    """Run a tracked script on "a laptop" (not an agent); returns (its task id, its stdout).
+
+    The script prints ``task=<id>``.
+    """
+    script = tmp_path / "local_run.py"
+    script.write_text(code)
+    local = subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=tmp_path,
+        env=agent_env(hub, tmp_path / "laptop"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert local.returncode == 0, local.stderr
+    return local.stdout.split("task=")[1].split()[0], local.stdout
+
+
 @pytest.fixture
 def quick_hub(tmp_path: Path) -> Iterator[Hub]:
     """A hub of its own that marks a worker gone after 3 s without a heartbeat."""
@@ -78,19 +97,8 @@ print(f"task={task.id}")
 def test_edited_clone_runs_in_a_fresh_venv_with_the_new_value(
     hub: Hub, api: httpx.Client, queue: str, start_agent: StartAgent, tmp_path: Path
 ) -> None:
-    script = tmp_path / "train.py"
-    script.write_text(LR_SCRIPT)
-    local = subprocess.run(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        env=agent_env(hub, tmp_path / "laptop"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert local.returncode == 0, local.stderr
-    assert "lr=0.1" in local.stdout
-    original = local.stdout.split("task=")[1].split()[0]
+    original, stdout = run_locally(hub, tmp_path, LR_SCRIPT)
+    assert "lr=0.1" in stdout
     wait_status(api, original, "completed")
 
     clone = f.ok(api.post(f"/tasks/{original}:clone", json={}))
@@ -348,19 +356,8 @@ print(f"on the agent: epochs={{args.epochs}} width={{config['width']}}", flush=T
 def test_execute_remotely_from_a_local_run_is_run_by_an_agent(
     hub: Hub, api: httpx.Client, queue: str, start_agent: StartAgent, tmp_path: Path
 ) -> None:
-    script = tmp_path / "remote.py"
-    script.write_text(REMOTE_SCRIPT.format(queue=queue))
-    local = subprocess.run(
-        [sys.executable, str(script), "--epochs", "7"],
-        cwd=tmp_path,
-        env=agent_env(hub, tmp_path / "laptop"),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert local.returncode == 0, local.stderr
-    assert "on the agent" not in local.stdout  # the local process ended there
-    task_id = local.stdout.split("task=")[1].split()[0]
+    task_id, stdout = run_locally(hub, tmp_path, REMOTE_SCRIPT.format(queue=queue), "--epochs", "7")
+    assert "on the agent" not in stdout  # the local process ended there
     assert get_task(api, task_id)["status"] == "queued"
 
     agent = start_agent(hub, "--queue", queue)

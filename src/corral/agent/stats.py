@@ -14,7 +14,7 @@ import socket
 from typing import Any
 
 from corral.schemas.queues import GpuStat, MachineStats
-from corral.sdk.capture.resources import _Counters, _counters, load_nvml
+from corral.sdk.capture.resources import _Counters, _counters, load_nvml, release_nvml
 
 log = logging.getLogger("corral.agent")
 
@@ -111,11 +111,7 @@ class StatsSampler:
     def close(self) -> None:
         """Release NVML."""
         nvml, self._nvml = self._nvml, None
-        if nvml:
-            try:
-                nvml.nvmlShutdown()
-            except Exception:
-                pass
+        release_nvml(nvml)
 
     def _safe_counters(self) -> _Counters | None:
         try:

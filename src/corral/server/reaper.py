@@ -33,7 +33,8 @@ class Reaper:
         self.factory = factory
         self.settings = settings
         self.notifier = notifier
-        self._last_prune = 0.0
+        #: when the statistics were last pruned (None: not yet in this process)
+        self._last_prune: float | None = None
 
     @property
     def interval(self) -> float:
@@ -57,7 +58,7 @@ class Reaper:
                 session.commit()
         if gone:
             self.notifier.notify()
-        if time.monotonic() - self._last_prune > PRUNE_EVERY:
+        if self._last_prune is None or time.monotonic() - self._last_prune > PRUNE_EVERY:
             self._last_prune = time.monotonic()
             with self.factory() as session:
                 begin_write(session)

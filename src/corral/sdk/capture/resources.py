@@ -42,6 +42,15 @@ def load_nvml() -> Any:
         return False
 
 
+def release_nvml(nvml: Any) -> None:
+    """Shut down what :func:`load_nvml` gave (``False`` or ``None``: nothing to do)."""
+    if nvml:
+        try:
+            nvml.nvmlShutdown()
+        except Exception:  # the driver went away: nothing left to release
+            pass
+
+
 @dataclass
 class _Counters:
     """Cumulative counters at one instant; two of them give rates."""
@@ -233,11 +242,7 @@ class ResourceMonitor:
     def _shutdown_nvml(self) -> None:
         with self._lock:
             nvml, self._nvml = self._nvml, None
-            if nvml:
-                try:
-                    nvml.nvmlShutdown()
-                except Exception:
-                    pass
+            release_nvml(nvml)
 
 
 def _process_rss() -> int:

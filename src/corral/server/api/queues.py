@@ -29,6 +29,7 @@ from corral.schemas.tasks import TaskOut
 from corral.server.api.changes import POLL_INTERVAL, Reader
 from corral.server.api.deps import CurrentUser, SessionDep
 from corral.server.db.engine import begin_write
+from corral.server.db.models import Queue
 from corral.server.services import dispatch, queues
 
 router = APIRouter(prefix="/queues", tags=["queues"])
@@ -124,22 +125,25 @@ class _Taker:
         self.body = body
         self.user_id = user_id
         self.notify = notify
+        self.queue_ids: list[str] = []
 
     def check(self) -> None:
-        """Unknown worker or queue: a 4xx before any wait."""
+        """Unknown worker or queue: a 4xx before any wait. Resolves the queues once."""
         with self.factory() as session:
             dispatch.live_worker(session, self.body.worker)
-            queues.get_queues(session, self.body.queues)
+            self.queue_ids = [q.id for q in queues.get_queues(session, self.body.queues)]
 
     def attempt(self) -> Dequeued | None:
         with self.factory() as session:
-            if not dispatch.has_waiting(session, queues.get_queues(session, self.body.queues)):
+            if not dispatch.has_waiting(session, self.queue_ids):
                 return None
         with self.factory() as session:
             begin_write(session)
             session.info["user_id"] = self.user_id
             worker = dispatch.live_worker(session, self.body.worker)
-            taken = dispatch.take(session, worker, queues.get_queues(session, self.body.queues))
+            # a queue deleted since the poll began is skipped
+            found = [session.get(Queue, queue_id) for queue_id in self.queue_ids]
+            taken = dispatch.take(session, worker, [q for q in found if q is not None])
             result = None
             if taken is not None:
                 task, queue = taken

@@ -38,13 +38,10 @@ def live_worker(session: Session, worker_id: str) -> Worker:
     return worker
 
 
-def has_waiting(session: Session, queues: Sequence[Queue]) -> bool:
+def has_waiting(session: Session, queue_ids: Sequence[str]) -> bool:
     """A cheap read: is anything waiting? (Spares an idle poll a write transaction.)"""
-    ids = [q.id for q in queues]
-    return (
-        session.scalar(select(QueueEntry.id).where(QueueEntry.queue_id.in_(ids)).limit(1))
-        is not None
-    )
+    q = select(QueueEntry.id).where(QueueEntry.queue_id.in_(list(queue_ids))).limit(1)
+    return session.scalar(q) is not None
 
 
 def take(session: Session, worker: Worker, queues: Sequence[Queue]) -> tuple[Task, Queue] | None:
@@ -73,19 +70,7 @@ def take(session: Session, worker: Worker, queues: Sequence[Queue]) -> tuple[Tas
         worker.last_heartbeat = t
         session.flush()
         queue_stats.record_stat(session, queue.id, wait)
-        changes.record(
-            session,
-            "task",
-            task.id,
-            "leased",
-            project_id=task.project_id,
-            payload={
-                "status": task.status,
-                "name": task.name,
-                "worker": worker.id,
-                "queue": queue.name,
-            },
-        )
+        tasks.record_change(session, task, "leased", worker=worker.id, queue=queue.name)
         return task, queue
     return None
 
@@ -132,19 +117,7 @@ def _requeue_front(session: Session, task: Task) -> None:
     tasks.touch(task)
     session.flush()
     queue_stats.record_stat(session, queue.id, None)
-    changes.record(
-        session,
-        "task",
-        task.id,
-        "requeued",
-        project_id=task.project_id,
-        payload={
-            "status": task.status,
-            "name": task.name,
-            "queue": queue.name,
-            "reason": "lease expired",
-        },
-    )
+    tasks.record_change(session, task, "requeued", queue=queue.name, reason="lease expired")
 
 
 def silent_workers(session: Session, timeout: float) -> list[str]:

@@ -65,7 +65,8 @@ _DONE = {
 }
 
 
-def _record(session: Session, task: Task, action: str, **payload: Any) -> None:
+def record_change(session: Session, task: Task, action: str, **payload: Any) -> None:
+    """A task change for the log: its status and name, plus ``payload``."""
     changes.record(
         session,
         "task",
@@ -128,7 +129,7 @@ def create_task(session: Session, data: TaskCreate, user: User) -> Task:
     session.add(task)
     session.flush()
     set_tags(session, task, data.tags)
-    _record(session, task, "created")
+    record_change(session, task, "created")
     return task
 
 
@@ -180,7 +181,7 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
         task.models = {**task.models, **data.models.model_dump(exclude_unset=True)}
     touch(task)
     session.flush()
-    _record(session, task, "updated", fields=sorted(fields))
+    record_change(session, task, "updated", fields=sorted(fields))
     return task
 
 
@@ -214,7 +215,7 @@ def patch_hyperparams(
     task.hyperparams = current
     touch(task)
     session.flush()
-    _record(session, task, "hyperparams")
+    record_change(session, task, "hyperparams")
     return task
 
 
@@ -232,7 +233,7 @@ def patch_configuration(
     task.configuration = current
     touch(task)
     session.flush()
-    _record(session, task, "configuration")
+    record_change(session, task, "configuration")
     return task
 
 
@@ -263,7 +264,7 @@ def enqueue(session: Session, task_id: str, data: Enqueue) -> Task:
     touch(task)
     session.flush()
     record_stat(session, queue.id, None)
-    _record(session, task, "enqueued", queue_id=queue.id, queue=queue.name)
+    record_change(session, task, "enqueued", queue_id=queue.id, queue=queue.name)
     return task
 
 
@@ -312,7 +313,7 @@ def change_status(
         task.exit_code = exit_code
     touch(task)
     session.flush()
-    _record(session, task, _DONE[action], reason=task.status_reason)
+    record_change(session, task, _DONE[action], reason=task.status_reason)
     return task
 
 
@@ -323,7 +324,7 @@ def set_archived(session: Session, task_id: str, archived: bool) -> Task:
     task.archived = archived
     touch(task)
     session.flush()
-    _record(session, task, "archived" if archived else "unarchived")
+    record_change(session, task, "archived" if archived else "unarchived")
     return task
 
 
@@ -356,7 +357,7 @@ def reset(session: Session, task_id: str, *, force: bool) -> Task:
     task.status_message = ""
     touch(task)
     session.flush()
-    _record(session, task, "reset")
+    record_change(session, task, "reset")
     return task
 
 
@@ -406,7 +407,7 @@ def clone(session: Session, task_id: str, data: Clone, user: User) -> Task:
             )
         )
     session.flush()
-    _record(session, task, "created", cloned_from=source.id)
+    record_change(session, task, "created", cloned_from=source.id)
     return task
 
 

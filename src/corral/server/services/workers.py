@@ -42,19 +42,17 @@ def register(
     """
     t = now()
     worker = session.get(Worker, data.id)
-    if worker is not None and worker.gone_at is None:
-        if worker.last_heartbeat >= t - timedelta(seconds=timeout):
-            raise ConflictError(
-                f"a worker named {data.id!r} is running (last heartbeat "
-                f"{(t - worker.last_heartbeat).total_seconds():.0f}s ago); choose another name"
-            )
-        # silent but not yet noticed: what it held is released before it starts anew
-        worker.gone_at = t
-        dispatch.release(session, worker, dispatch.WORKER_LOST)
+    fresh = t - timedelta(seconds=timeout)
+    if worker is not None and worker.gone_at is None and worker.last_heartbeat >= fresh:
+        raise ConflictError(
+            f"a worker named {data.id!r} is running (last heartbeat "
+            f"{(t - worker.last_heartbeat).total_seconds():.0f}s ago); choose another name"
+        )
     if worker is None:
         worker = Worker(id=data.id, name=data.id)
         session.add(worker)
     else:
+        # gone, or silent but not yet noticed: what it held is released before it starts anew
         dispatch.release(session, worker, dispatch.WORKER_LOST)
     worker.user_id = user.id
     worker.queues = list(dict.fromkeys(data.queues))
