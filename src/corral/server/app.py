@@ -62,11 +62,11 @@ def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) 
         limit=settings.limits.request_body_bytes,
         exempt=(f"{API_PREFIX}/files/",),
     )
-    _mount_ui(app)
+    _mount_ui(app, settings.ui_dir or STATIC_DIR)
     return app
 
 
-def _mount_ui(app: FastAPI) -> None:
+def _mount_ui(app: FastAPI, static_dir: Path) -> None:
     from corral.server.api import ui
 
-    ui.mount(app, STATIC_DIR)
+    ui.mount(app, static_dir)

@@ -63,6 +63,8 @@ class ServerSettings(EnvSettings):
     #: days of worker and queue statistics kept for charts
     stats_days: float = Field(default=7.0, gt=0)
     limits: Limits = Field(default_factory=Limits)
+    #: the built web UI to serve (default: the one built into the package)
+    ui_dir: Path | None = None
 
     @property
     def resolved_database_url(self) -> str:

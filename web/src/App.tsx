@@ -1,0 +1,142 @@
+// The app shell: the session gate, the navigation, the routes, live updates.
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useEffect, useMemo, useState } from "react";
+import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router-dom";
+import { ApiError } from "./api/client";
+import { ToastProvider } from "./components/toast";
+import { LiveChanges } from "./live/changes";
+import { LiveContext, useLiveState } from "./live/useLive";
+import { KeysPage } from "./pages/account/KeysPage";
+import { ComparePage } from "./pages/compare/ComparePage";
+import { ExperimentsPage } from "./pages/experiments/ExperimentsPage";
+import { ModelPage } from "./pages/models/ModelPage";
+import { ModelsPage } from "./pages/models/ModelsPage";
+import { ProjectsPage } from "./pages/projects/ProjectsPage";
+import { QueuesPage } from "./pages/queues/QueuesPage";
+import { TaskPage } from "./pages/task/TaskPage";
+import { WorkersPage } from "./pages/workers/WorkersPage";
+import { SessionGate, useSession } from "./session";
+
+function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 5_000,
+        refetchOnWindowFocus: false,
+        // a 4xx will not change by asking again
+        retry: (count, error) => !(error instanceof ApiError && error.status >= 400 && error.status < 500) && count < 2,
+      },
+    },
+  });
+}
+
+function UserMenu() {
+  const { user, logout } = useSession();
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="user-menu">
+      <button aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        {user.name} ▾
+      </button>
+      {open && (
+        <div className="menu" role="menu" onClick={() => setOpen(false)}>
+          <NavLink role="menuitem" to="/settings/keys">
+            API keys
+          </NavLink>
+          <button role="menuitem" onClick={() => void logout()}>
+            Log out
+          </button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function LiveDot() {
+  const state = useLiveState();
+  const text = { live: "live", connecting: "connecting", offline: "reconnecting" }[state];
+  return (
+    <span className={`live-dot live-${state}`} title={`Live updates: ${text}`} data-testid="live-state" data-state={state}>
+      ● {text}
+    </span>
+  );
+}
+
+function Shell() {
+  return (
+    <div className="shell">
+      <nav className="sidebar" aria-label="Main">
+        <div className="brand">Corral</div>
+        <NavLink to="/projects">Projects</NavLink>
+        <NavLink to="/experiments" end>
+          Experiments
+        </NavLink>
+        <NavLink to="/models">Models</NavLink>
+        <NavLink to="/workers">Workers</NavLink>
+        <NavLink to="/queues">Queues</NavLink>
+        <a href="/api/v1/docs" target="_blank" rel="noreferrer">
+          API docs
+        </a>
+      </nav>
+      <div className="main">
+        <header className="topbar">
+          <div className="spacer" />
+          <LiveDot />
+          <UserMenu />
+        </header>
+        <div className="content">
+          <Routes>
+            <Route path="/" element={<Navigate to="/projects" replace />} />
+            <Route path="/projects" element={<ProjectsPage />} />
+            <Route path="/projects/:projectId/experiments" element={<ExperimentsPage />} />
+            <Route path="/experiments" element={<ExperimentsPage />} />
+            <Route path="/experiments/:taskId" element={<TaskPage />} />
+            <Route path="/experiments/:taskId/:tab" element={<TaskPage />} />
+            <Route path="/compare" element={<ComparePage />} />
+            <Route path="/models" element={<ModelsPage />} />
+            <Route path="/models/:modelId" element={<ModelPage />} />
+            <Route path="/workers" element={<WorkersPage />} />
+            <Route path="/queues" element={<QueuesPage />} />
+            <Route path="/settings/keys" element={<KeysPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+function NotFound() {
+  return (
+    <section className="page empty">
+      <strong>No such page</strong>
+      <NavLink to="/projects">Go to the projects</NavLink>
+    </section>
+  );
+}
+
+function LiveUpdates({ client, children }: { client: QueryClient; children: React.ReactNode }) {
+  const live = useMemo(() => new LiveChanges(client), [client]);
+  useEffect(() => {
+    live.start();
+    return () => live.stop();
+  }, [live]);
+  return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
+}
+
+export function App() {
+  const client = useMemo(makeQueryClient, []);
+  return (
+    <QueryClientProvider client={client}>
+      <ToastProvider>
+        <BrowserRouter>
+          <SessionGate>
+            <LiveUpdates client={client}>
+              <Shell />
+            </LiveUpdates>
+          </SessionGate>
+        </BrowserRouter>
+      </ToastProvider>
+    </QueryClientProvider>
+  );
+}
