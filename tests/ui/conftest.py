@@ -18,7 +18,6 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from tests.hub import ADMIN_PASSWORD, Hub
 from tests.ui.seed import Seeded, seed_project
 
-
 UI_DIR = Path(
     os.environ.get("CORRAL_UI_DIR") or Path(__file__).parents[2] / "src/corral/server/static"
 )
