@@ -1,0 +1,161 @@
+// Dialogs the task actions need: pick a queue, clone with a new name and project, edit tags.
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { get } from "../api/client";
+import type { Project } from "../api/types";
+import { ErrorBox } from "../components/feedback";
+import { Modal } from "../components/Modal";
+
+interface QueueBrief {
+  id: string;
+  name: string;
+  pending: number;
+  workers: string[];
+}
+
+export function EnqueueDialog({
+  count,
+  onClose,
+  onConfirm,
+}: {
+  count: number;
+  onClose: () => void;
+  onConfirm: (queue: string, position: "bottom" | "top") => Promise<void> | void;
+}) {
+  const queues = useQuery({ queryKey: ["queues"], queryFn: () => get<QueueBrief[]>("/queues") });
+  const [queue, setQueue] = useState("default");
+  const [top, setTop] = useState(false);
+  const [busy, setBusy] = useState(false);
+  return (
+    <Modal
+      title={`Enqueue ${count} task${count === 1 ? "" : "s"}`}
+      onClose={onClose}
+      footer={
+        <>
+          <button onClick={onClose}>Cancel</button>
+          <button
+            className="primary"
+            disabled={busy || !queue}
+            onClick={async () => {
+              setBusy(true);
+              try {
+                await onConfirm(queue, top ? "top" : "bottom");
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            Enqueue
+          </button>
+        </>
+      }
+    >
+      <ErrorBox error={queues.error} />
+      <label>
+        Queue
+        <select aria-label="Queue" value={queue} onChange={(e) => setQueue(e.target.value)}>
+          {(queues.data ?? [{ id: "default", name: "default", pending: 0, workers: [] }]).map((q) => (
+            <option key={q.id} value={q.name}>
+              {q.name} — {q.pending} waiting, {q.workers.length} worker{q.workers.length === 1 ? "" : "s"}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="row">
+        <input type="checkbox" checked={top} onChange={(e) => setTop(e.target.checked)} /> At the top of the queue
+      </label>
+    </Modal>
+  );
+}
+
+export function CloneDialog({
+  name,
+  projectName,
+  onClose,
+  onConfirm,
+}: {
+  name: string;
+  projectName: string;
+  onClose: () => void;
+  onConfirm: (body: { name: string; project: string }) => Promise<void> | void;
+}) {
+  const [newName, setNewName] = useState(`Clone of ${name}`);
+  const [project, setProject] = useState(projectName);
+  const [error, setError] = useState<unknown>(null);
+  const projects = useQuery({ queryKey: ["projects"], queryFn: () => get<Project[]>("/projects") });
+  return (
+    <Modal
+      title="Clone experiment"
+      onClose={onClose}
+      footer={
+        <>
+          <button onClick={onClose}>Cancel</button>
+          <button
+            className="primary"
+            disabled={!newName.trim() || !project.trim()}
+            onClick={async () => {
+              try {
+                await onConfirm({ name: newName.trim(), project: project.trim() });
+              } catch (e) {
+                setError(e);
+              }
+            }}
+          >
+            Clone
+          </button>
+        </>
+      }
+    >
+      <label>
+        Name
+        <input aria-label="New name" value={newName} onChange={(e) => setNewName(e.target.value)} />
+      </label>
+      <label>
+        Project (an existing one, or a new name such as team/new-project)
+        <input aria-label="Target project" list="clone-projects" value={project} onChange={(e) => setProject(e.target.value)} />
+        <datalist id="clone-projects">
+          {projects.data?.map((p) => <option key={p.id} value={p.name} />)}
+        </datalist>
+      </label>
+      <ErrorBox error={error} title="Could not clone" />
+    </Modal>
+  );
+}
+
+/** Tags to add and to remove, comma separated. */
+export function TagsDialog({
+  count,
+  onClose,
+  onConfirm,
+}: {
+  count: number;
+  onClose: () => void;
+  onConfirm: (add: string[], remove: string[]) => Promise<void> | void;
+}) {
+  const [add, setAdd] = useState("");
+  const [remove, setRemove] = useState("");
+  const split = (s: string) => s.split(",").map((t) => t.trim()).filter(Boolean);
+  return (
+    <Modal
+      title={`Tags of ${count} task${count === 1 ? "" : "s"}`}
+      onClose={onClose}
+      footer={
+        <>
+          <button onClick={onClose}>Cancel</button>
+          <button className="primary" disabled={!split(add).length && !split(remove).length} onClick={() => onConfirm(split(add), split(remove))}>
+            Apply
+          </button>
+        </>
+      }
+    >
+      <label>
+        Add tags (comma separated)
+        <input aria-label="Add tags" value={add} onChange={(e) => setAdd(e.target.value)} />
+      </label>
+      <label>
+        Remove tags
+        <input aria-label="Remove tags" value={remove} onChange={(e) => setRemove(e.target.value)} />
+      </label>
+    </Modal>
+  );
+}

@@ -1,0 +1,6 @@
+// Placeholder: replaced by the real tab.
+import type { TaskOut } from "../../../api/types";
+
+export function PlotsTab({ task }: { task: TaskOut }) {
+  return <div>{task.id}</div>;
+}
