@@ -16,12 +16,18 @@ import type { Change } from "../api/types";
 export type LiveState = "connecting" | "live" | "offline";
 type Listener = (change: Change) => void;
 
+/**
+ * Keys refreshed at a slower pace: a running task reports many event batches, and a
+ * table of thousands of rows need not refetch for each.
+ */
+export const LAZY_KEYS: QueryKey[] = [["tasks"], ["compare"]];
+
 /** The query keys a change makes stale. */
 export function keysFor(change: Change): QueryKey[] {
   const id = change.entity_id;
   switch (change.entity_type) {
     case "task":
-      if (change.action === "events") return [["task", id], ["tasks"], ["compare"]];
+      if (change.action === "events") return [["task", id], ...LAZY_KEYS];
       return [["task", id], ["tasks"], ["projects"], ["queues"], ["queue"], ["workers"], ["worker"], ["compare"]];
     case "model":
       return [["models"], ["model", id], ["task"]];
@@ -45,12 +51,15 @@ export class LiveChanges {
   private listeners = new Set<Listener>();
   private stateListeners = new Set<(s: LiveState) => void>();
   private pending = new Map<string, QueryKey>();
+  private lazy = new Map<string, QueryKey>();
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private lazyTimer: ReturnType<typeof setTimeout> | null = null;
   state: LiveState = "connecting";
 
   constructor(
     private readonly client: QueryClient,
     private readonly delayMs = 300,
+    private readonly lazyDelayMs = 3000,
   ) {}
 
   start(): void {
@@ -61,7 +70,12 @@ export class LiveChanges {
     source.addEventListener("change", (event) => {
       const change = JSON.parse((event as MessageEvent).data) as Change;
       this.listeners.forEach((l) => l(change));
-      for (const key of keysFor(change)) this.pending.set(JSON.stringify(key), key);
+      const events = change.entity_type === "task" && change.action === "events";
+      for (const key of keysFor(change)) {
+        const k = JSON.stringify(key);
+        const lazy = events && LAZY_KEYS.some((l) => JSON.stringify(l) === k);
+        (lazy ? this.lazy : this.pending).set(k, key);
+      }
       this.schedule();
     });
     this.source = source;
@@ -71,7 +85,8 @@ export class LiveChanges {
     this.source?.close();
     this.source = null;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.lazyTimer) clearTimeout(this.lazyTimer);
+    this.timer = this.lazyTimer = null;
   }
 
   subscribe(listener: Listener): () => void {
@@ -90,12 +105,23 @@ export class LiveChanges {
   }
 
   private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      const keys = [...this.pending.values()];
-      this.pending.clear();
-      for (const queryKey of keys) void this.client.invalidateQueries({ queryKey });
-    }, this.delayMs);
+    if (!this.timer && this.pending.size) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.flush(this.pending);
+      }, this.delayMs);
+    }
+    if (!this.lazyTimer && this.lazy.size) {
+      this.lazyTimer = setTimeout(() => {
+        this.lazyTimer = null;
+        this.flush(this.lazy);
+      }, this.lazyDelayMs);
+    }
+  }
+
+  private flush(keys: Map<string, QueryKey>): void {
+    const all = [...keys.values()];
+    keys.clear();
+    for (const queryKey of all) void this.client.invalidateQueries({ queryKey });
   }
 }
