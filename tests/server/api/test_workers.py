@@ -41,6 +41,33 @@ def test_register_heartbeat_and_list(api: httpx.Client) -> None:
     assert ok(api.get(f"/workers/{w['id']}"))["tags"] == ["gpu"]
 
 
+def test_stats_averaged_into_points_keep_the_shape_of_the_series(api: httpx.Client) -> None:
+    w = register(api, ["default"])
+    for i in range(10):
+        stats = {
+            "cpu_percent": float(i),
+            "memory_used": 100 * i,
+            "memory_total": 1000,
+            "gpus": [{"index": 0, "name": "A100", "utilization": 10.0 * i, "memory_used": i}],
+            "net_rx": None if i % 2 else 4.0,
+        }
+        ok(api.post(f"/workers/{w['id']}:heartbeat", json={"stats": stats}))
+    raw = ok(api.get(f"/workers/{w['id']}/stats"))
+    averaged = ok(api.get(f"/workers/{w['id']}/stats", params={"points": 4}))
+    # runs of 2, 3, 2, 3 consecutive samples, each at the time of its last one
+    assert [s["cpu_percent"] for s in averaged] == [0.5, 3.0, 5.5, 8.0]
+    assert [s["memory_used"] for s in averaged] == [50, 300, 550, 800]
+    assert [s["time"] for s in averaged] == [raw[i]["time"] for i in (1, 4, 6, 9)]
+    assert averaged[1]["gpus"] == [
+        {"index": 0, "name": "A100", "utilization": 30.0, "memory_used": 3}
+    ]
+    # missing figures are left out of the mean, not counted as zero
+    assert [s["net_rx"] for s in averaged] == [4.0, 4.0, 4.0, 4.0]
+    # as many points as samples, or more: the samples as they are
+    assert ok(api.get(f"/workers/{w['id']}/stats", params={"points": 10})) == raw
+    assert api.get(f"/workers/{w['id']}/stats", params={"points": 0}).status_code == 422
+
+
 def test_a_live_worker_id_cannot_be_registered_twice(api: httpx.Client) -> None:
     w = register(api, ["default"])
     r = api.post("/workers", json={"id": w["id"], "queues": ["default"]})

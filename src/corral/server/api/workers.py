@@ -76,8 +76,13 @@ def worker_stats(
     _user: CurrentUser,
     since: datetime | None = None,
     until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
+    limit: Annotated[int, Query(ge=1, le=200_000)] = 10_000,
+    points: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> list[WorkerStatOut]:
-    """Machine statistics sent with the heartbeats, oldest first (the newest ``limit``)."""
-    rows = workers.stats(session, workers.get_worker(session, worker_id), since, until, limit)
-    return [WorkerStatOut.model_validate(r) for r in rows]
+    """Machine statistics sent with the heartbeats, oldest first (the newest ``limit``).
+
+    ``points``: at most this many samples, each the mean of a run of consecutive ones
+    (GPUs per index), for charts of long windows (a week of 5 s heartbeats is 121k).
+    """
+    worker = workers.get_worker(session, worker_id)
+    return workers.stats(session, worker, since, until, limit, points)

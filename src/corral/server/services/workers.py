@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -166,16 +168,78 @@ def list_workers(session: Session, *, include_gone: bool) -> list[WorkerOut]:
     return describe(session, list(session.scalars(q)))
 
 
+#: what a chart reads of each sample
+_STAT_COLUMNS = (
+    WorkerStat.time,
+    WorkerStat.cpu_percent,
+    WorkerStat.memory_used,
+    WorkerStat.memory_total,
+    WorkerStat.gpus,
+    WorkerStat.net_rx,
+    WorkerStat.net_tx,
+)
+
+
 def stats(
-    session: Session, worker: Worker, since: datetime | None, until: datetime | None, limit: int
-) -> list[WorkerStat]:
-    """The newest ``limit`` samples in the window, oldest first."""
-    q = select(WorkerStat).where(WorkerStat.worker_id == worker.id)
+    session: Session,
+    worker: Worker,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    points: int | None = None,
+) -> list[WorkerStatOut]:
+    """The newest ``limit`` samples in the window, oldest first.
+
+    With ``points``, runs of consecutive samples are averaged so that at most ``points``
+    remain (each at the time of its run's last sample): a week of heartbeats fits a chart.
+    """
+    q = select(*_STAT_COLUMNS).where(WorkerStat.worker_id == worker.id)
     if since is not None:
         q = q.where(WorkerStat.time >= since)
     if until is not None:
         q = q.where(WorkerStat.time <= until)
-    rows = list(
-        session.scalars(q.order_by(WorkerStat.time.desc(), WorkerStat.id.desc()).limit(limit))
+    q = q.order_by(WorkerStat.time.desc(), WorkerStat.id.desc()).limit(limit)
+    rows = list(session.execute(q))[::-1]
+    if points is None or len(rows) <= points:
+        return [WorkerStatOut(**row._asdict()) for row in rows]
+    n = len(rows)
+    starts = [i * n // points for i in range(points)] + [n]
+    return [_average(rows[a:b]) for a, b in pairwise(starts)]
+
+
+def _mean(values: Iterable[Any]) -> float | None:
+    """The mean of the numbers among ``values`` (None when there are none)."""
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    return sum(numbers) / len(numbers) if numbers else None
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _average(run: Sequence[Any]) -> WorkerStatOut:
+    """One sample for a run of consecutive ones: the mean of each figure, per GPU index."""
+    gpus: dict[Any, list[dict[str, Any]]] = {}
+    for sample in run:
+        for gpu in sample.gpus:
+            gpus.setdefault(gpu.get("index"), []).append(gpu)
+    averaged = []
+    for index, same in gpus.items():
+        merged: dict[str, Any] = {
+            "index": index,
+            "name": next((g["name"] for g in same if g.get("name")), None),
+        }
+        for key in ("utilization", "temperature"):
+            merged[key] = _mean(g.get(key) for g in same)
+        for key in ("memory_used", "memory_total"):
+            merged[key] = _int(_mean(g.get(key) for g in same))
+        averaged.append({k: v for k, v in merged.items() if v is not None})
+    return WorkerStatOut(
+        time=run[-1].time,
+        cpu_percent=_mean(s.cpu_percent for s in run),
+        memory_used=_int(_mean(s.memory_used for s in run)),
+        memory_total=_int(_mean(s.memory_total for s in run)),
+        gpus=averaged,
+        net_rx=_mean(s.net_rx for s in run),
+        net_tx=_mean(s.net_tx for s in run),
     )
-    return rows[::-1]
