@@ -1,4 +1,86 @@
-// Placeholder: replaced by the page's real implementation.
+// The experiment page (/experiments/:taskId/:tab): the header with its actions, and the
+// tabs. Everything is under the query key ["task", id], so it follows the change stream.
+import { Link, useParams } from "react-router-dom";
+import { ApiError } from "../../api/client";
+import type { TaskOut } from "../../api/types";
+import { Empty, ErrorBox, Loading } from "../../components/feedback";
+import { ArtifactsTab } from "./tabs/ArtifactsTab";
+import { ConfigurationTab } from "./tabs/ConfigurationTab";
+import { ConsoleTab } from "./tabs/ConsoleTab";
+import { DebugSamplesTab } from "./tabs/DebugSamplesTab";
+import { ExecutionTab } from "./tabs/ExecutionTab";
+import { InfoTab } from "./tabs/InfoTab";
+import { ModelsTab } from "./tabs/ModelsTab";
+import { PlotsTab } from "./tabs/PlotsTab";
+import { ScalarsTab } from "./tabs/ScalarsTab";
+import { TaskHeader } from "./TaskHeader";
+import { useTask } from "./useTaskQueries";
+import "./task.css";
+
+const TABS: { id: string; label: string; render: (task: TaskOut) => React.ReactNode }[] = [
+  { id: "execution", label: "Execution", render: (t) => <ExecutionTab task={t} /> },
+  { id: "configuration", label: "Configuration", render: (t) => <ConfigurationTab task={t} /> },
+  { id: "artifacts", label: "Artifacts", render: (t) => <ArtifactsTab task={t} /> },
+  { id: "info", label: "Info", render: (t) => <InfoTab task={t} /> },
+  { id: "console", label: "Console", render: (t) => <ConsoleTab task={t} /> },
+  { id: "scalars", label: "Scalars", render: (t) => <ScalarsTab task={t} /> },
+  { id: "plots", label: "Plots", render: (t) => <PlotsTab task={t} /> },
+  { id: "debug-samples", label: "Debug samples", render: (t) => <DebugSamplesTab task={t} /> },
+  { id: "models", label: "Models", render: (t) => <ModelsTab task={t} /> },
+];
+
 export function TaskPage() {
-  return <section className="page"><h1>TaskPage</h1></section>;
+  const { taskId = "", tab = "execution" } = useParams();
+  const task = useTask(taskId);
+
+  if (task.isPending) return <Loading what="the experiment" />;
+  if (!task.data) {
+    if (task.error instanceof ApiError && task.error.status === 404) return <TaskNotFound id={taskId} />;
+    return (
+      <section className="page">
+        <ErrorBox error={task.error} title="Could not load the experiment" />
+      </section>
+    );
+  }
+  const t = task.data;
+  const current = TABS.find((x) => x.id === tab);
+  return (
+    <section className="page task-page" data-testid="task-page">
+      <TaskHeader task={t} />
+      {task.error && <ErrorBox error={task.error} title="Could not refresh the experiment" />}
+      <nav className="tabs" aria-label="Experiment tabs">
+        {TABS.map((x) => (
+          <Link
+            key={x.id}
+            to={`/experiments/${t.id}/${x.id}`}
+            className={x.id === tab ? "active" : undefined}
+            aria-current={x.id === tab ? "page" : undefined}
+          >
+            {x.label}
+          </Link>
+        ))}
+      </nav>
+      <div role="region" aria-label={current?.label ?? "Tab"} data-testid={`tab-${tab}`}>
+        {/* keyed by task: a tab's edits do not leak into another experiment */}
+        {current ? (
+          <div key={t.id}>{current.render(t)}</div>
+        ) : (
+          <Empty title={`No tab named "${tab}"`}>
+            <Link to={`/experiments/${t.id}`}>Back to the execution details</Link>
+          </Empty>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function TaskNotFound({ id }: { id: string }) {
+  return (
+    <section className="page">
+      <Empty title="Experiment not found">
+        No experiment has the id <code>{id}</code>: it may have been deleted.{" "}
+        <Link to="/experiments">Go to the experiments</Link>
+      </Empty>
+    </section>
+  );
 }

@@ -1,0 +1,178 @@
+// The experiment's action buttons: only those its status allows (see taskStatus.ts).
+// Each refusal of the hub shows as a toast.
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useNavigate } from "react-router-dom";
+import type { TaskOut } from "../../api/types";
+import { CloneDialog, EnqueueDialog, TagsDialog } from "../../actions/dialogs";
+import {
+  abortTasks,
+  archiveTasks,
+  cloneTask,
+  dequeueTasks,
+  enqueueTasks,
+  publishTasks,
+  resetTasks,
+  tagTasks,
+  type BulkResult,
+} from "../../actions/taskActions";
+import { Modal } from "../../components/Modal";
+import { useToast } from "../../components/toast";
+import { EditTaskDialog } from "./EditTaskDialog";
+import { allowedActions, resetNeedsForce } from "./taskStatus";
+import { taskKey } from "./useTaskQueries";
+
+type Dialog = "enqueue" | "clone" | "tags" | "reset" | "edit" | null;
+
+export function TaskActions({ task, projectName }: { task: TaskOut; projectName: string }) {
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [busy, setBusy] = useState(false);
+  const toast = useToast();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const allowed = allowedActions(task);
+
+  const run = async (act: () => Promise<BulkResult>, done: string, failed: string): Promise<boolean> => {
+    setBusy(true);
+    try {
+      const result = await act();
+      if (result.failed.length) {
+        toast(`${failed}: ${result.failed[0].error}`, "error");
+        return false;
+      }
+      toast(done);
+      return true;
+    } finally {
+      setBusy(false);
+      void client.invalidateQueries({ queryKey: taskKey(task.id) });
+      void client.invalidateQueries({ queryKey: ["tasks"] });
+    }
+  };
+  const ids = [task.id];
+  const close = () => setDialog(null);
+
+  return (
+    <div className="task-actions" role="toolbar" aria-label="Experiment actions">
+      {allowed.has("enqueue") && (
+        <button className="primary" disabled={busy} onClick={() => setDialog("enqueue")}>
+          Enqueue
+        </button>
+      )}
+      {allowed.has("dequeue") && (
+        <button disabled={busy} onClick={() => run(() => dequeueTasks(ids), "Taken out of the queue", "Could not dequeue")}>
+          Dequeue
+        </button>
+      )}
+      {allowed.has("abort") && (
+        <button className="danger" disabled={busy} onClick={() => run(() => abortTasks(ids), "Aborted", "Could not abort")}>
+          Abort
+        </button>
+      )}
+      {allowed.has("reset") && (
+        <button disabled={busy} onClick={() => setDialog("reset")}>
+          Reset
+        </button>
+      )}
+      {allowed.has("publish") && (
+        <button disabled={busy} onClick={() => run(() => publishTasks(ids), "Published", "Could not publish")}>
+          Publish
+        </button>
+      )}
+      <button disabled={busy} onClick={() => setDialog("clone")}>
+        Clone
+      </button>
+      <button disabled={busy} onClick={() => setDialog("edit")}>
+        Edit details
+      </button>
+      <button disabled={busy} onClick={() => setDialog("tags")}>
+        Tags
+      </button>
+      {allowed.has("archive") && (
+        <button disabled={busy} onClick={() => run(() => archiveTasks(ids, true), "Archived", "Could not archive")}>
+          Archive
+        </button>
+      )}
+      {allowed.has("restore") && (
+        <button disabled={busy} onClick={() => run(() => archiveTasks(ids, false), "Restored from the archive", "Could not restore")}>
+          Restore
+        </button>
+      )}
+
+      {dialog === "enqueue" && (
+        <EnqueueDialog
+          count={1}
+          onClose={close}
+          onConfirm={async (queue, position) => {
+            if (await run(() => enqueueTasks(ids, queue, position), `Enqueued in ${queue}`, "Could not enqueue")) close();
+          }}
+        />
+      )}
+      {dialog === "clone" && (
+        <CloneDialog
+          name={task.name}
+          projectName={projectName}
+          onClose={close}
+          onConfirm={async (body) => {
+            const clone = await cloneTask(task.id, body); // the dialog shows a refusal
+            void client.invalidateQueries({ queryKey: ["tasks"] });
+            void client.invalidateQueries({ queryKey: ["projects"] });
+            close();
+            toast(`Cloned as ${clone.name}`);
+            navigate(`/experiments/${clone.id}`);
+          }}
+        />
+      )}
+      {dialog === "tags" && (
+        <TagsDialog
+          count={1}
+          onClose={close}
+          onConfirm={async (add, remove) => {
+            if (await run(() => tagTasks([task], add, remove), "Tags saved", "Could not change the tags")) close();
+          }}
+        />
+      )}
+      {dialog === "edit" && <EditTaskDialog task={task} onClose={close} />}
+      {dialog === "reset" && (
+        <ResetDialog
+          task={task}
+          onClose={close}
+          onConfirm={async (force) => {
+            if (await run(() => resetTasks(ids, force), "Reset to a draft", "Could not reset")) close();
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function ResetDialog({
+  task,
+  onClose,
+  onConfirm,
+}: {
+  task: TaskOut;
+  onClose: () => void;
+  onConfirm: (force: boolean) => Promise<void>;
+}) {
+  const force = resetNeedsForce(task.status);
+  return (
+    <Modal
+      title="Reset experiment"
+      onClose={onClose}
+      footer={
+        <>
+          <button onClick={onClose}>Cancel</button>
+          <button className="danger" onClick={() => void onConfirm(force)}>
+            {force ? "Force reset" : "Reset"}
+          </button>
+        </>
+      }
+    >
+      <p>
+        <strong>{task.name}</strong> goes back to a draft. Its results are deleted: console, scalars, plots, debug
+        samples, output artifacts and the list of output models.
+      </p>
+      {force && <p className="error-box">The task is running: a forced reset drops its run; its process stops when it next reports.</p>}
+    </Modal>
+  );
+}
