@@ -44,4 +44,7 @@ class ProjectOut(Output):
     tags: list[str]
     created_at: datetime
     last_update: datetime
+    #: tasks of the project and of all its subprojects
     task_count: int | None = None
+    #: the newest ``last_update`` of the project, its subprojects and all their tasks
+    last_activity: datetime | None = None

@@ -105,3 +105,79 @@ def test_search_matches_any_case_and_takes_wildcards_literally(api: httpx.Client
     f.project(api, f"{base}zxqy")
     names = [p["name"] for p in f.ok(api.get("/projects", params={"search": "_X%Y"}))]
     assert names == [f"{base}_x%y"]
+
+
+# --- subtree figures: task_count and last_activity ------------------------------------------
+
+
+def _by_name(api: httpx.Client, search: str) -> dict[str, dict]:
+    return {p["name"]: p for p in f.ok(api.get("/projects", params={"search": search}))}
+
+
+def test_task_count_and_last_activity_take_in_subprojects(api: httpx.Client) -> None:
+    root = f.unique("tree")
+    f.task(api, root)
+    f.task(api, f"{root}/a")
+    f.task(api, f"{root}/a/deep")
+    f.task(api, f"{root}/b")
+    f.project(api, f"{root}/empty")
+    rows = _by_name(api, root)
+    counts = {name: p["task_count"] for name, p in rows.items()}
+    assert counts == {
+        root: 4,
+        f"{root}/a": 2,
+        f"{root}/a/deep": 1,
+        f"{root}/b": 1,
+        f"{root}/empty": 0,
+    }
+    # the newest change anywhere below shows on every ancestor
+    newest = f.task(api, f"{root}/a/deep", name="newest")
+    f.run_to(api, newest["id"], "in_progress")
+    touched = f.ok(api.get(f"/tasks/{newest['id']}"))["last_update"]
+    rows = _by_name(api, root)
+    for name in (root, f"{root}/a", f"{root}/a/deep"):
+        assert rows[name]["last_activity"] == touched, name
+    assert rows[f"{root}/b"]["last_activity"] < touched
+    # a project without tasks: its own last update
+    empty = rows[f"{root}/empty"]
+    assert empty["last_activity"] == empty["last_update"]
+
+
+def test_one_project_and_children_lists_carry_the_same_figures(api: httpx.Client) -> None:
+    root = f.unique("figures")
+    for sub in ("x", "x/y", "z"):
+        f.task(api, f"{root}/{sub}")
+    listed = _by_name(api, root)
+    top = listed[root]
+    one = f.ok(api.get(f"/projects/{top['id']}"))
+    assert (one["task_count"], one["last_activity"]) == (3, top["last_activity"])
+    children = f.ok(api.get("/projects", params={"parent_id": top["id"]}))
+    assert [(c["name"], c["task_count"]) for c in children] == [(f"{root}/x", 2), (f"{root}/z", 1)]
+    # a search that lists only the child still counts the grandchild's task
+    only = f.ok(api.get("/projects", params={"search": f"{root}/x"}))
+    assert [(p["name"], p["task_count"]) for p in only] == [(f"{root}/x", 2), (f"{root}/x/y", 1)]
+
+
+def test_renamed_subtree_keeps_its_figures(api: httpx.Client) -> None:
+    root = f.unique("moving")
+    f.task(api, f"{root}/a/b")
+    mid = _by_name(api, root)[f"{root}/a"]
+    new = f.unique("moved")
+    f.ok(api.patch(f"/projects/{mid['id']}", json={"name": f"{new}/a"}))
+    rows = _by_name(api, new)
+    assert {n: p["task_count"] for n, p in rows.items()} == {new: 1, f"{new}/a": 1, f"{new}/a/b": 1}
+    assert _by_name(api, root)[root]["task_count"] == 0
+
+
+def test_project_bad_input_is_problem_json(api: httpx.Client) -> None:
+    for r, status in (
+        (api.get(f"/projects/{'0' * 32}"), 404),
+        (api.post("/projects", json={"name": "a//b"}), 422),
+        (api.post("/projects", json={"name": ""}), 422),
+        (api.patch(f"/projects/{'0' * 32}", json={"description": "x"}), 404),
+        (api.patch(f"/projects/{f.project(api)['id']}", json={"colour": "red"}), 422),
+        (api.get("/projects", params={"top_level": "perhaps"}), 422),
+    ):
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["status"] == status and r.json()["detail"]

@@ -10,6 +10,12 @@ from corral.server.services import projects
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 
+def _out(row: projects.ProjectStats) -> ProjectOut:
+    return ProjectOut.model_validate(row.project).model_copy(
+        update={"task_count": row.task_count, "last_activity": row.last_activity}
+    )
+
+
 @router.get("", response_model=list[ProjectOut])
 def list_projects(
     session: SessionDep,
@@ -18,9 +24,13 @@ def list_projects(
     search: str | None = None,
     top_level: bool = False,
 ) -> list[ProjectOut]:
-    """All projects (or the children of ``parent_id``), with their task counts."""
+    """All projects (or the children of ``parent_id``) by name.
+
+    ``task_count`` counts the tasks of the project and of all its subprojects;
+    ``last_activity`` is the newest ``last_update`` among them and their tasks.
+    """
     rows = projects.list_projects(session, parent_id=parent_id, search=search, top_level=top_level)
-    return [ProjectOut.model_validate(p).model_copy(update={"task_count": n}) for p, n in rows]
+    return [_out(row) for row in rows]
 
 
 @router.post("", response_model=ProjectOut, status_code=201)
@@ -31,7 +41,8 @@ def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser) 
 
 @router.get("/{project_id}", response_model=ProjectOut)
 def get_project(project_id: str, session: SessionDep, _user: CurrentUser) -> ProjectOut:
-    return ProjectOut.model_validate(projects.get_project(session, project_id))
+    """One project, with the task count and last activity of its subtree."""
+    return _out(projects.project_stats(session, project_id))
 
 
 @router.patch("/{project_id}", response_model=ProjectOut)

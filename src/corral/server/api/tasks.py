@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Query
 from sqlalchemy.orm import Session
 
 from corral.schemas.common import Ok, Page
+from corral.schemas.task_columns import HyperparamColumn, MetricColumn, TaskColumns
 from corral.schemas.tasks import (
     Clone,
     ConfigurationPatch,
@@ -83,6 +84,31 @@ def list_tasks(
     )
     items = [TaskBrief.model_validate(row) for row in rows]
     return Page[TaskBrief](items=items, next_cursor=next_cursor, total=total)
+
+
+# before ``/{task_id}``, which would take "columns" for an id
+@router.get("/columns", response_model=TaskColumns)
+def list_task_columns(
+    session: SessionDep,
+    _user: CurrentUser,
+    project_id: ListParam = [],
+    include_subprojects: bool = True,
+) -> TaskColumns:
+    """The hyperparameters and metric series that tasks in these projects have.
+
+    For a table's column picker: hyperparameters as ``section``/``name`` (their values
+    come with ``GET /tasks?include_hyperparams=true``) and metric series as
+    ``metric``/``variant`` (their last/min/max are each task's ``last_metrics``); both
+    sort with ``param:SECTION:NAME`` and ``metric:METRIC:VARIANT:last|min|max``. No
+    ``project_id``: every task. Archived tasks count too.
+    """
+    f = task_query.TaskFilter(project_ids=project_id, include_subprojects=include_subprojects)
+    cols = task_query.task_columns(session, f)
+    return TaskColumns(
+        hyperparams=[HyperparamColumn(section=s, name=n) for s, n in cols.hyperparams],
+        metrics=[MetricColumn(metric=m, variant=v) for m, v in cols.metrics],
+        truncated=cols.truncated,
+    )
 
 
 @router.post("", response_model=TaskOut, status_code=201)

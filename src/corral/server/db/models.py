@@ -178,6 +178,8 @@ class Task(Base):
         Index("ix_tasks_user", "user_id"),
         Index("ix_tasks_name", "name"),
         Index("ix_tasks_project_archived", "project_id", "archived"),
+        # a project's last activity (the projects page) is the newest of these
+        Index("ix_tasks_project_updated", "project_id", "last_update"),
     )
 
 

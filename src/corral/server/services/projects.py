@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.projects import ProjectCreate, ProjectUpdate
@@ -128,19 +129,72 @@ def _rename(session: Session, project: Project, new_name: str) -> None:
     session.flush()
 
 
+@dataclass
+class ProjectStats:
+    """A project with the figures of its whole subtree (itself and every subproject)."""
+
+    project: Project
+    task_count: int
+    #: the newest ``last_update`` of the subtree's tasks and projects
+    last_activity: datetime
+
+
+def _with_stats(session: Session, listed: Subquery) -> list[ProjectStats]:
+    """The projects ``listed`` (a subquery of ``Project.id``) with their subtree's figures.
+
+    One statement: a recursive walk down ``parent_id`` from each listed project pairs it
+    with every project of its subtree, and the tasks of those are counted per project
+    once, so a page of projects costs the same whatever the depth or the count.
+    """
+    child = aliased(Project)
+    tree = select(listed.c.id.label("root"), listed.c.id.label("node"))
+    tree_cte = tree.cte("tree", recursive=True)
+    tree_cte = tree_cte.union_all(
+        select(tree_cte.c.root, child.id).where(child.parent_id == tree_cte.c.node)
+    )
+    own = (
+        select(
+            Task.project_id,
+            func.count().label("n"),
+            func.max(Task.last_update).label("last"),
+        )
+        .where(Task.project_id.in_(select(tree_cte.c.node)))
+        .group_by(Task.project_id)
+        .subquery("own")
+    )
+    node = aliased(Project)
+    stats = (
+        select(
+            tree_cte.c.root,
+            func.coalesce(func.sum(own.c.n), 0).label("n"),
+            func.max(own.c.last).label("tasks_last"),
+            func.max(node.last_update).label("projects_last"),
+        )
+        .join(node, node.id == tree_cte.c.node)
+        .outerjoin(own, own.c.project_id == tree_cte.c.node)
+        .group_by(tree_cte.c.root)
+        .subquery("stats")
+    )
+    q = (
+        select(Project, stats.c.n, stats.c.tasks_last, stats.c.projects_last)
+        .join(stats, stats.c.root == Project.id)
+        .order_by(Project.name)
+    )
+    return [
+        ProjectStats(p, int(n), max(t for t in (tasks_last, projects_last) if t is not None))
+        for p, n, tasks_last, projects_last in session.execute(q)
+    ]
+
+
 def list_projects(
     session: Session,
     *,
     parent_id: str | None = None,
     search: str | None = None,
     top_level: bool = False,
-) -> list[tuple[Project, int]]:
-    counts = (
-        select(Task.project_id, func.count(Task.id).label("n")).group_by(Task.project_id).subquery()
-    )
-    q = select(Project, func.coalesce(counts.c.n, 0)).outerjoin(
-        counts, counts.c.project_id == Project.id
-    )
+) -> list[ProjectStats]:
+    """Projects by name, each with the task count and last activity of its subtree."""
+    q = select(Project.id)
     if parent_id:
         q = q.where(Project.parent_id == parent_id)
     elif top_level:
@@ -152,7 +206,19 @@ def list_projects(
                 Project.description.icontains(search, autoescape=True),
             )
         )
-    return [(p, int(n)) for p, n in session.execute(q.order_by(Project.name))]
+    return _with_stats(session, q.subquery("listed"))
+
+
+def project_stats(session: Session, project_id: str) -> ProjectStats:
+    """One project with its subtree's figures.
+
+    Raises:
+        NotFoundError: no such project.
+    """
+    rows = _with_stats(session, select(Project.id).where(Project.id == project_id).subquery())
+    if not rows:
+        raise NotFoundError(f"no project with id {project_id!r}")
+    return rows[0]
 
 
 def delete_project(session: Session, project_id: str, *, force: bool) -> list[str]:

@@ -3,6 +3,10 @@
 Sort keys (prefix ``-`` for descending):
 
 * a task field: ``created_at``, ``name``, ``status``, ``started_at``, ...
+* a name the task refers to: ``user``, ``queue``, ``project`` (the user's, queue's or
+  project's name, not its id)
+* ``duration``: seconds from ``started_at`` to ``completed_at`` (a running task: to its
+  ``last_update``, so that the value moves only when the task reports)
 * a hyperparameter: ``param:SECTION:NAME`` (e.g. ``param:Args:lr``)
 * a metric summary: ``metric:METRIC:VARIANT:last|min|max`` (e.g. ``-metric:loss:val:min``)
 
@@ -29,13 +33,27 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from sqlalchemy import Text, bindparam, cast, exists, func, literal, literal_column, or_, select
+from sqlalchemy import (
+    Float,
+    Text,
+    bindparam,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session, aliased
 
 from corral.errors import ValidationError
 from corral.schemas.tasks import TaskBrief
-from corral.server.db.models import Project, Task, TaskMetricSummary, TaskTag
+from corral.server.db.models import Project, Queue, Task, TaskMetricSummary, TaskTag, User
 from corral.server.services.pagination import IndexOrder, SortKey, page_ids
 
 TASK_SORT_FIELDS = (
@@ -54,9 +72,12 @@ TASK_SORT_FIELDS = (
     "parent_id",
     "queue_id",
 )
+#: sorts by the name of what a task refers to, or by a value computed from its fields
+NAMED_SORT_FIELDS = ("user", "queue", "project", "duration")
 METRIC_AGGREGATES = ("last", "min", "max")
 SORT_FORMS = (
-    f"use a task field ({', '.join(TASK_SORT_FIELDS)}), 'param:SECTION:NAME' or "
+    f"use a task field ({', '.join(TASK_SORT_FIELDS + NAMED_SORT_FIELDS)}), "
+    "'param:SECTION:NAME' or "
     f"'metric:METRIC:VARIANT:{'|'.join(METRIC_AGGREGATES)}', with '-' in front for descending"
 )
 
@@ -172,6 +193,10 @@ def _sqlite_value(value: Any) -> bool:
     )
 
 
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _param_key(session: Session, spec: str, descending: bool, path: list[str]) -> SortKey:
     """A hyperparameter's ``value``, compared as a JSON value; a JSON ``null`` is no value.
 
@@ -226,6 +251,30 @@ def _metric_key(spec: str, descending: bool, metric: str, variant: str, agg: str
     return SortKey(spec, per_task, descending, nullable=True, index=index)
 
 
+def _named_key(session: Session, spec: str, descending: bool, name: str) -> SortKey:
+    """The name of the task's user, queue or project, or its run time in seconds.
+
+    Read per task (a correlated subquery or an expression no index orders): the filters
+    drive the query, as for a hyperparameter.
+    """
+    if name == "duration":
+        # null when the task has not started (null arithmetic)
+        end = func.coalesce(Task.completed_at, Task.last_update)
+        seconds: Any
+        if session.get_bind().dialect.name == "postgresql":
+            seconds = cast(extract("epoch", end - Task.started_at), Float)
+        else:
+            seconds = (func.julianday(end) - func.julianday(Task.started_at)) * 86400.0
+        return SortKey(spec, seconds, descending, accepts=_finite_number, nullable=True)
+    name_col, id_col, ref = {
+        "user": (User.name, User.id, Task.user_id),
+        "queue": (Queue.name, Queue.id, Task.queue_id),
+        "project": (Project.name, Project.id, Task.project_id),
+    }[name]
+    named = select(name_col).where(id_col == ref).scalar_subquery()
+    return SortKey(spec, named, descending, accepts=lambda v: isinstance(v, str), nullable=True)
+
+
 def _parts(rest: str, count: int) -> list[str] | None:
     parts = [unquote(p) for p in rest.split(":")]
     return parts if len(parts) == count and all(parts) else None
@@ -243,6 +292,8 @@ def sort_key(session: Session, spec: str, q: Any) -> tuple[SortKey, Any]:
         return _created_key(spec, descending), q
     if name in TASK_SORT_FIELDS:
         return SortKey(spec, getattr(Task, name), descending), q
+    if name in NAMED_SORT_FIELDS:
+        return _named_key(session, spec, descending, name), q
     kind, _, rest = name.partition(":")
     if kind == "param" and (parts := _parts(rest, 2)):
         return _param_key(session, spec, descending, parts), q
@@ -311,3 +362,92 @@ def list_tasks(
     if with_total:
         total = session.scalar(apply_filter(session, select(func.count()).select_from(Task), f))
     return rows, next_cursor, total
+
+
+# --- the columns a table can show ---------------------------------------------------------
+
+
+@dataclass
+class Columns:
+    """What the tasks in scope have: hyperparameter names and metric series, sorted."""
+
+    #: (section, name)
+    hyperparams: list[tuple[str, str]]
+    #: (metric, variant)
+    metrics: list[tuple[str, str]]
+    #: more names exist than ``limit``; the lists hold the first ones
+    truncated: bool
+
+
+def _scope_ids(f: TaskFilter) -> Any:
+    """The ids of the tasks in scope (archived ones too: the table can show them)."""
+    q = select(Task.id)
+    if f.project_ids:
+        q = q.where(Task.project_id.in_(_project_scope(f.project_ids, f.include_subprojects)))
+    return q
+
+
+def _hyperparam_names(session: Session, f: TaskFilter) -> Any:
+    """``(section, name)`` of every hyperparameter, read from the tasks' JSON.
+
+    Both databases expand the JSON object of objects in SQL (a section that is not an
+    object has no names), so only distinct pairs leave the database.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        sections = func.jsonb_each(Task.hyperparams).table_valued("key", "value").alias("sec")
+        is_object = func.jsonb_typeof(sections.c.value) == "object"
+        empty: Any = literal_column("'{}'::jsonb", JSONB)
+        names = func.jsonb_object_keys(case((is_object, sections.c.value), else_=empty))
+        param = names.table_valued("key").render_derived(name="par")
+        name_col = param.c.key
+    else:
+        sections = func.json_each(Task.hyperparams).table_valued("key", "value", "type")
+        sections = sections.alias("sec")
+        is_object = sections.c.type == "object"
+        inner = func.json_each(case((is_object, sections.c.value), else_="{}"))
+        param = inner.table_valued("key").alias("par")
+        name_col = param.c.key
+    q = select(sections.c.key.label("section"), name_col.label("name")).select_from(Task)
+    q = q.join(sections, true()).join(param, true())
+    if f.project_ids:
+        q = q.where(Task.project_id.in_(_project_scope(f.project_ids, f.include_subprojects)))
+    return q.distinct()
+
+
+def _metric_series(f: TaskFilter) -> Any:
+    """``(metric, variant)`` of every reported series, from the metric summaries."""
+    q = select(TaskMetricSummary.metric, TaskMetricSummary.variant).distinct()
+    if f.project_ids:
+        q = q.where(TaskMetricSummary.task_id.in_(_scope_ids(f)))
+    return q
+
+
+def task_columns(session: Session, f: TaskFilter, *, limit: int = 2000) -> Columns:
+    """The hyperparameters and metric series of the tasks in the projects of ``f``.
+
+    Only ``f.project_ids`` and ``f.include_subprojects`` narrow the scope; no projects
+    means every task. Each list holds at most ``limit`` entries, in order.
+
+    Metric series come from the summaries' index; hyperparameter names are read from
+    the JSON of every task in scope (about 0.3-0.8 s for 100,000 tasks on either
+    database), which is why the web UI asks only when its column picker opens.
+
+    Example::
+
+        cols = task_columns(session, TaskFilter(project_ids=[pid]))
+        cols.hyperparams  # [("Args", "batch_size"), ("Args", "lr"), ...]
+    """
+    hp = _hyperparam_names(session, f).subquery()
+    hp_rows = session.execute(
+        select(hp.c.section, hp.c.name).order_by(hp.c.section, hp.c.name).limit(limit + 1)
+    ).all()
+    ms = _metric_series(f).subquery()
+    metric_rows = session.execute(
+        select(ms.c.metric, ms.c.variant).order_by(ms.c.metric, ms.c.variant).limit(limit + 1)
+    ).all()
+    # the database chose which to keep in its collation; the order is the same on both
+    return Columns(
+        hyperparams=sorted((str(r[0]), str(r[1])) for r in hp_rows[:limit]),
+        metrics=sorted((r[0], r[1]) for r in metric_rows[:limit]),
+        truncated=len(hp_rows) > limit or len(metric_rows) > limit,
+    )
