@@ -9,6 +9,14 @@ export default defineConfig({
     outDir: process.env.CORRAL_UI_OUT ?? "../src/corral/server/static",
     emptyOutDir: true,
     chunkSizeWarningLimit: 5000,
+    rolldownOptions: {
+      // libraries mark their modules "use client" for server components; a browser
+      // bundle has nothing to preserve, so the warning is noise
+      onwarn(warning, warn) {
+        if (warning.code === "MODULE_LEVEL_DIRECTIVE") return;
+        warn(warning);
+      },
+    },
   },
   server: {
     proxy: { "/api": process.env.CORRAL_HUB_URL ?? "http://127.0.0.1:8080" },
