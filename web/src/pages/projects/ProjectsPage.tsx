@@ -1,4 +1,194 @@
-// Placeholder: replaced by the page's real implementation.
+// The projects: a tree of hierarchical names with each one's task count and last
+// activity (subprojects included), a search, and dialogs to create and edit. A project
+// opens its experiments table.
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { Link } from "react-router-dom";
+import { get } from "../../api/client";
+import { Empty, ErrorBox, Loading } from "../../components/feedback";
+import { useToast } from "../../components/toast";
+import { formatAgo, formatTime } from "../../lib/format";
+import { CreateProjectDialog, EditProjectDialog } from "./ProjectDialogs";
+import { buildTree, parentIds, visibleRows, type VisibleRow } from "./projectTree";
+import type { ProjectRow } from "./types";
+import "./projects.css";
+
+/** Below this many projects the tree starts fully open. */
+const OPEN_BELOW = 40;
+
+function ancestorsOf(name: string, projects: ProjectRow[]): string[] {
+  const byName = new Map(projects.map((p) => [p.name, p.id]));
+  const parts = name.split("/");
+  return parts.slice(0, -1).map((_, i) => byName.get(parts.slice(0, i + 1).join("/"))).filter((id): id is string => !!id);
+}
+
+function TreeRow({
+  row,
+  onToggle,
+  onEdit,
+  onAddChild,
+}: {
+  row: VisibleRow;
+  onToggle: () => void;
+  onEdit: () => void;
+  onAddChild: () => void;
+}) {
+  const p = row.node.project;
+  return (
+    <tr data-project-id={p.id} aria-level={row.node.depth + 1} aria-expanded={row.hasChildren ? row.expanded : undefined}>
+      <td>
+        <div className="project-name" style={{ paddingLeft: row.node.depth * 20 }}>
+          {row.hasChildren ? (
+            <button className="icon tree-toggle" aria-label={`${row.expanded ? "Collapse" : "Expand"} ${p.name}`} onClick={onToggle}>
+              {row.expanded ? "▾" : "▸"}
+            </button>
+          ) : (
+            <span className="tree-toggle" />
+          )}
+          <Link to={`/projects/${p.id}/experiments`} title={p.name}>
+            {row.node.label}
+          </Link>
+        </div>
+        {p.description && <div className="muted small project-desc">{p.description}</div>}
+      </td>
+      <td className="num" data-testid="task-count">
+        {(p.task_count ?? 0).toLocaleString()}
+      </td>
+      <td title={formatTime(p.last_activity ?? p.last_update)}>{formatAgo(p.last_activity ?? p.last_update)}</td>
+      <td className="project-actions">
+        <button aria-label={`New subproject of ${p.name}`} onClick={onAddChild}>
+          + Sub
+        </button>
+        <button aria-label={`Edit ${p.name}`} onClick={onEdit}>
+          Edit
+        </button>
+      </td>
+    </tr>
+  );
+}
+
+function NoProjects({ onCreate }: { onCreate: () => void }) {
+  return (
+    <Empty title="No projects yet">
+      <p>A project is created with its first experiment, from a script:</p>
+      <pre className="code">{`from corral import Task\ntask = Task.init(project_name="team/first-project", task_name="baseline")`}</pre>
+      <button className="primary" onClick={onCreate}>
+        New project
+      </button>
+    </Empty>
+  );
+}
+
 export function ProjectsPage() {
-  return <section className="page"><h1>ProjectsPage</h1></section>;
+  const client = useQueryClient();
+  const toast = useToast();
+  const projects = useQuery({ queryKey: ["projects"], queryFn: () => get<ProjectRow[]>("/projects") });
+  const [search, setSearch] = useState("");
+  const [expanded, setExpanded] = useState<Set<string> | null>(null);
+  const [creating, setCreating] = useState<{ parent?: string } | null>(null);
+  const [editing, setEditing] = useState<ProjectRow | null>(null);
+  // a project just created or renamed: its ancestors open once they are loaded
+  const [revealed, setRevealed] = useState<string | null>(null);
+
+  const roots = useMemo(() => buildTree(projects.data ?? []), [projects.data]);
+  // until the user opens or closes a node: all open for a small hub, closed for a big one
+  const open = useMemo(() => {
+    const base = expanded ?? new Set((projects.data?.length ?? 0) < OPEN_BELOW ? parentIds(roots) : []);
+    return revealed ? new Set([...base, ...ancestorsOf(revealed, projects.data ?? [])]) : base;
+  }, [expanded, revealed, roots, projects.data]);
+  const rows = useMemo(() => visibleRows(roots, open, search), [roots, open, search]);
+
+  const toggle = (id: string) => {
+    const next = new Set(open);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setExpanded(next);
+  };
+  const afterChange = (p: ProjectRow, verb: string) => {
+    void client.invalidateQueries({ queryKey: ["projects"] });
+    toast(`Project ${p.name} ${verb}`);
+    setExpanded(open);
+    setRevealed(p.name);
+  };
+
+  if (projects.isPending) return <Loading what="projects" />;
+  return (
+    <section className="page projects-page">
+      <div className="row">
+        <h1>Projects</h1>
+        <span className="spacer" />
+        <Link className="button" to="/experiments">
+          All experiments
+        </Link>
+        <button className="primary" onClick={() => setCreating({})}>
+          New project
+        </button>
+      </div>
+      <ErrorBox error={projects.error} title="Could not load the projects" />
+      {projects.data && projects.data.length === 0 && <NoProjects onCreate={() => setCreating({})} />}
+      {projects.data && projects.data.length > 0 && (
+        <>
+          <div className="row">
+            <input
+              type="search"
+              aria-label="Search projects"
+              placeholder="Search projects…"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+            />
+            <button onClick={() => setExpanded(new Set(parentIds(roots)))}>Expand all</button>
+            <button onClick={() => setExpanded(new Set())}>Collapse all</button>
+            <span className="muted">
+              {projects.data.length.toLocaleString()} project{projects.data.length === 1 ? "" : "s"}
+            </span>
+          </div>
+          {rows.length === 0 ? (
+            <Empty title="No project matches">Try another part of a name or description.</Empty>
+          ) : (
+            <table className="grid projects-tree" role="treegrid" aria-label="Projects">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th className="num">Experiments</th>
+                  <th>Last activity</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((row) => (
+                  <TreeRow
+                    key={row.node.project.id}
+                    row={row}
+                    onToggle={() => toggle(row.node.project.id)}
+                    onEdit={() => setEditing(row.node.project)}
+                    onAddChild={() => setCreating({ parent: row.node.project.name })}
+                  />
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+      {creating && (
+        <CreateProjectDialog
+          parentName={creating.parent}
+          onClose={() => setCreating(null)}
+          onCreated={(p) => {
+            setCreating(null);
+            afterChange(p, "created");
+          }}
+        />
+      )}
+      {editing && (
+        <EditProjectDialog
+          project={editing}
+          onClose={() => setEditing(null)}
+          onSaved={(p) => {
+            setEditing(null);
+            afterChange(p, "saved");
+          }}
+        />
+      )}
+    </section>
+  );
 }

@@ -1,0 +1,124 @@
+// Actions on the selected rows: abort, enqueue, reset, archive or restore, tags, compare.
+// Each goes on past a task the hub refuses, and a toast tells what was done.
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useNavigate } from "react-router-dom";
+import type { TaskBrief } from "../../api/types";
+import { EnqueueDialog, TagsDialog } from "../../actions/dialogs";
+import {
+  abortTasks,
+  archiveTasks,
+  describeResult,
+  enqueueTasks,
+  resetTasks,
+  tagTasks,
+  type BulkResult,
+} from "../../actions/taskActions";
+import { Modal } from "../../components/Modal";
+import { useToast } from "../../components/toast";
+import { canCompare } from "./selection";
+
+type Dialog = "enqueue" | "reset" | "tags" | null;
+
+export function BulkActions({
+  selected,
+  archiveView,
+  onDone,
+}: {
+  /** the selected tasks that are loaded, in table order */
+  selected: TaskBrief[];
+  /** the table lists the archive: Restore instead of Archive */
+  archiveView: boolean;
+  /** after an action that takes rows out of the list (archive, restore) */
+  onDone: (clear: boolean) => void;
+}) {
+  const client = useQueryClient();
+  const toast = useToast();
+  const navigate = useNavigate();
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [busy, setBusy] = useState(false);
+  const ids = selected.map((t) => t.id);
+  const n = ids.length;
+
+  const run = async (verb: string, act: () => Promise<BulkResult>, clear = false) => {
+    setBusy(true);
+    try {
+      const result = await act();
+      toast(describeResult(result, verb), result.failed.length ? "error" : "info");
+      onDone(clear && result.failed.length === 0);
+    } catch (e) {
+      toast((e as Error).message, "error");
+    } finally {
+      setBusy(false);
+      setDialog(null);
+      void client.invalidateQueries({ queryKey: ["tasks"] });
+      void client.invalidateQueries({ queryKey: ["projects"] });
+    }
+  };
+
+  const none = n === 0 || busy;
+  return (
+    <div className="row xp-actions" role="toolbar" aria-label="Actions on the selected experiments">
+      <span className="muted" data-testid="selected-count">
+        {n ? `${n.toLocaleString()} selected` : "Select experiments to act on them"}
+      </span>
+      <button disabled={none} onClick={() => void run("aborted", () => abortTasks(ids))}>
+        Abort
+      </button>
+      <button disabled={none} onClick={() => setDialog("enqueue")}>
+        Enqueue…
+      </button>
+      <button disabled={none} onClick={() => setDialog("reset")}>
+        Reset…
+      </button>
+      {archiveView ? (
+        <button disabled={none} onClick={() => void run("restored", () => archiveTasks(ids, false), true)}>
+          Restore
+        </button>
+      ) : (
+        <button disabled={none} onClick={() => void run("archived", () => archiveTasks(ids, true), true)}>
+          Archive
+        </button>
+      )}
+      <button disabled={none} onClick={() => setDialog("tags")}>
+        Tags…
+      </button>
+      <button
+        disabled={busy || !canCompare(n)}
+        title={canCompare(n) ? undefined : "Select 2 to 10 experiments to compare them"}
+        onClick={() => navigate(`/compare?ids=${ids.join(",")}`)}
+      >
+        Compare
+      </button>
+      {dialog === "enqueue" && (
+        <EnqueueDialog
+          count={n}
+          onClose={() => setDialog(null)}
+          onConfirm={(queue, position) => run("enqueued", () => enqueueTasks(ids, queue, position))}
+        />
+      )}
+      {dialog === "tags" && (
+        <TagsDialog count={n} onClose={() => setDialog(null)} onConfirm={(add, remove) => run("tagged", () => tagTasks(selected, add, remove))} />
+      )}
+      {dialog === "reset" && (
+        <Modal
+          title={`Reset ${n} experiment${n === 1 ? "" : "s"}`}
+          onClose={() => setDialog(null)}
+          footer={
+            <>
+              <button onClick={() => setDialog(null)}>Cancel</button>
+              <button className="danger" disabled={busy} onClick={() => void run("reset", () => resetTasks(ids))}>
+                Reset
+              </button>
+            </>
+          }
+        >
+          <p>
+            A reset experiment goes back to a draft: its metrics, logs, plots and output artifacts are deleted. Running ones must be
+            aborted first.
+          </p>
+        </Modal>
+      )}
+    </div>
+  );
+}
