@@ -1,6 +1,44 @@
-// Placeholder: replaced by the real tab.
+// The Plots tab: the plotly figures the task reported, grouped by metric. plotly itself
+// loads on demand (a chunk of its own). Live under ["task", id, "plots"].
+import { useQuery } from "@tanstack/react-query";
+import { get } from "../../../api/client";
 import type { TaskOut } from "../../../api/types";
+import { Empty, ErrorBox, Loading } from "../../../components/feedback";
+import { groupByMetric, iterationsOf } from "../scalars/media";
+import { PlotCard } from "../scalars/PlotCard";
+import type { PlotsOut } from "../scalars/types";
+import "../scalars/scalars.css";
 
 export function PlotsTab({ task }: { task: TaskOut }) {
-  return <div>{task.id}</div>;
+  const plots = useQuery({
+    queryKey: ["task", task.id, "plots"],
+    queryFn: ({ signal }) => get<PlotsOut>(`/tasks/${task.id}/plots`, undefined, signal),
+  });
+  if (plots.isPending) return <Loading what="the plots" />;
+  if (!plots.data) return <ErrorBox error={plots.error} title="Could not load the plots" />;
+  const { items, iterations } = plots.data;
+  if (items.length === 0) {
+    return (
+      <Empty title="No plots reported yet">
+        A script reports a plotly figure with
+        <pre className="code">task.get_logger().report_plotly("confusion", "val", figure=fig, iteration=epoch)</pre>
+        and matplotlib figures are captured automatically.
+      </Empty>
+    );
+  }
+  return (
+    <div data-testid="plots">
+      {plots.error && <ErrorBox error={plots.error} title="Could not refresh the plots" />}
+      {groupByMetric(items).map(([metric, group]) => (
+        <section key={metric} className="metric-group" aria-label={metric}>
+          <h3>{metric}</h3>
+          <div className="plot-grid">
+            {group.map((p) => (
+              <PlotCard key={p.variant} taskId={task.id} latest={p} iterations={iterationsOf(iterations, p.metric, p.variant)} />
+            ))}
+          </div>
+        </section>
+      ))}
+    </div>
+  );
 }

@@ -1,6 +1,63 @@
-// Placeholder: replaced by the real tab.
+// The Scalars tab: one chart per metric, its variants overlaid. The hub downsamples each
+// series to about one point per pixel (with each bucket's true min/max), so a
+// million-point series draws as fast as a short one. Under ["task", id, "scalars"]: a
+// new point, or a new metric, appears as the running task reports it.
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useMemo, useRef } from "react";
+import { get } from "../../../api/client";
 import type { TaskOut } from "../../../api/types";
+import { useWidth } from "../../../charts/useElementSize";
+import { Empty, ErrorBox, Loading } from "../../../components/feedback";
+import { ScalarCharts } from "../scalars/ScalarCharts";
+import { ScalarControls, useScalarSettings } from "../scalars/ScalarControls";
+import { chartsByMetric, filterCharts, pointsForWidth, startOf } from "../scalars/series";
+import type { ScalarsOut } from "../scalars/types";
+import "../scalars/scalars.css";
 
 export function ScalarsTab({ task }: { task: TaskOut }) {
-  return <div>{task.id}</div>;
+  const box = useRef<HTMLDivElement>(null);
+  const width = useWidth(box);
+  const maxPoints = pointsForWidth(width);
+  const [settings, change] = useScalarSettings();
+  const scalars = useQuery({
+    queryKey: ["task", task.id, "scalars", maxPoints],
+    queryFn: ({ signal }) => get<ScalarsOut>(`/tasks/${task.id}/scalars`, { max_points: maxPoints }, signal),
+    enabled: width > 0,
+    placeholderData: keepPreviousData,
+  });
+  const series = scalars.data?.series;
+  const charts = useMemo(() => (series ? chartsByMetric(series, startOf(series, task.started_at)) : []), [series, task.started_at]);
+  const shown = useMemo(() => filterCharts(charts, settings.filter), [charts, settings.filter]);
+
+  let body: React.ReactNode;
+  if (scalars.isPending) body = <Loading what="the scalars" />;
+  else if (!series) body = <ErrorBox error={scalars.error} title="Could not load the scalars" />;
+  else if (charts.length === 0) body = <NoScalars />;
+  else
+    body = (
+      <>
+        {scalars.error && <ErrorBox error={scalars.error} title="Could not refresh the scalars" />}
+        <ScalarControls settings={settings} onChange={change} />
+        {shown.length ? (
+          <ScalarCharts charts={shown} settings={settings} />
+        ) : (
+          <Empty title={`No metric matches "${settings.filter}"`}>Clear the filter to see all {charts.length} charts.</Empty>
+        )}
+      </>
+    );
+  return (
+    <div ref={box} data-testid="scalars">
+      {body}
+    </div>
+  );
+}
+
+function NoScalars() {
+  return (
+    <Empty title="No scalars reported yet">
+      A script reports a point of a chart with
+      <pre className="code">task.get_logger().report_scalar("loss", "train", value=loss, iteration=epoch)</pre>
+      Charts appear here as the points arrive.
+    </Empty>
+  );
 }

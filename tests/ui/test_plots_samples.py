@@ -1,0 +1,151 @@
+"""The Plots and Debug samples tabs in a real browser."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.factories import ok, run_to, send_events, unique
+from tests.hub import Hub
+from tests.ui.seed import PNG, Seeded
+
+
+def png(width: int, height: int) -> bytes:
+    """A grey RGB PNG of that size (told apart from another by its width)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * 3 * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def open_tab(page: Page, task_id: str, tab: str) -> None:
+    page.goto(f"/experiments/{task_id}/{tab}")
+    expect(page.get_by_test_id("task-page")).to_be_visible()
+
+
+def natural_width(page: Page, selector: str) -> int:
+    page.wait_for_function(
+        "s => { const i = document.querySelector(s); return i && i.complete && i.naturalWidth > 0 }",
+        arg=selector,
+    )
+    return int(page.eval_on_selector(selector, "i => i.naturalWidth"))
+
+
+def test_plots_tab_draws_the_seeded_heatmap(page: Page, seeded: Seeded) -> None:
+    open_tab(page, seeded.tasks["baseline"]["id"], "plots")
+    card = page.get_by_role("region", name="confusion / val")
+    expect(card.get_by_role("heading", name="confusion / val")).to_be_visible()
+    expect(card.locator(".js-plotly-plot")).to_be_visible()
+    expect(card.locator(".js-plotly-plot .heatmaplayer, .js-plotly-plot .hm")).not_to_have_count(0)
+    expect(card.get_by_text("iteration 49")).to_be_visible()
+
+
+def plot(title: str) -> dict[str, Any]:
+    return {"data": [{"type": "bar", "y": [1, 2]}], "layout": {"title": {"text": title}}}
+
+
+def test_plot_iteration_picker_shows_an_earlier_figure(page: Page, hub: Hub) -> None:
+    with hub.client() as api:
+        task = ok(api.post("/tasks", json={"name": "plots", "project": unique("ui-plots")}))
+        run_to(api, task["id"], "in_progress")
+        events = [
+            {"type": "plot", "metric": "roc", "variant": "val", "iteration": it, "figure": plot(t)}
+            for it, t in ((1, "early figure"), (7, "late figure"))
+        ]
+        ok(send_events(api, task["id"], events))
+    open_tab(page, task["id"], "plots")
+    card = page.get_by_role("region", name="roc / val")
+    expect(card.locator(".js-plotly-plot .gtitle")).to_have_text("late figure")
+    picker = card.get_by_label("Iteration of roc / val")
+    picker.select_option("1")
+    expect(card.locator(".js-plotly-plot .gtitle")).to_have_text("early figure")
+    picker.select_option("7")
+    expect(card.locator(".js-plotly-plot .gtitle")).to_have_text("late figure")
+
+
+def test_a_task_without_plots_or_samples_says_so(page: Page, hub: Hub) -> None:
+    with hub.client() as api:
+        task = ok(api.post("/tasks", json={"name": "bare", "project": unique("ui-plots")}))
+    open_tab(page, task["id"], "plots")
+    expect(page.get_by_text("No plots reported yet")).to_be_visible()
+    open_tab(page, task["id"], "debug-samples")
+    expect(page.get_by_text("No debug samples reported yet")).to_be_visible()
+
+
+def test_debug_sample_slider_switches_iterations(page: Page, seeded: Seeded) -> None:
+    open_tab(page, seeded.tasks["baseline"]["id"], "debug-samples")
+    card = page.get_by_role("region", name="inputs / image")
+    image = card.get_by_role("img", name="inputs / image at iteration 49")
+    expect(image).to_be_visible()
+    expect(image).to_have_attribute(
+        "src", f"/api/v1/files/tasks/{seeded.tasks['baseline']['id']}/debug/sample-49.png"
+    )
+    assert natural_width(page, "[data-iteration='49']") == 2
+
+    slider = card.get_by_label("Iteration of inputs / image")
+    slider.fill("0")
+    expect(card.get_by_test_id("sample-iteration")).to_contain_text("iteration 10")
+    expect(card.get_by_role("img", name="inputs / image at iteration 10")).to_be_visible()
+    assert natural_width(page, "[data-iteration='10']") == 2
+    slider.fill("1")
+    expect(card.get_by_role("img", name="inputs / image at iteration 49")).to_be_visible()
+
+    # click: the image full size, in a dialog
+    card.get_by_role("button", name="Open inputs / image at iteration 49 full size").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("img")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
+
+def test_the_slider_shows_each_iteration_s_own_file(page: Page, hub: Hub) -> None:
+    with hub.client() as api:
+        task = ok(api.post("/tasks", json={"name": "samples", "project": unique("ui-samples")}))
+        run_to(api, task["id"], "in_progress")
+        events = []
+        for it, data in ((10, PNG), (49, png(3, 1))):
+            path = f"tasks/{task['id']}/debug/step-{it}.png"
+            ok(api.put(f"/files/{path}", content=data))
+            events.append(
+                {
+                    "type": "debug_sample",
+                    "metric": "inputs",
+                    "variant": "image",
+                    "iteration": it,
+                    "uri": f"hub://{path}",
+                    "content_type": "image/png",
+                }
+            )
+        events.append(
+            {
+                "type": "debug_sample",
+                "metric": "audio",
+                "variant": "clip",
+                "iteration": 3,
+                "uri": "s3://bucket/clip.wav",
+            }
+        )
+        ok(send_events(api, task["id"], events))
+    open_tab(page, task["id"], "debug-samples")
+    card = page.get_by_role("region", name="inputs / image")
+    image = card.locator("img.sample-image")
+    expect(image).to_have_attribute("src", f"/api/v1/files/tasks/{task['id']}/debug/step-49.png")
+    assert natural_width(page, "[data-iteration='49']") == 3
+    card.get_by_label("Iteration of inputs / image").fill("0")
+    expect(image).to_have_attribute("src", f"/api/v1/files/tasks/{task['id']}/debug/step-10.png")
+    assert natural_width(page, "[data-iteration='10']") == 2
+    # a file the browser cannot reach is named, not shown
+    clip = page.get_by_role("region", name="audio / clip")
+    expect(clip).to_contain_text("s3://bucket/clip.wav")

@@ -1,0 +1,65 @@
+// The last value (with min and max) of every series, per experiment; the best last value
+// of each row is marked (lower is better for losses, errors and times).
+import { useMemo } from "react";
+import { Empty } from "../../components/feedback";
+import { formatNumber } from "../../lib/format";
+import { metricRows } from "./compare";
+import type { Compared } from "./useCompared";
+
+export function FinalMetrics({ compared }: { compared: Compared[] }) {
+  const rows = useMemo(() => metricRows(compared.map((c) => c.task?.last_metrics)), [compared]);
+  return (
+    <section className="card" aria-labelledby="compare-metrics">
+      <h2 id="compare-metrics">Final metrics</h2>
+      {rows.length === 0 ? (
+        <Empty title="No metrics">None of these experiments reported scalars.</Empty>
+      ) : (
+        <div className="compare-scroll">
+          <table className="grid compare-table" aria-label="Final metrics">
+            <thead>
+              <tr>
+                <th scope="col">Metric</th>
+                {compared.map((c) => (
+                  <th scope="col" key={c.id} style={{ borderTop: `3px solid ${c.color}` }}>
+                    {c.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={`${r.metric}/${r.variant}`}>
+                  <th scope="row">
+                    {r.metric} / {r.variant}
+                    <span className="muted small" title={r.lower ? "lower is better" : "higher is better"}>
+                      {r.lower ? " ↓" : " ↑"}
+                    </span>
+                  </th>
+                  {r.values.map((v, i) => (
+                    <td key={compared[i].id} className={i === r.best ? "best" : undefined} data-best={i === r.best ? "true" : undefined}>
+                      {v ? (
+                        <>
+                          <span className="mono">{formatNumber(v.last)}</span>
+                          {i === r.best && (
+                            <span className="best-mark" aria-label="best" title="best">
+                              {" "}★
+                            </span>
+                          )}
+                          <div className="muted small mono">
+                            min {formatNumber(v.min)} · max {formatNumber(v.max)}
+                          </div>
+                        </>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
