@@ -2,24 +2,18 @@ import { useState, type FormEvent } from "react";
 import { post } from "../../api/client";
 import type { Session } from "../../api/types";
 import { ErrorBox } from "../../components/feedback";
+import { useSubmit } from "../../components/useSubmit";
 
 export function LoginPage({ onLogin }: { onLogin: (s: Session) => void }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onLogin(await post<Session>("/auth/login", { username, password }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -4,10 +4,10 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useRef } from "react";
 import { get } from "../../api/client";
 import { useWidth } from "../../charts/useElementSize";
-import { Empty, ErrorBox, Loading } from "../../components/feedback";
-import { ScalarCharts } from "../task/scalars/ScalarCharts";
-import { ScalarControls, useScalarSettings } from "../task/scalars/ScalarControls";
-import { chartsBySeries, filterCharts, pointsForWidth, startOf } from "../task/scalars/series";
+import { Empty } from "../../components/feedback";
+import { ScalarsBody } from "../task/scalars/ScalarCharts";
+import { useScalarSettings } from "../task/scalars/ScalarControls";
+import { chartsBySeries, pointsForWidth, startOf } from "../task/scalars/series";
 import type { ScalarsOut } from "../task/scalars/types";
 import "../task/scalars/scalars.css";
 import type { Compared } from "./useCompared";
@@ -38,29 +38,17 @@ export function CompareScalars({ compared }: { compared: Compared[] }) {
     }));
     return chartsBySeries(series, tasks);
   }, [series, compared]);
-  const shown = useMemo(() => filterCharts(charts, settings.filter), [charts, settings.filter]);
-
-  let body: React.ReactNode;
-  if (scalars.isPending) body = <Loading what="the scalars" />;
-  else if (!series) body = <ErrorBox error={scalars.error} title="Could not load the scalars" />;
-  else if (charts.length === 0) body = <Empty title="No scalars">None of these experiments reported scalars yet.</Empty>;
-  else
-    body = (
-      <>
-        {scalars.error && <ErrorBox error={scalars.error} title="Could not refresh the scalars" />}
-        <ScalarControls settings={settings} onChange={change} />
-        {shown.length ? (
-          <ScalarCharts charts={shown} settings={settings} />
-        ) : (
-          <Empty title={`No chart matches "${settings.filter}"`}>Clear the filter to see all {charts.length} charts.</Empty>
-        )}
-      </>
-    );
   return (
     <section aria-labelledby="compare-scalars" className="compare-section">
       <h2 id="compare-scalars">Scalars</h2>
       <div ref={box} data-testid="compare-scalars">
-        {body}
+        <ScalarsBody
+          query={scalars}
+          charts={charts}
+          settings={settings}
+          onChange={change}
+          empty={<Empty title="No scalars">None of these experiments reported scalars yet.</Empty>}
+        />
       </div>
     </section>
   );

@@ -4,6 +4,7 @@ import { useMemo } from "react";
 import { Empty } from "../../components/feedback";
 import { formatNumber } from "../../lib/format";
 import { metricRows } from "./compare";
+import { CompareTableHead } from "./CompareTableHead";
 import type { Compared } from "./useCompared";
 
 export function FinalMetrics({ compared }: { compared: Compared[] }) {
@@ -16,16 +17,7 @@ export function FinalMetrics({ compared }: { compared: Compared[] }) {
       ) : (
         <div className="compare-scroll">
           <table className="grid compare-table" aria-label="Final metrics">
-            <thead>
-              <tr>
-                <th scope="col">Metric</th>
-                {compared.map((c) => (
-                  <th scope="col" key={c.id} style={{ borderTop: `3px solid ${c.color}` }}>
-                    {c.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <CompareTableHead first="Metric" compared={compared} />
             <tbody>
               {rows.map((r) => (
                 <tr key={`${r.metric}/${r.variant}`}>

@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import { Empty } from "../../components/feedback";
 import { paramRows } from "./compare";
+import { CompareTableHead } from "./CompareTableHead";
 import type { Compared } from "./useCompared";
 
 export function ParamsDiff({ compared }: { compared: Compared[] }) {
@@ -30,16 +31,7 @@ export function ParamsDiff({ compared }: { compared: Compared[] }) {
       ) : (
         <div className="compare-scroll">
           <table className="grid compare-table" aria-label="Hyperparameters">
-            <thead>
-              <tr>
-                <th scope="col">Parameter</th>
-                {compared.map((c) => (
-                  <th scope="col" key={c.id} style={{ borderTop: `3px solid ${c.color}` }}>
-                    {c.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <CompareTableHead first="Parameter" compared={compared} />
             <tbody>
               {shown.map((r) => (
                 <tr key={`${r.section}/${r.name}`} className={r.differs ? "differs" : undefined} data-differs={r.differs ? "true" : "false"}>

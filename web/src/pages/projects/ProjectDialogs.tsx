@@ -4,6 +4,7 @@ import { patch, post } from "../../api/client";
 import { ErrorBox } from "../../components/feedback";
 import { Modal } from "../../components/Modal";
 import type { ProjectRow } from "./types";
+import { useSubmit } from "../../components/useSubmit";
 
 function Footer({ busy, ok, label, onClose, onOk }: { busy: boolean; ok: boolean; label: string; onClose: () => void; onOk: () => void }) {
   return (
@@ -28,19 +29,12 @@ export function CreateProjectDialog({
 }) {
   const [name, setName] = useState(parentName ? `${parentName}/` : "");
   const [description, setDescription] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmit();
   const valid = name.trim() !== "" && !name.trim().endsWith("/");
   const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onCreated(await post<ProjectRow>("/projects", { name: name.trim(), description }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Modal
@@ -80,22 +74,15 @@ export function EditProjectDialog({
 }) {
   const [name, setName] = useState(project.name);
   const [description, setDescription] = useState(project.description);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmit();
   const changes: { name?: string; description?: string } = {};
   if (name.trim() !== project.name) changes.name = name.trim();
   if (description !== project.description) changes.description = description;
   const valid = name.trim() !== "" && Object.keys(changes).length > 0;
   const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onSaved(await patch<ProjectRow>(`/projects/${project.id}`, changes));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Modal

@@ -6,6 +6,7 @@ import { ErrorBox } from "../../components/feedback";
 import { Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { useTaskUpdated } from "./useTaskQueries";
+import { useSubmit } from "../../components/useSubmit";
 
 const splitTags = (s: string) => [...new Set(s.split(",").map((t) => t.trim()).filter(Boolean))];
 
@@ -13,8 +14,7 @@ export function EditTaskDialog({ task, onClose }: { task: TaskOut; onClose: () =
   const [name, setName] = useState(task.name);
   const [comment, setComment] = useState(task.comment);
   const [tags, setTags] = useState(task.tags.join(", "));
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
   const updated = useTaskUpdated();
   const toast = useToast();
   // a published task keeps its name (the hub refuses it)
@@ -27,16 +27,11 @@ export function EditTaskDialog({ task, onClose }: { task: TaskOut; onClose: () =
     const newTags = splitTags(tags);
     if (JSON.stringify(newTags) !== JSON.stringify(task.tags)) body.tags = newTags;
     if (!Object.keys(body).length) return onClose();
-    setBusy(true);
-    try {
+    await run(async () => {
       updated(await patch<TaskOut>(`/tasks/${task.id}`, body));
       toast("Saved");
       onClose();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

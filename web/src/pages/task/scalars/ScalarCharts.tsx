@@ -3,8 +3,9 @@
 import { useMemo, useRef, useState } from "react";
 import { LineChart } from "../../../charts/LineChart";
 import { useSeen } from "../../../charts/useElementSize";
-import { curveLines, formatSeconds, type ChartSpec } from "./series";
-import type { ScalarSettings } from "./ScalarControls";
+import { Empty, ErrorBox, Loading } from "../../../components/feedback";
+import { curveLines, filterCharts, formatSeconds, type ChartSpec } from "./series";
+import { ScalarControls, type ScalarSettings } from "./ScalarControls";
 
 const HEIGHT = 260;
 const EXPANDED_HEIGHT = 480;
@@ -56,5 +57,40 @@ export function ScalarCharts({ charts, settings }: { charts: ChartSpec[]; settin
         <Chart key={c.key} spec={c} settings={settings} />
       ))}
     </div>
+  );
+}
+
+/**
+ * A scalars view below its query: loading, the load error, ``empty`` when nothing was
+ * reported, or the controls over the charts that pass the filter (a failed refresh
+ * keeps the charts and says so above them).
+ */
+export function ScalarsBody({
+  query,
+  charts,
+  settings,
+  onChange,
+  empty,
+}: {
+  query: { isPending: boolean; error: unknown; data?: unknown };
+  charts: ChartSpec[];
+  settings: ScalarSettings;
+  onChange: (change: Partial<ScalarSettings>) => void;
+  empty: React.ReactNode;
+}) {
+  const shown = useMemo(() => filterCharts(charts, settings.filter), [charts, settings.filter]);
+  if (query.isPending) return <Loading what="the scalars" />;
+  if (!query.data) return <ErrorBox error={query.error} title="Could not load the scalars" />;
+  if (charts.length === 0) return <>{empty}</>;
+  return (
+    <>
+      {query.error ? <ErrorBox error={query.error} title="Could not refresh the scalars" /> : null}
+      <ScalarControls settings={settings} onChange={onChange} />
+      {shown.length ? (
+        <ScalarCharts charts={shown} settings={settings} />
+      ) : (
+        <Empty title={`No metric matches "${settings.filter}"`}>Clear the filter to see all {charts.length} charts.</Empty>
+      )}
+    </>
   );
 }

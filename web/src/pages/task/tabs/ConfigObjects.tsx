@@ -7,6 +7,7 @@ import { Empty, ErrorBox } from "../../../components/feedback";
 import { useToast } from "../../../components/toast";
 import { CodeBlock } from "../CodeBlock";
 import { useTaskUpdated } from "../useTaskQueries";
+import { useSubmit } from "../../../components/useSubmit";
 
 interface Item {
   type: string;
@@ -58,9 +59,8 @@ export function ConfigObjects({ task, editable }: { task: TaskOut; editable: boo
 function ConfigEditor({ task, start, onDone }: { task: TaskOut; start: Items; onDone: () => void }) {
   const [items, setItems] = useState<Items>(start);
   const [newName, setNewName] = useState("");
-  const [error, setError] = useState<unknown>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
   const updated = useTaskUpdated();
   const toast = useToast();
   const set = (name: string, edit: Partial<Item>) => setItems({ ...items, [name]: { ...items[name], ...edit } });
@@ -72,16 +72,11 @@ function ConfigEditor({ task, start, onDone }: { task: TaskOut; start: Items; on
       if (JSON.stringify(item) !== JSON.stringify(start[name])) body[name] = item;
     }
     if (!Object.keys(body).length) return onDone();
-    setBusy(true);
-    try {
+    await run(async () => {
       updated(await patch<TaskOut>(`/tasks/${task.id}/configuration`, { configuration: body }));
       toast("Configuration saved");
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -7,6 +7,7 @@ import { ErrorBox } from "../../../components/feedback";
 import { useToast } from "../../../components/toast";
 import type { Container, Script } from "../types";
 import { useTaskUpdated } from "../useTaskQueries";
+import { useSubmit } from "../../../components/useSubmit";
 
 const SCRIPT_FIELDS = [
   ["repository", "Repository"],
@@ -39,8 +40,7 @@ export function ExecutionEditor({ task, onDone }: { task: TaskOut; onDone: () =>
   const container = (task.container ?? {}) as Container;
   const [start] = useState(() => initial(script, container));
   const [form, setForm] = useState(start);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
   const updated = useTaskUpdated();
   const toast = useToast();
   const set = (k: string) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
@@ -58,16 +58,11 @@ export function ExecutionEditor({ task, onDone }: { task: TaskOut; onDone: () =>
     if (Object.keys(scriptPatch).length) body.script = scriptPatch;
     if (Object.keys(containerPatch).length) body.container = containerPatch;
     if (!Object.keys(body).length) return onDone();
-    setBusy(true);
-    try {
+    await run(async () => {
       updated(await patch<TaskOut>(`/tasks/${task.id}`, body));
       toast("Execution saved");
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -8,12 +8,12 @@ import { useToast } from "../../../components/toast";
 import { addError, buildPatch, newRow, rowErrors, rowKey, rowsFrom, type ParamRow } from "../paramsDraft";
 import { KINDS, type ParamKind } from "../typedValue";
 import { useTaskUpdated } from "../useTaskQueries";
+import { useSubmit } from "../../../components/useSubmit";
 
 export function ParamsEditor({ task, onDone }: { task: TaskOut; onDone: () => void }) {
   const [rows, setRows] = useState<ParamRow[]>(() => rowsFrom(task.hyperparams));
   const [refused, setRefused] = useState<string[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useSubmit();
   const updated = useTaskUpdated();
   const toast = useToast();
   const errors = useMemo(() => rowErrors(rows), [rows]);
@@ -27,16 +27,11 @@ export function ParamsEditor({ task, onDone }: { task: TaskOut; onDone: () => vo
     setRefused(built.errors);
     if (built.errors.length) return;
     if (!Object.keys(built.patch).length) return onDone();
-    setBusy(true);
-    try {
+    await run(async () => {
       updated(await patch<TaskOut>(`/tasks/${task.id}/hyperparams`, { hyperparams: built.patch }));
       toast("Parameters saved");
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

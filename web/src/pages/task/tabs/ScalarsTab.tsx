@@ -7,10 +7,10 @@ import { useMemo, useRef } from "react";
 import { get } from "../../../api/client";
 import type { TaskOut } from "../../../api/types";
 import { useWidth } from "../../../charts/useElementSize";
-import { Empty, ErrorBox, Loading } from "../../../components/feedback";
-import { ScalarCharts } from "../scalars/ScalarCharts";
-import { ScalarControls, useScalarSettings } from "../scalars/ScalarControls";
-import { chartsByMetric, filterCharts, pointsForWidth, startOf } from "../scalars/series";
+import { Empty } from "../../../components/feedback";
+import { ScalarsBody } from "../scalars/ScalarCharts";
+import { useScalarSettings } from "../scalars/ScalarControls";
+import { chartsByMetric, pointsForWidth, startOf } from "../scalars/series";
 import type { ScalarsOut } from "../scalars/types";
 import "../scalars/scalars.css";
 
@@ -27,27 +27,9 @@ export function ScalarsTab({ task }: { task: TaskOut }) {
   });
   const series = scalars.data?.series;
   const charts = useMemo(() => (series ? chartsByMetric(series, startOf(series, task.started_at)) : []), [series, task.started_at]);
-  const shown = useMemo(() => filterCharts(charts, settings.filter), [charts, settings.filter]);
-
-  let body: React.ReactNode;
-  if (scalars.isPending) body = <Loading what="the scalars" />;
-  else if (!series) body = <ErrorBox error={scalars.error} title="Could not load the scalars" />;
-  else if (charts.length === 0) body = <NoScalars />;
-  else
-    body = (
-      <>
-        {scalars.error && <ErrorBox error={scalars.error} title="Could not refresh the scalars" />}
-        <ScalarControls settings={settings} onChange={change} />
-        {shown.length ? (
-          <ScalarCharts charts={shown} settings={settings} />
-        ) : (
-          <Empty title={`No metric matches "${settings.filter}"`}>Clear the filter to see all {charts.length} charts.</Empty>
-        )}
-      </>
-    );
   return (
     <div ref={box} data-testid="scalars">
-      {body}
+      <ScalarsBody query={scalars} charts={charts} settings={settings} onChange={change} empty={<NoScalars />} />
     </div>
   );
 }
