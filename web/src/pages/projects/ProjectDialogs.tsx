@@ -3,17 +3,69 @@ import { useState } from "react";
 import { patch, post } from "../../api/client";
 import { ErrorBox } from "../../components/feedback";
 import { Modal } from "../../components/Modal";
-import type { ProjectRow } from "./types";
 import { useSubmit } from "../../components/useSubmit";
+import type { ProjectRow } from "./types";
 
-function Footer({ busy, ok, label, onClose, onOk }: { busy: boolean; ok: boolean; label: string; onClose: () => void; onOk: () => void }) {
+/** The name and description form both dialogs show; ``save`` sends it. */
+function ProjectDialog({
+  title,
+  action,
+  failure,
+  start,
+  placeholder,
+  hint,
+  canSave,
+  save,
+  onClose,
+}: {
+  title: string;
+  action: string;
+  failure: string;
+  start: { name: string; description: string };
+  placeholder?: string;
+  hint: string;
+  canSave: (name: string, description: string) => boolean;
+  save: (name: string, description: string) => Promise<void>;
+  onClose: () => void;
+}) {
+  const [name, setName] = useState(start.name);
+  const [description, setDescription] = useState(start.description);
+  const { busy, error, run } = useSubmit();
+  const valid = canSave(name.trim(), description);
+  const submit = () => {
+    if (valid && !busy) void run(() => save(name.trim(), description));
+  };
   return (
-    <>
-      <button onClick={onClose}>Cancel</button>
-      <button className="primary" disabled={busy || !ok} onClick={onOk}>
-        {label}
-      </button>
-    </>
+    <Modal
+      title={title}
+      onClose={onClose}
+      footer={
+        <>
+          <button onClick={onClose}>Cancel</button>
+          <button className="primary" disabled={busy || !valid} onClick={submit}>
+            {action}
+          </button>
+        </>
+      }
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <label>
+          Name
+          <input aria-label="Project name" autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder={placeholder} />
+          <span className="muted small">{hint}</span>
+        </label>
+        <label>
+          Description
+          <textarea aria-label="Description" className="project-description" value={description} onChange={(e) => setDescription(e.target.value)} />
+        </label>
+      </form>
+      <ErrorBox error={error} title={failure} />
+    </Modal>
   );
 }
 
@@ -27,39 +79,18 @@ export function CreateProjectDialog({
   onClose: () => void;
   onCreated: (project: ProjectRow) => void;
 }) {
-  const [name, setName] = useState(parentName ? `${parentName}/` : "");
-  const [description, setDescription] = useState("");
-  const { busy, error, run } = useSubmit();
-  const valid = name.trim() !== "" && !name.trim().endsWith("/");
-  const submit = async () => {
-    await run(async () => {
-      onCreated(await post<ProjectRow>("/projects", { name: name.trim(), description }));
-    });
-  };
   return (
-    <Modal
+    <ProjectDialog
       title="New project"
+      action="Create"
+      failure="Could not create the project"
+      start={{ name: parentName ? `${parentName}/` : "", description: "" }}
+      placeholder="team/nasa/asteroids"
+      hint="Use / to nest it: missing parent projects are created too."
+      canSave={(name) => name !== "" && !name.endsWith("/")}
+      save={async (name, description) => onCreated(await post<ProjectRow>("/projects", { name, description }))}
       onClose={onClose}
-      footer={<Footer busy={busy} ok={valid} label="Create" onClose={onClose} onOk={() => void submit()} />}
-    >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (valid && !busy) void submit();
-        }}
-      >
-        <label>
-          Name
-          <input aria-label="Project name" autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="team/nasa/asteroids" />
-          <span className="muted small">Use / to nest it: missing parent projects are created too.</span>
-        </label>
-        <label>
-          Description
-          <textarea aria-label="Description" className="project-description" value={description} onChange={(e) => setDescription(e.target.value)} />
-        </label>
-      </form>
-      <ErrorBox error={error} title="Could not create the project" />
-    </Modal>
+    />
   );
 }
 
@@ -72,41 +103,20 @@ export function EditProjectDialog({
   onClose: () => void;
   onSaved: (project: ProjectRow) => void;
 }) {
-  const [name, setName] = useState(project.name);
-  const [description, setDescription] = useState(project.description);
-  const { busy, error, run } = useSubmit();
-  const changes: { name?: string; description?: string } = {};
-  if (name.trim() !== project.name) changes.name = name.trim();
-  if (description !== project.description) changes.description = description;
-  const valid = name.trim() !== "" && Object.keys(changes).length > 0;
-  const submit = async () => {
-    await run(async () => {
-      onSaved(await patch<ProjectRow>(`/projects/${project.id}`, changes));
-    });
-  };
+  const changes = (name: string, description: string) => ({
+    ...(name !== project.name ? { name } : {}),
+    ...(description !== project.description ? { description } : {}),
+  });
   return (
-    <Modal
+    <ProjectDialog
       title={`Edit project ${project.name}`}
+      action="Save"
+      failure="Could not save the project"
+      start={{ name: project.name, description: project.description }}
+      hint="Subprojects follow a rename; a new path moves the project."
+      canSave={(name, description) => name !== "" && Object.keys(changes(name, description)).length > 0}
+      save={async (name, description) => onSaved(await patch<ProjectRow>(`/projects/${project.id}`, changes(name, description)))}
       onClose={onClose}
-      footer={<Footer busy={busy} ok={valid} label="Save" onClose={onClose} onOk={() => void submit()} />}
-    >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (valid && !busy) void submit();
-        }}
-      >
-        <label>
-          Name
-          <input aria-label="Project name" autoFocus value={name} onChange={(e) => setName(e.target.value)} />
-          <span className="muted small">Subprojects follow a rename; a new path moves the project.</span>
-        </label>
-        <label>
-          Description
-          <textarea aria-label="Description" className="project-description" value={description} onChange={(e) => setDescription(e.target.value)} />
-        </label>
-      </form>
-      <ErrorBox error={error} title="Could not save the project" />
-    </Modal>
+    />
   );
 }
