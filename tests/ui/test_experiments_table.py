@@ -130,7 +130,15 @@ def test_abort_a_running_task_from_the_table(page: Page, hub: Hub, seeded: Seede
     expect(row.locator("[data-column=status]")).to_have_text("running")
     row.get_by_label("Select running-one").check()
     expect(page.get_by_test_id("selected-count")).to_have_text("1 selected")
+    # the table asks first: Cancel changes nothing
     page.get_by_role("toolbar").get_by_role("button", name="Abort").click()
+    dialog = page.get_by_role("dialog", name="Abort 1 experiment")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_have_count(0)
+    with hub.client() as api:
+        assert ok(api.get(f"/tasks/{running['id']}"))["status"] == "in_progress"
+    page.get_by_role("toolbar").get_by_role("button", name="Abort").click()
+    dialog.get_by_role("button", name="Abort").click()
     expect(page.get_by_role("status").filter(has_text="1 task aborted")).to_be_visible()
     expect(row.locator("[data-column=status]")).to_have_text("aborted")
     with hub.client() as api:

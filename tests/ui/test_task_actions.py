@@ -162,7 +162,11 @@ def test_abort_a_running_task(page: Page, hub: Hub, seeded: Seeded) -> None:
         run_to(api, task["id"], "in_progress")
     page.goto(f"/experiments/{task['id']}")
     expect(page.get_by_test_id("task-status")).to_have_text("running")
-    page.get_by_role("button", name="Abort").click()
+    page.get_by_role("toolbar", name="Experiment actions").get_by_role("button", name="Abort").click()
+    dialog = page.get_by_role("dialog", name="Abort experiment")
+    expect(dialog).to_contain_text("stops when it next reports")
+    dialog.get_by_role("button", name="Abort").click()
+    expect(dialog).to_have_count(0)
     expect(page.get_by_test_id("task-status")).to_have_text("aborted")
     expect(page.get_by_test_id("status-reason")).to_have_text("aborted from the web UI")
     with hub.client() as api:

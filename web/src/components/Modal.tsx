@@ -32,3 +32,37 @@ export function Modal({
     </div>
   );
 }
+
+/** Asks before an action that loses something: Cancel, or the (red) ``action`` button. */
+export function ConfirmDialog({
+  title,
+  action,
+  busy = false,
+  onClose,
+  onConfirm,
+  children,
+}: {
+  title: string;
+  action: string;
+  busy?: boolean;
+  onClose: () => void;
+  onConfirm: () => void;
+  children: ReactNode;
+}) {
+  return (
+    <Modal
+      title={title}
+      onClose={onClose}
+      footer={
+        <>
+          <button onClick={onClose}>Cancel</button>
+          <button className="danger" disabled={busy} onClick={onConfirm}>
+            {action}
+          </button>
+        </>
+      }
+    >
+      {children}
+    </Modal>
+  );
+}

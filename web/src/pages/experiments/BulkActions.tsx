@@ -14,11 +14,11 @@ import {
   tagTasks,
   type BulkResult,
 } from "../../actions/taskActions";
-import { Modal } from "../../components/Modal";
+import { ConfirmDialog } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { canCompare } from "./selection";
 
-type Dialog = "enqueue" | "reset" | "tags" | null;
+type Dialog = "enqueue" | "abort" | "reset" | "tags" | null;
 
 export function BulkActions({
   selected,
@@ -62,8 +62,8 @@ export function BulkActions({
       <span className="muted" data-testid="selected-count">
         {n ? `${n.toLocaleString()} selected` : "Select experiments to act on them"}
       </span>
-      <button disabled={none} onClick={() => void run("aborted", () => abortTasks(ids))}>
-        Abort
+      <button disabled={none} onClick={() => setDialog("abort")}>
+        Abort…
       </button>
       <button disabled={none} onClick={() => setDialog("enqueue")}>
         Enqueue…
@@ -100,24 +100,33 @@ export function BulkActions({
       {dialog === "tags" && (
         <TagsDialog count={n} onClose={() => setDialog(null)} onConfirm={(add, remove) => run("tagged", () => tagTasks(selected, add, remove))} />
       )}
-      {dialog === "reset" && (
-        <Modal
-          title={`Reset ${n} experiment${n === 1 ? "" : "s"}`}
+      {dialog === "abort" && (
+        <ConfirmDialog
+          title={`Abort ${n} experiment${n === 1 ? "" : "s"}`}
+          action="Abort"
+          busy={busy}
           onClose={() => setDialog(null)}
-          footer={
-            <>
-              <button onClick={() => setDialog(null)}>Cancel</button>
-              <button className="danger" disabled={busy} onClick={() => void run("reset", () => resetTasks(ids))}>
-                Reset
-              </button>
-            </>
-          }
+          onConfirm={() => void run("aborted", () => abortTasks(ids))}
+        >
+          <p>
+            Running experiments stop when they next report; queued ones leave their queue. What they reported so far is kept. Only
+            running and queued experiments can be aborted.
+          </p>
+        </ConfirmDialog>
+      )}
+      {dialog === "reset" && (
+        <ConfirmDialog
+          title={`Reset ${n} experiment${n === 1 ? "" : "s"}`}
+          action="Reset"
+          busy={busy}
+          onClose={() => setDialog(null)}
+          onConfirm={() => void run("reset", () => resetTasks(ids))}
         >
           <p>
             A reset experiment goes back to a draft: its metrics, logs, plots and output artifacts are deleted. Running ones must be
             aborted first.
           </p>
-        </Modal>
+        </ConfirmDialog>
       )}
     </div>
   );

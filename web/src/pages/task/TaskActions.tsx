@@ -16,13 +16,13 @@ import {
   tagTasks,
   type BulkResult,
 } from "../../actions/taskActions";
-import { Modal } from "../../components/Modal";
+import { ConfirmDialog } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { EditTaskDialog } from "./EditTaskDialog";
 import { allowedActions, resetNeedsForce } from "./taskStatus";
 import { taskKey } from "./useTaskQueries";
 
-type Dialog = "enqueue" | "clone" | "tags" | "reset" | "edit" | null;
+type Dialog = "enqueue" | "clone" | "tags" | "abort" | "reset" | "edit" | null;
 
 export function TaskActions({ task, projectName }: { task: TaskOut; projectName: string }) {
   const [dialog, setDialog] = useState<Dialog>(null);
@@ -64,8 +64,8 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
         </button>
       )}
       {allowed.has("abort") && (
-        <button className="danger" disabled={busy} onClick={() => run(() => abortTasks(ids), "Aborted", "Could not abort")}>
-          Abort
+        <button className="danger" disabled={busy} onClick={() => setDialog("abort")}>
+          Abort…
         </button>
       )}
       {allowed.has("reset") && (
@@ -132,6 +132,22 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
         />
       )}
       {dialog === "edit" && <EditTaskDialog task={task} onClose={close} />}
+      {dialog === "abort" && (
+        <ConfirmDialog
+          title="Abort experiment"
+          action="Abort"
+          busy={busy}
+          onClose={close}
+          onConfirm={async () => {
+            if (await run(() => abortTasks(ids), "Aborted", "Could not abort")) close();
+          }}
+        >
+          <p>
+            <strong>{task.name}</strong> {task.status === "queued" ? "leaves its queue" : "stops when it next reports"}. What it
+            reported so far is kept.
+          </p>
+        </ConfirmDialog>
+      )}
       {dialog === "reset" && (
         <ResetDialog
           task={task}
@@ -156,23 +172,12 @@ function ResetDialog({
 }) {
   const force = resetNeedsForce(task.status);
   return (
-    <Modal
-      title="Reset experiment"
-      onClose={onClose}
-      footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="danger" onClick={() => void onConfirm(force)}>
-            {force ? "Force reset" : "Reset"}
-          </button>
-        </>
-      }
-    >
+    <ConfirmDialog title="Reset experiment" action={force ? "Force reset" : "Reset"} onClose={onClose} onConfirm={() => void onConfirm(force)}>
       <p>
         <strong>{task.name}</strong> goes back to a draft. Its results are deleted: console, scalars, plots, debug
         samples, output artifacts and the list of output models.
       </p>
       {force && <p className="error-box">The task is running: a forced reset drops its run; its process stops when it next reports.</p>}
-    </Modal>
+    </ConfirmDialog>
   );
 }
