@@ -4,7 +4,8 @@ import { useState } from "react";
 import { get } from "../api/client";
 import type { Project } from "../api/types";
 import { ErrorBox } from "../components/feedback";
-import { Modal } from "../components/Modal";
+import { DialogFooter, Modal } from "../components/Modal";
+import { useSubmit } from "../components/useSubmit";
 
 interface QueueBrief {
   id: string;
@@ -31,23 +32,19 @@ export function EnqueueDialog({
       title={`Enqueue ${count} task${count === 1 ? "" : "s"}`}
       onClose={onClose}
       footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button
-            className="primary"
-            disabled={busy || !queue}
-            onClick={async () => {
-              setBusy(true);
-              try {
-                await onConfirm(queue, top ? "top" : "bottom");
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            Enqueue
-          </button>
-        </>
+        <DialogFooter
+          action="Enqueue"
+          disabled={busy || !queue}
+          onClose={onClose}
+          onAction={async () => {
+            setBusy(true);
+            try {
+              await onConfirm(queue, top ? "top" : "bottom");
+            } finally {
+              setBusy(false);
+            }
+          }}
+        />
       }
     >
       <ErrorBox error={queues.error} />
@@ -81,29 +78,19 @@ export function CloneDialog({
 }) {
   const [newName, setNewName] = useState(`Clone of ${name}`);
   const [project, setProject] = useState(projectName);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmit();
   const projects = useQuery({ queryKey: ["projects"], queryFn: () => get<Project[]>("/projects") });
   return (
     <Modal
       title="Clone experiment"
       onClose={onClose}
       footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button
-            className="primary"
-            disabled={!newName.trim() || !project.trim()}
-            onClick={async () => {
-              try {
-                await onConfirm({ name: newName.trim(), project: project.trim() });
-              } catch (e) {
-                setError(e);
-              }
-            }}
-          >
-            Clone
-          </button>
-        </>
+        <DialogFooter
+          action="Clone"
+          disabled={busy || !newName.trim() || !project.trim()}
+          onClose={onClose}
+          onAction={() => void run(() => Promise.resolve(onConfirm({ name: newName.trim(), project: project.trim() })))}
+        />
       }
     >
       <label>
@@ -140,12 +127,12 @@ export function TagsDialog({
       title={`Tags of ${count} task${count === 1 ? "" : "s"}`}
       onClose={onClose}
       footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="primary" disabled={!split(add).length && !split(remove).length} onClick={() => onConfirm(split(add), split(remove))}>
-            Apply
-          </button>
-        </>
+        <DialogFooter
+          action="Apply"
+          disabled={!split(add).length && !split(remove).length}
+          onClose={onClose}
+          onAction={() => onConfirm(split(add), split(remove))}
+        />
       }
     >
       <label>

@@ -33,6 +33,37 @@ export function Modal({
   );
 }
 
+const TONES = { primary: "primary", danger: "danger", "danger-fill": "primary danger-fill" } as const;
+
+/**
+ * A dialog's buttons: Cancel, then its one action. With ``form`` the action submits that
+ * form (Enter in a field does the same); otherwise it calls ``onAction``.
+ */
+export function DialogFooter({
+  action,
+  onAction,
+  onClose,
+  disabled = false,
+  tone = "primary",
+  form,
+}: {
+  action: ReactNode;
+  onAction?: () => void;
+  onClose: () => void;
+  disabled?: boolean;
+  tone?: keyof typeof TONES;
+  form?: string;
+}) {
+  return (
+    <>
+      <button onClick={onClose}>Cancel</button>
+      <button className={TONES[tone]} type={form ? "submit" : "button"} form={form} disabled={disabled} onClick={onAction}>
+        {action}
+      </button>
+    </>
+  );
+}
+
 /** Asks before an action that loses something: Cancel, or the (red) ``action`` button. */
 export function ConfirmDialog({
   title,
@@ -53,14 +84,7 @@ export function ConfirmDialog({
     <Modal
       title={title}
       onClose={onClose}
-      footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="danger" disabled={busy} onClick={onConfirm}>
-            {action}
-          </button>
-        </>
-      }
+      footer={<DialogFooter action={action} tone="danger" disabled={busy} onClose={onClose} onAction={onConfirm} />}
     >
       {children}
     </Modal>

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { patch, post } from "../../api/client";
 import { ErrorBox } from "../../components/feedback";
-import { Modal } from "../../components/Modal";
+import { DialogFooter, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { splitTags } from "./modelFilters";
 import type { ModelOut } from "./types";
@@ -48,16 +48,12 @@ export function ModelActions({ model }: { model: ModelOut }) {
           title="Publish model"
           onClose={() => setConfirm(false)}
           footer={
-            <>
-              <button onClick={() => setConfirm(false)}>Cancel</button>
-              <button
-                className="primary"
-                disabled={publish.isPending}
-                onClick={() => publish.mutate(undefined, { onSuccess: () => setConfirm(false) })}
-              >
-                Publish
-              </button>
-            </>
+            <DialogFooter
+              action="Publish"
+              disabled={publish.isPending}
+              onClose={() => setConfirm(false)}
+              onAction={() => publish.mutate(undefined, { onSuccess: () => setConfirm(false) })}
+            />
           }
         >
           <p>

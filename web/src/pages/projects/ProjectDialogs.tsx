@@ -2,7 +2,7 @@
 import { useState } from "react";
 import { patch, post } from "../../api/client";
 import { ErrorBox } from "../../components/feedback";
-import { Modal } from "../../components/Modal";
+import { DialogFooter, Modal } from "../../components/Modal";
 import { useSubmit } from "../../components/useSubmit";
 import type { ProjectRow } from "./types";
 
@@ -39,14 +39,7 @@ function ProjectDialog({
     <Modal
       title={title}
       onClose={onClose}
-      footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="primary" disabled={busy || !valid} onClick={submit}>
-            {action}
-          </button>
-        </>
-      }
+      footer={<DialogFooter action={action} disabled={busy || !valid} onClose={onClose} onAction={submit} />}
     >
       <form
         onSubmit={(e) => {

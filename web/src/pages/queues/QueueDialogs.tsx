@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError, del, patch, post } from "../../api/client";
 import { ErrorBox } from "../../components/feedback";
-import { Modal } from "../../components/Modal";
+import { DialogFooter, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { queuePath, type Queue } from "./types";
 
@@ -40,14 +40,7 @@ export function QueueFormDialog({ queue, onClose, onDone }: { queue?: Queue; onC
     <Modal
       title={title}
       onClose={onClose}
-      footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="primary" type="submit" form="queue-form" disabled={!name.trim() || save.isPending}>
-            {queue ? "Save" : "Create"}
-          </button>
-        </>
-      }
+      footer={<DialogFooter action={queue ? "Save" : "Create"} form="queue-form" disabled={!name.trim() || save.isPending} onClose={onClose} />}
     >
       <form
         id="queue-form"
@@ -86,14 +79,7 @@ export function ClearQueueDialog({ queue, onClose }: { queue: Queue; onClose: ()
     <Modal
       title={`Clear queue ${queue.name}`}
       onClose={onClose}
-      footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="primary danger-fill" disabled={clear.isPending} onClick={() => clear.mutate()}>
-            Clear queue
-          </button>
-        </>
-      }
+      footer={<DialogFooter action="Clear queue" tone="danger-fill" disabled={clear.isPending} onClose={onClose} onAction={() => clear.mutate()} />}
     >
       <p>
         Take all {queue.pending} waiting task{queue.pending === 1 ? "" : "s"} out of <strong>{queue.name}</strong>? They go
@@ -124,12 +110,13 @@ export function DeleteQueueDialog({ queue, onClose, onDeleted }: { queue: Queue;
       title={`Delete queue ${queue.name}`}
       onClose={onClose}
       footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="primary danger-fill" disabled={remove.isPending || (needsForce && !force)} onClick={() => remove.mutate()}>
-            Delete queue
-          </button>
-        </>
+        <DialogFooter
+          action="Delete queue"
+          tone="danger-fill"
+          disabled={remove.isPending || (needsForce && !force)}
+          onClose={onClose}
+          onAction={() => remove.mutate()}
+        />
       }
     >
       <p>

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { patch } from "../../api/client";
 import type { TaskOut } from "../../api/types";
 import { ErrorBox } from "../../components/feedback";
-import { Modal } from "../../components/Modal";
+import { DialogFooter, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { useTaskUpdated } from "./useTaskQueries";
 import { useSubmit } from "../../components/useSubmit";
@@ -38,14 +38,7 @@ export function EditTaskDialog({ task, onClose }: { task: TaskOut; onClose: () =
     <Modal
       title="Edit experiment"
       onClose={onClose}
-      footer={
-        <>
-          <button onClick={onClose}>Cancel</button>
-          <button className="primary" disabled={busy || !name.trim()} onClick={() => void save()}>
-            Save
-          </button>
-        </>
-      }
+      footer={<DialogFooter action="Save" disabled={busy || !name.trim()} onClose={onClose} onAction={() => void save()} />}
     >
       <label>
         Name
