@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests import factories as f
 from tests.sdk.conftest import run_script
@@ -249,6 +250,7 @@ def test_exit_codes_and_sigterm_set_the_final_status(
     import signal
     import subprocess
     import sys
+    import time
 
     project = f.unique("sdk-exit")
     code = f"""
@@ -282,7 +284,52 @@ def test_exit_codes_and_sigterm_set_the_final_status(
     )
     assert proc.stdout is not None
     task_id = proc.stdout.readline().split()[1]
+    # Signal once the code capture has ended. CPython before 3.13 keeps one "check for
+    # signals" flag per interpreter (python/cpython#112175): a busy background thread
+    # can clear it in the instant after a signal, and a main thread that then blocks in
+    # sleep() never runs the handler. The SDK's own threads block SIGTERM (see
+    # test_background_threads_leave_sigint_and_sigterm_to_the_main_thread) so that the
+    # signal always lands on the main thread; this remaining race is CPython's.
+    deadline = time.monotonic() + 60
+    while not f.ok(sdk_api.get(f"/tasks/{task_id}")).get("runtime"):
+        if time.monotonic() > deadline:
+            pytest.fail("the script's environment capture did not reach the hub in 60 s")
+        time.sleep(0.05)
+    time.sleep(0.5)  # from the capture's last request to the end of its thread
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=120) == 143
     stopped = f.ok(sdk_api.get(f"/tasks/{task_id}"))
     assert stopped["status"] == "stopped" and "SIGTERM" in stopped["status_reason"]
+
+
+def test_background_threads_leave_sigint_and_sigterm_to_the_main_thread(
+    sdk_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A signal that lands on one of our threads would not wake a sleeping main thread."""
+    code = f"""
+    import json, signal, threading
+    from corral import Task
+    from corral.sdk.storage.transfers import BackgroundUploads
+
+    task = Task.init(project_name={f.unique("sdk-signals")!r}, task_name="mask",
+                     auto_resource_monitoring=True)
+    uploads = BackgroundUploads()
+    uploads.submit(lambda: "done").result()
+    task._run.capture_done.wait(60)  # the resource monitor starts from the capture
+
+    def blocked(thread):
+        status = open(f"/proc/self/task/{{thread.native_id}}/status").read()
+        mask = int(status.split("SigBlk:")[1].split()[0], 16)
+        return sorted(s.name for s in (signal.SIGINT, signal.SIGTERM) if mask >> (s - 1) & 1)
+
+    print(json.dumps({{t.name: blocked(t) for t in threading.enumerate()}}))
+    task.close()
+    """
+    env = {**sdk_env, "CORRAL_MONITOR_INTERVAL": "0.2"}
+    out = run_script(code, env, tmp_path)
+    masks = json.loads(out.stdout.strip().splitlines()[-1])
+    assert masks["MainThread"] == []
+    for name in ("corral-outbox", "corral-abort-watch", "corral-resources"):
+        assert masks[name] == ["SIGINT", "SIGTERM"], masks
+    uploads = [m for n, m in masks.items() if n.startswith("corral-upload")]
+    assert uploads == [["SIGINT", "SIGTERM"]], masks

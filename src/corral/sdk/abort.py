@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from corral.client.http import HubClient
 from corral.errors import CorralError, NotFoundError
+from corral.sdk import threads
 
 log = logging.getLogger("corral.sdk")
 
@@ -38,7 +39,7 @@ class AbortWatcher:
         self._thread = threading.Thread(target=self._run, name="corral-abort-watch", daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
+        threads.start(self._thread)
 
     def stop(self) -> None:
         self._stop.set()

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from corral.client.http import HubClient
-from corral.sdk import spool
+from corral.sdk import spool, threads
 from corral.sdk.sender import Op, Refused, Transient, Unauthorized, send
 
 log = logging.getLogger("corral.sdk")
@@ -91,7 +91,7 @@ class Outbox:
         self._backoff = 0.5
         self.sent_ops = 0
         self._thread = threading.Thread(target=self._run, name="corral-outbox", daemon=True)
-        self._thread.start()
+        threads.start(self._thread)
 
     # --- the caller's side: cheap appends --------------------------------------------
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.errors import AuthError, CorralError, ServerUnavailableError
-from corral.sdk import local_state, spool
+from corral.sdk import local_state, spool, threads
 from corral.sdk.outbox import Outbox
 from corral.sdk.session import hub_client
 
@@ -194,7 +194,7 @@ class Run:
         grace = _env_float("CORRAL_ABORT_GRACE", 10.0)
         timer = threading.Timer(grace, self._hard_exit)
         timer.daemon = True
-        timer.start()
+        threads.start(timer)
         # a real SIGINT to the main thread also wakes it from a blocking call (sleep, a
         # socket read), where interrupt_main alone would wait for it to return
         handler = signal.getsignal(signal.SIGINT)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.sdk import params as P
+from corral.sdk import threads
 from corral.sdk.capture import arguments
 from corral.sdk.session import hub_client
 
@@ -65,14 +66,16 @@ def start_capture(task: Task, run: Run, kw: dict[str, Any]) -> None:
         run.on_stop(watcher.stop)
         from corral.sdk.replay import replay_orphans
 
-        threading.Thread(target=replay_orphans, name="corral-replay", daemon=True).start()
+        threads.start(threading.Thread(target=replay_orphans, name="corral-replay", daemon=True))
 
-    threading.Thread(
-        target=_capture_environment,
-        args=(task, run, kw["auto_resource_monitoring"]),
-        name="corral-capture",
-        daemon=True,
-    ).start()
+    threads.start(
+        threading.Thread(
+            target=_capture_environment,
+            args=(task, run, kw["auto_resource_monitoring"]),
+            name="corral-capture",
+            daemon=True,
+        )
+    )
 
 
 def _stored_args(task: Task) -> dict[str, Any]:

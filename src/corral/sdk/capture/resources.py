@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from corral.sdk import threads
+
 log = logging.getLogger("corral.sdk.capture")
 
 MACHINE = ":monitor:machine"
@@ -148,7 +150,7 @@ class ResourceMonitor:
         with self._lock:
             self._previous = self._safe(_counters)
         self._thread = threading.Thread(target=self._run, name="corral-resources", daemon=True)
-        self._thread.start()
+        threads.start(self._thread)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop sampling and wait (at most ``timeout`` seconds) for the thread to end."""

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from corral.errors import CorralError, ServerUnavailableError
+from corral.sdk import threads
 from corral.sdk.storage.backends import StorageBackend
 from corral.sdk.storage.progress import ProgressFn
 
@@ -98,7 +99,9 @@ class BackgroundUploads:
     def submit(self, job: Callable[[], str]) -> Future[str]:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(BACKGROUND_WORKERS, "corral-upload")
+                self._pool = ThreadPoolExecutor(
+                    BACKGROUND_WORKERS, "corral-upload", initializer=threads.block_signals
+                )
             future = self._pool.submit(job)
             self._pending.append(future)
             return future

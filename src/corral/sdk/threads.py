@@ -1,0 +1,45 @@
+"""The SDK's background threads leave SIGINT and SIGTERM to the main thread.
+
+Linux delivers a signal sent to the process to any thread that does not block it.
+Python runs its handlers in the main thread only, so when a background thread
+receives SIGTERM, Python notes it, but a main thread blocked in ``time.sleep`` or a
+socket read is not woken, and the script does not stop. Blocking both signals in
+every long-lived thread of ours sends them to the main thread.
+
+A subprocess inherits the mask of the thread that starts it: the ``git`` commands
+of the code capture run with both signals blocked, which their timeouts bound.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _blocked() -> Iterator[None]:
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: signals reach the main thread
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def start(thread: threading.Thread) -> threading.Thread:
+    """Start ``thread`` with SIGINT and SIGTERM blocked in it (not in the caller)."""
+    with _blocked():
+        thread.start()
+    return thread
+
+
+def block_signals() -> None:
+    """Block SIGINT and SIGTERM in the calling thread (an executor's ``initializer``)."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
