@@ -25,7 +25,7 @@ import shutil
 import sys
 from pathlib import Path
 
-import corral
+from corral._version import __version__
 
 #: the name of the ``.pth`` file that puts the overlay on a venv's ``sys.path``
 PTH_NAME = "_corral_agent.pth"
@@ -35,12 +35,13 @@ _EGG = re.compile(r"#egg=([A-Za-z0-9._-]+)")
 
 def package_dir() -> Path:
     """The folder of the ``corral`` package the agent imported (the symlink's target)."""
-    return Path(corral.__file__).resolve().parent
+    # this module is corral/agent/corral_dist.py; the package is two levels up
+    return Path(__file__).resolve().parent.parent
 
 
 def version() -> str:
     """The version of the running corral (from its source, not from install metadata)."""
-    return corral.__version__
+    return __version__
 
 
 @functools.cache
