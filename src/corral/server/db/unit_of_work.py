@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from typing import Protocol
@@ -44,6 +45,8 @@ __all__ = [
     "Notifier",
     "write_transaction",
 ]
+
+log = logging.getLogger("corral.server")
 
 #: ``session.info`` key: store paths (files or ``dir/`` trees) to remove after the commit
 FILES_TO_DELETE = "delete_files"
@@ -119,7 +122,10 @@ def _after_commit(session: Session, files: FileReleaser | None, notifier: Notifi
     info = session.info
     doomed = info.pop(FILES_TO_DELETE, None)
     kept = info.pop(FILES_TO_KEEP, ())
-    if doomed and files is not None:
+    if doomed and files is None:
+        # a writer without the store let files go: they stay on disk, so say so
+        log.error("no file store to remove %d released path(s): %s", len(doomed), doomed[:5])
+    elif doomed and files is not None:
         # never raises: a file that cannot go is logged and left (the records are gone)
         files.delete_paths(doomed, kept)
     if info.pop(CHANGED, False) and notifier is not None:

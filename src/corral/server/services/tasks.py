@@ -14,20 +14,8 @@ from sqlalchemy.orm import Session
 
 from corral.core.task_status import check_editable
 from corral.errors import ConflictError, NotFoundError, ValidationError
-from corral.schemas.tasks import (
-    Clone,
-    ConfigurationPatch,
-    HyperparamsPatch,
-    TaskCreate,
-    TaskUpdate,
-)
-from corral.server.db.models import (
-    Artifact,
-    Task,
-    TaskTag,
-    User,
-    new_id,
-)
+from corral.schemas.tasks import Clone, ConfigurationPatch, HyperparamsPatch, TaskCreate, TaskUpdate
+from corral.server.db.models import Artifact, Task, TaskTag, User, new_id
 from corral.server.services import changes, deletion, projects
 from corral.server.services.clock import now
 
