@@ -19,7 +19,7 @@ from corral.server.notifier import ChangesNotifier
 from corral.server.reaper import Reaper
 from corral.server.services import changes
 from corral.server.settings import ServerSettings
-from corral.server.storage.filestore import FileStore
+from corral.server.storage import LocalFileStore
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -54,7 +54,7 @@ def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) 
     app.state.sessionmaker = make_sessionmaker(engine)
     changes.install(app.state.sessionmaker)
     app.state.changes_notifier = notifier
-    app.state.files = FileStore(settings.files_dir, max_file_bytes=settings.limits.file_bytes)
+    app.state.files = LocalFileStore(settings.files_dir, max_file_bytes=settings.limits.file_bytes)
     errors.install(app)
     include_routers(app)
     app.add_middleware(

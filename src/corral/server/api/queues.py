@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from corral.errors import ServerUnavailableError
 from corral.schemas.common import Ok
 from corral.schemas.queues import (
     Cleared,
@@ -28,8 +25,8 @@ from corral.schemas.queues import (
 from corral.schemas.tasks import TaskOut
 from corral.server.api.changes import POLL_INTERVAL, Reader
 from corral.server.api.deps import CurrentUser, SessionDep
-from corral.server.db.engine import begin_write
 from corral.server.db.models import Queue
+from corral.server.db.unit_of_work import Notifier, write_transaction
 from corral.server.services import dispatch, queues
 
 router = APIRouter(prefix="/queues", tags=["queues"])
@@ -119,12 +116,12 @@ class _Taker:
         factory: sessionmaker[Session],
         body: Dequeue,
         user_id: str,
-        notify: Callable[[], None],
+        notifier: Notifier,
     ) -> None:
         self.factory = factory
         self.body = body
         self.user_id = user_id
-        self.notify = notify
+        self.notifier = notifier
         self.queue_ids: list[str] = []
 
     def check(self) -> None:
@@ -137,21 +134,17 @@ class _Taker:
         with self.factory() as session:
             if not dispatch.has_waiting(session, self.queue_ids):
                 return None
-        with self.factory() as session:
-            begin_write(session)
-            session.info["user_id"] = self.user_id
+        with write_transaction(
+            self.factory, notifier=self.notifier, user_id=self.user_id
+        ) as session:
             worker = dispatch.live_worker(session, self.body.worker)
             # a queue deleted since the poll began is skipped
             found = [session.get(Queue, queue_id) for queue_id in self.queue_ids]
             taken = dispatch.take(session, worker, [q for q in found if q is not None])
-            result = None
-            if taken is not None:
-                task, queue = taken
-                result = Dequeued(task=TaskOut.model_validate(task), queue=queue.name)
-            session.commit()
-        if result is not None:
-            self.notify()
-        return result
+            if taken is None:
+                return None
+            task, queue = taken
+            return Dequeued(task=TaskOut.model_validate(task), queue=queue.name)
 
 
 @router.post(":dequeue", response_model=Dequeued)
@@ -163,7 +156,7 @@ async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body(
     until a task arrives (at most ``wait`` seconds). Each task goes to one worker only.
     """
     notifier = request.app.state.changes_notifier
-    taker = _Taker(request.app.state.sessionmaker, body, user.id, notifier.notify)
+    taker = _Taker(request.app.state.sessionmaker, body, user.id, notifier)
     await run_in_threadpool(taker.check)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + body.wait
@@ -171,10 +164,8 @@ async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body(
         if await request.is_disconnected():
             # the worker went away: leasing it a task now would only delay the task
             return Dequeued()
-        try:
-            got = await run_in_threadpool(taker.attempt)
-        except OperationalError as e:  # a busy database: the worker retries
-            raise ServerUnavailableError("the database is busy; retry shortly") from e
+        # a busy database is a 503 (the unit of work maps it): the worker retries
+        got = await run_in_threadpool(taker.attempt)
         remaining = deadline - loop.time()
         if got is not None:
             return got

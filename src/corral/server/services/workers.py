@@ -21,7 +21,7 @@ from corral.schemas.queues import (
 )
 from corral.server.db.models import Task, User, Worker, WorkerStat
 from corral.server.services import changes, dispatch
-from corral.server.services.tasks import now
+from corral.server.services.clock import now
 
 #: the reason a task ends with when its worker unregisters while it runs
 WORKER_STOPPED = "worker stopped"
