@@ -34,7 +34,7 @@ from corral.system.packages import freeze
 from tests import factories as f
 from tests.agent.fake_docker import docker_calls, install_fake_docker
 from tests.agents import gone, kill_quietly, make_queue, script_task, wait_for, wait_status
-from tests.hub import Hub
+from tests.hub import Hub, make_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -66,6 +66,23 @@ class Served:
 
 
 @pytest.fixture(scope="module")
+def contract_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """A SQLite hub of the module's own: runners do not depend on the hub's database, so
+    the contract runs once, not once per backend."""
+    hub = make_hub(tmp_path_factory.mktemp("contract-hub"), "sqlite")
+    hub.start()
+    yield hub
+    hub.dispose()
+
+
+@pytest.fixture
+def api(contract_hub: Hub) -> Iterator[httpx.Client]:
+    """An admin client of the contract's hub."""
+    with contract_hub.client() as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
 def uv_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One uv cache for the module, so each package is downloaded once."""
     return tmp_path_factory.mktemp("uv-cache")
@@ -74,11 +91,11 @@ def uv_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module", params=list(RUNNERS))
 def served(
     request: pytest.FixtureRequest,
-    hub: Hub,
+    contract_hub: Hub,
     tmp_path_factory: pytest.TempPathFactory,
     uv_cache: Path,
 ) -> Iterator[Served]:
-    name = str(request.param)
+    name, hub = str(request.param), contract_hub
     folder = tmp_path_factory.mktemp(f"runner-{name}")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CORRAL_ACCESS_KEY", AGENT_OWN_KEY)
