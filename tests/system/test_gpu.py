@@ -1,15 +1,10 @@
-"""GPU probing, on this machine (most likely without a GPU) and through a stand-in NVML.
-
-The stand-in is an object with ``pynvml``'s functions, given to :func:`read_gpus` as
-its ``nvml`` argument (or put in ``sys.modules`` for the functions that load NVML
-themselves), so the conversions are checked without an NVIDIA driver.
-"""
+"""GPU probing, on this machine (most likely without a GPU) and through a stand-in NVML
+(:class:`tests.system.fake_nvml.FakeNvml`), so the conversions are checked without an
+NVIDIA driver."""
 
 from __future__ import annotations
 
 import sys
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
@@ -21,44 +16,7 @@ from corral.system.gpu import (
     read_gpus,
     release_nvml,
 )
-
-GIB = 1024**3
-
-
-class FakeNvml:
-    """Two GPUs of one model; records init and shutdown."""
-
-    NVML_TEMPERATURE_GPU = 0
-
-    def __init__(self) -> None:
-        self.live = 0
-
-    def nvmlInit(self) -> None:
-        self.live += 1
-
-    def nvmlShutdown(self) -> None:
-        self.live -= 1
-
-    def nvmlDeviceGetCount(self) -> int:
-        return 2
-
-    def nvmlDeviceGetHandleByIndex(self, i: int) -> int:
-        return i
-
-    def nvmlDeviceGetName(self, handle: int) -> bytes:
-        return b"Tesla T4"
-
-    def nvmlDeviceGetUtilizationRates(self, handle: int) -> Any:
-        return SimpleNamespace(gpu=10 * (handle + 1))
-
-    def nvmlDeviceGetMemoryInfo(self, handle: int) -> Any:
-        return SimpleNamespace(used=GIB * (handle + 1), total=16 * GIB)
-
-    def nvmlDeviceGetTemperature(self, handle: int, sensor: int) -> int:
-        return 40 + handle
-
-    def nvmlSystemGetDriverVersion(self) -> str:
-        return "550.54"
+from tests.system.fake_nvml import GIB, FakeNvml
 
 
 def test_without_nvml_there_is_no_gpu() -> None:
