@@ -18,7 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from corral.agent.daemon import Agent, exit_reason
+from corral.agent.daemon import Agent
+from corral.agent.process import exit_reason
 from corral.agent.runners.base import AgentOptions, Job, Launch, PrepareError, Runner
 from corral.agent.settings import AgentSettings
 from corral.client.config import HubCredentials

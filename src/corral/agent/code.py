@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -24,10 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from corral.agent.runners.base import Job, LogLine, PrepareError
-from corral.sdk.capture.git import strip_credentials
+from corral.system.git import TRUNCATED_PREFIX, git_env, strip_credentials
 
-#: the SDK marks a diff it had to cut; ``git apply`` would choke on the marker line
-_TRUNCATED_MARKER = "# corral: diff truncated"
 _MODULE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
 
@@ -155,17 +152,6 @@ def _inside(code_dir: Path, rel: str, what: str) -> Path:
     return path
 
 
-def _git_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # an agent has nobody to type a password: fail instead of waiting forever
-    env["GIT_TERMINAL_PROMPT"] = "0"
-    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
-    env["LC_ALL"] = "C"
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
-        env.pop(name, None)
-    return env
-
-
 def _git(*args: str, cwd: Path | None = None, stdin: str | None = None) -> str:
     """Run git; its output, or :class:`PrepareError` with git's last stderr line."""
     git = shutil.which("git")
@@ -174,7 +160,7 @@ def _git(*args: str, cwd: Path | None = None, stdin: str | None = None) -> str:
     proc = subprocess.run(
         [git, *args],
         cwd=cwd,
-        env=_git_env(),
+        env=git_env(),  # an agent has nobody to type a password: fail instead of waiting
         input=stdin.encode() if stdin is not None else None,
         stdin=None if stdin is not None else subprocess.DEVNULL,
         capture_output=True,
@@ -244,7 +230,7 @@ def _checkout(job: Job, url: str, cache_root: Path, code_dir: Path) -> None:
 
 def _apply(job: Job, diff: str, code_dir: Path) -> None:
     lines = diff.splitlines(keepends=True)
-    if lines and lines[-1].startswith(_TRUNCATED_MARKER):
+    if lines and lines[-1].startswith(TRUNCATED_PREFIX):
         lines.pop()
         job.log("corral-agent: the stored diff was cut at capture (over 5 MiB); applying the rest")
     job.log(f"corral-agent: applying uncommitted changes ({len(lines)} lines)")

@@ -102,9 +102,9 @@ def _capture_environment(task: Task, run: Run, monitor: bool) -> None:
     try:
         if monitor:
             _start_monitor(task, run)
-        from corral.sdk.capture.machine import machine_facts
+        from corral.sdk.capture.machine import runtime_facts
 
-        patch: dict[str, Any] = {"runtime": machine_facts()}
+        patch: dict[str, Any] = {"runtime": runtime_facts()}
         notebook: Path | None = None
         if not run.remote:
             script, notebook = _script()
@@ -122,9 +122,10 @@ def _capture_environment(task: Task, run: Run, monitor: bool) -> None:
 
 
 def _script() -> tuple[dict[str, Any], Path | None]:
-    from corral.sdk.capture.packages import freeze, requirements, scan_imports
+    from corral.sdk.capture.packages import requirements, scan_imports
     from corral.sdk.capture.script import capture_code
     from corral.sdk.task import Task
+    from corral.system.packages import freeze
 
     code = capture_code()
     script: dict[str, Any] = dict(code.to_script())
