@@ -5,29 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, computed_field
 
+from corral.core.task_status import TaskAction, TaskStatusName, allowed_actions
+from corral.core.task_types import DEFAULT_TASK_TYPE, TaskTypeName
 from corral.schemas.common import NAME_MAX, Id, Input, Name, NewId, Output, Tags, Text
 
-TaskType = Literal[
-    "training",
-    "testing",
-    "inference",
-    "data_processing",
-    "controller",
-    "optimizer",
-    "service",
-    "custom",
-]
-TaskStatusName = Literal[
-    "created",
-    "queued",
-    "in_progress",
-    "completed",
-    "failed",
-    "stopped",
-    "published",
-]
+#: re-exported: the vocabulary is defined once, in ``corral.core``
+TaskType = TaskTypeName
 Short = Annotated[str, StringConstraints(max_length=NAME_MAX)]
 Long = Annotated[str, StringConstraints(max_length=4096)]
 
@@ -92,7 +77,7 @@ class TaskCreate(Input):
     #: project by hierarchical name (created if missing) or by id
     project: Annotated[str, StringConstraints(min_length=1, max_length=1024)] | None = None
     project_id: Id | None = None
-    type: TaskType = "training"
+    type: TaskType = DEFAULT_TASK_TYPE
     tags: Tags = []
     system_tags: Tags = []
     comment: Text = ""
@@ -182,8 +167,8 @@ class TaskBrief(Output):
     id: str
     name: str
     project_id: str
-    type: str
-    status: str
+    type: TaskTypeName
+    status: TaskStatusName
     status_reason: str
     tags: list[str]
     system_tags: list[str]
@@ -200,6 +185,15 @@ class TaskBrief(Output):
     last_iteration: int | None
     last_metrics: dict[str, Any]
     hyperparams: dict[str, Any] | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def allowed_actions(self) -> list[TaskAction]:
+        """The actions the hub accepts now for this task (its status and archived flag).
+
+        ``reset`` and ``delete`` of an ``in_progress`` task need ``force=true``.
+        """
+        return allowed_actions(self.status, archived=self.archived)
 
 
 class TaskOut(TaskBrief):
