@@ -121,6 +121,15 @@ def allowed_actions(status: TaskStatus | str, *, archived: bool = False) -> list
     return [a for a in ACTIONS if a in allowed]
 
 
+def can(status: TaskStatus | str, action: str) -> bool:
+    """True if the status action ``action`` (a key of ``TRANSITIONS``) is allowed from ``status``.
+
+    >>> can("queued", "start"), can("published", "continue")
+    (True, False)
+    """
+    return TaskStatus(status) in TRANSITIONS[action][0]
+
+
 def next_status(current: TaskStatus | str, action: str) -> TaskStatus:
     """Return the status ``action`` leads to from ``current``.
 
