@@ -141,8 +141,16 @@ def _try(api: httpx.Client, task_id: str, action: str, status: str) -> httpx.Res
     )
 
 
-@pytest.mark.parametrize("archived", [False, True])
-@pytest.mark.parametrize("status", [s.value for s in TaskStatus])
+#: every status, archived or not; an archived task is never enqueued, so never queued
+CASES = [
+    (status.value, archived)
+    for status in TaskStatus
+    for archived in (False, True)
+    if not (archived and status is TaskStatus.queued)
+]
+
+
+@pytest.mark.parametrize(("status", "archived"), CASES)
 def test_allowed_actions_are_exactly_what_the_hub_accepts(
     api: httpx.Client, status: str, archived: bool
 ) -> None:
@@ -151,11 +159,9 @@ def test_allowed_actions_are_exactly_what_the_hub_accepts(
         if archived:  # archive the draft first: a task held by a worker cannot be archived
             f.ok(api.post(f"/tasks/{t['id']}:archive", json={}))
         if status != "created":
-            f.run_to(api, t["id"], "in_progress" if status == "queued" and archived else status)
+            f.run_to(api, t["id"], status)
         return f.ok(api.get(f"/tasks/{t['id']}"))
 
-    if archived and status == "queued":
-        pytest.skip("an archived task cannot be enqueued")
     shown = task_in_status()
     assert shown["status"] == status and shown["archived"] is archived
     assert shown["allowed_actions"] == allowed_actions(status, archived=archived)
