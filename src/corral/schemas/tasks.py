@@ -218,6 +218,10 @@ class ConfigItemOut(_Stored):
     description: str = ""
 
 
+HyperparamsOut = dict[str, dict[str, HyperparamOut]]
+ConfigurationOut = dict[str, ConfigItemOut]
+
+
 class ModelRefOut(_Stored):
     name: str
     model_id: str
@@ -305,7 +309,7 @@ class TaskBrief(Output):
     last_iteration: int | None
     last_metrics: dict[str, Any]
     #: only with ``include_hyperparams=true`` in lists; always in the full task
-    hyperparams: dict[str, dict[str, HyperparamOut]] | None = None
+    hyperparams: HyperparamsOut | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -322,7 +326,7 @@ class TaskOut(TaskBrief):
     exit_code: int | None
     script: ScriptOut
     container: ContainerOut
-    hyperparams: dict[str, dict[str, HyperparamOut]] | None = None
-    configuration: dict[str, ConfigItemOut]
+    hyperparams: HyperparamsOut | None = None
+    configuration: ConfigurationOut
     runtime: Runtime
     models: TaskModelsOut

@@ -107,3 +107,15 @@ def test_outputs_round_trip_through_create_and_clone(api: httpx.Client) -> None:
         assert clone[key] == t[key]
     listed = f.ok(api.get("/tasks", params={"id": t["id"], "include_hyperparams": True}))
     assert listed["items"][0]["hyperparams"] == t["hyperparams"]
+
+
+def test_inputs_read_alone_are_typed_and_as_stored(api: httpx.Client) -> None:
+    hyper = {"Args": {"lr": {"value": 0.1, "type": "float", "description": ""}}}
+    config = {"c": {"type": "json", "value": "{}", "description": "d"}}
+    t = f.task(api, hyperparams=hyper, configuration=config)
+    assert f.ok(api.get(f"/tasks/{t['id']}/hyperparams")) == hyper
+    assert f.ok(api.get(f"/tasks/{t['id']}/configuration")) == config
+    paths = f.ok(api.get("/openapi.json"))["paths"]
+    answer = paths["/api/v1/tasks/{task_id}/hyperparams"]["get"]["responses"]["200"]
+    schema = answer["content"]["application/json"]["schema"]
+    assert schema["additionalProperties"]["additionalProperties"]["$ref"].endswith("/HyperparamOut")
