@@ -94,6 +94,23 @@ assert set(get_args(TaskStatusName)) == {s.value for s in TaskStatus}
 assert set(TRANSITIONS) <= set(ACTIONS)
 
 
+def _actions_of(status: TaskStatus, archived: bool) -> tuple[TaskAction, ...]:
+    allowed: set[str] = {"clone", "delete"}
+    allowed.update(action for action, (froms, _) in TRANSITIONS.items() if status in froms)
+    if status in EDITABLE:
+        allowed.add("edit")
+    if archived:
+        allowed.discard("enqueue")
+        allowed.add("unarchive")
+    elif status not in ACTIVE:
+        allowed.add("archive")
+    return tuple(a for a in ACTIONS if a in allowed)
+
+
+# computed once: every task of every list answer carries its actions
+_ALLOWED = {(s.value, a): _actions_of(s, a) for s in TaskStatus for a in (False, True)}
+
+
 def allowed_actions(status: TaskStatus | str, *, archived: bool = False) -> list[TaskAction]:
     """The actions the hub accepts now for a task in ``status``, in ``ACTIONS`` order.
 
@@ -108,17 +125,10 @@ def allowed_actions(status: TaskStatus | str, *, archived: bool = False) -> list
     >>> allowed_actions("completed", archived=True)
     ['clone', 'continue', 'reset', 'publish', 'unarchive', 'delete']
     """
-    s = TaskStatus(status)
-    allowed: set[str] = {"clone", "delete"}
-    allowed.update(action for action, (froms, _) in TRANSITIONS.items() if s in froms)
-    if s in EDITABLE:
-        allowed.add("edit")
-    if archived:
-        allowed.discard("enqueue")
-        allowed.add("unarchive")
-    elif s not in ACTIVE:
-        allowed.add("archive")
-    return [a for a in ACTIONS if a in allowed]
+    try:
+        return list(_ALLOWED[status, bool(archived)])
+    except KeyError:
+        raise ValueError(f"{status!r} is not a valid TaskStatus") from None
 
 
 def can(status: TaskStatus | str, action: str) -> bool:
