@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from corral.core.task_status import FINAL, next_status
+from corral.core.task_status import ACTIVE, FINAL, NEEDS_FORCE, S, next_status
 from corral.errors import ConflictError, NotFoundError
 from corral.schemas.tasks import Enqueue
 from corral.server.db.models import Queue, QueueEntry, Task
@@ -77,7 +77,7 @@ def change_status(
     """Apply a status action (start, complete, fail, stop, abort, dequeue, publish)."""
     task = get_task(session, task_id, for_update=True)
     target = next_status(task.status, action)
-    was_queued = task.status == "queued"
+    was_queued = task.status == S.queued
     if action == "start" and was_queued and worker and task.worker not in (None, worker):
         raise ConflictError(
             f"task {task.id} is leased to worker {task.worker!r}, not {worker!r}; "
@@ -86,7 +86,7 @@ def change_status(
     task.status = target
     task.status_reason = reason or ("aborted by user" if action == "abort" else "")
     task.status_message = message
-    if was_queued and target != "queued":
+    if was_queued and target != S.queued:
         _leave_queue(session, task)
     if action == "dequeue":
         task.queue_id = None
@@ -111,7 +111,7 @@ def change_status(
 
 def set_archived(session: Session, task_id: str, archived: bool) -> Task:
     task = get_task(session, task_id, for_update=True)
-    if archived and task.status in ("queued", "in_progress"):
+    if archived and task.status in ACTIVE:
         raise ConflictError(f"a {task.status} task cannot be archived; abort it first")
     task.archived = archived
     touch(task)
@@ -122,7 +122,7 @@ def set_archived(session: Session, task_id: str, archived: bool) -> Task:
 
 def reset(session: Session, task_id: str, *, force: bool) -> Task:
     task = get_task(session, task_id, for_update=True)
-    if task.status == "in_progress" and not force:
+    if task.status in NEEDS_FORCE and not force:
         raise ConflictError("the task is running; abort it first or reset with force=true")
     task.status = next_status(task.status, "reset")
     _leave_queue(session, task)

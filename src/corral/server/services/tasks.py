@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from corral.core.task_status import check_editable
+from corral.core.task_status import NEEDS_FORCE, S, check_editable
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.tasks import Clone, ConfigurationPatch, HyperparamsPatch, TaskCreate, TaskUpdate
 from corral.server.db.models import Artifact, Task, TaskTag, User, new_id
@@ -110,7 +110,7 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
     """Change a task's fields (see ``TaskUpdate``); ``force`` lets the running task set its inputs."""
     task = get_task(session, task_id, for_update=True)
     fields = data.model_fields_set
-    if task.status == "published" and fields - {"tags", "system_tags", "comment"}:
+    if task.status == S.published and fields - {"tags", "system_tags", "comment"}:
         raise ConflictError(
             "a published task is read-only (tags, system tags and comment excepted)"
         )
@@ -152,7 +152,7 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
 
 def _check_inputs_editable(task: Task, what: str, force: bool) -> None:
     # The running task itself reports its own parameters (argparse, connect) with force.
-    if force and task.status == "in_progress":
+    if force and task.status == S.in_progress:
         return
     check_editable(task.status, what)
 
@@ -257,6 +257,6 @@ def clone(session: Session, task_id: str, data: Clone, user: User) -> Task:
 
 def delete_task(session: Session, task_id: str, *, force: bool) -> None:
     task = get_task(session, task_id, for_update=True)
-    if task.status in ("in_progress",) and not force:
+    if task.status in NEEDS_FORCE and not force:
         raise ConflictError("the task is running; abort it first or delete with force=true")
     deletion.delete_tasks(session, [task.id])
