@@ -26,7 +26,7 @@ import subprocess
 from pathlib import Path
 
 from corral.agent import corral_dist
-from corral.agent.code import restore_code
+from corral.agent.runners.code import restore_code
 from corral.agent.runners.base import Job, Launch, PrepareError, Runner
 from corral.agent.runners.plain import task_env
 from corral.system.gpu import gpu_indices

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-from corral.agent.code import restore_code
+from corral.agent.runners.code import restore_code
 from corral.agent.runners.base import AgentOptions, Job, Launch, Runner
 from corral.system.packages import freeze
 

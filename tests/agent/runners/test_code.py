@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from corral.agent.code import mask_url, restore_code
+from corral.agent.runners.code import mask_url, restore_code
 from corral.agent.runners.base import Job, PrepareError
 from corral.sdk.capture.git import capture_git
 
