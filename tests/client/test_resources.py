@@ -24,7 +24,9 @@ def test_task_create_get_update_action_and_delete(client: HubClient) -> None:
         client.tasks.get(made["id"])
 
 
-def test_task_list_pages_and_iter_follow_the_cursor(client: HubClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_task_list_pages_and_iter_follow_the_cursor(
+    client: HubClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     project = client.projects.create(unique("proj"))
     ids = {client.tasks.create(name=f"t{i}", project_id=project["id"])["id"] for i in range(5)}
     page = client.tasks.list(project_id=project["id"], limit=2)

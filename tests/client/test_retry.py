@@ -14,7 +14,9 @@ from corral.client.retry import RETRY_AFTER_MAX, RetryPolicy, retry_after, retry
 from corral.errors import ConflictError, CorralError, NotFoundError, ServerUnavailableError
 
 
-def scripted(*answers: int | Exception, retry_after: str | None = None) -> tuple[HubClient, list[int]]:
+def scripted(
+    *answers: int | Exception, retry_after: str | None = None
+) -> tuple[HubClient, list[int]]:
     """A client whose hub answers ``answers`` in turn (a status, or a transport error)."""
     calls: list[int] = []
 
@@ -31,7 +33,6 @@ def scripted(*answers: int | Exception, retry_after: str | None = None) -> tuple
 
     creds = HubCredentials("http://hub.test", "k", "s")
     return HubClient(creds, transport=httpx.MockTransport(handle)), calls
-
 
 
 @pytest.mark.parametrize("status", [429, 502, 503, 504])
