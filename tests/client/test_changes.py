@@ -190,3 +190,19 @@ def test_iterator_form_resumes_from_a_given_cursor(client: HubClient) -> None:
 def test_sse_reader_joins_data_lines_and_skips_comments() -> None:
     lines = ["retry: 2000", ": connected", "", "id: 7", "event: change", "data: {", "data: }", ""]
     assert list(sse_data(lines)) == ["{\n}"]
+
+
+def test_a_failing_callback_ends_the_follower(client: HubClient) -> None:
+    project = client.projects.create(unique("proj"))
+    follower = client.changes.follow(project_id=project["id"], cursor=0, wait=5)
+    seen: list[Change] = []
+
+    def explode(change: Change) -> None:
+        seen.append(change)
+        raise RuntimeError("a bug in the consumer")
+
+    thread = threading.Thread(target=follower.run, args=(explode,), daemon=True)
+    thread.start()
+    client.tasks.create(name="t", project_id=project["id"])
+    thread.join(30)
+    assert not thread.is_alive() and len(seen) == 1 and follower.stopped

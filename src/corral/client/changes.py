@@ -29,14 +29,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 import httpx
 import orjson
 
 from corral.client.retry import RetryPolicy
-from corral.client.types import Change, ChangePage
 from corral.errors import CorralError, error_for_status
+
+if TYPE_CHECKING:
+    from corral.client.types import Change, ChangePage
 
 log = logging.getLogger("corral.client")
 
@@ -86,7 +88,7 @@ class Changes:
         params.update(cursor=cursor, wait=wait)
         if limit is not None:
             params["limit"] = limit
-        return cast(ChangePage, self._client.request("GET", "changes", params=params))
+        return cast("ChangePage", self._client.request("GET", "changes", params=params))
 
     def follow(self, **options: Any) -> ChangeFollower:
         """A :class:`ChangeFollower` on a client of its own (same options)."""
@@ -180,15 +182,16 @@ class ChangeFollower:
     def run(self, callback: Callable[[Change], object]) -> None:
         """Call ``callback`` with each change until :meth:`stop` (for a daemon thread).
 
-        An exception of ``callback`` ends the follower (after logging it): the cursor
-        then still points before that change.
+        An exception of ``callback`` is logged and ends the follower; its cursor is
+        then that change's id. An error the retry policy does not retry (a ``401``...)
+        is raised.
         """
-        try:
-            for change in self:
+        for change in self:
+            try:
                 callback(change)
-        except Exception:
-            log.exception("change follower: the callback failed; stopping")
-            raise
+            except Exception:
+                log.exception("change follower: the callback failed on change %s", change["id"])
+                self.stop()
 
     def __iter__(self) -> Iterator[Change]:
         backoff = self.retry.backoff()
@@ -267,7 +270,7 @@ class ChangeFollower:
             if r.status_code >= 400:
                 raise _stream_error(r)
             for data in sse_data(r.iter_lines()):
-                yield cast(Change, orjson.loads(data))
+                yield cast("Change", orjson.loads(data))
                 if self._stop.is_set():
                     return
         # the hub ended the stream (a restart): the next read reconnects from the cursor

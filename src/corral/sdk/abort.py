@@ -13,13 +13,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from corral.client.changes import ChangeFollower
 from corral.client.http import HubClient
 from corral.client.retry import RetryPolicy
-from corral.client.types import Change
 from corral.errors import NotFoundError
 from corral.sdk import threads
+
+if TYPE_CHECKING:
+    from corral.client.types import Change
 
 log = logging.getLogger("corral.sdk")
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from corral.client.types import ModelBrief, TaskBrief
 from corral.errors import NotFoundError
 from corral.sdk.session import hub_client
+
+if TYPE_CHECKING:
+    from corral.client.types import ModelBrief, TaskBrief
 
 
 def project_id(name: str) -> str:
