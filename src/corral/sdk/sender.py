@@ -64,7 +64,7 @@ def send(client: HubClient, op: Op) -> Any:
 def _send(client: HubClient, op: Op) -> Any:
     kind = op["kind"]
     if kind == "events":
-        task_id = op["path"].split("/")[1]  # "tasks/{id}/events"
+        task_id = op["path"].strip("/").split("/")[1]  # "tasks/{id}/events"
         return client.events.post_batch(task_id, op["batch_id"], op["events"])
     if kind == "request":
         return client.request(
