@@ -111,6 +111,8 @@ def _filters(
 class ChangeFollower:
     """Every matching change after a cursor, in order, once; survives hub restarts.
 
+    One follower is iterated once (its client is closed when the iteration ends).
+
     Args:
         client: the hub; the follower reads on a clone of it (its own connections,
             closed by :meth:`stop`), so the caller's client is never interrupted.
@@ -157,7 +159,11 @@ class ChangeFollower:
 
     @property
     def cursor(self) -> int | None:
-        """The id of the last change handed over (or looked at); ``None`` before the start."""
+        """Where the next read starts: the last change handed over (or looked at).
+
+        ``None`` before the start. Save it to resume later; after :meth:`follow_ids` it
+        steps back to the start of the read being done again.
+        """
         return self._cursor
 
     @property
