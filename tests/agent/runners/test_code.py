@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from corral.agent.runners.code import mask_url, restore_code
 from corral.agent.runners.base import Job, PrepareError
+from corral.agent.runners.code import mask_url, restore_code
 from corral.sdk.capture.git import capture_git
 
 pytestmark = pytest.mark.timeout(120)

@@ -26,8 +26,8 @@ import subprocess
 from pathlib import Path
 
 from corral.agent import corral_dist
-from corral.agent.runners.code import restore_code
 from corral.agent.runners.base import Job, Launch, PrepareError, Runner
+from corral.agent.runners.code import restore_code
 from corral.agent.runners.plain import task_env
 from corral.system.gpu import gpu_indices
 

@@ -11,8 +11,8 @@ import os
 import sys
 from collections.abc import Mapping
 
-from corral.agent.runners.code import restore_code
 from corral.agent.runners.base import AgentOptions, Job, Launch, Runner
+from corral.agent.runners.code import restore_code
 from corral.system.packages import freeze
 
 __all__ = ["PlainRunner", "task_env"]

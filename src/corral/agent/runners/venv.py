@@ -24,8 +24,8 @@ import sys
 from pathlib import Path
 
 from corral.agent import corral_dist
-from corral.agent.runners.code import file_lock, restore_code
 from corral.agent.runners.base import Job, Launch, PrepareError, Runner
+from corral.agent.runners.code import file_lock, restore_code
 from corral.agent.runners.plain import task_env
 from corral.system.packages import normalize_name
 
