@@ -38,11 +38,12 @@ import httpx
 
 from corral.agent.job import AGENT_STOPPED, Runs, TaskJob, Worker
 from corral.agent.runners.base import Runner
-from corral.agent.settings import AgentSettings, Backoff
+from corral.agent.settings import AgentSettings
 from corral.agent.stats import StatsSampler, worker_facts
 from corral.agent.watch import AbortWatcher
 from corral.client.config import HubCredentials
 from corral.client.http import HubClient
+from corral.client.retry import Backoff
 from corral.errors import ConflictError, CorralError, NotFoundError
 
 log = logging.getLogger("corral.agent")
@@ -92,7 +93,6 @@ class Agent:
         # long-polls get clients of their own: their own timeouts, and closing the dequeue
         # one ends a poll in flight when the agent stops
         self._poll = HubClient(creds, timeout=_timeout(settings.dequeue_wait))
-        self._watch = HubClient(creds, timeout=_timeout(settings.changes_wait))
         self._sampler = StatsSampler(gpus)
         self._slots = threading.Semaphore(max(1, services))
         #: the tasks dequeued, starting or running here
@@ -106,7 +106,7 @@ class Agent:
         self._stopping = threading.Event()
         #: heartbeat and watch end (the worker is about to be unregistered)
         self._closed = threading.Event()
-        self._watcher = AbortWatcher(self._watch, self.client, self._runs, settings, self._closed)
+        self._watcher = AbortWatcher(self.client, self._runs, settings)
         self._threads: list[threading.Thread] = []
 
     @property
@@ -206,6 +206,8 @@ class Agent:
         # the long-polls in flight are not waited for: a dequeue answered now is not
         # started, and its lease goes back to the queue with the worker
         self._closed.set()
+        self._watcher.stop()
+        self._poll.interrupt()  # a dequeue in flight ends now, not when the hub answers
         self._poll.close()
         try:
             self.client.delete(f"workers/{self.worker_id}")
@@ -248,7 +250,7 @@ class Agent:
     # --- dequeue ------------------------------------------------------------------------
 
     def _dequeue_loop(self) -> None:
-        backoff = Backoff(self.settings.backoff_min, self.settings.backoff_max)
+        backoff = self.settings.retry_policy().backoff()
         while not self._stopping.is_set():
             if not self._slots.acquire(timeout=0.5):
                 continue

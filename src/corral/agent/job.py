@@ -33,9 +33,10 @@ from typing import Any, TypeVar
 from corral.agent.console import ConsoleShipper
 from corral.agent.process import TaskRun, exit_reason, quietly
 from corral.agent.runners.base import Job, Launch, PrepareError, Runner
-from corral.agent.settings import AgentSettings, Backoff
+from corral.agent.settings import AgentSettings
 from corral.client.http import HubClient
-from corral.errors import ConflictError, CorralError, NotFoundError, ServerUnavailableError
+from corral.client.retry import SERVER_STATUSES
+from corral.errors import ConflictError, CorralError, NotFoundError
 
 log = logging.getLogger("corral.agent")
 T = TypeVar("T")
@@ -47,17 +48,24 @@ AGENT_STOPPED = "agent stopped"
 class Runs:
     """The tasks of one worker: dequeued but not started yet (claiming), and running.
 
-    Thread-safe. ``version`` grows whenever a task starts or ends here, so the abort
-    watcher knows when the set it asked the hub about is stale.
+    Thread-safe. Listeners (:meth:`listen`, the abort watcher) hear the ids of the
+    running tasks whenever a task starts or ends here.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._runs: dict[str, TaskRun] = {}
         self._claiming: set[str] = set()
-        self._version = 0
-        #: set when a task starts: wakes an idle watcher
-        self.started = threading.Event()
+        self._listeners: list[Callable[[set[str]], None]] = []
+
+    def listen(self, listener: Callable[[set[str]], None]) -> None:
+        """Call ``listener`` with the running tasks' ids after each start and end."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        ids = self.running()
+        for listener in self._listeners:
+            listener(ids)
 
     def claim(self, task_id: str) -> None:
         """A task was dequeued for this worker and is about to be started."""
@@ -68,15 +76,14 @@ class Runs:
         """The task's ``:start`` was confirmed: it is this worker's now."""
         with self._lock:
             self._runs[run.id] = run
-            self._version += 1
-            self.started.set()
+        self._changed()
 
     def end(self, task_id: str) -> None:
         """The task is done here (finished, skipped or failed to start)."""
         with self._lock:
             self._claiming.discard(task_id)
             self._runs.pop(task_id, None)
-            self._version += 1
+        self._changed()
 
     def get(self, task_id: str) -> TaskRun | None:
         with self._lock:
@@ -86,21 +93,15 @@ class Runs:
         with self._lock:
             return list(self._runs.values())
 
+    def running(self) -> set[str]:
+        """Ids of the tasks running here."""
+        with self._lock:
+            return set(self._runs)
+
     def known(self) -> set[str]:
         """Ids of the tasks running or being started here."""
         with self._lock:
             return set(self._runs) | self._claiming
-
-    @property
-    def version(self) -> int:
-        with self._lock:
-            return self._version
-
-    def snapshot(self) -> tuple[list[str], int]:
-        """The running tasks' ids and the version they belong to (clears ``started``)."""
-        with self._lock:
-            self.started.clear()
-            return sorted(self._runs), self._version
 
 
 @dataclass
@@ -130,15 +131,15 @@ class Worker:
 
     def retry(self, call: Callable[[], T], retried: list[bool] | None = None) -> T:
         """``call()``, again while the hub is away or overloaded (up to ``report_timeout``)."""
-        backoff = Backoff(self.settings.backoff_min, self.settings.backoff_max)
+        policy = self.settings.retry_policy(statuses=SERVER_STATUSES)
+        backoff = policy.backoff()
         deadline = time.monotonic() + self.settings.report_timeout
         while True:
             try:
                 return call()
             except CorralError as e:
-                transient = isinstance(e, ServerUnavailableError) or e.status >= 500
-                delay = backoff.next()
-                if not transient or time.monotonic() + delay > deadline:
+                delay = backoff.next(e)
+                if not policy.retryable(e) or time.monotonic() + delay > deadline:
                     raise
                 log.warning("the hub did not answer (%s); retrying in %.1fs", e.detail, delay)
                 if retried is not None:
@@ -205,7 +206,7 @@ class TaskJob:
             self.id,
             worker_id,
             line_chars=self.settings.log_line_chars,
-            backoff=(self.settings.backoff_min, self.settings.backoff_max),
+            retry=self.settings.retry_policy(statuses=SERVER_STATUSES),
         )
         run = TaskRun(started, shipper, self.settings.abort_grace)
         self.runs.add(run)
