@@ -42,7 +42,7 @@ def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) 
         await feed.start()
         follower = asyncio.create_task(feed.run())
         yield
-        notifier.close()  # ends the streams and waits the feed serves
+        notifier.close()  # ends every stream and wait the change feed serves
         sweeper.cancel()
         follower.cancel()
         engine.dispose()
