@@ -153,22 +153,23 @@ async def latest_change(request: Request, _user: Reader) -> ChangeCursor:
     return ChangeCursor(cursor=await run_in_threadpool(_feed(request).latest))
 
 
-async def _events(changes: ChangeReader, notifier: Any, heartbeat: float) -> AsyncIterator[str]:
+async def _events(changes: ChangeReader, notifier: Any, heartbeat: float) -> AsyncIterator[bytes]:
     # A client that goes away cancels this generator (Starlette listens for the
     # disconnect); the subscription is released in ``finally``.
     loop = asyncio.get_running_loop()
     try:
-        yield f"retry: {RETRY_MS}\n: connected\n\n"
+        yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
         quiet_since = loop.time()
         while not _stopping(notifier):
             until_heartbeat = heartbeat - (loop.time() - quiet_since)
             entries, _ = await changes.read(STREAM_BATCH, max(0.0, until_heartbeat))
             if entries:
-                yield "".join(e.sse for e in entries)
+                # rendered once per change for every stream that sends it
+                yield b"".join(e.sse for e in entries)
                 quiet_since = loop.time()
             elif loop.time() - quiet_since >= heartbeat:
                 # keeps proxies from closing an idle connection, and notices a gone client
-                yield ": keep-alive\n\n"
+                yield b": keep-alive\n\n"
                 quiet_since = loop.time()
     finally:
         changes.close()

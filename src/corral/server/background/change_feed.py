@@ -58,13 +58,14 @@ class Entry:
     def __init__(self, change: ChangeOut) -> None:
         self.change = change
         self.id = change.id
-        self._sse: str | None = None
+        self._sse: bytes | None = None
 
     @property
-    def sse(self) -> str:
+    def sse(self) -> bytes:
         """The change as one Server-Sent Event (``id``, ``event: change``, ``data``)."""
         if self._sse is None:
-            self._sse = f"id: {self.id}\nevent: change\ndata: {self.change.model_dump_json()}\n\n"
+            data = self.change.model_dump_json()
+            self._sse = f"id: {self.id}\nevent: change\ndata: {data}\n\n".encode()
         return self._sse
 
 
