@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from corral._version import __version__
 from corral.server.api import errors
 from corral.server.api.routes import API_PREFIX, include_routers
+from corral.server.background.change_feed import ChangeFeed
 from corral.server.db.engine import make_engine, make_sessionmaker
 from corral.server.db.migrate import upgrade
 from corral.server.limits import BodyLimitMiddleware
@@ -37,8 +38,13 @@ def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
         sweeper = asyncio.create_task(Reaper(app.state.sessionmaker, settings, notifier).run())
+        feed: ChangeFeed = app.state.change_feed
+        await feed.start()
+        follower = asyncio.create_task(feed.run())
         yield
+        notifier.close()  # ends every stream and wait the change feed serves
         sweeper.cancel()
+        follower.cancel()
         engine.dispose()
 
     app = FastAPI(
@@ -54,6 +60,12 @@ def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) 
     app.state.sessionmaker = make_sessionmaker(engine)
     changes.install(app.state.sessionmaker)
     app.state.changes_notifier = notifier
+    app.state.change_feed = ChangeFeed(
+        app.state.sessionmaker,
+        notifier,
+        window=settings.change_window,
+        buffer=settings.change_buffer,
+    )
     app.state.files = LocalFileStore(settings.files_dir, max_file_bytes=settings.limits.file_bytes)
     errors.install(app)
     include_routers(app)

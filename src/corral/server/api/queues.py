@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from corral.schemas.changes import ChangeOut
 from corral.schemas.common import Ok
 from corral.schemas.queues import (
     Cleared,
@@ -23,7 +24,7 @@ from corral.schemas.queues import (
     Reorder,
 )
 from corral.schemas.tasks import TaskOut
-from corral.server.api.changes import POLL_INTERVAL, Reader
+from corral.server.api.changes import Reader
 from corral.server.api.deps import CurrentUser, SessionDep
 from corral.server.db.models import Queue
 from corral.server.db.unit_of_work import Notifier, write_transaction
@@ -160,15 +161,31 @@ async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body(
     await run_in_threadpool(taker.check)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + body.wait
-    while True:
-        if await request.is_disconnected():
-            # the worker went away: leasing it a task now would only delay the task
-            return Dequeued()
-        # a busy database is a 503 (the unit of work maps it): the worker retries
-        got = await run_in_threadpool(taker.attempt)
-        remaining = deadline - loop.time()
-        if got is not None:
-            return got
-        if remaining <= 0 or notifier.closed:
-            return Dequeued()
-        await notifier.wait(min(POLL_INTERVAL, remaining))
+    # Watching starts before the first attempt: a task enqueued after that attempt
+    # looked is seen by the process's change feed, which wakes this waiter.
+    with request.app.state.change_feed.watch(_may_free_a_task) as woken:
+        while True:
+            if await request.is_disconnected():
+                # the worker went away: leasing it a task now would only delay the task
+                return Dequeued()
+            # a busy database is a 503 (the unit of work maps it): the worker retries
+            got = await run_in_threadpool(taker.attempt)
+            remaining = deadline - loop.time()
+            if got is not None:
+                return got
+            if remaining <= 0 or notifier.closed:
+                return Dequeued()
+            await woken.wait(min(RECHECK_INTERVAL, remaining))
+
+
+#: seconds between two attempts of a waiting dequeue that no change woke: a safety net
+#: for an entry released without a change (a PostgreSQL transaction that took it with
+#: SKIP LOCKED, then rolled back)
+RECHECK_INTERVAL = 5.0
+
+
+def _may_free_a_task(change: ChangeOut) -> bool:
+    """A change after which a queue may hold a task for a waiting worker."""
+    if change.entity_type == "task":
+        return change.action in ("enqueued", "requeued")
+    return change.entity_type == "queue"
