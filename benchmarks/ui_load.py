@@ -29,10 +29,10 @@ from playwright.sync_api import Page, sync_playwright
 from scalars_read import _ingest
 from sqlalchemy import create_engine
 from task_table import database_url, load
-from tests.hub import ADMIN_PASSWORD
 from tests.ui.conftest import CHROMIUM_ARGS
 
 from corral.server.db.engine import normalize_url
+from corral.testing.hub import ADMIN_PASSWORD
 
 
 def _median_ms(samples: list[float]) -> float:

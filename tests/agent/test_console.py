@@ -19,8 +19,8 @@ from corral.agent.console import ConsoleShipper, pump
 from corral.client.config import HubCredentials
 from corral.client.http import HubClient
 from corral.client.retry import SERVER_STATUSES, RetryPolicy
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 
 
 def client_of(hub: Hub, transport: httpx.BaseTransport | None = None) -> HubClient:

@@ -31,10 +31,10 @@ from corral.agent.runners.base import AgentOptions, get_runner
 from corral.agent.settings import AgentSettings
 from corral.client.config import HubCredentials
 from corral.system.packages import freeze
+from corral.testing.hub import Hub, make_hub
 from tests import factories as f
 from tests.agent.fake_docker import docker_calls, install_fake_docker
 from tests.agents import gone, kill_quietly, make_queue, script_task, wait_for, wait_status
-from tests.hub import Hub, make_hub
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

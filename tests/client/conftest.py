@@ -8,7 +8,7 @@ import pytest
 
 from corral.client.config import HubCredentials
 from corral.client.http import HubClient
-from tests.hub import Hub
+from corral.testing.hub import Hub
 
 
 def hub_client(hub: Hub) -> HubClient:

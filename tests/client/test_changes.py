@@ -12,9 +12,9 @@ import pytest
 from corral.client.changes import ChangeFollower, sse_data
 from corral.client.http import HubClient
 from corral.client.types import Change
+from corral.testing.hub import Hub
 from tests.client.conftest import hub_client
 from tests.factories import unique
-from tests.hub import Hub
 
 MODES = [pytest.param(False, id="poll"), pytest.param(True, id="sse")]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 from tests.sdk.conftest import env_for, run_script
 
 

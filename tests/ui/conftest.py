@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from tests.hub import ADMIN_PASSWORD, Hub
+from corral.testing.hub import ADMIN_PASSWORD, Hub
 from tests.ui.seed import Seeded, seed_project
 
 UI_DIR = Path(

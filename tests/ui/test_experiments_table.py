@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Locator, Page, expect
 
+from corral.testing.hub import Hub
 from tests.factories import ok, run_to, task, unique
-from tests.hub import Hub
 from tests.ui.seed import Seeded
 
 TABLE = "[data-testid=experiments-table]"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from corral.testing.hub import Hub, client_env
 from tests.factories import ok, run_to, send_events, unique
-from tests.hub import Hub, client_env
 from tests.ui.seed import Seeded, scalar_series
 
 

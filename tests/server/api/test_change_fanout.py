@@ -19,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
+from corral.testing.hub import Hub, make_hub
 from tests.conftest import BACKENDS
 from tests.factories import ok, send_events, task, unique
-from tests.hub import Hub, make_hub
 
 #: the hub that holds almost nothing in memory: a window of 8 changes, 4 per reader
 TINY = {"CORRAL_CHANGE_WINDOW": "8", "CORRAL_CHANGE_BUFFER": "4"}

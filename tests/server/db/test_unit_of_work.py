@@ -22,7 +22,7 @@ from corral.server.db.unit_of_work import (
 )
 from corral.server.services import changes
 from corral.server.storage import LocalFileStore
-from tests.hub import create_pg_database, drop_pg_database
+from corral.testing.hub import create_pg_database, drop_pg_database
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
 

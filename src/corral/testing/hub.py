@@ -18,6 +18,11 @@ from pathlib import Path
 
 import httpx
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 ADMIN_PASSWORD = "admin-password-for-tests"
 
 
@@ -125,8 +130,6 @@ class Hub:
         return self
 
     def _read_credentials(self) -> None:
-        import tomllib
-
         deadline = time.monotonic() + 10
         while not self.config_file.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
