@@ -315,7 +315,7 @@ def test_background_threads_leave_sigint_and_sigterm_to_the_main_thread(
                      auto_resource_monitoring=True)
     uploads = BackgroundUploads()
     uploads.submit(lambda: "done").result()
-    task._run.capture_done.wait(60)  # the resource monitor starts from the capture
+    task.handle.run.capture_done.wait(60)  # the resource monitor starts from the capture
 
     def blocked(thread):
         status = open(f"/proc/self/task/{{thread.native_id}}/status").read()

@@ -10,24 +10,26 @@ background thread, arguments, console, resources, frameworks, the abort watch. T
 
 from __future__ import annotations
 
+import _thread
 import atexit
+import concurrent.futures.thread  # noqa: F401  (see start_run)
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
 import traceback
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from corral.errors import AuthError, CorralError, ServerUnavailableError
 from corral.sdk import local_state, spool, threads
+from corral.sdk.handle import RunHandle, set_current
 from corral.sdk.outbox import Outbox
 from corral.sdk.session import hub_client
-
-if TYPE_CHECKING:
-    from corral.sdk.task import Task
 
 log = logging.getLogger("corral.sdk")
 
@@ -45,8 +47,8 @@ def _env_float(name: str, default: float) -> float:
 class Run:
     """The live part of the task this process runs."""
 
-    def __init__(self, task: Task, outbox: Outbox, *, remote: bool, offline: bool) -> None:
-        self.task = task
+    def __init__(self, handle: RunHandle, outbox: Outbox, *, remote: bool, offline: bool) -> None:
+        self.handle = handle
         self.outbox = outbox
         self.remote = remote
         self.offline = offline
@@ -58,6 +60,7 @@ class Run:
         self._finished = False
         self._exception: BaseException | None = None
         self._stoppers: list[Any] = []
+        self._closed: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self.capture_done = threading.Event()
         #: output models published once the task has completed
@@ -66,6 +69,10 @@ class Run:
     def on_stop(self, stopper: Any) -> None:
         """Call ``stopper()`` when the run closes (capture threads, patches)."""
         self._stoppers.append(stopper)
+
+    def on_closed(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once the run has closed (the facade forgets its task)."""
+        self._closed.append(callback)
 
     # --- the end ------------------------------------------------------------------------
 
@@ -76,12 +83,12 @@ class Run:
                 return
             self._finished = True
         action = {"completed": "complete", "failed": "fail", "stopped": "stop"}[status]
-        self.task._data["status"] = status
+        self.handle.data["status"] = status
         self.outbox.op(
             {
                 "kind": "request",
                 "method": "POST",
-                "path": f"tasks/{self.task.id}:{action}",
+                "path": f"tasks/{self.handle.id}:{action}",
                 "json": body or {},
                 "accept": [409],
             }
@@ -130,13 +137,13 @@ class Run:
             )
         elif not delivered:
             log.debug("close: not everything delivered")
-        import shutil
-
-        shutil.rmtree(self.task._scratch_dir(), ignore_errors=True)
-        from corral.sdk.task import Task
-
-        if Task._current is self.task:
-            Task._current = None
+        shutil.rmtree(self.handle.scratch_dir(), ignore_errors=True)
+        global _active
+        if _active is self:
+            _active = None
+            set_current(None)
+        for callback in self._closed:
+            callback()
         return delivered
 
     def _atexit(self) -> None:
@@ -160,22 +167,11 @@ class Run:
             )
 
     def install_exit_hooks(self) -> None:
-        atexit.register(self._atexit)
-        previous = sys.excepthook
-        original_exit = sys.exit
-
-        def exit_(status: Any = None) -> Any:
-            # SystemExit never reaches sys.excepthook: remember the code for the final status
-            self._exception = SystemExit(status)
-            return original_exit(status)
-
-        sys.exit = exit_
-
-        def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-            self._exception = value
-            previous(kind, value, tb)
-
-        sys.excepthook = excepthook
+        """Make this the run the process's exit closes (the hooks are installed once)."""
+        global _active
+        _active = self
+        set_current(self.handle)
+        _install_process_hooks()
         if threading.current_thread() is threading.main_thread():
             try:
                 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
@@ -188,9 +184,9 @@ class Run:
     def abort(self, reason: str) -> None:
         """The task was aborted on the hub: stop the process, gracefully then hard."""
         self.aborted = True
-        print(f"corral: task {self.task.id} was {reason} on the hub; stopping", file=sys.__stderr__)
-        import _thread
-
+        print(
+            f"corral: task {self.handle.id} was {reason} on the hub; stopping", file=sys.__stderr__
+        )
         grace = _env_float("CORRAL_ABORT_GRACE", 10.0)
         timer = threading.Timer(grace, self._hard_exit)
         timer.daemon = True
@@ -211,12 +207,53 @@ class Run:
             os._exit(137)
 
 
-def _sigterm(signum: int, frame: Any) -> None:
-    from corral.sdk.task import Task
+#: the run the process's exit closes (one at a time: ``Task.init`` runs one task)
+_active: Run | None = None
+_hooks_installed = False
 
-    task = Task.current_task()
-    if task is not None and task._run is not None:
-        task._run._exception = SystemExit(143)
+
+def _install_process_hooks() -> None:
+    """Once per process: the exit closes the active run, with the status the exit gives.
+
+    Installed once (not per run) so that many runs in one process do not stack
+    wrappers around ``sys.exit`` and ``sys.excepthook`` or keep every run alive.
+    """
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_atexit)
+    previous = sys.excepthook
+    original_exit = sys.exit
+
+    def exit_(status: Any = None) -> Any:
+        # SystemExit never reaches sys.excepthook: remember the code for the final status
+        _note_exception(SystemExit(status))
+        return original_exit(status)
+
+    sys.exit = exit_
+
+    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        _note_exception(value)
+        previous(kind, value, tb)
+
+    sys.excepthook = excepthook
+
+
+def _note_exception(exc: BaseException) -> None:
+    run = _active
+    if run is not None:
+        run._exception = exc
+
+
+def _atexit() -> None:
+    run = _active
+    if run is not None:
+        run._atexit()
+
+
+def _sigterm(signum: int, frame: Any) -> None:
+    _note_exception(SystemExit(143))
     raise SystemExit(143)
 
 
@@ -230,14 +267,13 @@ def _exit_reason(exc: SystemExit) -> dict[str, Any]:
 # --- choosing and creating the task ---------------------------------------------------------
 
 
-def start_run(cls: type[Task], **kw: Any) -> Task:
-    # thread pools (uploads) register an exit hook when first imported; a short script can
-    # be exiting by the time the background capture imports them, so import them now
-    import concurrent.futures.thread  # noqa: F401
+def start_run(*, offline: bool, **kw: Any) -> Run:
+    """Pick and create the task of this process; the capture is started by the caller.
 
-    from corral.sdk.task import Task
-
-    offline = cls.is_offline()
+    (``concurrent.futures.thread`` is imported at the top of this module: thread pools
+    register an exit hook when first imported, and a short script can be exiting by the
+    time the background capture would import them.)
+    """
     remote_id = os.environ.get("CORRAL_TASK_ID") or None
     project = kw["project_name"] or "default"
     name = kw["task_name"] or _default_name()
@@ -290,19 +326,14 @@ def start_run(cls: type[Task], **kw: Any) -> Task:
     data["status"] = "in_progress"
     data.setdefault("project_name", project)
 
-    task = Task(data, outbox=outbox)
-    task.output_uri = _output_uri(kw["output_uri"])
-    run = Run(task, outbox, remote=bool(remote_id) and not offline, offline=offline)
-    task._run = run
-    if iteration_offset:
-        task.get_logger().set_iteration_offset(iteration_offset)
+    handle = RunHandle(data, outbox=outbox)
+    handle.output_uri = _output_uri(kw["output_uri"])
+    handle.iteration_offset = iteration_offset
+    run = Run(handle, outbox, remote=bool(remote_id) and not offline, offline=offline)
+    handle.run = run
     if not offline:
         local_state.remember_task(project, name, task_id)
-    from corral.sdk.run_capture import start_capture
-
-    start_capture(task, run, kw)
-    run.install_exit_hooks()
-    return task
+    return run
 
 
 def _default_name() -> str:
