@@ -141,9 +141,14 @@ class RunHandle:
 
     # --- files --------------------------------------------------------------------------
 
+    @property
+    def scratch_path(self) -> Path:
+        """The folder of this task's temporary files (removed when the run closes)."""
+        return spool_root().parent / "tmp" / self.id
+
     def scratch_dir(self) -> Path:
-        """A folder of this task's temporary files (removed when the run closes)."""
-        folder = spool_root().parent / "tmp" / self.id
+        """The folder of this task's temporary files, made if missing."""
+        folder = self.scratch_path
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from corral.errors import AuthError, CorralError, ServerUnavailableError
 from corral.sdk import local_state, spool, threads
+from corral.sdk.capture import reuse
 from corral.sdk.handle import RunHandle, set_current
 from corral.sdk.outbox import Outbox
 from corral.sdk.session import hub_client
@@ -65,6 +66,10 @@ class Run:
         self.capture_done = threading.Event()
         #: output models published once the task has completed
         self.publish_after: list[str] = []
+        #: (project, name) to remember as this machine's last task of that name
+        self.remember: tuple[str, str] | None = None
+        #: the create carried the code, packages and machine facts (a reused capture)
+        self.environment_sent = False
 
     def on_stop(self, stopper: Any) -> None:
         """Call ``stopper()`` when the run closes (capture threads, patches)."""
@@ -137,7 +142,7 @@ class Run:
             )
         elif not delivered:
             log.debug("close: not everything delivered")
-        shutil.rmtree(self.handle.scratch_dir(), ignore_errors=True)
+        shutil.rmtree(self.handle.scratch_path, ignore_errors=True)
         global _active
         if _active is self:
             _active = None
@@ -281,6 +286,7 @@ def start_run(*, offline: bool, **kw: Any) -> Run:
     data: dict[str, Any] | None = None
     created_later: dict[str, Any] | None = None
     iteration_offset = 0
+    early: dict[str, Any] | None = None
 
     if remote_id and not offline:
         data = _attach(remote_id)
@@ -289,6 +295,10 @@ def start_run(*, offline: bool, **kw: Any) -> Run:
             data, iteration_offset = _previous(project, name, kw)
         if data is None:
             data = _new_task_body(project, name, kw)
+            # an earlier run of this process captured an unchanged script and environment:
+            # the create carries them, and no capture request follows
+            early = None if offline else reuse.kept_patch(kw["extra_requirements"])
+            data.update(early or {})
             created_later = dict(data)
             data = {**data, "status": "created", "project_name": project}
             if not offline:
@@ -331,8 +341,8 @@ def start_run(*, offline: bool, **kw: Any) -> Run:
     handle.iteration_offset = iteration_offset
     run = Run(handle, outbox, remote=bool(remote_id) and not offline, offline=offline)
     handle.run = run
-    if not offline:
-        local_state.remember_task(project, name, task_id)
+    run.environment_sent = early is not None
+    run.remember = None if offline else (project, name)
     return run
 
 

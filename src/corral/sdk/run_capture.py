@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from corral.sdk import local_state, threads
 from corral.sdk import params as P
-from corral.sdk import threads
 from corral.sdk.abort import AbortWatcher
 from corral.sdk.artifacts import upload_artifact
 from corral.sdk.capture import arguments
@@ -32,10 +32,13 @@ from corral.sdk.session import hub_client
 
 log = logging.getLogger("corral.sdk")
 
+#: seconds between two looks for spool folders left by ended processes (many runs in
+#: one process look once, not once per run)
+REPLAY_EVERY = 60.0
+_last_replay: float | None = None
 
-def start_capture(
-    handle: RunHandle, run: Run, kw: Mapping[str, Any], extra_requirements: Mapping[str, str]
-) -> None:
+
+def start_capture(handle: RunHandle, run: Run, kw: Mapping[str, Any]) -> None:
     outbox = run.outbox
     if run.under_agent:
         handle.console_captured = True  # the agent records the whole process output
@@ -68,16 +71,25 @@ def start_capture(
         watcher = AbortWatcher(hub_client, handle.id, run.abort)
         watcher.start()
         run.on_stop(watcher.stop)
-        threads.start(threading.Thread(target=replay_orphans, name="corral-replay", daemon=True))
+        _replay_orphans()
 
     threads.start(
         threading.Thread(
             target=_capture_environment,
-            args=(handle, run, kw["auto_resource_monitoring"], dict(extra_requirements)),
+            args=(handle, run, kw["auto_resource_monitoring"], dict(kw["extra_requirements"])),
             name="corral-capture",
             daemon=True,
         )
     )
+
+
+def _replay_orphans() -> None:
+    global _last_replay
+    now = time.monotonic()
+    if _last_replay is not None and now - _last_replay < REPLAY_EVERY:
+        return
+    _last_replay = now
+    threads.start(threading.Thread(target=replay_orphans, name="corral-replay", daemon=True))
 
 
 def _stored_args(handle: RunHandle) -> dict[str, Any]:
@@ -104,8 +116,12 @@ def _capture_environment(
     (``corral.sdk.capture.reuse``).
     """
     try:
+        if run.remember is not None:
+            local_state.remember_task(*run.remember, handle.id)
         if monitor:
             _start_monitor(handle, run)
+        if run.environment_sent:
+            return
         patch, notebook = environment_patch(with_code=not run.remote, extra=extra_requirements)
         handle.data.setdefault("runtime", {}).update(patch["runtime"])
         if "script" in patch:

@@ -158,9 +158,10 @@ class Task:
                 auto_connect_frameworks=auto_connect_frameworks,
                 auto_resource_monitoring=auto_resource_monitoring,
                 auto_connect_streams=auto_connect_streams,
+                extra_requirements=dict(cls._extra_requirements),
             )
             run = start_run(offline=cls.is_offline(), **kw)
-            start_capture(run.handle, run, kw, cls._extra_requirements)
+            start_capture(run.handle, run, kw)
             run.install_exit_hooks()
             task = cls._of(run.handle)
             run.on_closed(lambda: cls._forget(task))

@@ -41,6 +41,8 @@ from corral.sdk.capture.script import CodeInfo, capture_code
 
 #: above this many watched paths, the capture is not kept (checking would cost too much)
 MAX_WATCHED = 20_000
+#: a kept capture watching at most this many paths is checked in ``Task.init`` itself
+CHECK_NOW_MAX = 2_000
 #: a file modified this close (seconds) to the capture is compared by content
 RACY = 2.0
 _GIT_TIMEOUT = 10.0
@@ -54,12 +56,16 @@ class _Kept:
     packages: tuple[Any, ...]
     watched: dict[str, Stamp]
     racy: dict[str, str] = field(default_factory=dict)
+    #: folders outside git, compared by their Python files and subfolders
+    listings: dict[str, str] = field(default_factory=dict)
     script: dict[str, Any] = field(default_factory=dict)
     requirements: list[str] = field(default_factory=list)
 
 
 _lock = threading.Lock()
 _kept: _Kept | None = None
+#: captures made and reused in this process (what a test or a curious user can look at)
+stats = {"captured": 0, "reused": 0}
 _machine: tuple[int, dict[str, Any]] | None = None
 
 
@@ -73,12 +79,35 @@ def environment_patch(
     notebook: Path | None = None
     if with_code:
         script, lines, notebook = code_and_packages()
-        for name, spec in extra.items():
-            lines = [ln for ln in lines if _dist(ln) != name.lower()]
-            lines.append(f"{name}{spec}")
-        script["requirements"] = {"pip": "\n".join(lines) + ("\n" if lines else "")}
-        patch["script"] = script
+        patch["script"] = _with_requirements(script, lines, extra)
     return patch, notebook
+
+
+def kept_patch(extra: Mapping[str, str]) -> dict[str, Any] | None:
+    """The patch of :func:`environment_patch` right now, from the kept capture, when it is
+    still valid and cheap to check (``Task.init`` then sends it with the create); else
+    ``None`` (the background capture does it)."""
+    if running_in_notebook():
+        return None
+    with _lock:
+        kept = _kept
+    if kept is None or len(kept.watched) + len(kept.listings) > CHECK_NOW_MAX:
+        return None
+    if not _unchanged(kept):
+        return None
+    stats["reused"] += 1
+    script = _with_requirements(_copy(kept.script), list(kept.requirements), extra)
+    return {"runtime": facts(), "script": script}
+
+
+def _with_requirements(
+    script: dict[str, Any], lines: list[str], extra: Mapping[str, str]
+) -> dict[str, Any]:
+    for name, spec in extra.items():
+        lines = [ln for ln in lines if _dist(ln) != name.lower()]
+        lines.append(f"{name}{spec}")
+    script["requirements"] = {"pip": "\n".join(lines) + ("\n" if lines else "")}
+    return script
 
 
 def facts() -> dict[str, Any]:
@@ -98,6 +127,7 @@ def code_and_packages() -> tuple[dict[str, Any], list[str], Path | None]:
     with _lock:
         kept = _kept
         if kept is not None and _unchanged(kept):
+            stats["reused"] += 1
             return _copy(kept.script), list(kept.requirements), None
         _kept = None
     started = time.time()
@@ -118,6 +148,8 @@ def _keep(code: CodeInfo, started: float) -> _Kept | None:
     watched = _watch_list(code)
     if watched is None:
         return None
+    listings = {p: _listing(p) for p in watched if p.endswith(os.sep)}
+    watched = [p for p in watched if not p.endswith(os.sep)]
     stamps = {path: _stamp(path) for path in watched}
     racy: dict[str, str] = {}
     for path, stamp in stamps.items():
@@ -130,7 +162,7 @@ def _keep(code: CodeInfo, started: float) -> _Kept | None:
             return None
         if stamp[0] >= (started - RACY) * 1e9:
             racy[path] = _content(path)
-    return _Kept((), (), stamps, racy)
+    return _Kept((), (), stamps, racy, listings)
 
 
 def forget() -> None:
@@ -144,6 +176,7 @@ def forget() -> None:
 
 
 def _capture() -> tuple[dict[str, Any], list[str], CodeInfo]:
+    stats["captured"] += 1
     code = capture_code()
     script: dict[str, Any] = dict(code.to_script())
     entry: Path | None = None
@@ -220,7 +253,27 @@ def _unchanged(kept: _Kept) -> bool:
     for path, stamp in kept.watched.items():
         if _stamp(path) != stamp:
             return False
+    if any(_listing(path) != digest for path, digest in kept.listings.items()):
+        return False
     return all(_content(path) == digest for path, digest in kept.racy.items())
+
+
+def _listing(folder: str) -> str:
+    """The Python files and subfolders of a folder, as a hash (other files do not count)."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(
+                e.name + ("/" if e.is_dir() else "")
+                for e in entries
+                if e.name.endswith(".py") or (e.is_dir() and not _skipped(e.name))
+            )
+    except OSError:
+        return ""
+    return hashlib.sha1("\0".join(names).encode()).hexdigest()
+
+
+def _skipped(folder: str) -> bool:
+    return folder.startswith(".") or folder == "__pycache__"
 
 
 def _watch_list(code: CodeInfo) -> list[str] | None:
@@ -234,11 +287,14 @@ def _watch_list(code: CodeInfo) -> list[str] | None:
 
 
 def _folder_watch_list(root: Path) -> list[str] | None:
-    """Outside git: the folder's Python files and subfolders (what the import scan reads)."""
-    paths = [str(root)]
+    """Outside git: the folder's Python files and subfolders (what the import scan reads).
+
+    Folders end with a separator: they are compared by listing, not by time.
+    """
+    paths: list[str] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
-        paths += [os.path.join(folder, d) for d in dirs]
+        dirs[:] = [d for d in dirs if not _skipped(d)]
+        paths.append(os.path.join(folder, ""))
         paths += [os.path.join(folder, f) for f in files if f.endswith(".py")]
         if len(paths) > MAX_WATCHED:
             return None
