@@ -70,6 +70,13 @@ class Run:
         self.remember: tuple[str, str] | None = None
         #: the create carried the code, packages and machine facts (a reused capture)
         self.environment_sent = False
+        #: the task was on the hub when Task.init returned (not waiting in the outbox)
+        self.on_hub = False
+
+    @property
+    def finished(self) -> bool:
+        """This process sent the task's final status (or ``mark_*`` did)."""
+        return self._finished
 
     def on_stop(self, stopper: Any) -> None:
         """Call ``stopper()`` when the run closes (capture threads, patches)."""
@@ -342,6 +349,7 @@ def start_run(*, offline: bool, **kw: Any) -> Run:
     run = Run(handle, outbox, remote=bool(remote_id) and not offline, offline=offline)
     handle.run = run
     run.environment_sent = early is not None
+    run.on_hub = created_later is None and not offline
     run.remember = None if offline else (project, name)
     return run
 

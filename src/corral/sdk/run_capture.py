@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from corral.client.http import HubClient
+from corral.errors import NotFoundError
 from corral.sdk import local_state, threads
 from corral.sdk import params as P
 from corral.sdk.abort import AbortWatcher
@@ -35,6 +37,8 @@ log = logging.getLogger("corral.sdk")
 #: seconds between two looks for spool folders left by ended processes (many runs in
 #: one process look once, not once per run)
 REPLAY_EVERY = 60.0
+#: seconds a run lives before it watches the hub for an abort (see ``_late_client``)
+ABORT_WATCH_AFTER = 1.0
 _last_replay: float | None = None
 
 
@@ -68,9 +72,11 @@ def start_capture(handle: RunHandle, run: Run, kw: Mapping[str, Any]) -> None:
         run.on_stop(installed.uninstall)
 
     if not run.offline:
-        watcher = AbortWatcher(hub_client, handle.id, run.abort)
+        stopped = threading.Event()
+        watcher = AbortWatcher(_late_client(handle, run, stopped), handle.id, run.abort)
         watcher.start()
-        run.on_stop(watcher.stop)
+        run.on_stop(stopped.set)
+        run.on_stop(watcher.stop)  # stoppers run last first: the watch knows it is stopped
         _replay_orphans()
 
     threads.start(
@@ -81,6 +87,68 @@ def start_capture(handle: RunHandle, run: Run, kw: Mapping[str, Any]) -> None:
             daemon=True,
         )
     )
+
+
+class _RunEnded(Exception):
+    """The run closed before its abort watch began, or the watch already fired."""
+
+
+def _late_client(handle: RunHandle, run: Run, stopped: threading.Event) -> Any:
+    """The abort watch's client, given only once the run has lived ``ABORT_WATCH_AFTER``.
+
+    A shorter run (many runs in a loop) costs the hub no watch at all. When the watch
+    begins, it takes the change log's cursor, then looks at the task once: an abort (or a
+    reset or deletion) before the cursor shows in the task, one after it in the change
+    log that the watch follows from that cursor.
+    """
+    fired = threading.Event()
+
+    def factory() -> HubClient:
+        if stopped.wait(ABORT_WATCH_AFTER) or fired.is_set():
+            stopped.wait()
+            raise _RunEnded  # the watch pauses, sees its stop flag and ends
+        client = hub_client()
+        cursor = int(client.get("changes/latest")["cursor"])
+        reason = _missed_stop(client, handle, run)
+        if reason is not None:
+            fired.set()
+            run.abort(reason)
+            raise _RunEnded
+        return _FromCursor(client, cursor)
+
+    return factory
+
+
+def _missed_stop(client: HubClient, handle: RunHandle, run: Run) -> str | None:
+    """Whether the task was aborted, reset or deleted on the hub before the watch began."""
+    if not run.on_hub or run.finished:
+        return None  # a create still in the outbox: the task's state says nothing yet
+    try:
+        status = client.get(f"tasks/{handle.id}")["status"]
+    except NotFoundError:
+        return "deleted"
+    if run.finished:
+        return None
+    if status == "stopped":
+        return "aborted"
+    if status in ("created", "queued") and run.outbox.sent_ops:
+        return "reset"  # the start was delivered, and the task is a draft again
+    return None
+
+
+class _FromCursor(HubClient):
+    """A hub client whose first ``changes/latest`` answers a cursor taken earlier."""
+
+    def __init__(self, client: HubClient, cursor: int) -> None:
+        self.creds = client.creds
+        self._client = client
+        self._cursor: int | None = cursor
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if path == "changes/latest" and self._cursor is not None:
+            cursor, self._cursor = self._cursor, None
+            return {"cursor": cursor}
+        return self._client.request(method, path, **kwargs)
 
 
 def _replay_orphans() -> None:
