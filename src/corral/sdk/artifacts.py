@@ -15,11 +15,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from corral.sdk import storage  # lazy package: StorageManager loads on first use
 from corral.sdk.handle import RunHandle
 from corral.sdk.params import to_json_value
 from corral.sdk.serialize import deserialize, serialize
 from corral.sdk.session import hub_client
-from corral.sdk.storage import StorageManager
 
 PREVIEW_MAX = 60_000
 
@@ -47,7 +47,9 @@ class Artifact:
         if self._local is not None and self._local.exists() and not force_download:
             local = self._local
         else:
-            local = Path(StorageManager.get_local_copy(self.uri, force_download=force_download))
+            local = Path(
+                storage.StorageManager.get_local_copy(self.uri, force_download=force_download)
+            )
             self._local = local
         if self.type == "folder" and extract_archive:
             return str(deserialize(local, "folder", self.metadata))

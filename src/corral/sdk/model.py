@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from corral.errors import NotFoundError
+from corral.sdk import storage  # lazy package: StorageManager loads on first use
 from corral.sdk.handle import HasHandle, RunHandle, current_handle
 from corral.sdk.params import to_json_value
 from corral.sdk.queries import find_models
 from corral.sdk.session import hub_client
-from corral.sdk.storage import StorageManager
 
 
 class Model:
@@ -58,7 +58,7 @@ class Model:
         """The weights file in the local cache."""
         if not self.url:
             raise NotFoundError(f"model {self.id} has no weights file yet")
-        return StorageManager.get_local_copy(
+        return storage.StorageManager.get_local_copy(
             self.url, extract_archive=extract_archive, force_download=force_download
         )
 
