@@ -29,7 +29,6 @@ class RunControl(Protocol):
     remote: bool
     offline: bool
     active: bool
-    under_agent: bool
     capture_done: threading.Event
     #: output models published once the task has completed
     publish_after: list[str]
@@ -44,8 +43,6 @@ class RunControl(Protocol):
     ) -> bool: ...
 
     def hand_over(self, timeout: float) -> bool: ...
-
-    def on_stop(self, stopper: Any) -> None: ...
 
 
 class RunHandle:

@@ -1,11 +1,12 @@
 """The run behind ``Task.init``: which task, the capture, the exit and the abort.
 
 ``start_run`` picks the task (a new one, the previous one reused or continued, or -
-under an agent, ``CORRAL_TASK_ID`` - the queued one), creates it with one request
-(spooled when the hub is away), and starts the capture: code and packages in a
-background thread, arguments, console, resources, frameworks, the abort watch. The
-``Run`` ends the task at exit: ``completed``, ``failed`` on an uncaught exception,
-``stopped`` on Ctrl-C or SIGTERM; under an agent the agent sets the final status.
+under an agent, ``CORRAL_TASK_ID`` - the queued one) and creates it with one request
+(spooled when the hub is away); ``Task.init`` then starts the capture
+(``corral.sdk.run_capture``). The ``Run`` ends the task at exit: ``completed``,
+``failed`` on an uncaught exception, ``stopped`` on Ctrl-C or SIGTERM; under an agent
+the agent sets the final status. The process's exit hooks are installed once and close
+whichever run is active, so many runs in one process stack nothing.
 """
 
 from __future__ import annotations
