@@ -34,8 +34,8 @@ from corral.sdk.logger import Logger, logger_for
 from corral.sdk.model import Model
 from corral.sdk.outbox import Outbox
 from corral.sdk.remote import execute_remotely
-from corral.sdk.run import start_run
 from corral.sdk.run_capture import start_capture
+from corral.sdk.run_start import start_run
 from corral.sdk.session import hub_client
 
 log = logging.getLogger("corral.sdk")
