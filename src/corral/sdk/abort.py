@@ -31,16 +31,19 @@ STOP_ACTIONS = {"aborted": "aborted", "reset": "reset", "deleted": "deleted"}
 WAIT = 25.0
 #: whatever the hub answers (but "no such task"), the watch goes on: 1 s doubled to 30 s
 RETRY = RetryPolicy(first=1.0, cap=30.0, statuses=frozenset(range(400, 600)) - {404})
+#: how the watch connects: a client of the hub and the cursor to follow the log from
+#: (``None``: its end at that moment); called again after a failure
+Connect = Callable[[], "tuple[HubClient, int | None]"]
 
 
 class AbortWatcher:
     def __init__(
         self,
-        client_factory: Callable[[], HubClient],
+        connect: Connect,
         task_id: str,
         on_abort: Callable[[str], None],
     ) -> None:
-        self._client_factory = client_factory
+        self._connect = connect
         self._task_id = task_id
         self._on_abort = on_abort
         self._stop = threading.Event()
@@ -79,8 +82,11 @@ class AbortWatcher:
 
     def _follow(self, cursor: int | None) -> ChangeFollower | None:
         """A follower of this task's changes (``None``: the watch was stopped meanwhile)."""
+        client, start = self._connect()
+        if cursor is None:
+            cursor = start
         follower = ChangeFollower(
-            self._client_factory(),
+            client,
             entity_type="task",
             entity_ids=[self._task_id],
             cursor="latest" if cursor is None else cursor,
