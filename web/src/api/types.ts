@@ -1,110 +1,95 @@
-// Wire types of the hub's REST API that several pages share (see src/corral/schemas/).
-// A page that alone uses a resource keeps its types next to it.
+// The hub's wire types, one per resource, for every page. They are names over the types
+// generated from the hub's OpenAPI schema (schema.gen.ts: `scripts/gen-ui-types` writes it
+// from src/corral/schemas/, and a test fails while it is stale); nothing here is written
+// by hand but the shape of the few fields the schema declares only as "an object".
+import type { components } from "./schema.gen";
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-  total: number | null;
-}
+type Schemas = components["schemas"];
 
-export interface User {
-  id: string;
-  name: string;
-  email: string | null;
-  role: string;
-  active: boolean;
-  created_at: string;
-}
+/** ``T`` with the fields of ``Fields`` given a precise type. */
+type Narrow<T, Fields> = Omit<T, keyof Fields> & Fields;
 
-export interface Session {
-  user: User;
-  csrf_token: string;
-  expires_at: string;
-}
+// accounts
+export type User = Schemas["UserOut"];
+export type Session = Schemas["SessionOut"];
+export type ApiKey = Schemas["KeyOut"];
+export type ApiKeyCreated = Schemas["KeyCreated"];
 
-export interface ApiKey {
-  id: string;
-  access_key: string;
-  user_id: string;
-  label: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+/** Counts and activity cover the project's subprojects too. */
+export type Project = Schemas["ProjectOut"];
 
-export interface ApiKeyCreated extends ApiKey {
-  secret_key: string;
-}
-
-export interface Project {
-  id: string;
-  name: string;
-  parent_id: string | null;
-  description: string;
-  visibility: string;
-  owner_id: string | null;
-  tags: string[];
-  created_at: string;
-  last_update: string;
-  task_count: number | null;
-}
-
+// tasks
+/** One series' summary: ``last_metrics[metric][variant]``. */
 export interface MetricValue {
   last: number | null;
   min: number | null;
   max: number | null;
   iteration: number | null;
 }
-
+/** metric -> variant -> summary */
+export type LastMetrics = Record<string, Record<string, MetricValue>>;
+/** A hyperparameter: its JSON value and declared type. */
+export type Hyperparam = Narrow<Schemas["Hyperparam"], { type?: string; description?: string }>;
 /** section -> name -> {value, type, description} */
-export type Hyperparams = Record<string, Record<string, { value: unknown; type?: string; description?: string }>>;
+export type Hyperparams = Record<string, Record<string, Hyperparam>>;
+export type ConfigItem = Schemas["ConfigItem"];
+export type Script = Schemas["Script"];
+export type Container = Schemas["Container"];
+export type ModelRef = Schemas["ModelRef"];
+export type TaskModels = Schemas["TaskModels"];
 
-export interface TaskBrief {
-  id: string;
-  name: string;
-  project_id: string;
-  type: string;
-  status: string;
-  status_reason: string;
-  tags: string[];
-  system_tags: string[];
-  comment: string;
-  archived: boolean;
-  parent_id: string | null;
-  user_id: string | null;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  last_update: string;
-  worker: string | null;
-  queue_id: string | null;
-  last_iteration: number | null;
-  /** metric -> variant -> summary */
-  last_metrics: Record<string, Record<string, MetricValue>>;
-  hyperparams?: Hyperparams | null;
-}
+export type TaskBrief = Narrow<Schemas["TaskBrief"], { last_metrics: LastMetrics; hyperparams?: Hyperparams | null }>;
+export type TaskOut = Narrow<
+  Schemas["TaskOut"],
+  {
+    last_metrics: LastMetrics;
+    hyperparams: Hyperparams | null;
+    script: Partial<Script>;
+    container: Partial<Container>;
+    configuration: Record<string, Partial<ConfigItem>>;
+    runtime: Record<string, unknown>;
+    models: TaskModels;
+  }
+>;
+export type TaskPage = Narrow<Schemas["Page_TaskBrief_"], { items: TaskBrief[] }>;
+/** ``GET /tasks/columns``: what the tasks in scope have, for the column picker. */
+export type TaskColumns = Schemas["TaskColumns"];
 
-export interface TaskOut extends TaskBrief {
-  status_message: string;
-  exit_code: number | null;
-  script: Record<string, unknown>;
-  container: Record<string, unknown>;
-  hyperparams: Hyperparams | null;
-  configuration: Record<string, { type?: string; value?: string; description?: string }>;
-  runtime: Record<string, unknown>;
-  models: Record<string, unknown>;
+// a task's records
+export type Artifact = Schemas["ArtifactOut"];
+export type LogLine = Schemas["LogLine"];
+export type LogPage = Schemas["LogPage"];
+/** One series, downsampled by the hub to at most max_points buckets (unless it fits). */
+export type ScalarSeries = Schemas["ScalarSeriesOut"];
+export type ScalarsOut = Schemas["ScalarsOut"];
+export type SeriesIterations = Schemas["SeriesIterations"];
+/** A plotly figure as the script reported it. */
+export interface Figure {
+  data?: unknown[];
+  layout?: Record<string, unknown>;
 }
+export type PlotItem = Narrow<Schemas["PlotOut"], { figure: Figure }>;
+export type PlotsOut = Narrow<Schemas["PlotsOut"], { items: PlotItem[] }>;
+export type DebugSample = Schemas["DebugSampleOut"];
+export type DebugSamplesOut = Schemas["DebugSamplesOut"];
 
-export interface Change {
-  id: number;
-  time: string;
-  entity_type: string;
-  entity_id: string;
-  action: string;
-  project_id: string | null;
-  user_id: string | null;
-  payload: Record<string, unknown>;
-}
+// models
+export type ModelBrief = Schemas["ModelBrief"];
+export type ModelOut = Schemas["ModelOut"];
+export type ModelPage = Schemas["Page_ModelBrief_"];
+
+// queues and workers
+export type Queue = Schemas["QueueOut"];
+export type QueueEntry = Schemas["QueueEntryOut"];
+export type QueueDetail = Schemas["QueueDetail"];
+export type QueueStatPoint = Schemas["QueueStatPoint"];
+export type WorkerTask = Schemas["WorkerTask"];
+export type GpuStat = Schemas["GpuStat"];
+export type WorkerStat = Narrow<Schemas["WorkerStatOut"], { gpus: GpuStat[] }>;
+export type Worker = Narrow<Schemas["WorkerOut"], { last_stats?: WorkerStat | null }>;
+
+/** One entry of the hub's change log (the change stream's events). */
+export type Change = Schemas["ChangeOut"];
 
 export const TASK_STATUSES = [
   "created",

@@ -1,6 +1,7 @@
 // The experiment's action buttons: only those its status allows (see taskStatus.ts).
 // Each refusal of the hub shows as a toast.
 import { useQueryClient } from "@tanstack/react-query";
+import { queryKeys } from "../../api/queryKeys";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import type { TaskOut } from "../../api/types";
@@ -20,7 +21,6 @@ import { ConfirmDialog } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { EditTaskDialog } from "./EditTaskDialog";
 import { allowedActions, resetNeedsForce } from "./taskStatus";
-import { taskKey } from "./useTaskQueries";
 
 type Dialog = "enqueue" | "clone" | "tags" | "abort" | "reset" | "edit" | null;
 
@@ -44,8 +44,8 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
       return true;
     } finally {
       setBusy(false);
-      void client.invalidateQueries({ queryKey: taskKey(task.id) });
-      void client.invalidateQueries({ queryKey: ["tasks"] });
+      void client.invalidateQueries({ queryKey: queryKeys.task.one(task.id) });
+      void client.invalidateQueries({ queryKey: queryKeys.tasks.all });
     }
   };
   const ids = [task.id];
@@ -114,8 +114,8 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
           onClose={close}
           onConfirm={async (body) => {
             const clone = await cloneTask(task.id, body); // the dialog shows a refusal
-            void client.invalidateQueries({ queryKey: ["tasks"] });
-            void client.invalidateQueries({ queryKey: ["projects"] });
+            void client.invalidateQueries({ queryKey: queryKeys.tasks.all });
+            void client.invalidateQueries({ queryKey: queryKeys.projects.all });
             close();
             toast(`Cloned as ${clone.name}`);
             navigate(`/experiments/${clone.id}`);

@@ -2,19 +2,14 @@
 // (PATCH /tasks/{id}/configuration; a removed object is sent as null).
 import { useState } from "react";
 import { patch } from "../../../api/client";
-import type { TaskOut } from "../../../api/types";
+import type { ConfigItem, TaskOut } from "../../../api/types";
 import { Empty, ErrorBox } from "../../../components/feedback";
 import { useToast } from "../../../components/toast";
 import { CodeBlock } from "../CodeBlock";
 import { useTaskUpdated } from "../useTaskQueries";
 import { useSubmit } from "../../../components/useSubmit";
 
-interface Item {
-  type: string;
-  value: string;
-  description: string;
-}
-
+type Item = ConfigItem;
 type Items = Record<string, Item>;
 
 function itemsOf(task: TaskOut): Items {
