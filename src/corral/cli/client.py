@@ -22,6 +22,7 @@ import typer
 from rich.markup import escape
 
 from corral.cli.output import err
+from corral.core.task_status import FINAL
 from corral.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 #: the shortest task id prefix looked up (shorter ones match too many tasks to be useful)
 MIN_PREFIX = 6
 #: statuses after which a task changes no more unless someone acts on it
-FINAL_STATUSES = frozenset({"completed", "failed", "stopped", "published"})
+FINAL_STATUSES = FINAL
 _TASK_ID = re.compile(r"^[0-9a-f]{1,64}$")
 
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from corral.cli import task_actions, task_logs, task_show
 from corral.cli.client import ago, fail, hub, project_id, project_names, queue_names, when
 from corral.cli.output import cli_errors, err, out, print_json
+from corral.core.task_status import TaskStatus
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
@@ -24,7 +25,7 @@ task_app = typer.Typer(
     no_args_is_help=True,
 )
 
-STATUSES = ("created", "queued", "in_progress", "completed", "failed", "stopped", "published")
+STATUSES = tuple(s.value for s in TaskStatus)
 #: ids asked for per request when listing the tasks of a queue
 _ID_CHUNK = 100
 

@@ -11,10 +11,11 @@ import typer
 from corral.cli.client import fetch_task, hub
 from corral.cli.output import cli_errors, out, print_json
 from corral.cli.task_show import TaskArg
+from corral.core.task_status import FINAL, NEEDS_FORCE, S
 from corral.errors import ConflictError, ValidationError
 
 #: a task in one of these may be cloned or reset to run again
-_DONE = ("completed", "failed", "stopped", "published")
+_DONE = FINAL
 
 
 def clone(
@@ -68,7 +69,7 @@ def set_param(
         with hub() as client:
             data = fetch_task(client, task)
             task_id = data["id"]
-            if data["status"] != "created":
+            if data["status"] != S.created:
                 raise ConflictError(_not_draft(task_id, data["status"]))
             current = data.get("hyperparams") or {}
             patch: dict[str, dict[str, Any]] = {}
@@ -223,7 +224,7 @@ def reset(
     """
     with cli_errors(), hub() as client:
         data = fetch_task(client, task)
-        if data["status"] == "in_progress" and not force:
+        if data["status"] in NEEDS_FORCE and not force:
             raise ConflictError(
                 f"task {data['id']} is running; abort it first (corral task abort "
                 f"{data['id']}) or reset it with --force"

@@ -10,20 +10,21 @@ from rich.text import Text
 
 from corral.cli.client import duration, fetch_task, hub, since, when
 from corral.cli.output import cli_errors, out, print_json
+from corral.core.task_status import S
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from corral.client.http import HubClient
 
-STATUS_STYLE = {
-    "created": "dim",
-    "queued": "yellow",
-    "in_progress": "cyan",
-    "completed": "green",
-    "failed": "red",
-    "stopped": "magenta",
-    "published": "bold green",
+STATUS_STYLE: dict[str, str] = {
+    S.created: "dim",
+    S.queued: "yellow",
+    S.in_progress: "cyan",
+    S.completed: "green",
+    S.failed: "red",
+    S.stopped: "magenta",
+    S.published: "bold green",
 }
 TaskArg = Annotated[
     str, typer.Argument(metavar="TASK", help="The task id (or 6+ of its first characters).")

@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.task_status import ACTIVE, S, can
 from corral.errors import AuthError, CorralError, ServerUnavailableError
 from corral.sdk import local_state, spool, threads
 from corral.sdk.outbox import Outbox
@@ -75,7 +76,7 @@ class Run:
             if self._finished:
                 return
             self._finished = True
-        action = {"completed": "complete", "failed": "fail", "stopped": "stop"}[status]
+        action = {S.completed: "complete", S.failed: "fail", S.stopped: "stop"}[S(status)]
         self.task._data["status"] = status
         self.outbox.op(
             {
@@ -110,7 +111,7 @@ class Run:
                 log.debug("stopping a capture failed", exc_info=True)
         if not self.aborted and not self.under_agent and not self.handed_over:
             self.finish(status, body)
-            for model_id in self.publish_after if status == "completed" else []:
+            for model_id in self.publish_after if status == S.completed else []:
                 self.outbox.op(
                     {
                         "kind": "request",
@@ -277,7 +278,7 @@ def start_run(cls: type[Task], **kw: Any) -> Task:
                 "accept": [409],
             }
         )
-    if data.get("status") in (None, "created", "queued"):
+    if data.get("status") is None or can(data["status"], "start"):
         outbox.op(
             {
                 "kind": "request",
@@ -354,7 +355,7 @@ def _attach(task_id: str) -> dict[str, Any]:
     """Under an agent: the queued task, started; its stored values override the code's."""
     client = hub_client()
     data = client.get(f"tasks/{task_id}")
-    if data["status"] in ("created", "queued"):
+    if can(data["status"], "start"):
         data = client.post(f"tasks/{task_id}:start", json={})
     return dict(data)
 
@@ -371,7 +372,7 @@ def _previous(project: str, name: str, kw: dict[str, Any]) -> tuple[dict[str, An
         data = client.get(f"tasks/{task_id}", timeout=INIT_TIMEOUT)
         if cont:
             return _continue(client, data)
-        if data["archived"] or data["status"] in ("published", "queued", "in_progress"):
+        if data["archived"] or data["status"] in ACTIVE | {S.published}:
             return None, 0
         if not wanted and (
             data["models"].get("output")
@@ -380,7 +381,7 @@ def _previous(project: str, name: str, kw: dict[str, Any]) -> tuple[dict[str, An
             )
         ):
             return None, 0  # the last run made artifacts or models: keep it, make a new task
-        if data["status"] != "created":
+        if data["status"] != S.created:
             client.post(f"tasks/{task_id}:reset", json={})
         client.patch(f"tasks/{task_id}/hyperparams", json={"hyperparams": {}, "replace": True})
         client.patch(f"tasks/{task_id}/configuration", json={"configuration": {}, "replace": True})
@@ -397,9 +398,9 @@ def _previous(project: str, name: str, kw: dict[str, Any]) -> tuple[dict[str, An
 
 def _continue(client: Any, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     status = data["status"]
-    if status == "published":
+    if status == S.published:
         raise CorralError(f"task {data['id']} is published and cannot be continued; clone it")
-    if status in ("completed", "failed", "stopped"):
+    if can(status, "continue"):
         data = client.post(f"tasks/{data['id']}:continue", json={})
     last = data.get("last_iteration")
     return dict(data), (int(last) + 1 if last is not None else 0)

@@ -24,6 +24,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corral.core.task_status import TRANSITIONS
+from corral.core.task_types import TASK_TYPES
 from corral.errors import AuthError, CorralError, ServerUnavailableError
 from corral.sdk import params as P
 from corral.sdk.capture import arguments
@@ -40,17 +42,6 @@ log = logging.getLogger("corral.sdk")
 
 # a script that parses its arguments before Task.init is captured too
 arguments.install()
-
-TASK_TYPES = (
-    "training",
-    "testing",
-    "inference",
-    "data_processing",
-    "controller",
-    "optimizer",
-    "service",
-    "custom",
-)
 
 
 class Task:
@@ -502,9 +493,7 @@ class Task:
 
     def _status_action(self, action: str, body: dict[str, Any] | None) -> None:
         if self._run is not None and self._run.active and action in ("complete", "fail", "stop"):
-            self._run.finish(
-                {"complete": "completed", "fail": "failed", "stop": "stopped"}[action], body or {}
-            )
+            self._run.finish(TRANSITIONS[action][1].value, body or {})
             return
         if self._outbox is not None:
             self._outbox.flush(30)

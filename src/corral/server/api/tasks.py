@@ -11,9 +11,11 @@ from corral.schemas.common import Ok, Page
 from corral.schemas.task_columns import HyperparamColumn, MetricColumn, TaskColumns
 from corral.schemas.tasks import (
     Clone,
+    ConfigurationOut,
     ConfigurationPatch,
     Enqueue,
     Finish,
+    HyperparamsOut,
     HyperparamsPatch,
     Reason,
     Reset,
@@ -138,7 +140,7 @@ def delete_task(task_id: str, session: SessionDep, _user: CurrentUser, force: bo
 
 
 @router.get("/{task_id}/hyperparams")
-def get_hyperparams(task_id: str, session: SessionDep, _user: CurrentUser) -> dict[str, dict]:
+def get_hyperparams(task_id: str, session: SessionDep, _user: CurrentUser) -> HyperparamsOut:
     return tasks.get_task(session, task_id).hyperparams
 
 
@@ -155,7 +157,7 @@ def patch_hyperparams(
 
 
 @router.get("/{task_id}/configuration")
-def get_configuration(task_id: str, session: SessionDep, _user: CurrentUser) -> dict[str, dict]:
+def get_configuration(task_id: str, session: SessionDep, _user: CurrentUser) -> ConfigurationOut:
     return tasks.get_task(session, task_id).configuration
 
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from corral.core.task_status import ACTIVE, S
 from corral.errors import ConflictError, NotFoundError
 from corral.server.db.models import Queue, QueueEntry, Task, Worker, WorkerStat
 from corral.server.services import changes, queue_stats, tasks
@@ -82,7 +83,7 @@ def worker_tasks(session: Session, worker_ids: Sequence[str]) -> list[Task]:
     return list(
         session.scalars(
             select(Task)
-            .where(Task.worker.in_(worker_ids), Task.status.in_(("queued", "in_progress")))
+            .where(Task.worker.in_(worker_ids), Task.status.in_([s.value for s in ACTIVE]))
             .order_by(Task.started_at)
         )
     )
@@ -91,7 +92,7 @@ def worker_tasks(session: Session, worker_ids: Sequence[str]) -> list[Task]:
 def release(session: Session, worker: Worker, reason: str) -> None:
     """The worker is gone: leases go back to the front of their queues, running tasks fail."""
     for task in worker_tasks(session, [worker.id]):
-        if task.status == "in_progress":
+        if task.status == S.in_progress:
             tasks.change_status(session, task.id, "fail", reason=reason, worker=worker.id)
         elif session.scalar(select(QueueEntry.id).where(QueueEntry.task_id == task.id)) is None:
             _requeue_front(session, task)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from corral.core.task_status import check_reportable
+from corral.core.task_status import S, check_reportable
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.models import ModelCreate, ModelUpdate
 from corral.server.db.models import Model, Task, User, new_id
@@ -41,7 +41,7 @@ MODEL_SORT_FIELDS = (
 #: what a published model still lets you change
 PUBLISHED_EDITABLE = frozenset({"tags", "system_tags", "comment"})
 #: task statuses whose models may be published
-PUBLISHABLE_TASK = frozenset({"completed", "published"})
+PUBLISHABLE_TASK = frozenset({S.completed, S.published})
 
 
 @dataclass

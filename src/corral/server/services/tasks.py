@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from corral.core.task_status import FINAL, check_editable, next_status
+from corral.core.task_status import ACTIVE, FINAL, NEEDS_FORCE, S, check_editable, next_status
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.tasks import (
     Clone,
@@ -145,7 +145,7 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
     """Change a task's fields (see ``TaskUpdate``); ``force`` lets the running task set its inputs."""
     task = get_task(session, task_id, for_update=True)
     fields = data.model_fields_set
-    if task.status == "published" and fields - {"tags", "system_tags", "comment"}:
+    if task.status == S.published and fields - {"tags", "system_tags", "comment"}:
         raise ConflictError(
             "a published task is read-only (tags, system tags and comment excepted)"
         )
@@ -187,7 +187,7 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
 
 def _check_inputs_editable(task: Task, what: str, force: bool) -> None:
     # The running task itself reports its own parameters (argparse, connect) with force.
-    if force and task.status == "in_progress":
+    if force and task.status == S.in_progress:
         return
     check_editable(task.status, what)
 
@@ -285,7 +285,7 @@ def change_status(
     """Apply a status action (start, complete, fail, stop, abort, dequeue, publish)."""
     task = get_task(session, task_id, for_update=True)
     target = next_status(task.status, action)
-    was_queued = task.status == "queued"
+    was_queued = task.status == S.queued
     if action == "start" and was_queued and worker and task.worker not in (None, worker):
         raise ConflictError(
             f"task {task.id} is leased to worker {task.worker!r}, not {worker!r}; "
@@ -294,7 +294,7 @@ def change_status(
     task.status = target
     task.status_reason = reason or ("aborted by user" if action == "abort" else "")
     task.status_message = message
-    if was_queued and target != "queued":
+    if was_queued and target != S.queued:
         _leave_queue(session, task)
     if action == "dequeue":
         task.queue_id = None
@@ -319,7 +319,7 @@ def change_status(
 
 def set_archived(session: Session, task_id: str, archived: bool) -> Task:
     task = get_task(session, task_id, for_update=True)
-    if archived and task.status in ("queued", "in_progress"):
+    if archived and task.status in ACTIVE:
         raise ConflictError(f"a {task.status} task cannot be archived; abort it first")
     task.archived = archived
     touch(task)
@@ -343,7 +343,7 @@ def clear_outputs(session: Session, task: Task) -> None:
 
 def reset(session: Session, task_id: str, *, force: bool) -> Task:
     task = get_task(session, task_id, for_update=True)
-    if task.status == "in_progress" and not force:
+    if task.status in NEEDS_FORCE and not force:
         raise ConflictError("the task is running; abort it first or reset with force=true")
     task.status = next_status(task.status, "reset")
     _leave_queue(session, task)
@@ -416,7 +416,7 @@ def clone(session: Session, task_id: str, data: Clone, user: User) -> Task:
 
 def delete_task(session: Session, task_id: str, *, force: bool) -> None:
     task = get_task(session, task_id, for_update=True)
-    if task.status in ("in_progress",) and not force:
+    if task.status in NEEDS_FORCE and not force:
         raise ConflictError("the task is running; abort it first or delete with force=true")
     delete_tasks(session, [task.id])
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from corral.core.task_status import S
 from corral.errors import ConflictError, NotFoundError
 from corral.schemas.queues import (
     Heartbeat,
@@ -125,7 +126,7 @@ def describe(session: Session, workers: Sequence[Worker]) -> list[WorkerOut]:
                 queue_id=task.queue_id,
                 started_at=started,
                 run_time=(t - started).total_seconds()
-                if started and task.status == "in_progress"
+                if started and task.status == S.in_progress
                 else None,
                 last_iteration=task.last_iteration,
             )
