@@ -1467,6 +1467,24 @@ export interface components {
              */
             description: string;
         };
+        /** ConfigItemOut */
+        ConfigItemOut: {
+            /**
+             * Type
+             * @default text
+             */
+            type: string;
+            /**
+             * Value
+             * @default
+             */
+            value: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
         /** ConfigurationPatch */
         ConfigurationPatch: {
             /** Configuration */
@@ -1481,6 +1499,24 @@ export interface components {
         };
         /** Container */
         Container: {
+            /**
+             * Image
+             * @default
+             */
+            image: string;
+            /**
+             * Arguments
+             * @default
+             */
+            arguments: string;
+            /**
+             * Setup Script
+             * @default
+             */
+            setup_script: string;
+        };
+        /** ContainerOut */
+        ContainerOut: {
             /**
              * Image
              * @default
@@ -1657,6 +1693,24 @@ export interface components {
             section: string;
             /** Name */
             name: string;
+        };
+        /**
+         * HyperparamOut
+         * @description ``value`` keeps its JSON type; ``type`` is the declared Python type name.
+         */
+        HyperparamOut: {
+            /** Value */
+            value: unknown;
+            /**
+             * Type
+             * @default
+             */
+            type: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
         };
         /**
          * HyperparamsPatch
@@ -1995,6 +2049,13 @@ export interface components {
             /** Model Id */
             model_id: string;
         };
+        /** ModelRefOut */
+        ModelRefOut: {
+            /** Name */
+            name: string;
+            /** Model Id */
+            model_id: string;
+        };
         /**
          * ModelUpdate
          * @description Fields to change. A published model accepts only ``tags``, ``system_tags`` and ``comment``.
@@ -2304,6 +2365,47 @@ export interface components {
             force: boolean;
         };
         /**
+         * Runtime
+         * @description Machine facts captured by the SDK, and user properties (any other key).
+         *
+         *     A fact the SDK could not read is ``0`` or ``""``; a task that captured nothing has
+         *     none of them. Only the keys stored are answered, each as stored.
+         */
+        Runtime: {
+            /** Os */
+            os?: string | null;
+            /** Os Name */
+            os_name?: string | null;
+            /** Hostname */
+            hostname?: string | null;
+            /** Cpu Cores */
+            cpu_cores?: number | null;
+            /** Cpu Physical Cores */
+            cpu_physical_cores?: number | null;
+            /** Cpu Model */
+            cpu_model?: string | null;
+            /** Memory Gb */
+            memory_gb?: number | null;
+            /** Python */
+            python?: string | null;
+            /** Python Executable */
+            python_executable?: string | null;
+            /** Corral Version */
+            corral_version?: string | null;
+            /** Ide */
+            ide?: string | null;
+            /** Gpu Count */
+            gpu_count?: number | null;
+            /** Gpu Type */
+            gpu_type?: string | null;
+            /** Gpu Memory Gb */
+            gpu_memory_gb?: number | null;
+            /** Gpu Driver */
+            gpu_driver?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * ScalarSeriesOut
          * @description One series, downsampled to at most ``max_points`` buckets unless ``full``.
          *
@@ -2394,6 +2496,61 @@ export interface components {
             python: string;
         };
         /**
+         * ScriptOut
+         * @description Where the code comes from: a repository at a commit (plus diff), or the code itself.
+         */
+        ScriptOut: {
+            /**
+             * Repository
+             * @default
+             */
+            repository: string;
+            /**
+             * Branch
+             * @default
+             */
+            branch: string;
+            /**
+             * Commit
+             * @default
+             */
+            commit: string;
+            /**
+             * Diff
+             * @default
+             */
+            diff: string;
+            /**
+             * Entry Point
+             * @default
+             */
+            entry_point: string;
+            /**
+             * Working Dir
+             * @default
+             */
+            working_dir: string;
+            /**
+             * Code
+             * @default
+             */
+            code: string;
+            /** Requirements */
+            requirements: {
+                [key: string]: string;
+            };
+            /**
+             * Freeze
+             * @default
+             */
+            freeze: string;
+            /**
+             * Python
+             * @default
+             */
+            python: string;
+        };
+        /**
          * SeriesIterations
          * @description The iterations at which one (metric, variant) has something: for a UI slider.
          */
@@ -2432,10 +2589,16 @@ export interface components {
             name: string;
             /** Project Id */
             project_id: string;
-            /** Type */
-            type: string;
-            /** Status */
-            status: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "created" | "queued" | "in_progress" | "completed" | "failed" | "stopped" | "published";
             /** Status Reason */
             status_reason: string;
             /** Tags */
@@ -2476,8 +2639,17 @@ export interface components {
             };
             /** Hyperparams */
             hyperparams?: {
-                [key: string]: unknown;
+                [key: string]: {
+                    [key: string]: components["schemas"]["HyperparamOut"];
+                };
             } | null;
+            /**
+             * Allowed Actions
+             * @description The actions the hub accepts now for this task (its status and archived flag).
+             *
+             *     ``reset`` and ``delete`` of an ``in_progress`` task need ``force=true``.
+             */
+            readonly allowed_actions: ("edit" | "clone" | "enqueue" | "dequeue" | "start" | "complete" | "fail" | "stop" | "abort" | "continue" | "reset" | "publish" | "archive" | "unarchive" | "delete")[];
         };
         /**
          * TaskColumns
@@ -2552,6 +2724,13 @@ export interface components {
             /** Output */
             output?: components["schemas"]["ModelRef"][];
         };
+        /** TaskModelsOut */
+        TaskModelsOut: {
+            /** Input */
+            input: components["schemas"]["ModelRefOut"][];
+            /** Output */
+            output: components["schemas"]["ModelRefOut"][];
+        };
         /** TaskOut */
         TaskOut: {
             /** Id */
@@ -2560,10 +2739,16 @@ export interface components {
             name: string;
             /** Project Id */
             project_id: string;
-            /** Type */
-            type: string;
-            /** Status */
-            status: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "created" | "queued" | "in_progress" | "completed" | "failed" | "stopped" | "published";
             /** Status Reason */
             status_reason: string;
             /** Tags */
@@ -2604,32 +2789,29 @@ export interface components {
             };
             /** Hyperparams */
             hyperparams?: {
-                [key: string]: unknown;
+                [key: string]: {
+                    [key: string]: components["schemas"]["HyperparamOut"];
+                };
             } | null;
             /** Status Message */
             status_message: string;
             /** Exit Code */
             exit_code: number | null;
-            /** Script */
-            script: {
-                [key: string]: unknown;
-            };
-            /** Container */
-            container: {
-                [key: string]: unknown;
-            };
+            script: components["schemas"]["ScriptOut"];
+            container: components["schemas"]["ContainerOut"];
             /** Configuration */
             configuration: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["ConfigItemOut"];
             };
-            /** Runtime */
-            runtime: {
-                [key: string]: unknown;
-            };
-            /** Models */
-            models: {
-                [key: string]: unknown;
-            };
+            runtime: components["schemas"]["Runtime"];
+            models: components["schemas"]["TaskModelsOut"];
+            /**
+             * Allowed Actions
+             * @description The actions the hub accepts now for this task (its status and archived flag).
+             *
+             *     ``reset`` and ``delete`` of an ``in_progress`` task need ``force=true``.
+             */
+            readonly allowed_actions: ("edit" | "clone" | "enqueue" | "dequeue" | "start" | "complete" | "fail" | "stop" | "abort" | "continue" | "reset" | "publish" | "archive" | "unarchive" | "delete")[];
         };
         /**
          * TaskUpdate
@@ -3587,7 +3769,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         [key: string]: {
-                            [key: string]: unknown;
+                            [key: string]: components["schemas"]["HyperparamOut"];
                         };
                     };
                 };
@@ -3658,9 +3840,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        [key: string]: {
-                            [key: string]: unknown;
-                        };
+                        [key: string]: components["schemas"]["ConfigItemOut"];
                     };
                 };
             };

@@ -1,7 +1,8 @@
 // The hub's wire types, one per resource, for every page. They are names over the types
 // generated from the hub's OpenAPI schema (schema.gen.ts: `scripts/gen-ui-types` writes it
 // from src/corral/schemas/, and a test fails while it is stale); nothing here is written
-// by hand but the shape of the few fields the schema declares only as "an object".
+// by hand but the shape of the few fields the schema declares only as "an object"
+// (`last_metrics`, a plot's figure, a worker's GPU figures).
 import type { components } from "./schema.gen";
 
 type Schemas = components["schemas"];
@@ -28,29 +29,24 @@ export interface MetricValue {
 }
 /** metric -> variant -> summary */
 export type LastMetrics = Record<string, Record<string, MetricValue>>;
-/** A hyperparameter: its JSON value and declared type. */
-export type Hyperparam = Narrow<Schemas["Hyperparam"], { type?: string; description?: string }>;
+/** A hyperparameter: its JSON value, declared type and description. */
+export type Hyperparam = Schemas["HyperparamOut"];
 /** section -> name -> {value, type, description} */
 export type Hyperparams = Record<string, Record<string, Hyperparam>>;
-export type ConfigItem = Schemas["ConfigItem"];
-export type Script = Schemas["Script"];
-export type Container = Schemas["Container"];
-export type ModelRef = Schemas["ModelRef"];
-export type TaskModels = Schemas["TaskModels"];
+export type ConfigItem = Schemas["ConfigItemOut"];
+export type Script = Schemas["ScriptOut"];
+export type Container = Schemas["ContainerOut"];
+/** machine facts (os, cpu_cores, gpu_type...) and user properties */
+export type Runtime = Schemas["Runtime"];
+export type ModelRef = Schemas["ModelRefOut"];
+export type TaskModels = Schemas["TaskModelsOut"];
+export type TaskStatus = Schemas["TaskOut"]["status"];
+export type TaskType = Schemas["TaskOut"]["type"];
+/** What the hub accepts for a task now (each task carries its ``allowed_actions``). */
+export type TaskAction = Schemas["TaskOut"]["allowed_actions"][number];
 
-export type TaskBrief = Narrow<Schemas["TaskBrief"], { last_metrics: LastMetrics; hyperparams?: Hyperparams | null }>;
-export type TaskOut = Narrow<
-  Schemas["TaskOut"],
-  {
-    last_metrics: LastMetrics;
-    hyperparams: Hyperparams | null;
-    script: Partial<Script>;
-    container: Partial<Container>;
-    configuration: Record<string, Partial<ConfigItem>>;
-    runtime: Record<string, unknown>;
-    models: TaskModels;
-  }
->;
+export type TaskBrief = Narrow<Schemas["TaskBrief"], { last_metrics: LastMetrics }>;
+export type TaskOut = Narrow<Schemas["TaskOut"], { last_metrics: LastMetrics }>;
 export type TaskPage = Narrow<Schemas["Page_TaskBrief_"], { items: TaskBrief[] }>;
 /** ``GET /tasks/columns``: what the tasks in scope have, for the column picker. */
 export type TaskColumns = Schemas["TaskColumns"];
@@ -91,7 +87,14 @@ export type Worker = Narrow<Schemas["WorkerOut"], { last_stats?: WorkerStat | nu
 /** One entry of the hub's change log (the change stream's events). */
 export type Change = Schemas["ChangeOut"];
 
-export const TASK_STATUSES = [
+/** ``list`` when it names every member of ``T``; the type check fails on a missing one. */
+const everyOf =
+  <T extends string>() =>
+  <const L extends readonly T[]>(list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> })) =>
+    list;
+
+/** The statuses in the order the filters list them (every status of the hub's schema). */
+export const TASK_STATUSES = everyOf<TaskStatus>()([
   "created",
   "queued",
   "in_progress",
@@ -99,9 +102,9 @@ export const TASK_STATUSES = [
   "completed",
   "failed",
   "published",
-] as const;
+]);
 
-export const TASK_TYPES = [
+export const TASK_TYPES = everyOf<TaskType>()([
   "training",
   "testing",
   "inference",
@@ -110,4 +113,4 @@ export const TASK_TYPES = [
   "optimizer",
   "service",
   "custom",
-] as const;
+]);

@@ -12,13 +12,7 @@ import { useSubmit } from "../../../components/useSubmit";
 type Item = ConfigItem;
 type Items = Record<string, Item>;
 
-function itemsOf(task: TaskOut): Items {
-  const out: Items = {};
-  for (const [name, c] of Object.entries(task.configuration ?? {})) {
-    out[name] = { type: c.type ?? "text", value: c.value ?? "", description: c.description ?? "" };
-  }
-  return out;
-}
+const itemsOf = (task: TaskOut): Items => ({ ...task.configuration });
 
 export function ConfigObjects({ task, editable }: { task: TaskOut; editable: boolean }) {
   const [editing, setEditing] = useState(false);

@@ -23,7 +23,7 @@ export function ExecutionTab({ task }: { task: TaskOut }) {
   const [editing, setEditing] = useState(false);
   const script = task.script;
   const container = task.container;
-  const editable = isEditable(task.status);
+  const editable = isEditable(task);
 
   if (editing && editable) return <ExecutionEditor task={task} onDone={() => setEditing(false)} />;
 

@@ -8,8 +8,8 @@ import { Empty } from "../../../components/feedback";
 
 export function ModelsTab({ task }: { task: TaskOut }) {
   const rows = [
-    ...(task.models.input ?? []).map((m) => ({ ...m, role: "input" })),
-    ...(task.models.output ?? []).map((m) => ({ ...m, role: "output" })),
+    ...task.models.input.map((m) => ({ ...m, role: "input" })),
+    ...task.models.output.map((m) => ({ ...m, role: "output" })),
   ];
   const details = useQueries({
     queries: rows.slice(0, 100).map((m) => queries.model(m.model_id)),
