@@ -79,6 +79,8 @@ export type Queue = Schemas["QueueOut"];
 export type QueueEntry = Schemas["QueueEntryOut"];
 export type QueueDetail = Schemas["QueueDetail"];
 export type QueueStatPoint = Schemas["QueueStatPoint"];
+/** what ``POST /queues/{name}:clear`` answers */
+export type QueueCleared = Schemas["Cleared"];
 export type WorkerTask = Schemas["WorkerTask"];
 export type GpuStat = Schemas["GpuStat"];
 export type WorkerStat = Narrow<Schemas["WorkerStatOut"], { gpus: GpuStat[] }>;

@@ -7,7 +7,7 @@ import { ErrorBox } from "../../components/feedback";
 import { DialogFooter, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { queuePath } from "./queuePath";
-import type { Queue } from "../../api/types";
+import type { Queue, QueueCleared } from "../../api/types";
 
 const splitTags = (s: string) => [...new Set(s.split(",").map((t) => t.trim()).filter(Boolean))];
 
@@ -70,7 +70,7 @@ export function ClearQueueDialog({ queue, onClose }: { queue: Queue; onClose: ()
   const refresh = useRefreshQueues();
   const toast = useToast();
   const clear = useMutation({
-    mutationFn: () => post<{ removed: number }>(`${queuePath(queue.name)}:clear`),
+    mutationFn: () => post<QueueCleared>(`${queuePath(queue.name)}:clear`),
     onSuccess: ({ removed }) => {
       refresh();
       toast(`${removed} task${removed === 1 ? "" : "s"} taken out of ${queue.name} (back to draft)`);
