@@ -6,8 +6,8 @@ import { get } from "../../api/client";
 import { queryKeys } from "../../api/queryKeys";
 import { ErrorBox, Loading } from "../../components/feedback";
 import { Modal } from "../../components/Modal";
-import { BUILTINS, METRIC_AGGS, metricColumnId, paramColumnId, toggleColumn } from "./columns";
 import type { TaskColumns } from "../../api/types";
+import { BUILTINS, METRIC_AGGS, metricColumnId, paramColumnId, toggleColumn } from "./columns";
 
 function Check({ label, checked, disabled, onChange }: { label: string; checked: boolean; disabled?: boolean; onChange: () => void }) {
   return (

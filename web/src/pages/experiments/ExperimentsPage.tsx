@@ -6,8 +6,9 @@ import { useCallback, useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { queries } from "../../api/queries";
-import { ErrorBox, Loading } from "../../components/feedback";
 import type { Project } from "../../api/types";
+import { ErrorBox, Loading } from "../../components/feedback";
+import { useStateFor } from "../../lib/useStateFor";
 import { BulkActions } from "./BulkActions";
 import type { Names } from "./cells";
 import { ColumnPicker } from "./ColumnPicker";
@@ -18,7 +19,6 @@ import { NoExperiments } from "./NoExperiments";
 import { clickRow, EMPTY_SELECTION, keepLoaded, toggleAll, type Selection } from "./selection";
 import { useTaskPages } from "./useTaskPages";
 import { DEFAULT_SORT, isFiltered, parseQuery, toSearch, type TableQuery } from "./urlState";
-import { useStateFor } from "../../lib/useStateFor";
 import "./experiments.css";
 
 const storage = () => (typeof window === "undefined" ? undefined : window.localStorage);

@@ -9,9 +9,9 @@ import { queryKeys } from "../../api/queryKeys";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { useToast } from "../../components/toast";
 import { formatAgo, formatTime } from "../../lib/format";
+import type { Project } from "../../api/types";
 import { CreateProjectDialog, EditProjectDialog } from "./ProjectDialogs";
 import { buildTree, parentIds, visibleRows, type VisibleRow } from "./projectTree";
-import type { Project } from "../../api/types";
 import "./projects.css";
 
 /** Below this many projects the tree starts fully open. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildTree, parentIds, visibleRows } from "./projectTree";
 import type { Project } from "../../api/types";
+import { buildTree, parentIds, visibleRows } from "./projectTree";
 
 let n = 0;
 function project(name: string, parent: Project | null, description = ""): Project {

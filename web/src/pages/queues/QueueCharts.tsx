@@ -7,9 +7,9 @@ import { LineChart } from "../../charts/LineChart";
 import { ErrorBox } from "../../components/feedback";
 import { DEFAULT_WINDOW, padToWindow, refreshMs, windowSeconds, type WindowKey } from "../workers/statsWindow";
 import { WindowPicker } from "../workers/WindowPicker";
+import type { QueueStatPoint } from "../../api/types";
 import { formatWait, queueCharts } from "./queueStats";
 import { queuePath } from "./queuePath";
-import type { QueueStatPoint } from "../../api/types";
 
 const count = (v: number) => String(Math.round(v));
 

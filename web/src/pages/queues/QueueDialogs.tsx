@@ -6,8 +6,8 @@ import { queryKeys } from "../../api/queryKeys";
 import { ErrorBox } from "../../components/feedback";
 import { DialogFooter, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
-import { queuePath } from "./queuePath";
 import type { Queue, QueueCleared } from "../../api/types";
+import { queuePath } from "./queuePath";
 
 const splitTags = (s: string) => [...new Set(s.split(",").map((t) => t.trim()).filter(Boolean))];
 

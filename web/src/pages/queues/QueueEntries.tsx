@@ -11,9 +11,9 @@ import { Empty } from "../../components/feedback";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useToast } from "../../components/toast";
 import { formatDuration, formatTime } from "../../lib/format";
+import type { QueueDetail } from "../../api/types";
 import { dropIndex, dropSide, withMove, withoutEntry } from "./reorder";
 import { queuePath } from "./queuePath";
-import type { QueueDetail } from "../../api/types";
 
 function useEntryChanges(name: string) {
   const client = useQueryClient();

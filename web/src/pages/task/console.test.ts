@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { appendLines, highlightParts, prependLines, toRows, type ConsoleLines } from "./console";
 import type { LogLine } from "../../api/types";
+import { appendLines, highlightParts, prependLines, toRows, type ConsoleLines } from "./console";
 
 const line = (seq: number, text = `line ${seq}`, stream = "stdout"): LogLine => ({
   seq,

@@ -7,8 +7,8 @@ import { get } from "../../api/client";
 import { queryKeys } from "../../api/queryKeys";
 import { LineChart, type Line } from "../../charts/LineChart";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
-import { CHART_POINTS, DEFAULT_WINDOW, padToWindow, refreshMs, windowSeconds, type WindowKey } from "./statsWindow";
 import type { WorkerStat } from "../../api/types";
+import { CHART_POINTS, DEFAULT_WINDOW, padToWindow, refreshMs, windowSeconds, type WindowKey } from "./statsWindow";
 import { byteUnit, percent, scaled, workerCharts } from "./workerStats";
 import { WindowPicker } from "./WindowPicker";
 

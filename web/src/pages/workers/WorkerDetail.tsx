@@ -2,8 +2,8 @@
 import { Link } from "react-router-dom";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatAgo, formatDuration, formatTime } from "../../lib/format";
-import { machineFacts } from "./machineFacts";
 import type { Worker } from "../../api/types";
+import { machineFacts } from "./machineFacts";
 import { WorkerCharts } from "./WorkerCharts";
 
 export function WorkerDetail({ worker, queueName, userName }: { worker: Worker; queueName: (id?: string | null) => string; userName: (id?: string | null) => string }) {

@@ -9,9 +9,9 @@ import { queryKeys } from "../../api/queryKeys";
 import type { Worker } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { formatAgo, formatBytes, formatDuration, formatTime } from "../../lib/format";
+import { useFollowingState } from "../../lib/useStateFor";
 import { QueueLinks, WorkerDetail, WorkerState } from "./WorkerDetail";
 import { percent } from "./workerStats";
-import { useFollowingState } from "../../lib/useStateFor";
 import "./workers.css";
 
 /** heartbeats change the figures without writing to the change stream: poll */

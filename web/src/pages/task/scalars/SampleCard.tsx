@@ -7,8 +7,8 @@ import { get } from "../../../api/client";
 import { queryKeys } from "../../../api/queryKeys";
 import { ErrorBox } from "../../../components/feedback";
 import { Modal } from "../../../components/Modal";
-import { mediaKind, mediaUrl } from "./media";
 import type { DebugSample, DebugSamplesOut } from "../../../api/types";
+import { mediaKind, mediaUrl } from "./media";
 
 /** Small images (thumbnails, MNIST digits) are scaled up with sharp pixels. */
 const markTiny = (e: React.SyntheticEvent<HTMLImageElement>) => e.currentTarget.classList.toggle("tiny", e.currentTarget.naturalWidth < 128);
