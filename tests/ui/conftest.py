@@ -14,13 +14,13 @@ its condition holds.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
+from corral.testing.browser import CHROMIUM_ARGS, find_chromium
 from corral.testing.hub import ADMIN_PASSWORD, Hub
 from tests.ui.seed import Seeded, seed_project
 
@@ -32,20 +32,9 @@ UI_DIR = Path(
 WAIT_MS = 60_000
 expect.set_options(timeout=WAIT_MS)
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 
 def chromium_path() -> str:
-    path = os.environ.get("CORRAL_TEST_CHROMIUM") or shutil.which("chromium")
+    path = find_chromium()
     if not path:
         pytest.fail(
             "the UI tests need Debian's chromium: scripts/test installs it (apt-get install chromium)"
