@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -105,7 +105,7 @@ def key_create(
     with cli_errors(), _hub() as client:
         key = client.keys.create(label, user)
 
-    def show(k: dict) -> None:
+    def show(k: dict[str, Any]) -> None:
         out.print(f"access key: {k['access_key']}\nsecret key: {k['secret_key']}")
         out.print(
             "Store them now: the secret is not shown again. On another machine: `corral login`."

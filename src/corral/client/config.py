@@ -53,7 +53,8 @@ def read_file(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     with path.open("rb") as f:
-        return tomllib.load(f)
+        data: dict[str, Any] = tomllib.load(f)
+    return data
 
 
 def load(path: str | os.PathLike[str] | None = None) -> HubCredentials:

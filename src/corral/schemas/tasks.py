@@ -276,7 +276,7 @@ class Runtime(BaseModel):
     # No return annotation on purpose: pydantic would describe the answer in the OpenAPI
     # schema by it (a bare object) instead of by the fields above.
     @model_serializer(mode="wrap")
-    def _as_stored(self, handler: SerializerFunctionWrapHandler):
+    def _as_stored(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
         if self._raw is not None:
             return self._raw
         # facts never stored stay out of the answer, as they did before this model

@@ -125,7 +125,8 @@ def chw_to_hwc(array: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"image array must be HxW or CxHxW with C in 1, 3, 4; got shape {tuple(array.shape)}"
         )
-    return array.transpose(1, 2, 0)
+    transposed: np.ndarray = array.transpose(1, 2, 0)
+    return transposed
 
 
 def _array_to_pil(array: np.ndarray) -> Image.Image:

@@ -127,7 +127,7 @@ def _callback(progress: ProgressFn | None) -> Any:
         return NoOpCallback()
     report: ProgressFn = progress
 
-    class Report(Callback):
+    class Report(Callback):  # type: ignore[misc]  # fsspec is untyped
         def call(self, *args: Any, **kwargs: Any) -> None:
             report(self.value, self.size)
 

@@ -33,7 +33,8 @@ CSRF_HEADER = "x-csrf-token"
 
 
 def get_settings(request: Request) -> ServerSettings:
-    return request.app.state.settings
+    settings: ServerSettings = request.app.state.settings
+    return settings
 
 
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]

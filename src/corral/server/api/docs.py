@@ -36,7 +36,8 @@ BrowserUser = Annotated[User, Depends(browser_user)]
 
 @router.get("/openapi.json")
 def openapi(request: Request, _user: BrowserUser) -> dict[str, Any]:
-    return request.app.openapi()
+    schema: dict[str, Any] = request.app.openapi()
+    return schema
 
 
 @router.get("/docs")

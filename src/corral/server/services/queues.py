@@ -96,11 +96,12 @@ def _float(value: float | None) -> float | None:
 
 def _aware(value: Any) -> datetime | None:
     """``min()`` over a column skips the column's type: make the naive UTC value aware."""
-    if value is None or (isinstance(value, datetime) and value.tzinfo is not None):
-        return value
+    if value is None:
+        return None
     if isinstance(value, str):  # SQLite returns the stored text
         value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=timezone.utc)
+    stamp: datetime = value
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=timezone.utc)
 
 
 def list_queues(session: Session) -> list[QueueOut]:
