@@ -45,6 +45,8 @@ class TaskBrief(TypedDict):
     last_iteration: int | None
     last_metrics: dict[str, Any]
     hyperparams: dict[str, Any] | None
+    #: the actions valid now (``corral.core.task_status.allowed_actions``)
+    allowed_actions: list[str]
 
 
 class TaskPage(TypedDict):
