@@ -9,8 +9,9 @@ export interface ScalarSeries {
   iterations: number[];
   /** bucket means (the values themselves when not downsampled); null for a missing value */
   values: (number | null)[];
-  min: (number | null)[];
-  max: (number | null)[];
+  /** the envelope of each bucket; null when not downsampled (it would repeat values) */
+  min: (number | null)[] | null;
+  max: (number | null)[] | null;
   /** seconds since the epoch, of each bucket's last point */
   times: number[];
   total_points: number;
