@@ -47,7 +47,7 @@ def server(
     config file so the SDK and CLI on this machine connect with no set-up.
     """
     # Start-up creates ~200,000 objects that live as long as the hub; collecting
-    # garbage among them while they are made costs ~10% of the start for nothing.
+    # garbage among them while they are made costs 5-10% of the start for nothing.
     # (They are frozen below, so later collections do not walk them either.)
     gc.disable()
     import pydantic

@@ -35,7 +35,8 @@ def create_app(
     """
     settings = settings or ServerSettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = engine or make_engine(settings.resolved_database_url)
+    if engine is None:
+        engine = make_engine(settings.resolved_database_url)
     if migrate:
         upgrade(engine)
     notifier = ChangesNotifier()
