@@ -1,6 +1,6 @@
 """Shared by the benchmarks: a real hub per backend, and reporting.
 
-Each benchmark starts its own ``corral server`` (``tests/hub.py``) on SQLite, and
+Each benchmark starts its own ``corral server`` (``corral.testing.hub``) on SQLite, and
 on PostgreSQL too when ``CORRAL_TEST_DATABASE_URL`` is set; prints human-readable
 lines and, last, one line of JSON with the figures and the baseline of the run.
 """
@@ -10,18 +10,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from tests.hub import Hub, create_pg_database, drop_pg_database, make_hub  # noqa: E402
+from corral.testing.hub import Hub, create_pg_database, drop_pg_database, make_hub
 
 __all__ = [
     "Hub",

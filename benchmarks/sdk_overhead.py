@@ -14,7 +14,10 @@ hub (SQLite), beside a baseline from the same run:
 * a whole run's process vs ``python -c pass``;
 * ``report_scalar`` per call vs the same loop with the call removed;
 * 100 metrics x 1,000 steps reported then ``close()``: time until the hub has all
-  100,000 points, vs the same loop with the call removed.
+  100,000 points, vs the same loop with the call removed;
+* ``Task.init``/``close()`` in a loop in one process (a script in a git work tree with a
+  few files and an uncommitted change), in runs per second, vs the same number of tasks
+  created, started and completed with bare ``HubClient`` requests (budget: >= 50 runs/s).
 
 Imports are measured with bytecode caches written (as after ``pip install``): the
 benchmark unsets ``PYTHONDONTWRITEBYTECODE`` and warms up first.
@@ -95,14 +98,56 @@ print(json.dumps({"baseline": baseline, "loop": loop, "durable": total, "task": 
 """
 
 
-def _run(code: str, env: dict[str, str], cwd: Path) -> tuple[dict[str, float], float]:
+LOOP = """
+import json, sys, time
+from corral import Task
+from corral.client.http import HubClient
+N = int(sys.argv[1])
+t0 = time.perf_counter()
+for i in range(N):
+    task = Task.init(project_name="bench", task_name="loop", reuse_last_task_id=False)
+    task.close()
+loop = time.perf_counter() - t0
+client = HubClient.from_config()
+t0 = time.perf_counter()
+for i in range(N):
+    created = client.post("tasks", json={"project": "bench", "name": "bare"})
+    client.post(f"tasks/{created['id']}:start", json={})
+    client.post(f"tasks/{created['id']}:complete", json={})
+bare = time.perf_counter() - t0
+print(json.dumps({"loop_runs_s": N / loop, "bare_runs_s": N / bare, "task": task.id}))
+"""
+
+
+def _git_project(root: Path, env: dict[str, str]) -> Path:
+    """A small git work tree: a few modules, a commit, an uncommitted change."""
+    root.mkdir()
+    for i in range(20):
+        (root / f"module{i}.py").write_text(f"VALUE = {i}\n")
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=root, env=env, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, env=env, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=root, env=env, check=True)
+    (root / "module0.py").write_text("VALUE = -1\n")
+    (root / "notes.py").write_text("# not committed yet\n")
+    return root
+
+
+def _run(
+    code: str, env: dict[str, str], cwd: Path, args: tuple[str, ...] = ()
+) -> tuple[dict[str, float], float]:
     import time
 
     path = cwd / "bench_script.py"
     path.write_text(code)
     t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, str(path)], env=env, cwd=cwd, capture_output=True, text=True, check=True
+        [sys.executable, str(path), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     wall = time.perf_counter() - t0
     line = [ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1]
@@ -120,6 +165,7 @@ def _wall(args: list[str], env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=100, help="runs of the init/close loop")
     opts = parser.parse_args()
     med = statistics.median
     with running_hub("sqlite") as hub, tempfile.TemporaryDirectory() as tmp:
@@ -151,7 +197,12 @@ def main() -> None:
         durables = [_run(DURABLE, env, cwd)[0] for _ in range(max(3, r // 2))]
         durable = med(x["durable"] for x in durables)
         loop_base = med(x["baseline"] for x in durables)
+        project = _git_project(cwd / "project", env)
+        loops = [_run(LOOP, env, project, (str(opts.runs),))[0] for _ in range(max(3, r // 2))]
+        loop_rate = med(x["loop_runs_s"] for x in loops)
+        bare_rate = med(x["bare_runs_s"] for x in loops)
         with hub.client() as api:
+            loop_task = api.get(f"/tasks/{loops[-1]['task']}").json()
             series = api.get(f"/tasks/{durables[-1]['task']}/metrics").json()
             stored = sum(s["count"] for s in series)
     ms = 1000
@@ -171,6 +222,11 @@ def main() -> None:
         f"100x1000 points durable:        {durable * ms:7.1f} ms  (loop alone "
         f"{loop_base * ms:.1f} ms; hub stored {stored} points)"
     )
+    say(
+        f"Task.init/close() loop:         {loop_rate:7.1f} runs/s  (bare create/start/complete "
+        f"{bare_rate:.1f} runs/s; last run's code captured: "
+        f"{bool(loop_task['script'].get('commit'))})"
+    )
     emit(
         {
             "import_corral_ms": round((imp - bare) * ms, 1),
@@ -184,6 +240,8 @@ def main() -> None:
             "durable_100k_ms": round(durable * ms, 1),
             "baseline_loop_100k_ms": round(loop_base * ms, 1),
             "stored_points": stored,
+            "init_close_loop_runs_s": round(loop_rate, 1),
+            "baseline_bare_rest_runs_s": round(bare_rate, 1),
         }
     )
 

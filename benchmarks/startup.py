@@ -42,7 +42,8 @@ from typing import Any
 
 import httpx
 from _common import backends, create_pg_database, drop_pg_database, emit, say
-from tests.hub import free_port
+
+from corral.testing.hub import free_port
 
 BUDGET_S = 1.5
 CORRAL = str(Path(sys.executable).with_name("corral"))

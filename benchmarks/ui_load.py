@@ -19,7 +19,6 @@ Needs the UI built (``scripts/build-ui``) and chromium (``apt-get install chromi
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import time
 from typing import Any
@@ -29,10 +28,10 @@ from playwright.sync_api import Page, sync_playwright
 from scalars_read import _ingest
 from sqlalchemy import create_engine
 from task_table import database_url, load
-from tests.hub import ADMIN_PASSWORD
-from tests.ui.conftest import CHROMIUM_ARGS
 
 from corral.server.db.engine import normalize_url
+from corral.testing.browser import CHROMIUM_ARGS, find_chromium
+from corral.testing.hub import ADMIN_PASSWORD
 
 
 def _median_ms(samples: list[float]) -> float:
@@ -147,7 +146,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--backend", choices=["sqlite", "postgres"])
     args = ap.parse_args()
-    chromium = shutil.which("chromium")
+    chromium = find_chromium()
     if not chromium:
         raise SystemExit("chromium is missing: apt-get install chromium")
     results = {

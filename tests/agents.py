@@ -22,8 +22,8 @@ import httpx
 import psutil
 import pytest
 
+from corral.testing.hub import Hub, client_env
 from tests import factories as f
-from tests.hub import Hub, client_env
 
 T = TypeVar("T")
 

@@ -18,8 +18,9 @@ import pytest
 from corral.agent.console import ConsoleShipper, pump
 from corral.client.config import HubCredentials
 from corral.client.http import HubClient
+from corral.client.retry import SERVER_STATUSES, RetryPolicy
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 
 
 def client_of(hub: Hub, transport: httpx.BaseTransport | None = None) -> HubClient:
@@ -110,7 +111,9 @@ def test_a_batch_whose_answer_was_lost_is_sent_again_and_stored_once(
 ) -> None:
     transport = Flaky(lose=2, unavailable=1)
     with client_of(hub, transport) as client:
-        shipper = ConsoleShipper(client, task_id, "w", backoff=(0.01, 0.05))
+        shipper = ConsoleShipper(
+            client, task_id, "w", retry=RetryPolicy(first=0.01, cap=0.05, statuses=SERVER_STATUSES)
+        )
         for i in range(10):
             shipper.write(f"line {i}")
         assert shipper.close(30)
@@ -124,7 +127,9 @@ def test_lines_written_while_the_hub_is_down_arrive_when_it_is_back(fresh_hub: H
     with fresh_hub.client() as api:
         task_id = str(f.task(api)["id"])
     with client_of(fresh_hub) as client:
-        shipper = ConsoleShipper(client, task_id, "w", backoff=(0.05, 0.2))
+        shipper = ConsoleShipper(
+            client, task_id, "w", retry=RetryPolicy(first=0.05, cap=0.2, statuses=SERVER_STATUSES)
+        )
         shipper.write("before")
         assert shipper.flush(30)
         fresh_hub.stop()

@@ -18,10 +18,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from corral.agent.daemon import Agent, exit_reason
+from corral.agent.daemon import Agent
+from corral.agent.process import exit_reason
 from corral.agent.runners.base import AgentOptions, Job, Launch, PrepareError, Runner
 from corral.agent.settings import AgentSettings
 from corral.client.config import HubCredentials
+from corral.testing.hub import Hub, free_port, make_hub
 from tests import factories as f
 from tests.agents import (
     StartAgent,
@@ -35,7 +37,6 @@ from tests.agents import (
     wait_for,
     wait_status,
 )
-from tests.hub import Hub, free_port, make_hub
 
 SLEEPER = """
 import os, signal, subprocess, sys, time

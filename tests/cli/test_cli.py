@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 
 
 def corral(

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 
+from corral.testing.hub import Hub
 from tests import factories as f
 from tests.cli.test_cli import corral
 from tests.cli.test_task_cli import one_line_error
-from tests.hub import Hub
 
 
 def queue_cli(hub: Hub, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:

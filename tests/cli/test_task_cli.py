@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
+from corral.testing.hub import Hub
 from tests import factories as f
 from tests.cli.test_cli import corral
-from tests.hub import Hub
 
 
 def task_cli(hub: Hub, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from corral.testing.hub import Hub, make_hub
 from tests import factories as f
 from tests.agents import (
     StartAgent,
@@ -31,7 +32,6 @@ from tests.agents import (
     wait_for,
     wait_status,
 )
-from tests.hub import Hub, make_hub
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.hub import Hub, client_env, make_hub
+from corral.testing.hub import Hub, client_env, make_hub
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,8 @@ import pytest
 from PIL import Image
 
 from corral import Task
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 from tests.sdk.conftest import env_for, run_script
 
 # a module of the user's: the custom class must be importable where the artifact is read

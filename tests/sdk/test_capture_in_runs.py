@@ -4,6 +4,7 @@ kernel, matplotlib and TensorBoard reports, machine resource use.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -198,3 +199,54 @@ def test_resource_use_is_reported_under_the_monitor_title(
     machine = {m["variant"]: m for m in metrics if m["metric"] == ":monitor:machine"}
     assert {"cpu_usage", "memory_used_gb", "disk_free", "net_rx_mbs"} <= set(machine)
     assert 0 <= machine["cpu_usage"]["last"] <= 100 and machine["memory_used_gb"]["last"] > 0
+
+
+def test_runs_in_one_process_each_record_code_packages_and_machine_facts(
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+) -> None:
+    env = {**sdk_env, **GIT, "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    repo = tmp_path / "repo"
+    _git(tmp_path, env, "init", "-q", "-b", "main", str(repo))
+    script = f"""
+    import json
+    import numpy
+    from corral import Task
+    from corral.sdk.capture import reuse
+
+    ids = []
+
+    def run(n):
+        task = Task.init(project_name={f.unique("sdk-loop")!r}, task_name=f"run{{n}}",
+                         reuse_last_task_id=False)
+        ids.append(task.id)
+        task.close()
+
+    run(1)
+    run(2)
+    with open(__file__, "a") as out:
+        out.write("# changed between runs\\n")
+    run(3)
+    print("TASKS " + " ".join(ids) + " " + json.dumps(reuse.stats))
+    """
+    (repo / "train.py").write_text(script.replace("\n    ", "\n"))
+    _git(repo, env, "add", ".")
+    _git(repo, env, "commit", "-q", "-m", "first")
+    out = subprocess.run(
+        [sys.executable, "train.py"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("TASKS "))
+    *ids, stats = line.split(" ", 4)[1:]
+    assert len(ids) == 3 and json.loads(stats)["reused"] >= 1  # the second run reused the first's
+    first, second, third = (f.ok(sdk_api.get(f"/tasks/{i}")) for i in ids)
+
+    for task in (first, second, third):
+        assert task["status"] == "completed"
+        script_ = task["script"]
+        assert script_["commit"] and script_["entry_point"] == "train.py"
+        assert "numpy==" in script_["requirements"]["pip"] and "numpy==" in script_["freeze"]
+        runtime = task["runtime"]
+        assert runtime["hostname"] and runtime["cpu_cores"] > 0 and runtime["python"]
+    assert second["script"] == first["script"] and second["runtime"] == first["runtime"]
+    assert "# changed between runs" not in second["script"]["diff"]
+    assert "# changed between runs" in third["script"]["diff"]

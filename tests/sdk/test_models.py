@@ -13,8 +13,8 @@ import joblib
 import pytest
 
 from corral import Model
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 from tests.sdk.conftest import env_for, run_script
 
 TRAIN = """

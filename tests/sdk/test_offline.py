@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from corral import Task
+from corral.testing.hub import free_port
 from tests import factories as f
-from tests.hub import free_port
 from tests.sdk.conftest import run_script
 
 OFFLINE = """

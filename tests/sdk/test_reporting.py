@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 from tests.sdk.conftest import env_for, run_script
 
 
@@ -201,8 +202,9 @@ def test_spool_import_command_sends_once(fresh_hub: Hub, tmp_path: Path) -> None
         assert f.ok(api.get(f"/tasks/{task_id}"))["status"] == "completed"
 
 
+@pytest.mark.parametrize("when", ["at once", "after the watch began"])
 def test_abort_on_the_hub_stops_the_script_gracefully(
-    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path, when: str
 ) -> None:
     marker = tmp_path / "finally-ran"
     code = f"""
@@ -223,6 +225,8 @@ def test_abort_on_the_hub_stops_the_script_gracefully(
     proc = _spawn(code, sdk_env, tmp_path / "run")
     task_id = _read_until(proc, "TASK ").split()[1]
     _wait_status(sdk_api, task_id, "in_progress")
+    if when == "after the watch began":  # a run watches for an abort after its first second
+        _wait_points(sdk_api, task_id, 200)  # 0.01 s a point: two seconds at least
     f.ok(sdk_api.post(f"/tasks/{task_id}:abort", json={"reason": "wrong data"}))
     code_ = proc.wait(timeout=120)
     assert code_ != 0
@@ -254,6 +258,15 @@ def test_abort_ends_a_script_that_ignores_the_interrupt(
     assert proc.wait(timeout=120) == 137
     assert "ignoring the interrupt" in proc.stdout.read()  # type: ignore[union-attr]
     assert f.ok(sdk_api.get(f"/tasks/{task_id}"))["status"] == "stopped"
+
+
+def _wait_points(api: httpx.Client, task_id: str, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if len(_points(api, task_id).get(("x", "y"), [])) >= count:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"task {task_id} never reported {count} points")
 
 
 def _wait_status(api: httpx.Client, task_id: str, status: str) -> None:

@@ -315,7 +315,7 @@ def test_background_threads_leave_sigint_and_sigterm_to_the_main_thread(
                      auto_resource_monitoring=True)
     uploads = BackgroundUploads()
     uploads.submit(lambda: "done").result()
-    task._run.capture_done.wait(60)  # the resource monitor starts from the capture
+    task.handle.run.capture_done.wait(60)  # the resource monitor starts from the capture
 
     def blocked(thread):
         status = open(f"/proc/self/task/{{thread.native_id}}/status").read()
@@ -333,3 +333,37 @@ def test_background_threads_leave_sigint_and_sigterm_to_the_main_thread(
         assert masks[name] == ["SIGINT", "SIGTERM"], masks
     uploads = [m for n, m in masks.items() if n.startswith("corral-upload")]
     assert uploads == [["SIGINT", "SIGTERM"]], masks
+
+
+def test_many_runs_in_one_process_leave_no_threads_or_hooks_behind(
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+) -> None:
+    code = f"""
+    import json, sys, threading, time
+    from corral import Task
+
+    ids, exits = [], set()
+    for n in range(20):
+        task = Task.init(project_name={f.unique("sdk-many")!r}, task_name=f"run{{n}}",
+                         reuse_last_task_id=False)
+        ids.append(task.id)
+        exits.add(id(sys.exit))
+        task.close()
+        assert Task.current_task() is None
+
+    def left():
+        return sorted(t.name for t in threading.enumerate()
+                      if t.name.startswith("corral") and t.name != "corral-replay")
+
+    deadline = time.monotonic() + 30  # threads of the last run end on their own
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    names = left()
+    print(json.dumps({{"ids": ids, "exits": len(exits), "threads": names}}))
+    """
+    out = run_script(code, sdk_env, tmp_path)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["exits"] == 1  # sys.exit is wrapped once, not once per run
+    assert result["threads"] == []  # no run keeps a thread after it closed
+    for task_id in result["ids"]:
+        assert f.ok(sdk_api.get(f"/tasks/{task_id}"))["status"] == "completed"

@@ -3,39 +3,38 @@
 The hub serves the UI built into the package (``scripts/test`` builds it when the
 sources changed); ``CORRAL_UI_DIR`` points the hub at another build. Each test gets a
 fresh browser context logged in as the admin through the real login endpoint.
+
+Every wait of these tests is for a condition (``expect``, ``wait_for_*``), never a fixed
+time, and all of them share one generous limit, ``WAIT_MS``, set here: on a machine whose
+cores another test run saturates, drawing a page (a plotly figure, a chart of thousands
+of points) takes many times longer than on an idle one, and a wait still ends as soon as
+its condition holds.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
-from tests.hub import ADMIN_PASSWORD, Hub
+from corral.testing.browser import CHROMIUM_ARGS, find_chromium
+from corral.testing.hub import ADMIN_PASSWORD, Hub
 from tests.ui.seed import Seeded, seed_project
 
 UI_DIR = Path(
     os.environ.get("CORRAL_UI_DIR") or Path(__file__).parents[2] / "src/corral/server/static"
 )
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+#: the limit of every wait (expect, clicks, navigations, wait_for_function), in ms
+WAIT_MS = 60_000
+expect.set_options(timeout=WAIT_MS)
 
 
 def chromium_path() -> str:
-    path = os.environ.get("CORRAL_TEST_CHROMIUM") or shutil.which("chromium")
+    path = find_chromium()
     if not path:
         pytest.fail(
             "the UI tests need Debian's chromium: scripts/test installs it (apt-get install chromium)"
@@ -73,7 +72,8 @@ def login_context(browser: Browser, hub: Hub) -> BrowserContext:
 @pytest.fixture
 def context(browser: Browser, hub: Hub) -> Iterator[BrowserContext]:
     ctx = login_context(browser, hub)
-    ctx.set_default_timeout(15_000)
+    ctx.set_default_timeout(WAIT_MS)
+    ctx.set_default_navigation_timeout(WAIT_MS)
     yield ctx
     ctx.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.hub import ADMIN_PASSWORD, Hub
+from corral.testing.hub import ADMIN_PASSWORD, Hub
 
 
 def test_login_with_the_form_then_logout(browser: Browser, hub: Hub) -> None:

@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Locator, Page, expect
 
+from corral.testing.hub import Hub
 from tests.factories import ok, run_to, task, unique
-from tests.hub import Hub
 from tests.ui.seed import Seeded
 
 TABLE = "[data-testid=experiments-table]"
@@ -203,13 +203,16 @@ def test_scrolling_loads_the_next_pages(page: Page, hub: Hub) -> None:
     # the first page only, and only the rows in view are in the page
     expect(table).to_have_attribute("data-loaded", "100")
     assert table.locator("[role=row][data-task-id]").count() < 100
+    # scroll to the end of what is loaded until the next page has come (each poll scrolls
+    # again: the page grows when the rows arrive)
+    page.wait_for_function(
+        """table => {
+            window.scrollTo(0, document.documentElement.scrollHeight);
+            return table.dataset.loaded === "120";
+        }""",
+        arg=table.element_handle(),
+    )
     page.mouse.move(700, 500)
-    for _ in range(20):
-        if table.get_attribute("data-loaded") == "120":
-            break
-        page.mouse.wheel(0, 4000)
-        page.wait_for_timeout(100)
-    expect(table).to_have_attribute("data-loaded", "120")
     page.mouse.wheel(0, 10_000)
     oldest = table.locator(f"[role=row][data-task-id='{created[0]['id']}']")
     expect(oldest).to_be_visible()

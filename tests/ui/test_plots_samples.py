@@ -8,8 +8,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from corral.testing.hub import Hub
 from tests.factories import ok, run_to, send_events, unique
-from tests.hub import Hub
 from tests.ui.seed import PNG, Seeded
 
 

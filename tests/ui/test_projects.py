@@ -6,8 +6,8 @@ import re
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from corral.testing.hub import Hub
 from tests.factories import ok, task, unique
-from tests.hub import Hub
 from tests.ui.conftest import login_context
 from tests.ui.seed import Seeded
 

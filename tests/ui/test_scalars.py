@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from corral.testing.hub import Hub, client_env
 from tests.factories import ok, run_to, send_events, unique
-from tests.hub import Hub, client_env
 from tests.ui.seed import Seeded, scalar_series
 
 
@@ -184,7 +184,7 @@ def test_a_new_scalar_of_a_running_script_appears_without_reload(
         page.evaluate("window.__notReloaded = true")
 
         (out / "go").touch()
-        expect(chart(page, "late_metric")).to_have_attribute("data-ready", "true", timeout=30_000)
+        expect(chart(page, "late_metric")).to_have_attribute("data-ready", "true")
         expect(chart(page, "late_metric")).to_have_attribute("data-points", "1")
         assert page.evaluate("window.__notReloaded === true")
 

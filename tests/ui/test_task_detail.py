@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.hub import Hub
+from corral.testing.hub import Hub
 from tests.ui.seed import PNG, Seeded
 
 

@@ -125,7 +125,7 @@ function LiveUpdates({ client, children }: { client: QueryClient; children: Reac
 }
 
 export function App() {
-  const client = useMemo(makeQueryClient, []);
+  const [client] = useState(makeQueryClient);
   return (
     <QueryClientProvider client={client}>
       <ToastProvider>

@@ -25,7 +25,8 @@ from collections import deque
 from typing import IO, Any
 
 from corral.client.http import HubClient
-from corral.errors import CorralError, NotFoundError, ServerUnavailableError
+from corral.client.retry import SERVER_STATUSES, RetryPolicy
+from corral.errors import CorralError, NotFoundError
 
 log = logging.getLogger("corral.agent")
 
@@ -35,6 +36,8 @@ LOG_LINE_CHARS = 64 * 1024
 BATCH_CHARS = 4 * 1024 * 1024
 #: lines kept while the hub is away; older ones are dropped past this (and counted)
 BUFFER_LINES = 200_000
+#: a batch the hub could not take is tried again (lines are never dropped for a 5xx)
+CONSOLE_RETRY = RetryPolicy(first=0.2, cap=5.0, statuses=SERVER_STATUSES)
 
 
 class ConsoleShipper:
@@ -47,7 +50,8 @@ class ConsoleShipper:
         interval: seconds between two batches while lines come in.
         max_lines: a batch is sent at once when this many lines wait.
         line_chars: longer lines are split into pieces of this size.
-        backoff: (first, longest) pause in seconds between retries of a failed batch.
+        retry: the pauses between tries of a failed batch, and which failures are
+            worth another try (by default any server-side failure: lines are kept).
     """
 
     def __init__(
@@ -59,7 +63,7 @@ class ConsoleShipper:
         interval: float = 0.2,
         max_lines: int = 1000,
         line_chars: int = LOG_LINE_CHARS,
-        backoff: tuple[float, float] = (0.2, 5.0),
+        retry: RetryPolicy = CONSOLE_RETRY,
     ) -> None:
         self._client = client
         self._path = f"tasks/{task_id}/events"
@@ -67,7 +71,7 @@ class ConsoleShipper:
         self._interval = interval
         self._max_lines = max_lines
         self._line_chars = line_chars
-        self._backoff = backoff
+        self._retry = retry
         self._lines: deque[dict[str, Any]] = deque()
         self._dropped = 0
         self._in_flight = 0
@@ -183,7 +187,7 @@ class ConsoleShipper:
         # one id for every try: the hub stores a batch id once, so a retry after a lost
         # answer does not double the lines
         body = {"batch_id": uuid.uuid4().hex, "events": batch}
-        delay = self._backoff[0]
+        backoff = self._retry.backoff()
         while True:
             try:
                 self._client.post(self._path, json=body)
@@ -194,23 +198,16 @@ class ConsoleShipper:
                     self._lines.clear()
                 return
             except CorralError as e:
-                if not _transient(e):
+                if not self._retry.retryable(e):
                     log.warning(
                         "%s: the hub refused %d console lines: %s", self._path, len(batch), e
                     )
                     return
+                delay = backoff.next(e)
                 log.debug("console batch failed (%s); retrying in %.1fs", e, delay)
             with self._cond:
                 if self._cond.wait_for(lambda: self._give_up, delay):
                     return
-            delay = min(self._backoff[1], delay * 2)
-
-
-def _transient(error: CorralError) -> bool:
-    """Errors a retry can cure: the hub away or overloaded (network, 5xx, 408/425/429)."""
-    if isinstance(error, ServerUnavailableError):
-        return True
-    return error.status >= 500 or error.status in (408, 425, 429)
 
 
 def pump(pipe: IO[bytes], stream: str, shipper: ConsoleShipper, line_bytes: int) -> None:

@@ -25,7 +25,8 @@ import shutil
 import sys
 from pathlib import Path
 
-import corral
+from corral._version import __version__
+from corral.system.packages import normalize_name
 
 #: the name of the ``.pth`` file that puts the overlay on a venv's ``sys.path``
 PTH_NAME = "_corral_agent.pth"
@@ -35,12 +36,13 @@ _EGG = re.compile(r"#egg=([A-Za-z0-9._-]+)")
 
 def package_dir() -> Path:
     """The folder of the ``corral`` package the agent imported (the symlink's target)."""
-    return Path(corral.__file__).resolve().parent
+    # this module is corral/agent/corral_dist.py; the package is two levels up
+    return Path(__file__).resolve().parent.parent
 
 
 def version() -> str:
     """The version of the running corral (from its source, not from install metadata)."""
-    return corral.__version__
+    return __version__
 
 
 @functools.cache
@@ -145,14 +147,10 @@ def runtime_requirements() -> list[str]:
         if re.search(r"\bextra\b", marker):
             continue
         name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", line)
-        if name and _normalize(name.group(1)) in AGENT_ONLY:
+        if name and normalize_name(name.group(1)) in AGENT_ONLY:
             continue
         out.append(line.strip())
     return out
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def is_corral_requirement(line: str) -> bool:
@@ -166,12 +164,12 @@ def is_corral_requirement(line: str) -> bool:
     if not text or text.startswith("#"):
         return False
     egg = _EGG.search(text)
-    if egg and _normalize(egg.group(1)) == "corral":
+    if egg and normalize_name(egg.group(1)) == "corral":
         return True
     if text.startswith("-"):
         return False
     match = _NAME.match(text)
-    return match is not None and _normalize(match.group(1)) == "corral"
+    return match is not None and normalize_name(match.group(1)) == "corral"
 
 
 def with_corral(pip_text: str) -> list[str]:

@@ -9,17 +9,14 @@ Threads of one :class:`Agent`:
   of this worker's tasks, and a task no longer ``in_progress`` (aborted, reset, deleted)
   has its process stopped. A hub that forgot the worker (404) or marked it gone (409)
   gets a new registration.
-* **watch**: long-polls the change log for tasks, so that an abort stops the task's
-  process at once rather than one heartbeat later.
+* **watch**: long-polls the change log for the tasks running here, so that an abort
+  stops the task's process at once rather than one heartbeat later.
 
-A task's life here: ``:start`` (a 409 means it was aborted meanwhile or leased
-elsewhere: skipped) -> a fresh work folder -> ``runner.prepare`` (its progress in the
-task's console; :class:`PrepareError` fails the task with its message) -> the process,
-in a session (process group) of its own, stdout and stderr streamed to the console ->
-``:complete`` on exit code 0, else ``:fail`` with the exit code. An abort sends SIGTERM
-to the whole group, then SIGKILL after ``abort_grace`` seconds, and leaves the status
-the hub set. Stopping the agent (SIGTERM, Ctrl-C) stops its tasks the same way, marks
-them ``stopped`` ("agent stopped") and unregisters the worker.
+One task's life (``:start``, prepare, run, console, final status) is
+:class:`~corral.agent.job.TaskJob`; the change-log watcher is
+:class:`~corral.agent.watch.AbortWatcher`. Stopping the agent (SIGTERM, Ctrl-C) stops
+its tasks (SIGTERM to each process group, SIGKILL after ``abort_grace``), marks them
+``stopped`` ("agent stopped") and unregisters the worker.
 
 Example::
 
@@ -31,34 +28,25 @@ from __future__ import annotations
 
 import logging
 import queue
-import secrets
-import shutil
 import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
-from corral.agent.console import ConsoleShipper
-from corral.agent.process import TaskRun, exit_reason, quietly
-from corral.agent.runners.base import Job, Launch, PrepareError, Runner
-from corral.agent.settings import AgentSettings, Backoff
+from corral.agent.job import AGENT_STOPPED, Runs, TaskJob, Worker
+from corral.agent.runners.base import Runner
+from corral.agent.settings import AgentSettings
 from corral.agent.stats import StatsSampler, worker_facts
+from corral.agent.watch import AbortWatcher
 from corral.client.config import HubCredentials
 from corral.client.http import HubClient
-from corral.errors import ConflictError, CorralError, NotFoundError, ServerUnavailableError
+from corral.client.retry import Backoff
+from corral.errors import ConflictError, CorralError, NotFoundError
 
 log = logging.getLogger("corral.agent")
-T = TypeVar("T")
-
-#: the reason a task gets when the agent running it is stopped
-AGENT_STOPPED = "agent stopped"
-#: longest change-log poll of the watcher: a task started during a poll for the others
-#: is watched from the next one (and its changes since then are read then)
-WATCH_WAIT = 5.0
 
 
 class WorkerNameTaken(ConflictError):
@@ -105,17 +93,12 @@ class Agent:
         # long-polls get clients of their own: their own timeouts, and closing the dequeue
         # one ends a poll in flight when the agent stops
         self._poll = HubClient(creds, timeout=_timeout(settings.dequeue_wait))
-        self._watch = HubClient(creds, timeout=_timeout(settings.changes_wait))
         self._sampler = StatsSampler(gpus)
         self._slots = threading.Semaphore(max(1, services))
-        self._runs: dict[str, TaskRun] = {}
-        self._runs_lock = threading.Lock()
-        #: bumped (under the lock) when a task starts or ends here; wakes the watcher
-        self._runs_version = 0
-        self._runs_changed = threading.Event()
+        #: the tasks dequeued, starting or running here
+        self._runs = Runs()
+        self._worker = Worker(settings, self.client, runner, worker_id, self.hub_env)
         self._task_threads: list[threading.Thread] = []
-        #: dequeued, not yet started or skipped
-        self._claiming: set[str] = set()
         #: leased to this worker by a dequeue whose answer was lost (seen in heartbeats)
         self._lost_leases: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._maybe_lost: set[str] = set()
@@ -123,6 +106,7 @@ class Agent:
         self._stopping = threading.Event()
         #: heartbeat and watch end (the worker is about to be unregistered)
         self._closed = threading.Event()
+        self._watcher = AbortWatcher(self.client, self._runs, settings)
         self._threads: list[threading.Thread] = []
 
     @property
@@ -172,7 +156,7 @@ class Agent:
         for target, name in (
             (self._dequeue_loop, "dequeue"),
             (self._heartbeat_loop, "heartbeat"),
-            (self._watch_loop, "watch"),
+            (self._watcher.run, "watch"),
         ):
             thread = threading.Thread(target=target, name=f"corral-agent-{name}", daemon=True)
             thread.start()
@@ -206,7 +190,7 @@ class Agent:
     def shutdown(self) -> None:
         """Stop the running tasks (marked stopped, "agent stopped") and unregister."""
         self._stopping.set()
-        runs = self._active_runs()
+        runs = self._runs.active()
         if runs:
             log.info("stopping: ending %d running task(s)", len(runs))
         for run in runs:
@@ -217,11 +201,13 @@ class Agent:
             if not alive:
                 break
             alive[0].join(max(0.0, deadline - time.monotonic()))
-        for run in self._active_runs():  # still preparing: the hub hears it from us
-            self._report(run.id, "stop", {"reason": AGENT_STOPPED}, retry=False)
+        for run in self._runs.active():  # still preparing: the hub hears it from us
+            self._worker.report(run.id, "stop", {"reason": AGENT_STOPPED}, retry=False)
         # the long-polls in flight are not waited for: a dequeue answered now is not
         # started, and its lease goes back to the queue with the worker
         self._closed.set()
+        self._watcher.stop()
+        self._poll.interrupt()  # a dequeue in flight ends now, not when the hub answers
         self._poll.close()
         try:
             self.client.delete(f"workers/{self.worker_id}")
@@ -238,7 +224,7 @@ class Agent:
         def handler(signum: int, frame: Any) -> None:
             if self._stopping.is_set():
                 # asked twice: no grace any more
-                for run in self._active_runs():
+                for run in self._runs.active():
                     run.kill()
                 return
             log.info("%s received; stopping", signal.Signals(signum).name)
@@ -261,14 +247,10 @@ class Agent:
         except CorralError as e:
             log.warning("registering again failed: %s", e)
 
-    def _active_runs(self) -> list[TaskRun]:
-        with self._runs_lock:
-            return list(self._runs.values())
-
     # --- dequeue ------------------------------------------------------------------------
 
     def _dequeue_loop(self) -> None:
-        backoff = Backoff(self.settings.backoff_min, self.settings.backoff_max)
+        backoff = self.settings.retry_policy().backoff()
         while not self._stopping.is_set():
             if not self._slots.acquire(timeout=0.5):
                 continue
@@ -281,8 +263,7 @@ class Agent:
             if task is None:
                 self._slots.release()
                 continue
-            with self._runs_lock:
-                self._claiming.add(str(task["id"]))
+            self._runs.claim(str(task["id"]))
             thread = threading.Thread(
                 target=self._run_task, args=(task,), name=f"corral-task-{task['id']}", daemon=True
             )
@@ -325,7 +306,7 @@ class Agent:
                 return task
         return None
 
-    # --- heartbeat and abort watch ------------------------------------------------------
+    # --- heartbeat ----------------------------------------------------------------------
 
     def _heartbeat_loop(self) -> None:
         failing = False
@@ -354,262 +335,25 @@ class Agent:
 
     def _check_tasks(self, statuses: dict[str, str], sent: float) -> None:
         """Stop what the hub no longer runs here; pick up leases whose answer was lost."""
-        for run in self._active_runs():
+        for run in self._runs.active():
             # the reply says nothing of a task started after the heartbeat left
             status = statuses.get(run.id)
             if run.started < sent and status != "in_progress":
                 run.abort(f"the task is {status or 'gone'} on the hub")
-        with self._runs_lock:
-            known = set(self._runs) | self._claiming
+        known = self._runs.known()
         unknown = {t for t, status in statuses.items() if status == "queued" and t not in known}
         # seen twice: not a dequeue answer on its way at the first sighting
         for task_id in unknown & self._maybe_lost:
             self._lost_leases.put(task_id)
         self._maybe_lost = unknown - self._maybe_lost
 
-    def _watch_loop(self) -> None:
-        """Follow the change log of the tasks running here, so an abort acts at once.
-
-        Only this worker's tasks are asked for (``entity_id`` repeated), so a busy hub
-        does not send every agent every change. Idle, the thread waits for a task and
-        asks nothing. When the set of tasks changes during a poll, the same stretch of
-        the log is read again with the new set: nothing is missed (an abort seen twice
-        is harmless).
-        """
-        cursor: int | None = None
-        backoff = Backoff(self.settings.backoff_min, self.settings.backoff_max)
-        wait = min(self.settings.changes_wait, WATCH_WAIT)
-        while not self._closed.is_set():
-            with self._runs_lock:
-                ids, version = sorted(self._runs), self._runs_version
-                self._runs_changed.clear()
-            if not ids:
-                self._runs_changed.wait(wait)
-                continue
-            params = {"entity_type": "task", "entity_id": ids, "wait": wait, "limit": 1000}
-            try:
-                if cursor is None:  # the start of this agent: what came before is not ours
-                    cursor = int(self._watch.get("changes/latest")["cursor"])
-                page = self._watch.get("changes", params={**params, "cursor": cursor})
-                for change in page["items"]:
-                    self._on_change(change)
-            except Exception as e:  # whatever the hub answers, the agent goes on
-                log.debug("watching the change log failed: %s", e)
-                self._closed.wait(backoff.next())
-                continue
-            backoff.reset()
-            with self._runs_lock:
-                changed = self._runs_version != version
-            if not changed:
-                cursor = int(page["next_cursor"])
-
-    def _on_change(self, change: dict[str, Any]) -> None:
-        with self._runs_lock:
-            run = self._runs.get(change["entity_id"])
-        if run is None or run.exited:
-            return
-        status = (change.get("payload") or {}).get("status")
-        if change["action"] != "deleted" and status in (None, "in_progress"):
-            return
-        # the change may be older than this run of the task (read before it started):
-        # the task's status now decides
-        try:
-            now = self.client.get(f"tasks/{run.id}")["status"]
-        except NotFoundError:
-            now = "deleted"
-        except CorralError:
-            return  # the heartbeat will tell
-        if now != "in_progress":
-            run.abort(f"the task was {change['action']} on the hub")
-
     # --- running one task ---------------------------------------------------------------
 
     def _run_task(self, task: dict[str, Any]) -> None:
-        run: TaskRun | None = None
         try:
-            run = self._claim(task)
-            if run is not None:
-                self._execute(run)
-        except Exception:
-            log.exception("task %s: the agent failed to run it", task.get("id"))
+            TaskJob(task, self._worker, self._runs, self._stopping).run()
         finally:
-            with self._runs_lock:
-                self._claiming.discard(str(task["id"]))
-                self._runs.pop(str(task["id"]), None)
-                self._runs_version += 1
-            if run is not None:
-                run.shipper.close(self.settings.flush_timeout)
             self._slots.release()
-
-    def _claim(self, task: dict[str, Any]) -> TaskRun | None:
-        """``:start`` the leased task; None when it may not run here (409/404)."""
-        task_id = str(task["id"])
-        retried: list[bool] = []
-        try:
-            started = self._retry(
-                lambda: self.client.post(f"tasks/{task_id}:start", json={"worker": self.worker_id}),
-                retried,
-            )
-        except ConflictError as e:
-            # after a lost answer the first try may have started it for us
-            current = self.client.get(f"tasks/{task_id}") if retried else {}
-            if current.get("status") != "in_progress" or current.get("worker") != self.worker_id:
-                log.info("task %s: not started (%s); skipping it", task_id, e.detail)
-                return None
-            started = current
-        except NotFoundError:
-            log.info("task %s: deleted before it started; skipping it", task_id)
-            return None
-        log.info("task %s: started (%s)", task_id, started.get("name", ""))
-        shipper = ConsoleShipper(
-            self.client,
-            task_id,
-            self.worker_id,
-            line_chars=self.settings.log_line_chars,
-            backoff=(self.settings.backoff_min, self.settings.backoff_max),
-        )
-        run = TaskRun(started, shipper, self.settings.abort_grace)
-        with self._runs_lock:
-            self._runs[task_id] = run
-            self._runs_version += 1
-            self._runs_changed.set()
-        if self._stopping.is_set():  # the agent began stopping while this task started
-            run.abort(AGENT_STOPPED, by_agent=True)
-        return run
-
-    def _execute(self, run: TaskRun) -> None:
-        if run.stop_reason is not None:  # stopped as it started: nothing to prepare
-            if run.by_agent:
-                self._report(run.id, "stop", {"reason": AGENT_STOPPED})
-            return
-        workdir = self.settings.work_dir / f"{run.id}-{secrets.token_hex(4)}"
-        workdir.mkdir(parents=True)
-        launch: Launch | None = None
-        try:
-            launch = self._prepare(run, workdir)
-            if launch is None:
-                return
-            code = self._launch(run, launch)
-            self._finish(run, launch, code)
-        finally:
-            if launch is not None and launch.on_exit is not None:
-                quietly(launch.on_exit)
-            shutil.rmtree(workdir, ignore_errors=True)
-
-    def _prepare(self, run: TaskRun, workdir: Path) -> Launch | None:
-        """The runner's launch; None (the task failed or stopped) when there is none."""
-        job = Job(
-            task=run.task,
-            workdir=workdir,
-            hub_env=self.hub_env,
-            worker=self.worker_id,
-            log=run.shipper.log,
-        )
-        run.shipper.log(f"corral-agent: worker {self.worker_id} ({self.runner.name} mode)")
-        try:
-            return self.runner.prepare(job)
-        except PrepareError as e:
-            reason = str(e) or type(e).__name__
-        except Exception as e:
-            log.exception("task %s: preparing failed", run.id)
-            reason = f"the agent could not prepare the task: {type(e).__name__}: {e}"
-        self._fail_before_start(run, reason)
-        return None
-
-    def _fail_before_start(self, run: TaskRun, reason: str) -> None:
-        run.shipper.write(f"corral-agent: {reason}", "stderr")
-        run.shipper.flush(self.settings.flush_timeout)
-        if run.stop_reason is None:
-            self._report(run.id, "fail", {"reason": reason[:4096]})
-        elif run.by_agent:
-            self._report(run.id, "stop", {"reason": AGENT_STOPPED})
-
-    def _launch(self, run: TaskRun, launch: Launch) -> int | None:
-        """Run the process to its end; its exit code (None: it never started)."""
-        env = dict(launch.env)
-        env.update(CORRAL_TASK_ID=run.id, CORRAL_AGENT="1", CORRAL_WORKER=self.worker_id)
-        env.setdefault("PYTHONUNBUFFERED", "1")  # lines reach the console as printed
-        if launch.freeze:
-            self._save_freeze(run.id, launch.freeze)
-        try:
-            process = run.spawn(launch, env)
-        except OSError as e:
-            self._fail_before_start(run, f"cannot start {launch.argv[0]!r}: {e}")
-            return None
-        if process is None:
-            return None
-        return run.wait(self.settings.log_line_chars)
-
-    def _finish(self, run: TaskRun, launch: Launch, code: int | None) -> None:
-        """Console, freeze, then the final status (so a finished task has its whole log)."""
-        if code is None:
-            if run.by_agent:
-                self._report(run.id, "stop", {"reason": AGENT_STOPPED})
-            return
-        log.info("task %s: %s", run.id, "stopped" if run.stop_reason else exit_reason(code))
-        if run.stop_reason is None:
-            run.shipper.log(f"corral-agent: the process ended: {exit_reason(code)}")
-        run.shipper.flush(self.settings.flush_timeout)
-        freeze_file = getattr(launch, "freeze_file", None)
-        if not launch.freeze and freeze_file is not None:
-            try:
-                freeze = Path(freeze_file).read_text(encoding="utf-8", errors="replace")
-            except OSError as e:
-                log.debug("task %s: no freeze: %s", run.id, e)
-            else:
-                if freeze.strip():
-                    self._save_freeze(run.id, freeze)
-        if run.by_agent:
-            self._report(run.id, "stop", {"reason": AGENT_STOPPED, "exit_code": code})
-        elif run.stop_reason is not None:
-            pass  # aborted on the hub: its status (stopped, reset...) stands
-        elif code == 0:
-            self._report(run.id, "complete", {"exit_code": 0})
-        else:
-            self._report(run.id, "fail", {"reason": exit_reason(code), "exit_code": code})
-
-    def _save_freeze(self, task_id: str, freeze: str) -> None:
-        try:
-            self._retry(
-                lambda: self.client.patch(
-                    f"tasks/{task_id}",
-                    params={"force": "true"},
-                    json={"script": {"freeze": freeze}},
-                )
-            )
-        except CorralError as e:
-            log.warning("task %s: could not save the environment freeze: %s", task_id, e.detail)
-
-    def _report(
-        self, task_id: str, action: str, body: dict[str, Any], *, retry: bool = True
-    ) -> None:
-        """A final status; 409 (the status changed meanwhile) and 404 (deleted) are fine."""
-        try:
-            if retry:
-                self._retry(lambda: self.client.post(f"tasks/{task_id}:{action}", json=body))
-            else:
-                self.client.post(f"tasks/{task_id}:{action}", json=body)
-        except (ConflictError, NotFoundError) as e:
-            log.debug("task %s: %s not applied: %s", task_id, action, e.detail)
-        except CorralError as e:
-            log.warning("task %s: could not %s it: %s", task_id, action, e.detail)
-
-    def _retry(self, call: Callable[[], T], retried: list[bool] | None = None) -> T:
-        """``call()``, again while the hub is away or overloaded (up to ``report_timeout``)."""
-        backoff = Backoff(self.settings.backoff_min, self.settings.backoff_max)
-        deadline = time.monotonic() + self.settings.report_timeout
-        while True:
-            try:
-                return call()
-            except CorralError as e:
-                transient = isinstance(e, ServerUnavailableError) or e.status >= 500
-                delay = backoff.next()
-                if not transient or time.monotonic() + delay > deadline:
-                    raise
-                log.warning("the hub did not answer (%s); retrying in %.1fs", e.detail, delay)
-                if retried is not None:
-                    retried.append(True)
-                time.sleep(delay)
 
 
 def _timeout(wait: float) -> httpx.Timeout:

@@ -13,11 +13,12 @@ The hub's URL and keys are not here: they come from the client configuration
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, field_validator
 
 from corral.client.env_settings import EnvSettings
+from corral.client.retry import RetryPolicy
 
 
 def default_root() -> Path:
@@ -59,6 +60,10 @@ class AgentSettings(EnvSettings):
     def _expand(cls, root: Path) -> Path:
         return root.expanduser().absolute()
 
+    def retry_policy(self, **options: Any) -> RetryPolicy:
+        """The pauses after a failed request: ``backoff_min`` doubled up to ``backoff_max``."""
+        return RetryPolicy(first=self.backoff_min, cap=self.backoff_max, **options)
+
     @property
     def work_dir(self) -> Path:
         """Where each task gets a fresh folder of its own."""
@@ -68,29 +73,3 @@ class AgentSettings(EnvSettings):
     def logs_dir(self) -> Path:
         """Where ``corral agent --detached`` writes the output of background agents."""
         return self.root / "logs"
-
-
-class Backoff:
-    """Growing pauses after failures: ``backoff_min`` doubled up to ``backoff_max``.
-
-    Example:
-        >>> b = Backoff(0.5, 2.0)
-        >>> [b.next(), b.next(), b.next(), b.next()]
-        [0.5, 1.0, 2.0, 2.0]
-        >>> b.reset(); b.next()
-        0.5
-    """
-
-    def __init__(self, first: float, limit: float) -> None:
-        self.first = first
-        self.limit = max(first, limit)
-        self._delay = 0.0
-
-    def next(self) -> float:
-        """The pause before the next try."""
-        self._delay = self.first if self._delay == 0 else min(self.limit, self._delay * 2)
-        return self._delay
-
-    def reset(self) -> None:
-        """A request succeeded: the next failure starts over with the shortest pause."""
-        self._delay = 0.0

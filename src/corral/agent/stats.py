@@ -1,7 +1,7 @@
 """What a worker tells the hub about its machine: facts once, stats with each heartbeat.
 
-Facts (``worker_facts``) are the SDK's machine facts (``corral.sdk.capture.machine``)
-plus what only the agent knows: its mode, the GPUs it gives tasks, services mode.
+Facts (``worker_facts``) are the machine's facts (``corral.system.machine``) plus
+what only the agent knows: its mode, the GPUs it gives tasks, services mode.
 Stats (:class:`StatsSampler`) are CPU and memory use, network throughput since the
 previous sample and, through NVML when a driver answers, each GPU's utilisation
 and memory - only the GPUs the agent was given (``--gpus 0,1``).
@@ -14,28 +14,11 @@ import socket
 from typing import Any
 
 from corral.schemas.queues import GpuStat, MachineStats
-from corral.sdk.capture.resources import _Counters, _counters, load_nvml, release_nvml
+from corral.system.counters import Counters, byte_rate, cpu_percent, read_counters
+from corral.system.gpu import gpu_indices, load_nvml, read_gpus, release_nvml
+from corral.system.machine import machine_facts
 
 log = logging.getLogger("corral.agent")
-
-
-def gpu_indices() -> list[int]:
-    """Indices of the GPUs NVML sees on this machine (``[]`` without a driver or GPU)."""
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-    except Exception:  # not installed, no driver or no GPU: the common case
-        return []
-    try:
-        return list(range(int(pynvml.nvmlDeviceGetCount())))
-    except Exception:
-        return []
-    finally:
-        try:
-            pynvml.nvmlShutdown()
-        except Exception:
-            pass
 
 
 def worker_facts(mode: str, gpus: list[str] | None, services: int = 0) -> dict[str, Any]:
@@ -50,10 +33,7 @@ def worker_facts(mode: str, gpus: list[str] | None, services: int = 0) -> dict[s
         >>> worker_facts("plain", [])["mode"]
         'plain'
     """
-    from corral.sdk.capture.machine import machine_facts
-
     facts = machine_facts()
-    facts.pop("ide", None)  # an agent runs in no IDE; the fact would only say "terminal"
     facts["hostname"] = facts.get("hostname") or socket.gethostname()
     facts["mode"] = mode
     facts["gpus"] = [str(i) for i in gpu_indices()] if gpus is None else list(gpus)
@@ -79,7 +59,7 @@ class StatsSampler:
         if gpus is not None:
             self._only = {int(g) for g in gpus if g.strip().isdigit()}
         self._nvml: Any = None  # the pynvml module once initialised, False if unusable
-        self._previous: _Counters | None = self._safe_counters()
+        self._previous: Counters | None = self._safe_counters()
 
     def sample(self) -> MachineStats:
         """Take one sample now (never raises: what cannot be read is left out)."""
@@ -89,10 +69,9 @@ class StatsSampler:
         now = self._safe_counters()
         before, self._previous = self._previous, now
         if now is not None and before is not None:
-            total = now.cpu_total - before.cpu_total
-            if total > 0:
-                busy = 100.0 * (now.cpu_busy - before.cpu_busy) / total
-                stats.cpu_percent = round(min(100.0, max(0.0, busy)), 2)
+            cpu = cpu_percent(before, now)
+            if cpu is not None:
+                stats.cpu_percent = round(cpu, 2)
             seconds = now.at - before.at
             stats.net_rx = _rate(now.net_rx, before.net_rx, seconds)
             stats.net_tx = _rate(now.net_tx, before.net_tx, seconds)
@@ -113,9 +92,9 @@ class StatsSampler:
         nvml, self._nvml = self._nvml, None
         release_nvml(nvml)
 
-    def _safe_counters(self) -> _Counters | None:
+    def _safe_counters(self) -> Counters | None:
         try:
-            return _counters()
+            return read_counters()
         except Exception as e:
             log.debug("machine counters unavailable: %s", e)
             return None
@@ -123,30 +102,17 @@ class StatsSampler:
     def _gpus(self) -> list[GpuStat]:
         if self._only is not None and not self._only:
             return []
-        nvml = self._init_nvml()
-        if not nvml:
-            return []
-        out: list[GpuStat] = []
-        for i in range(nvml.nvmlDeviceGetCount()):
-            if self._only is not None and i not in self._only:
-                continue
-            handle = nvml.nvmlDeviceGetHandleByIndex(i)
-            util = nvml.nvmlDeviceGetUtilizationRates(handle)
-            mem = nvml.nvmlDeviceGetMemoryInfo(handle)
-            name = nvml.nvmlDeviceGetName(handle)
-            out.append(
-                GpuStat(
-                    index=i,
-                    name=name.decode() if isinstance(name, bytes) else str(name),
-                    utilization=float(util.gpu),
-                    memory_used=int(mem.used),
-                    memory_total=int(mem.total),
-                    temperature=float(
-                        nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU)
-                    ),
-                )
+        return [
+            GpuStat(
+                index=gpu.index,
+                name=gpu.name,
+                utilization=gpu.utilization,
+                memory_used=gpu.memory_used,
+                memory_total=gpu.memory_total,
+                temperature=gpu.temperature,
             )
-        return out
+            for gpu in read_gpus(self._init_nvml(), self._only)
+        ]
 
     def _init_nvml(self) -> Any:
         if self._nvml is None:
@@ -155,7 +121,6 @@ class StatsSampler:
 
 
 def _rate(new: int | None, old: int | None, seconds: float) -> float | None:
-    """Bytes per second between two counter readings."""
-    if new is None or old is None or seconds <= 0:
-        return None
-    return round(max(0, new - old) / seconds, 1)
+    """Bytes per second between two counter readings, to 0.1."""
+    rate = byte_rate(new, old, seconds)
+    return None if rate is None else round(rate, 1)

@@ -147,7 +147,7 @@ def agent(
 def default_name(gpus: list[str] | None) -> str:
     """``HOSTNAME:0,1`` (the GPUs given to tasks) or ``HOSTNAME:cpu``."""
     if gpus is None:
-        from corral.agent.stats import gpu_indices
+        from corral.system.gpu import gpu_indices
 
         gpus = [str(i) for i in gpu_indices()]
     return _NOT_ID.sub("-", f"{socket.gethostname()}:{','.join(gpus) or 'cpu'}")

@@ -38,7 +38,7 @@ def login(
     """
     creds = config.HubCredentials(url=url.rstrip("/"), access_key=access_key, secret_key=secret_key)
     with cli_errors(), _hub(creds) as client:
-        me = client.get("/auth/me")
+        me = client.users.me()
     path = config.save(creds)
     out.print(f"Logged in to {creds.url} as [bold]{me['name']}[/]; credentials saved in {path}")
 
@@ -47,7 +47,7 @@ def login(
 def user_list(as_json: JsonOpt = False) -> None:
     """List users."""
     with cli_errors(), _hub() as client:
-        users = client.get("/users")
+        users = client.users.list()
     render(
         users, as_json, lambda rows: print_table(rows, ["id", "name", "role", "active", "email"])
     )
@@ -64,9 +64,8 @@ def user_create(
     as_json: JsonOpt = False,
 ) -> None:
     """Create a user (admins only)."""
-    body = {"name": name, "password": password, "role": role, "email": email}
     with cli_errors(), _hub() as client:
-        user = client.post("/users", json=body)
+        user = client.users.create(name, password=password, role=role, email=email)
     render(user, as_json, lambda u: out.print(f"created user {u['name']} ({u['id']}, {u['role']})"))
 
 
@@ -74,7 +73,7 @@ def user_create(
 def user_deactivate(user: Annotated[str, typer.Argument(help="User id or name.")]) -> None:
     """Deactivate a user: their keys and sessions stop working (admins only)."""
     with cli_errors(), _hub() as client:
-        u = client.delete(f"/users/{user}")
+        u = client.users.delete(user)
     out.print(f"deactivated user {u['name']}")
 
 
@@ -85,7 +84,7 @@ def key_list(
 ) -> None:
     """List API keys (secrets are never shown again)."""
     with cli_errors(), _hub() as client:
-        keys = client.get("/keys", params={"all": all_users})
+        keys = client.keys.list(all_users=all_users)
     render(
         keys,
         as_json,
@@ -104,7 +103,7 @@ def key_create(
 ) -> None:
     """Create an API key pair. The secret is shown once."""
     with cli_errors(), _hub() as client:
-        key = client.post("/keys", json={"label": label, "user_id": user})
+        key = client.keys.create(label, user)
 
     def show(k: dict) -> None:
         out.print(f"access key: {k['access_key']}\nsecret key: {k['secret_key']}")
@@ -119,5 +118,5 @@ def key_create(
 def key_revoke(key: Annotated[str, typer.Argument(help="Key id or access key.")]) -> None:
     """Revoke an API key; requests with it fail from now on."""
     with cli_errors(), _hub() as client:
-        k = client.delete(f"/keys/{key}")
+        k = client.keys.revoke(key)
     out.print(f"revoked {k['access_key']}")

@@ -8,7 +8,7 @@ Example::
 
     with cli_errors(), hub() as client:
         task_id = resolve_task(client, "3f2a9c")  # a unique prefix of 6+ characters
-        client.post(f"/tasks/{task_id}:abort", json={})
+        client.tasks.action(task_id, "abort")
 """
 
 from __future__ import annotations
@@ -22,15 +22,17 @@ import typer
 from rich.markup import escape
 
 from corral.cli.output import err
+from corral.core.task_status import FINAL
 from corral.errors import NotFoundError, ValidationError
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
+    from corral.client.types import Task
 
 #: the shortest task id prefix looked up (shorter ones match too many tasks to be useful)
 MIN_PREFIX = 6
 #: statuses after which a task changes no more unless someone acts on it
-FINAL_STATUSES = frozenset({"completed", "failed", "stopped", "published"})
+FINAL_STATUSES = FINAL
 _TASK_ID = re.compile(r"^[0-9a-f]{1,64}$")
 
 
@@ -52,7 +54,7 @@ def resolve_task(client: HubClient, ref: str) -> str:
     return str(fetch_task(client, ref)["id"])
 
 
-def fetch_task(client: HubClient, ref: str) -> dict[str, Any]:
+def fetch_task(client: HubClient, ref: str) -> Task:
     """The task ``ref`` names (its id, or a unique prefix of 6+ characters of it).
 
     Raises:
@@ -63,7 +65,7 @@ def fetch_task(client: HubClient, ref: str) -> dict[str, Any]:
     if not _TASK_ID.match(ref):
         raise ValidationError(f"{ref!r} is not a task id (ids are hex, see `corral task list`)")
     try:
-        return dict(client.get(f"/tasks/{ref}"))
+        return client.tasks.get(ref)
     except NotFoundError:
         if len(ref) < MIN_PREFIX:
             raise NotFoundError(
@@ -71,7 +73,7 @@ def fetch_task(client: HubClient, ref: str) -> dict[str, Any]:
                 "(see `corral task list`)"
             ) from None
     # the hub's ``text`` filter also matches names and comments: keep the id matches
-    page = client.get("/tasks", params={"text": ref, "archived": "", "limit": 500})
+    page = client.tasks.list(text=ref, archived="", limit=500)
     ids = sorted({row["id"] for row in page["items"] if row["id"].startswith(ref)})
     if not ids:
         raise NotFoundError(f"no task with id {ref!r} (see `corral task list`)")
@@ -80,12 +82,12 @@ def fetch_task(client: HubClient, ref: str) -> dict[str, Any]:
         raise ValidationError(
             f"{ref!r} starts the ids of {len(ids)} tasks ({shown}); give more characters"
         )
-    return dict(client.get(f"/tasks/{ids[0]}"))
+    return client.tasks.get(ids[0])
 
 
 def project_id(client: HubClient, name: str) -> str:
     """The id of the project named exactly ``name`` (``team/sub`` for a subproject)."""
-    for row in client.get("/projects", params={"search": name}):
+    for row in client.projects.list(search=name):
         if row["name"] == name or row["id"] == name:
             return str(row["id"])
     raise NotFoundError(f"no project named {name!r} (names are case-sensitive)")
@@ -93,12 +95,12 @@ def project_id(client: HubClient, name: str) -> str:
 
 def project_names(client: HubClient) -> dict[str, str]:
     """Project id -> name, for the tables that show a task's project."""
-    return {row["id"]: row["name"] for row in client.get("/projects")}
+    return {row["id"]: row["name"] for row in client.projects.list()}
 
 
 def queue_names(client: HubClient) -> dict[str, str]:
     """Queue id -> name."""
-    return {row["id"]: row["name"] for row in client.get("/queues")}
+    return {row["id"]: row["name"] for row in client.queues.list()}
 
 
 # --- readable units -----------------------------------------------------------------

@@ -5,7 +5,7 @@ A queue is named by its name or id. ``default`` and ``services`` always exist.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
@@ -31,7 +31,7 @@ def list_(as_json: JsonOpt = False) -> None:
     from rich.table import Table
 
     with cli_errors(), hub() as client:
-        queues = client.get("/queues")
+        queues = client.queues.list()
     if as_json:
         print_json(queues)
         return
@@ -62,7 +62,7 @@ def show(queue: QueueArg, as_json: JsonOpt = False) -> None:
     from rich.table import Table
 
     with cli_errors(), hub() as client:
-        detail = client.get(f"/queues/{queue}")
+        detail = client.queues.get(queue)
     if as_json:
         print_json(detail)
         return
@@ -76,7 +76,7 @@ def show(queue: QueueArg, as_json: JsonOpt = False) -> None:
             else "",
         )
     )
-    entries: list[dict[str, Any]] = detail.get("entries") or []
+    entries = detail.get("entries") or []
     if not entries:
         out.print("the queue is empty (add tasks with `corral task enqueue TASK --queue NAME`)")
         return
@@ -111,7 +111,7 @@ def create(
     Example: corral queue create gpu --tag a100
     """
     with cli_errors(), hub() as client:
-        made = client.post("/queues", json={"name": name, "tags": tag or []})
+        made = client.queues.create(name, tags=tag or [])
     if as_json:
         print_json(made)
     else:
@@ -128,7 +128,7 @@ def rename(
     Example: corral queue rename gpu gpu-a100
     """
     with cli_errors(), hub() as client:
-        renamed = client.patch(f"/queues/{queue}", json={"name": new_name})
+        renamed = client.queues.update(queue, name=new_name)
     out.print(f"renamed queue {queue} to {renamed['name']}", highlight=False)
 
 
@@ -147,7 +147,7 @@ def delete(
 
     with cli_errors(), hub() as client:
         try:
-            client.delete(f"/queues/{queue}", params={"force": force})
+            client.queues.delete(queue, force=force)
         except ConflictError as e:
             if force or "pending" not in e.detail:
                 raise
@@ -168,14 +168,14 @@ def clear(
     Example: corral queue clear gpu --yes
     """
     with cli_errors(), hub() as client:
-        detail = client.get(f"/queues/{queue}")
+        detail = client.queues.get(queue)
         pending = int(detail.get("pending", 0))
         if pending == 0:
             out.print(f"queue {detail['name']} is already empty", highlight=False)
             return
         if not yes and not _confirm(f"Take {pending} task(s) out of queue {detail['name']}?"):
             raise fail("nothing was changed (pass --yes to skip this question)")
-        removed = client.post(f"/queues/{queue}:clear", json={})["removed"]
+        removed = client.queues.clear(queue)["removed"]
     out.print(f"removed {removed} task(s) from queue {detail['name']}", highlight=False)
 
 
@@ -208,9 +208,7 @@ def move(
     position = 0 if top else -1 if bottom else int(index or 0)
     with cli_errors(), hub() as client:
         task_id = resolve_task(client, task)
-        detail = client.post(
-            f"/queues/{queue}:reorder", json={"task_id": task_id, "index": position}
-        )
+        detail = client.queues.reorder(queue, task_id, position)
     at = next((e["index"] for e in detail.get("entries", []) if e["task_id"] == task_id), None)
     where = f"position {at}" if at is not None else "its new place"
     out.print(f"moved task {task_id} to {where} in queue {detail['name']}", highlight=False)
@@ -227,5 +225,5 @@ def remove(
     """
     with cli_errors(), hub() as client:
         task_id = resolve_task(client, task)
-        client.delete(f"/queues/{queue}/entries/{task_id}")
+        client.queues.remove(queue, task_id)
     out.print(f"removed task {task_id} from queue {queue}; it is a draft again", highlight=False)

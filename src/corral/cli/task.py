@@ -15,16 +15,18 @@ from rich.text import Text
 from corral.cli import task_actions, task_logs, task_show
 from corral.cli.client import ago, fail, hub, project_id, project_names, queue_names, when
 from corral.cli.output import cli_errors, err, out, print_json
+from corral.core.task_status import TaskStatus
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
+    from corral.client.types import TaskBrief
 
 task_app = typer.Typer(
     help="Work with tasks: list, show, clone, edit parameters, enqueue, abort, follow logs.",
     no_args_is_help=True,
 )
 
-STATUSES = ("created", "queued", "in_progress", "completed", "failed", "stopped", "published")
+STATUSES = tuple(s.value for s in TaskStatus)
 #: ids asked for per request when listing the tasks of a queue
 _ID_CHUNK = 100
 
@@ -77,11 +79,11 @@ def list_(
     _table(rows, projects, queues)
 
 
-def _pages(client: HubClient, params: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
+def _pages(client: HubClient, params: dict[str, Any], limit: int) -> list[TaskBrief]:
+    rows: list[TaskBrief] = []
     cursor = None
     while len(rows) < limit:
-        page = client.get("/tasks", params={**params, "cursor": cursor} if cursor else params)
+        page = client.tasks.list(**params, cursor=cursor)
         rows.extend(page["items"])
         cursor = page.get("next_cursor")
         if not cursor:
@@ -91,21 +93,21 @@ def _pages(client: HubClient, params: dict[str, Any], limit: int) -> list[dict[s
 
 def _queue_tasks(
     client: HubClient, queue: str, params: dict[str, Any], limit: int
-) -> list[dict[str, Any]]:
+) -> list[TaskBrief]:
     """The tasks waiting in ``queue`` that match the other filters, in queue order."""
-    entries = client.get(f"/queues/{queue}")["entries"]
+    entries = client.queues.get(queue)["entries"]
     order = [e["task_id"] for e in entries]
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, TaskBrief] = {}
     for start in range(0, len(order), _ID_CHUNK):
         ids = order[start : start + _ID_CHUNK]
-        page = client.get("/tasks", params={**params, "id": ids, "limit": len(ids)})
+        page = client.tasks.list(**{**params, "id": ids, "limit": len(ids)})
         found.update((row["id"], row) for row in page["items"])
         if len(found) >= limit:
             break
     return [found[i] for i in order if i in found][:limit]
 
 
-def _table(rows: list[dict[str, Any]], projects: dict[str, str], queues: dict[str, str]) -> None:
+def _table(rows: list[TaskBrief], projects: dict[str, str], queues: dict[str, str]) -> None:
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")

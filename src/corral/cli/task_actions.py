@@ -11,10 +11,11 @@ import typer
 from corral.cli.client import fetch_task, hub
 from corral.cli.output import cli_errors, out, print_json
 from corral.cli.task_show import TaskArg
+from corral.core.task_status import FINAL, NEEDS_FORCE, S
 from corral.errors import ConflictError, ValidationError
 
 #: a task in one of these may be cloned or reset to run again
-_DONE = ("completed", "failed", "stopped", "published")
+_DONE = FINAL
 
 
 def clone(
@@ -37,7 +38,7 @@ def clone(
     body = {"name": name, "project": project}
     with cli_errors(), hub() as client:
         source = fetch_task(client, task)
-        new = client.post(f"/tasks/{source['id']}:clone", json=body)
+        new = client.tasks.action(source["id"], "clone", **body)
     if as_json:
         print_json(new)
     else:
@@ -68,7 +69,7 @@ def set_param(
         with hub() as client:
             data = fetch_task(client, task)
             task_id = data["id"]
-            if data["status"] != "created":
+            if data["status"] != S.created:
                 raise ConflictError(_not_draft(task_id, data["status"]))
             current = data.get("hyperparams") or {}
             patch: dict[str, dict[str, Any]] = {}
@@ -80,7 +81,7 @@ def set_param(
                     param["description"] = existing["description"]
                 patch.setdefault(section, {})[name] = param
             try:
-                client.patch(f"/tasks/{task_id}/hyperparams", json={"hyperparams": patch})
+                client.tasks.patch_hyperparams(task_id, patch)
             except ConflictError as e:  # it left the draft meanwhile
                 raise ConflictError(_not_draft(task_id, "no longer a draft")) from e
     for section, params in patch.items():
@@ -190,7 +191,7 @@ def enqueue(
                 f"task {data['id']} is {data['status']}; to run it again clone it "
                 f"(corral task clone {data['id']}) or reset it (corral task reset {data['id']})"
             )
-        client.post(f"/tasks/{data['id']}:enqueue", json=body)
+        client.tasks.action(data["id"], "enqueue", **body)
     where = "at the front of" if top else "in"
     out.print(f"queued task {data['id']} {where} {queue or 'default'}", highlight=False)
 
@@ -207,7 +208,7 @@ def abort(
     """
     with cli_errors(), hub() as client:
         data = fetch_task(client, task)
-        done = client.post(f"/tasks/{data['id']}:abort", json={"reason": reason})
+        done = client.tasks.action(data["id"], "abort", reason=reason)
     out.print(f"aborted task {done['id']} (now {done['status']})", highlight=False)
 
 
@@ -223,10 +224,10 @@ def reset(
     """
     with cli_errors(), hub() as client:
         data = fetch_task(client, task)
-        if data["status"] == "in_progress" and not force:
+        if data["status"] in NEEDS_FORCE and not force:
             raise ConflictError(
                 f"task {data['id']} is running; abort it first (corral task abort "
                 f"{data['id']}) or reset it with --force"
             )
-        client.post(f"/tasks/{data['id']}:reset", json={"force": force})
+        client.tasks.action(data["id"], "reset", force=force)
     out.print(f"reset task {data['id']}: it is a draft again", highlight=False)

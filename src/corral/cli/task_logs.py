@@ -15,6 +15,7 @@ from corral.cli.task_show import TaskArg
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
+    from corral.client.types import LogLine
 
 #: lines asked for per request (the hub's largest page)
 PAGE = 5000
@@ -60,7 +61,7 @@ def logs(
 def _print_all(client: HubClient, task_id: str, tail: int | None) -> int | None:
     """Print the whole console (or its last ``tail`` lines); return the last ``seq``."""
     if tail:
-        page = client.get(f"/tasks/{task_id}/logs", params={"tail": tail})
+        page = client.tasks.logs(task_id, tail=tail)
         _write(page["items"])
         return page["last_seq"]
     return _drain(client, task_id, None)
@@ -72,7 +73,7 @@ def _drain(client: HubClient, task_id: str, after: int | None) -> int | None:
         params: dict[str, Any] = {"limit": PAGE}
         if after is not None:
             params["after"] = after
-        page = client.get(f"/tasks/{task_id}/logs", params=params)
+        page = client.tasks.logs(task_id, **params)
         _write(page["items"])
         if page["last_seq"] is not None:
             after = page["last_seq"]
@@ -84,7 +85,7 @@ def _follow(client: HubClient, task_id: str, after: int | None, interval: float)
     while True:
         # the status is read before the lines: a task found ended has written its last
         # line before this drain, so nothing is missed when we stop after it
-        status = client.get(f"/tasks/{task_id}")["status"]
+        status = client.tasks.get(task_id)["status"]
         after = _drain(client, task_id, after)
         if status in FINAL_STATUSES:
             # an agent may still send the last lines of the process it ran
@@ -94,7 +95,7 @@ def _follow(client: HubClient, task_id: str, after: int | None, interval: float)
         time.sleep(interval)
 
 
-def _write(items: list[dict[str, Any]]) -> None:
+def _write(items: list[LogLine]) -> None:
     if not items:
         return
     text = "".join(i["text"] if i["text"].endswith("\n") else i["text"] + "\n" for i in items)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -10,20 +11,21 @@ from rich.text import Text
 
 from corral.cli.client import duration, fetch_task, hub, since, when
 from corral.cli.output import cli_errors, out, print_json
+from corral.core.task_status import S
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from corral.client.http import HubClient
+    from corral.client.types import Project, QueueDetail, Task
 
-STATUS_STYLE = {
-    "created": "dim",
-    "queued": "yellow",
-    "in_progress": "cyan",
-    "completed": "green",
-    "failed": "red",
-    "stopped": "magenta",
-    "published": "bold green",
+STATUS_STYLE: dict[str, str] = {
+    S.created: "dim",
+    S.queued: "yellow",
+    S.in_progress: "cyan",
+    S.completed: "green",
+    S.failed: "red",
+    S.stopped: "magenta",
+    S.published: "bold green",
 }
 TaskArg = Annotated[
     str, typer.Argument(metavar="TASK", help="The task id (or 6+ of its first characters).")
@@ -47,24 +49,24 @@ def show(
         if as_json:
             print_json(data)
             return
-        project = _name(client, f"/projects/{data['project_id']}", data["project_id"])
-        queue = _name(client, f"/queues/{data['queue_id']}", data["queue_id"])
+        project = _name(client.projects.get, data["project_id"])
+        queue = _name(client.queues.get, data["queue_id"])
     render(data, project, queue)
 
 
-def _name(client: HubClient, path: str, ref: str | None) -> str:
+def _name(get: Callable[[str], Project | QueueDetail], ref: str | None) -> str:
     """The name of a project or queue, or its id when it is gone."""
     from corral.errors import NotFoundError
 
     if not ref:
         return ""
     try:
-        return str(client.get(path)["name"])
+        return get(ref)["name"]
     except NotFoundError:
         return ref
 
 
-def render(data: dict[str, Any], project: str, queue: str) -> None:
+def render(data: Task, project: str, queue: str) -> None:
     from rich.console import Group
     from rich.panel import Panel
 
@@ -83,7 +85,7 @@ def render(data: dict[str, Any], project: str, queue: str) -> None:
     out.print(Panel(Group(*parts), title=head, title_align="left", expand=False))
 
 
-def _summary(data: dict[str, Any], project: str, queue: str) -> Table:
+def _summary(data: Task, project: str, queue: str) -> Table:
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 2))
@@ -114,7 +116,7 @@ def _summary(data: dict[str, Any], project: str, queue: str) -> Table:
     if data.get("tags"):
         rows.append(("tags", ", ".join(data["tags"])))
     if data.get("parent_id"):
-        rows.append(("parent", data["parent_id"]))
+        rows.append(("parent", str(data["parent_id"])))
     rows += [("worker", data.get("worker") or ""), ("queue", queue)]
     if data.get("last_iteration") is not None:
         rows.append(("iteration", str(data["last_iteration"])))
@@ -133,7 +135,7 @@ def _entry(script: dict[str, Any]) -> str:
     return f"{entry}  (in {folder})" if folder and folder != "." else entry
 
 
-def _times(data: dict[str, Any]) -> list[tuple[str, str]]:
+def _times(data: Task) -> list[tuple[str, str]]:
     rows = [("created", when(data.get("created_at")))]
     started, completed = data.get("started_at"), data.get("completed_at")
     if started:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,6 +14,8 @@ from corral.cli.task_show import status_text
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+    from corral.client.types import Worker, WorkerTask
 
 worker_app = typer.Typer(
     help="See workers (agents): their queues, current tasks and machine load.",
@@ -37,7 +40,7 @@ def list_(
     from rich.table import Table
 
     with cli_errors(), hub() as client:
-        workers = client.get("/workers", params={"include_gone": include_gone})
+        workers = client.workers.list(include_gone=include_gone)
     if as_json:
         print_json(workers)
         return
@@ -52,7 +55,7 @@ def list_(
     for w in workers:
         tasks = w.get("tasks") or []
         current = tasks[0] if tasks else None
-        stats = w.get("last_stats") or {}
+        stats: Mapping[str, Any] = w.get("last_stats") or {}
         wid = Text(w["id"], style="dim" if w.get("gone_at") else "")
         if w.get("gone_at"):
             wid.append(" (gone)")
@@ -84,7 +87,7 @@ def show(
     from rich.panel import Panel
 
     with cli_errors(), hub() as client:
-        w = client.get(f"/workers/{worker}")
+        w = client.workers.get(worker)
     if as_json:
         print_json(w)
         return
@@ -96,14 +99,14 @@ def show(
     )
 
 
-def _summary(w: dict[str, Any]) -> Table:
+def _summary(w: Worker) -> Table:
     from rich.table import Table
 
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column(overflow="fold")
     machine = w.get("machine") or {}
-    stats = w.get("last_stats") or {}
+    stats: Mapping[str, Any] = w.get("last_stats") or {}
     state = f"gone since {when(w['gone_at'])}" if w.get("gone_at") else "alive"
     rows = [
         ("state", state),
@@ -126,7 +129,7 @@ def _summary(w: dict[str, Any]) -> Table:
     return grid
 
 
-def _tasks_table(tasks: list[dict[str, Any]]) -> Table:
+def _tasks_table(tasks: list[WorkerTask]) -> Table:
     from rich.table import Table
 
     table = Table(box=None, header_style="dim", pad_edge=False)
@@ -145,7 +148,7 @@ def _tasks_table(tasks: list[dict[str, Any]]) -> Table:
     return table
 
 
-def _task_label(task: dict[str, Any] | None) -> str:
+def _task_label(task: WorkerTask | None) -> str:
     if not task:
         return ""
     return f"{task['id'][:8]} {task['name']}"
@@ -155,7 +158,7 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:.0f}%"
 
 
-def _memory(stats: dict[str, Any]) -> str:
+def _memory(stats: Mapping[str, Any]) -> str:
     used, total = stats.get("memory_used"), stats.get("memory_total")
     if used is None:
         return ""
@@ -170,7 +173,7 @@ def _gpus(gpus: list[dict[str, Any]]) -> str:
     return f"{len(gpus)}" + (f": {' '.join(loads)}" if loads else "")
 
 
-def _network(stats: dict[str, Any]) -> str:
+def _network(stats: Mapping[str, Any]) -> str:
     rx, tx = stats.get("net_rx"), stats.get("net_tx")
     if rx is None and tx is None:
         return ""

@@ -1,1 +1,2 @@
-"""Pure logic with no I/O: task state machine, downsampling maths."""
+"""Pure logic with no I/O: the task vocabulary (statuses, types, transitions, allowed
+actions), downsampling maths."""

@@ -169,8 +169,8 @@ class ScalarSeriesOut(BaseModel):
     iterations: list[int]
     values: list[float | None]
     #: the envelope of each bucket; ``null`` when the series is not downsampled
-    min: list[float | None] | None = None
-    max: list[float | None] | None = None
+    min: list[float | None] | None
+    max: list[float | None] | None
     times: list[float]
     total_points: int
     downsampled: bool

@@ -13,12 +13,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from corral.sdk import storage  # lazy package: StorageManager loads on first use
+from corral.sdk.handle import RunHandle
 from corral.sdk.params import to_json_value
-
-if TYPE_CHECKING:
-    from corral.sdk.task import Task
+from corral.sdk.serialize import deserialize, serialize
+from corral.sdk.session import hub_client
 
 PREVIEW_MAX = 60_000
 
@@ -43,16 +44,14 @@ class Artifact:
 
     def get_local_copy(self, extract_archive: bool = True, force_download: bool = False) -> str:
         """The file in the local cache (a folder artifact: the extracted folder)."""
-        from corral.sdk.storage import StorageManager
-
         if self._local is not None and self._local.exists() and not force_download:
             local = self._local
         else:
-            local = Path(StorageManager.get_local_copy(self.uri, force_download=force_download))
+            local = Path(
+                storage.StorageManager.get_local_copy(self.uri, force_download=force_download)
+            )
             self._local = local
         if self.type == "folder" and extract_archive:
-            from corral.sdk.serialize import deserialize
-
             return str(deserialize(local, "folder", self.metadata))
         return str(local)
 
@@ -62,8 +61,6 @@ class Artifact:
         A ``pickle`` artifact is unpickled here, in your process: like any pickle, only
         load artifacts of tasks you trust. The hub itself never unpickles anything.
         """
-        from corral.sdk.serialize import deserialize
-
         local = Path(self.get_local_copy(extract_archive=False, force_download=force_download))
         return deserialize(local, self.type, self.metadata)
 
@@ -74,20 +71,16 @@ class Artifact:
 class Artifacts(Mapping[str, Artifact]):
     """The task's artifacts by name (read from the hub; this run's own uploads at once)."""
 
-    def __init__(self, task: Task) -> None:
-        self._task = task
-        self._local: dict[str, Artifact] = {}
+    def __init__(self, handle: RunHandle) -> None:
+        self._handle = handle
+        self._local: dict[str, Artifact] = handle.local_artifacts
 
     def _records(self) -> dict[str, Artifact]:
-        from corral.sdk.session import hub_client
-
-        run = self._task._run
-        if run is not None and run.offline:
+        if self._handle.offline:
             return dict(self._local)
-        if self._task._outbox is not None:
-            self._task._outbox.flush(60)
+        self._handle.flush(60)
         try:
-            rows = hub_client().get(f"tasks/{self._task.id}/artifacts")
+            rows = hub_client().get(f"tasks/{self._handle.id}/artifacts")
         except Exception:
             if self._local:
                 return dict(self._local)
@@ -96,7 +89,7 @@ class Artifacts(Mapping[str, Artifact]):
         return {**self._local, **found}
 
     def __getitem__(self, name: str) -> Artifact:
-        if name in self._local and self._task._outbox is not None:
+        if name in self._local and self._handle.outbox is not None:
             return self._local[name]
         return self._records()[name]
 
@@ -106,26 +99,22 @@ class Artifacts(Mapping[str, Artifact]):
     def __len__(self) -> int:
         return len(self._records())
 
-    def _remember(self, artifact: Artifact) -> None:
-        self._local[artifact.name] = artifact
-
 
 def upload_artifact(
-    task: Task,
+    handle: RunHandle,
     name: str,
     obj: Any,
     *,
-    metadata: Mapping[str, Any] | None,
-    delete_after_upload: bool,
-    auto_pickle: bool,
-    preview: str | None,
-    wait_on_upload: bool,
+    metadata: Mapping[str, Any] | None = None,
+    delete_after_upload: bool = False,
+    auto_pickle: bool = True,
+    preview: str | None = None,
+    wait_on_upload: bool = False,
 ) -> bool:
-    from corral.sdk.serialize import serialize
-
+    """Serialize ``obj`` now and upload it as the task's artifact ``name`` (see ``Task``)."""
     if not name or len(name) > 255:
         raise ValueError("an artifact name is 1 to 255 characters")
-    workdir = Path(tempfile.mkdtemp(prefix="artifact-", dir=task._scratch_dir()))
+    workdir = Path(tempfile.mkdtemp(prefix="artifact-", dir=handle.scratch_dir()))
     done = serialize(obj, name, workdir)
     if done.type == "pickle" and not auto_pickle:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -144,7 +133,7 @@ def upload_artifact(
             shutil.copyfile(src, copy)
             src, remove = copy, True
     meta = {**done.metadata, **to_json_value(dict(metadata or {}))}
-    uri = task._output_target("artifacts", f"{_safe_path(name)}/{src.name}")
+    uri = handle.output_target("artifacts", f"{_safe_path(name)}/{src.name}")
     record = {
         "name": name,
         "type": done.type,
@@ -159,15 +148,15 @@ def upload_artifact(
     request = {
         "kind": "request",
         "method": "POST",
-        "path": f"tasks/{task.id}/artifacts",
+        "path": f"tasks/{handle.id}/artifacts",
         "json": record,
     }
     local = Artifact({**record, "size": src.stat().st_size})
     local._local = None
-    task.artifacts._remember(local)
-    task._upload(src, uri, remove_src=remove, record=request)
-    if wait_on_upload and task._outbox is not None:
-        return task._outbox.flush(None)
+    handle.local_artifacts[name] = local
+    handle.upload(src, uri, remove_src=remove, record=request)
+    if wait_on_upload and handle.outbox is not None:
+        return handle.outbox.flush(None)
     return True
 
 

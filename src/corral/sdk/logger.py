@@ -13,16 +13,20 @@ Example::
 
 from __future__ import annotations
 
+import io
 import json
+import mimetypes
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from corral.sdk import figures
+from corral.sdk.handle import RunHandle, current_handle
+from corral.sdk.images import encode_image
+from corral.sdk.mpl_figures import from_matplotlib
 from corral.sdk.outbox import Weighted
-
-if TYPE_CHECKING:
-    from corral.sdk.task import Task
+from corral.sdk.plot_json import sanitize
 
 _time = time.time
 
@@ -30,23 +34,21 @@ _time = time.time
 class Logger:
     """Reports of one task; get it with ``task.get_logger()`` or ``Logger.current_logger()``."""
 
-    def __init__(self, task: Task) -> None:
-        self._task = task
-        if task._outbox is None:
+    def __init__(self, handle: RunHandle) -> None:
+        if handle.outbox is None:
             raise RuntimeError("only the task this process runs (Task.init) can report")
-        self._outbox = task._outbox
-        self._iteration_offset = 0
+        self._handle = handle
+        self._outbox = handle.outbox
+        self._iteration_offset = handle.iteration_offset
         self._counters: dict[tuple[str, str], int] = {}
 
     @classmethod
     def current_logger(cls) -> Logger:
         """The logger of the task ``Task.init`` started in this process."""
-        from corral.sdk.task import Task
-
-        task = Task.current_task()
-        if task is None:
+        handle = current_handle()
+        if handle is None:
             raise RuntimeError("no current task: call Task.init(...) first")
-        return task.get_logger()
+        return logger_for(handle)
 
     # --- scalars ------------------------------------------------------------------------
 
@@ -62,10 +64,10 @@ class Logger:
 
     def set_default_upload_destination(self, uri: str) -> None:
         """Where images and files reported by this logger go (default: the task's output)."""
-        self._task.output_uri = uri
+        self._handle.output_uri = uri
 
     def get_default_upload_destination(self) -> str:
-        return self._task.output_uri
+        return self._handle.output_uri
 
     # --- text ---------------------------------------------------------------------------
 
@@ -73,7 +75,7 @@ class Logger:
         """A line in the task's console (and on this process's stdout unless ``print_console=False``)."""
         if print_console:
             print(msg)
-            if self._task._console_captured:
+            if self._handle.console_captured:
                 return  # the console capture (or the agent) sends it
         for line in str(msg).splitlines() or [""]:
             self._outbox.event({"type": "log", "text": line, "level": level, "time": _time()})
@@ -166,10 +168,10 @@ class Logger:
         if report_image:
             self.report_image(title, series, iteration=iteration, image=_render_png(figure))
             return
-        self._plot(title, series, iteration, figures.from_matplotlib(figure))
+        self._plot(title, series, iteration, from_matplotlib(figure))
 
     def _plot(self, title: str, series: str, iteration: int, figure: dict[str, Any]) -> None:
-        figure = figures.sanitize(figure)
+        figure = sanitize(figure)
         event = Weighted(
             type="plot",
             metric=title,
@@ -193,8 +195,6 @@ class Logger:
         max_image_history: int | None = None,
     ) -> None:
         """An image (a numpy array, a PIL image, or a file) at an iteration: a debug sample."""
-        from corral.sdk.images import encode_image
-
         source = image if image is not None else local_path
         if source is None:
             raise ValueError("report_image needs image= (array or PIL image) or local_path=")
@@ -205,9 +205,6 @@ class Logger:
         self, title: str, series: str, iteration: int = 0, local_path: str | None = None
     ) -> None:
         """Any file (audio, video, HTML) at an iteration, as a debug sample."""
-        import mimetypes
-        from pathlib import Path
-
         if local_path is None:
             raise ValueError("report_media needs local_path=")
         path = Path(local_path)
@@ -218,10 +215,10 @@ class Logger:
         self, title: str, series: str, iteration: int, data: bytes, content_type: str, ext: str
     ) -> None:
         iteration = int(iteration) + self._iteration_offset
-        src = self._task._scratch_file(data, ext)
+        src = self._handle.scratch_file(data, ext)
         name = f"{_safe(title)}/{_safe(series)}/{iteration:08d}-{uuid.uuid4().hex[:8]}{ext}"
-        uri = self._task._output_target("debug", name)
-        self._task._upload(src, uri, remove_src=True)
+        uri = self._handle.output_target("debug", name)
+        self._handle.upload(src, uri, remove_src=True)
         self._outbox.event(
             {
                 "type": "debug_sample",
@@ -238,7 +235,7 @@ class Logger:
 
     def set_iteration_offset(self, offset: int) -> None:
         """Added to every reported iteration (a continued task goes on from its last one)."""
-        self._iteration_offset = int(offset)
+        self._iteration_offset = self._handle.iteration_offset = int(offset)
 
     def get_iteration_offset(self) -> int:
         return self._iteration_offset
@@ -248,14 +245,20 @@ class Logger:
         return self._outbox.flush(timeout if wait else 0)
 
 
+def logger_for(handle: RunHandle) -> Logger:
+    """The ``Logger`` of a running task (one per task)."""
+    if handle.logger is None:
+        handle.logger = Logger(handle)
+    logger: Logger = handle.logger
+    return logger
+
+
 def _safe(text: str) -> str:
     keep = "".join(c if c.isalnum() or c in "._-" else "_" for c in text)
     return keep.strip("._") or "x"
 
 
 def _render_png(figure: Any) -> bytes:
-    import io
-
     buf = io.BytesIO()
     figure.savefig(buf, format="png")
     return buf.getvalue()

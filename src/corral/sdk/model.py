@@ -11,18 +11,19 @@ Example::
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from corral.errors import NotFoundError
+from corral.sdk import storage  # lazy package: StorageManager loads on first use
+from corral.sdk.handle import HasHandle, RunHandle, current_handle
 from corral.sdk.params import to_json_value
+from corral.sdk.queries import find_models
 from corral.sdk.session import hub_client
-
-if TYPE_CHECKING:
-    from corral.sdk.task import Task
 
 
 class Model:
@@ -55,11 +56,9 @@ class Model:
 
     def get_local_copy(self, extract_archive: bool = True, force_download: bool = False) -> str:
         """The weights file in the local cache."""
-        from corral.sdk.storage import StorageManager
-
         if not self.url:
             raise NotFoundError(f"model {self.id} has no weights file yet")
-        return StorageManager.get_local_copy(
+        return storage.StorageManager.get_local_copy(
             self.url, extract_archive=extract_archive, force_download=force_download
         )
 
@@ -80,8 +79,6 @@ class Model:
         task_id: str | None = None,
     ) -> list[Model]:
         """Models matching the filters, newest first; ``-tag`` in ``tags`` excludes a tag."""
-        from corral.sdk.queries import find_models
-
         rows = find_models(
             project_name=project_name,
             name=model_name,
@@ -134,15 +131,13 @@ class InputModel(Model):
         else:
             super().__init__(model_id)
             _ = self.data  # a wrong id fails here, not later
-        from corral.sdk.task import Task
-
-        current = Task.current_task()
+        current = current_handle()
         if current is not None:
-            self.connect(current)
+            current.add_input_model(self.name, self.id)
 
-    def connect(self, task: Task, name: str | None = None) -> None:
+    def connect(self, task: HasHandle, name: str | None = None) -> None:
         """Record this model as an input of ``task``."""
-        task._add_input_model(name or self.name, self.id)
+        task.handle.add_input_model(name or self.name, self.id)
 
 
 class OutputModel:
@@ -152,7 +147,7 @@ class OutputModel:
 
     def __init__(
         self,
-        task: Task | None = None,
+        task: HasHandle | RunHandle | None = None,
         framework: str | None = None,
         name: str | None = None,
         tags: Sequence[str] | None = None,
@@ -162,24 +157,24 @@ class OutputModel:
         config_dict: Mapping[str, Any] | None = None,
         base_model_id: str | None = None,
     ) -> None:
-        from corral.sdk.task import Task
-
-        task = task or Task.current_task()
-        if task is None:
+        # a Task (or, from the framework capture, the run handle itself)
+        if isinstance(task, RunHandle):
+            handle: RunHandle | None = task
+        else:
+            handle = task.handle if task is not None else current_handle()
+        if handle is None:
             raise RuntimeError("OutputModel needs a task: call Task.init(...) first or pass task=")
-        self._task = task
+        self._handle = handle
         self.id = uuid.uuid4().hex
-        self.name = name or task.name
+        self.name = name or handle.name
         self.framework = framework or ""
         design = config_text or ""
         if config_dict is not None:
-            import json
-
             design = json.dumps(to_json_value(dict(config_dict)), indent=2)
         body: dict[str, Any] = {
             "id": self.id,
             "name": self.name,
-            "task_id": task.id,
+            "task_id": handle.id,
             "framework": self.framework,
             "tags": list(tags or []),
             "labels": dict(labels or {}),
@@ -192,7 +187,7 @@ class OutputModel:
         self._tags: list[str] = list(tags or [])
         self.url = ""
         self._publish_at_close = False
-        task._request("POST", "models", body, force=False, accept=[409])
+        handle.request("POST", "models", body, force=False, accept=[409])
 
     def update_weights(
         self,
@@ -212,13 +207,13 @@ class OutputModel:
         if auto_delete_file:
             copy = src
         else:
-            copy = Path(self._task._scratch_dir()) / f"{uuid.uuid4().hex}-{src.name}"
+            copy = self._handle.scratch_dir() / f"{uuid.uuid4().hex}-{src.name}"
             shutil.copyfile(src, copy)
         name = f"{_safe(self.name)}/{src.name}"
         if upload_uri:
-            uri = f"{upload_uri.rstrip('/')}/{self._task.name}.{self._task.id}/models/{name}"
+            uri = f"{upload_uri.rstrip('/')}/{self._handle.name}.{self._handle.id}/models/{name}"
         else:
-            uri = self._task._output_target("models", name)
+            uri = self._handle.output_target("models", name)
         meta = {**self._metadata}
         if iteration is not None:
             meta["iteration"] = int(iteration)
@@ -228,15 +223,13 @@ class OutputModel:
             "path": f"models/{self.id}",
             "json": {"uri": uri, "metadata": meta} if meta else {"uri": uri},
         }
-        self._task._upload(copy, uri, remove_src=True, record=record)
+        self._handle.upload(copy, uri, remove_src=True, record=record)
         self.url = uri
         return uri
 
     def update_design(self, config_text: str | None = None, config_dict: Any = None) -> None:
         """The network design or configuration, as text (or a dict stored as JSON)."""
         if config_dict is not None:
-            import json
-
             config_text = json.dumps(to_json_value(config_dict), indent=2)
         self._patch({"design": config_text or ""})
 
@@ -257,14 +250,14 @@ class OutputModel:
 
     def publish(self) -> None:
         """Publish the model. While its task runs, it is published when the task completes."""
-        run = self._task._run
+        run = self._handle.run
         if run is not None and run.active:
             run.publish_after.append(self.id)
             return
         hub_client().post(f"models/{self.id}:publish")
 
     def _patch(self, body: dict[str, Any]) -> None:
-        self._task._request("PATCH", f"models/{self.id}", body, force=False)
+        self._handle.request("PATCH", f"models/{self.id}", body, force=False)
 
     def __repr__(self) -> str:
         return f"<OutputModel {self.id} {self.name!r}>"

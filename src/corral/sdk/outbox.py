@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from corral.client.http import HubClient
+from corral.client.retry import RetryPolicy
 from corral.sdk import spool, threads
 from corral.sdk.sender import Op, Refused, Transient, Unauthorized, send
 
@@ -40,7 +41,8 @@ BATCH_POINTS = 50_000
 BATCH_BYTES = 16 * 1024 * 1024
 #: a deque this long wakes the shipper before its interval is up
 WAKE_AT = 20_000
-BACKOFF_MAX = 30.0
+#: pauses while the hub is away: 1 s doubled up to 30 s (with jitter)
+RETRY = RetryPolicy(first=1.0, cap=30.0)
 
 
 class _Marker:
@@ -88,7 +90,7 @@ class Outbox:
         self._warned_down = False
         self._unauthorized = False
         self._closing = False
-        self._backoff = 0.5
+        self._backoff = RETRY.backoff()
         self.sent_ops = 0
         self._thread = threading.Thread(target=self._run, name="corral-outbox", daemon=True)
         threads.start(self._thread)
@@ -275,8 +277,8 @@ class Outbox:
             try:
                 send(self._client(), op)
             except Transient:
-                self._backoff = min(self._backoff * 2, BACKOFF_MAX)
-                delay = 0.2 if self._closing else self._backoff
+                pause = self._backoff.next()
+                delay = 0.2 if self._closing else pause
                 break
             except Unauthorized as e:
                 self._refused_auth(str(e))
@@ -286,7 +288,7 @@ class Outbox:
             done = n + 1
             spool.mark_done(self.folder, done)
         else:
-            self._backoff = 0.5
+            self._backoff.reset()
             with self._lock:
                 if spool.count_ops(self.folder) == done:
                     self._writer.close()

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corral.errors import NotFoundError
 from corral.sdk.session import hub_client
 
-#: rows asked for per page when a query has no limit
-PAGE = 500
+if TYPE_CHECKING:
+    from corral.client.types import ModelBrief, TaskBrief
 
 
 def project_id(name: str) -> str:
     """The id of the project named exactly ``name`` (a hierarchical name like ``a/b``)."""
-    rows = hub_client().get("projects", params={"search": name})
-    for row in rows:
-        if row["name"] == name:
-            return str(row["id"])
-    raise NotFoundError(f"no project named {name!r}")
+    project = hub_client().projects.find(name)
+    if project is None:
+        raise NotFoundError(f"no project named {name!r}")
+    return project["id"]
 
 
 def _base_params(
@@ -38,21 +37,6 @@ def _base_params(
     return params
 
 
-def _pages(path: str, params: dict[str, Any], limit: int | None) -> list[dict[str, Any]]:
-    client = hub_client()
-    out: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {**params, "limit": min(PAGE, limit - len(out)) if limit else PAGE}
-        if cursor:
-            query["cursor"] = cursor
-        page = client.get(path, params=query)
-        out.extend(page["items"])
-        cursor = page.get("next_cursor")
-        if not cursor or (limit and len(out) >= limit):
-            return out[:limit] if limit else out
-
-
 def find_tasks(
     *,
     project_name: str | None,
@@ -62,7 +46,7 @@ def find_tasks(
     extra: Mapping[str, Any] | None = None,
     limit: int | None = None,
     exact: bool = True,
-) -> list[dict[str, Any]]:
+) -> list[TaskBrief]:
     """Task rows, newest first. ``exact``: the name must match whole, else it is a part."""
     params = _base_params(project_name, tags, include_archived=allow_archived)
     if params is None:
@@ -70,7 +54,7 @@ def find_tasks(
     if task_name:
         params["text"] = task_name
     params.update(extra or {})
-    rows = _pages("tasks", params, None if (exact and task_name) else limit)
+    rows = list(hub_client().tasks.iter(limit=None if (exact and task_name) else limit, **params))
     if exact and task_name:
         rows = [r for r in rows if r["name"] == task_name]
         rows = rows[:limit] if limit else rows
@@ -87,7 +71,7 @@ def find_models(
     framework: str | None,
     task_id: str | None,
     limit: int | None,
-) -> list[dict[str, Any]]:
+) -> list[ModelBrief]:
     params = _base_params(project_name, tags, include_archived=include_archived)
     if params is None:
         return []  # no such project: nothing matches
@@ -99,4 +83,4 @@ def find_models(
         params["framework"] = framework
     if task_id:
         params["task_id"] = task_id
-    return _pages("models", params, limit)
+    return list(hub_client().models.iter(limit=limit, **params))

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import Any
 
 from corral.errors import CorralError
+from corral.sdk.handle import RunHandle
 from corral.sdk.session import hub_client
-
-if TYPE_CHECKING:
-    from corral.sdk.task import Task
 
 #: how long to wait for the capture and the outbox before giving up, in seconds
 HANDOFF_TIMEOUT = 30.0
 
 
 def execute_remotely(
-    task: Task, queue_name: str | None, clone: bool, exit_process: bool
-) -> Task | None:
-    run = task._run
+    handle: RunHandle, queue_name: str | None, clone: bool, exit_process: bool
+) -> dict[str, Any] | None:
+    """Hand the run over; the enqueued task as the hub returns it (the clone with
+    ``clone``), or ``None`` under an agent."""
+    run = handle.run
     if run is None or run.remote:
         return None  # under an agent (or not a live run): carry on here
     if run.offline:
@@ -35,30 +35,30 @@ def execute_remotely(
     client.get(f"queues/{queue}")  # an unknown queue fails now, before anything changes
     run.capture_done.wait(HANDOFF_TIMEOUT)
     if clone:
-        if not task.flush(wait_for_uploads=True, timeout=HANDOFF_TIMEOUT):
+        if not handle.flush(HANDOFF_TIMEOUT):
             raise CorralError("the hub did not receive the task in time; nothing was enqueued")
-        from corral.sdk.task import Task as TaskCls
-
-        target = TaskCls.clone(task)
-        TaskCls.enqueue(target, queue_name=queue)
-        _say(f"task {target.id} (a clone of {task.id}) enqueued in {queue!r}")
+        target_id = client.post(f"tasks/{handle.id}:clone", json={})["id"]
+        target = client.post(
+            f"tasks/{target_id}:enqueue", json={"queue": queue, "position": "bottom"}
+        )
+        _say(f"task {target_id} (a clone of {handle.id}) enqueued in {queue!r}")
         if exit_process:
-            run.close("stopped", {"reason": f"executed remotely as task {target.id}"})
+            run.close("stopped", {"reason": f"executed remotely as task {target_id}"})
             _leave()
-        return target
+        return dict(target)
     # the run ends here without a final status: the agent's run gives it
     if not run.hand_over(HANDOFF_TIMEOUT):
         raise CorralError(
             "the hub did not receive everything in time; nothing was enqueued "
             "(check that the hub is reachable)"
         )
-    client.post(f"tasks/{task.id}:reset", json={"force": True})
-    data = client.post(f"tasks/{task.id}:enqueue", json={"queue": queue})
-    task._data = dict(data)
-    _say(f"task {task.id} enqueued in {queue!r}; an agent serving it will run it")
+    client.post(f"tasks/{handle.id}:reset", json={"force": True})
+    data = client.post(f"tasks/{handle.id}:enqueue", json={"queue": queue})
+    handle.data = dict(data)
+    _say(f"task {handle.id} enqueued in {queue!r}; an agent serving it will run it")
     if exit_process:
         _leave()
-    return task
+    return handle.data
 
 
 def _say(text: str) -> None:

@@ -1,38 +1,33 @@
-"""The run behind ``Task.init``: which task, the capture, the exit and the abort.
+"""The live run behind ``Task.init``: its end and its abort.
 
-``start_run`` picks the task (a new one, the previous one reused or continued, or -
-under an agent, ``CORRAL_TASK_ID`` - the queued one), creates it with one request
-(spooled when the hub is away), and starts the capture: code and packages in a
-background thread, arguments, console, resources, frameworks, the abort watch. The
-``Run`` ends the task at exit: ``completed``, ``failed`` on an uncaught exception,
-``stopped`` on Ctrl-C or SIGTERM; under an agent the agent sets the final status.
+``corral.sdk.run_start`` picks and creates the task, ``corral.sdk.run_capture`` starts
+the capture. The ``Run`` ends the task at exit: ``completed``, ``failed`` on an
+uncaught exception, ``stopped`` on Ctrl-C or SIGTERM; under an agent the agent sets
+the final status. The process's exit hooks are installed once and close whichever run
+is active, so many runs in one process stack nothing.
 """
 
 from __future__ import annotations
 
+import _thread
 import atexit
+import concurrent.futures.thread  # noqa: F401  (registers the pools' exit hook before any exit)
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
 import traceback
-import uuid
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from corral.errors import AuthError, CorralError, ServerUnavailableError
-from corral.sdk import local_state, spool, threads
+from corral.core.task_status import S
+from corral.sdk import threads
+from corral.sdk.handle import RunHandle, set_current
 from corral.sdk.outbox import Outbox
-from corral.sdk.session import hub_client
-
-if TYPE_CHECKING:
-    from corral.sdk.task import Task
 
 log = logging.getLogger("corral.sdk")
-
-#: seconds Task.init waits for the hub to create the task before spooling instead
-INIT_TIMEOUT = 5.0
 
 
 def _env_float(name: str, default: float) -> float:
@@ -45,8 +40,8 @@ def _env_float(name: str, default: float) -> float:
 class Run:
     """The live part of the task this process runs."""
 
-    def __init__(self, task: Task, outbox: Outbox, *, remote: bool, offline: bool) -> None:
-        self.task = task
+    def __init__(self, handle: RunHandle, outbox: Outbox, *, remote: bool, offline: bool) -> None:
+        self.handle = handle
         self.outbox = outbox
         self.remote = remote
         self.offline = offline
@@ -58,14 +53,30 @@ class Run:
         self._finished = False
         self._exception: BaseException | None = None
         self._stoppers: list[Any] = []
+        self._closed: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self.capture_done = threading.Event()
         #: output models published once the task has completed
         self.publish_after: list[str] = []
+        #: (project, name) to remember as this machine's last task of that name
+        self.remember: tuple[str, str] | None = None
+        #: the create carried the code, packages and machine facts (a reused capture)
+        self.environment_sent = False
+        #: the task was on the hub when Task.init returned (not waiting in the outbox)
+        self.on_hub = False
+
+    @property
+    def finished(self) -> bool:
+        """This process sent the task's final status (or ``mark_*`` did)."""
+        return self._finished
 
     def on_stop(self, stopper: Any) -> None:
         """Call ``stopper()`` when the run closes (capture threads, patches)."""
         self._stoppers.append(stopper)
+
+    def on_closed(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once the run has closed (the facade forgets its task)."""
+        self._closed.append(callback)
 
     # --- the end ------------------------------------------------------------------------
 
@@ -75,13 +86,13 @@ class Run:
             if self._finished:
                 return
             self._finished = True
-        action = {"completed": "complete", "failed": "fail", "stopped": "stop"}[status]
-        self.task._data["status"] = status
+        action = {S.completed: "complete", S.failed: "fail", S.stopped: "stop"}[S(status)]
+        self.handle.data["status"] = status
         self.outbox.op(
             {
                 "kind": "request",
                 "method": "POST",
-                "path": f"tasks/{self.task.id}:{action}",
+                "path": f"tasks/{self.handle.id}:{action}",
                 "json": body or {},
                 "accept": [409],
             }
@@ -110,7 +121,7 @@ class Run:
                 log.debug("stopping a capture failed", exc_info=True)
         if not self.aborted and not self.under_agent and not self.handed_over:
             self.finish(status, body)
-            for model_id in self.publish_after if status == "completed" else []:
+            for model_id in self.publish_after if status == S.completed else []:
                 self.outbox.op(
                     {
                         "kind": "request",
@@ -130,13 +141,13 @@ class Run:
             )
         elif not delivered:
             log.debug("close: not everything delivered")
-        import shutil
-
-        shutil.rmtree(self.task._scratch_dir(), ignore_errors=True)
-        from corral.sdk.task import Task
-
-        if Task._current is self.task:
-            Task._current = None
+        shutil.rmtree(self.handle.scratch_path, ignore_errors=True)
+        global _active
+        if _active is self:
+            _active = None
+            set_current(None)
+        for callback in self._closed:
+            callback()
         return delivered
 
     def _atexit(self) -> None:
@@ -160,22 +171,11 @@ class Run:
             )
 
     def install_exit_hooks(self) -> None:
-        atexit.register(self._atexit)
-        previous = sys.excepthook
-        original_exit = sys.exit
-
-        def exit_(status: Any = None) -> Any:
-            # SystemExit never reaches sys.excepthook: remember the code for the final status
-            self._exception = SystemExit(status)
-            return original_exit(status)
-
-        sys.exit = exit_
-
-        def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-            self._exception = value
-            previous(kind, value, tb)
-
-        sys.excepthook = excepthook
+        """Make this the run the process's exit closes (the hooks are installed once)."""
+        global _active
+        _active = self
+        set_current(self.handle)
+        _install_process_hooks()
         if threading.current_thread() is threading.main_thread():
             try:
                 if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
@@ -188,9 +188,9 @@ class Run:
     def abort(self, reason: str) -> None:
         """The task was aborted on the hub: stop the process, gracefully then hard."""
         self.aborted = True
-        print(f"corral: task {self.task.id} was {reason} on the hub; stopping", file=sys.__stderr__)
-        import _thread
-
+        print(
+            f"corral: task {self.handle.id} was {reason} on the hub; stopping", file=sys.__stderr__
+        )
         grace = _env_float("CORRAL_ABORT_GRACE", 10.0)
         timer = threading.Timer(grace, self._hard_exit)
         timer.daemon = True
@@ -211,12 +211,53 @@ class Run:
             os._exit(137)
 
 
-def _sigterm(signum: int, frame: Any) -> None:
-    from corral.sdk.task import Task
+#: the run the process's exit closes (one at a time: ``Task.init`` runs one task)
+_active: Run | None = None
+_hooks_installed = False
 
-    task = Task.current_task()
-    if task is not None and task._run is not None:
-        task._run._exception = SystemExit(143)
+
+def _install_process_hooks() -> None:
+    """Once per process: the exit closes the active run, with the status the exit gives.
+
+    Installed once (not per run) so that many runs in one process do not stack
+    wrappers around ``sys.exit`` and ``sys.excepthook`` or keep every run alive.
+    """
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(_atexit)
+    previous = sys.excepthook
+    original_exit = sys.exit
+
+    def exit_(status: Any = None) -> Any:
+        # SystemExit never reaches sys.excepthook: remember the code for the final status
+        _note_exception(SystemExit(status))
+        return original_exit(status)
+
+    sys.exit = exit_
+
+    def excepthook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        _note_exception(value)
+        previous(kind, value, tb)
+
+    sys.excepthook = excepthook
+
+
+def _note_exception(exc: BaseException) -> None:
+    run = _active
+    if run is not None:
+        run._exception = exc
+
+
+def _atexit() -> None:
+    run = _active
+    if run is not None:
+        run._atexit()
+
+
+def _sigterm(signum: int, frame: Any) -> None:
+    _note_exception(SystemExit(143))
     raise SystemExit(143)
 
 
@@ -225,189 +266,3 @@ def _exit_reason(exc: SystemExit) -> dict[str, Any]:
         return {"reason": "terminated (SIGTERM)", "exit_code": 143}
     code = exc.code if isinstance(exc.code, int) else 1
     return {"reason": f"exit code {exc.code}", "exit_code": code}
-
-
-# --- choosing and creating the task ---------------------------------------------------------
-
-
-def start_run(cls: type[Task], **kw: Any) -> Task:
-    # thread pools (uploads) register an exit hook when first imported; a short script can
-    # be exiting by the time the background capture imports them, so import them now
-    import concurrent.futures.thread  # noqa: F401
-
-    from corral.sdk.task import Task
-
-    offline = cls.is_offline()
-    remote_id = os.environ.get("CORRAL_TASK_ID") or None
-    project = kw["project_name"] or "default"
-    name = kw["task_name"] or _default_name()
-    meta = {"project": project, "name": name, "offline": offline}
-    data: dict[str, Any] | None = None
-    created_later: dict[str, Any] | None = None
-    iteration_offset = 0
-
-    if remote_id and not offline:
-        data = _attach(remote_id)
-    else:
-        if not offline and (kw["continue_last_task"] or kw["reuse_last_task_id"]):
-            data, iteration_offset = _previous(project, name, kw)
-        if data is None:
-            data = _new_task_body(project, name, kw)
-            created_later = dict(data)
-            data = {**data, "status": "created", "project_name": project}
-            if not offline:
-                created_later = _create(data, created_later)
-
-    assert data is not None
-    task_id = data["id"]
-    meta["task_id"] = task_id
-    folder = (
-        spool.offline_root() / task_id
-        if offline
-        else spool.spool_root() / f"{task_id}-{os.getpid()}"
-    )
-    outbox = Outbox(hub_client, folder, meta, offline=offline)
-    if created_later is not None:
-        outbox.op(
-            {
-                "kind": "request",
-                "method": "POST",
-                "path": "tasks",
-                "json": created_later,
-                "accept": [409],
-            }
-        )
-    if data.get("status") in (None, "created", "queued"):
-        outbox.op(
-            {
-                "kind": "request",
-                "method": "POST",
-                "path": f"tasks/{task_id}:start",
-                "json": {},
-                "accept": [409],
-            }
-        )
-    data["status"] = "in_progress"
-    data.setdefault("project_name", project)
-
-    task = Task(data, outbox=outbox)
-    task.output_uri = _output_uri(kw["output_uri"])
-    run = Run(task, outbox, remote=bool(remote_id) and not offline, offline=offline)
-    task._run = run
-    if iteration_offset:
-        task.get_logger().set_iteration_offset(iteration_offset)
-    if not offline:
-        local_state.remember_task(project, name, task_id)
-    from corral.sdk.run_capture import start_capture
-
-    start_capture(task, run, kw)
-    run.install_exit_hooks()
-    return task
-
-
-def _default_name() -> str:
-    argv0 = sys.argv[0] if sys.argv else ""
-    if argv0 and argv0 not in ("-c", "-m") and not argv0.endswith("ipykernel_launcher.py"):
-        return Path(argv0).stem or "task"
-    return "notebook" if "ipykernel" in sys.modules else "task"
-
-
-def _new_task_body(project: str, name: str, kw: dict[str, Any]) -> dict[str, Any]:
-    argv0 = sys.argv[0] if sys.argv else ""
-    return {
-        "id": uuid.uuid4().hex,
-        "name": name,
-        "project": project,
-        "type": kw["task_type"],
-        "tags": kw["tags"],
-        "script": {"entry_point": Path(argv0).name if argv0 else ""},
-    }
-
-
-def _create(data: dict[str, Any], body: dict[str, Any]) -> dict[str, Any] | None:
-    """Create the task now; ``body`` back when it must wait in the outbox (hub away)."""
-    client = hub_client()
-    if not client.creds.complete:
-        log.warning(
-            "corral: no hub credentials (run `corral login`, or set CORRAL_ACCESS_KEY and "
-            "CORRAL_SECRET_KEY); keeping this run on disk until they are there"
-        )
-        return body
-    try:
-        # a hub that accepts but never answers must not stall the script for long
-        created = client.post("tasks", json=body, timeout=INIT_TIMEOUT)
-    except ServerUnavailableError as e:
-        log.warning("corral: cannot reach the hub (%s); recording locally and retrying", e)
-        return body
-    except AuthError:
-        raise
-    except CorralError as e:
-        if e.status >= 500:
-            log.warning("corral: the hub failed (%s); recording locally and retrying", e)
-            return body
-        raise
-    data.update(created)
-    return None
-
-
-def _attach(task_id: str) -> dict[str, Any]:
-    """Under an agent: the queued task, started; its stored values override the code's."""
-    client = hub_client()
-    data = client.get(f"tasks/{task_id}")
-    if data["status"] in ("created", "queued"):
-        data = client.post(f"tasks/{task_id}:start", json={})
-    return dict(data)
-
-
-def _previous(project: str, name: str, kw: dict[str, Any]) -> tuple[dict[str, Any] | None, int]:
-    """The previous task to continue or reuse, or ``None`` for a new one."""
-    client = hub_client()
-    cont, reuse = kw["continue_last_task"], kw["reuse_last_task_id"]
-    wanted = cont if isinstance(cont, str) else reuse if isinstance(reuse, str) else None
-    task_id = wanted or local_state.last_task(project, name)
-    if not task_id:
-        return None, 0
-    try:
-        data = client.get(f"tasks/{task_id}", timeout=INIT_TIMEOUT)
-        if cont:
-            return _continue(client, data)
-        if data["archived"] or data["status"] in ("published", "queued", "in_progress"):
-            return None, 0
-        if not wanted and (
-            data["models"].get("output")
-            or client.get(
-                f"tasks/{task_id}/artifacts", params={"mode": "output"}, timeout=INIT_TIMEOUT
-            )
-        ):
-            return None, 0  # the last run made artifacts or models: keep it, make a new task
-        if data["status"] != "created":
-            client.post(f"tasks/{task_id}:reset", json={})
-        client.patch(f"tasks/{task_id}/hyperparams", json={"hyperparams": {}, "replace": True})
-        client.patch(f"tasks/{task_id}/configuration", json={"configuration": {}, "replace": True})
-        data = client.patch(
-            f"tasks/{task_id}", json={"name": name, "type": kw["task_type"], "tags": kw["tags"]}
-        )
-        return dict(data), 0
-    except CorralError as e:
-        if wanted:
-            raise
-        log.debug("not reusing task %s: %s", task_id, e)
-        return None, 0
-
-
-def _continue(client: Any, data: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    status = data["status"]
-    if status == "published":
-        raise CorralError(f"task {data['id']} is published and cannot be continued; clone it")
-    if status in ("completed", "failed", "stopped"):
-        data = client.post(f"tasks/{data['id']}:continue", json={})
-    last = data.get("last_iteration")
-    return dict(data), (int(last) + 1 if last is not None else 0)
-
-
-def _output_uri(value: str | bool | None) -> str:
-    if isinstance(value, str) and value:
-        return value
-    if value is True or value is None:
-        return local_state.default_output_uri() or "hub://"
-    return "hub://"

@@ -10,28 +10,44 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from corral.client.http import HubClient
+from corral.core.task_status import S, can
+from corral.errors import NotFoundError
+from corral.sdk import local_state, threads
 from corral.sdk import params as P
-from corral.sdk import threads
+from corral.sdk.abort import AbortWatcher, Connect
+from corral.sdk.artifacts import upload_artifact
 from corral.sdk.capture import arguments
+from corral.sdk.capture.console import ConsoleCapture
+from corral.sdk.capture.frameworks import install
+from corral.sdk.capture.resources import ResourceMonitor
+from corral.sdk.capture.reuse import environment_patch
+from corral.sdk.handle import RunHandle
+from corral.sdk.logger import Logger, logger_for
+from corral.sdk.model import OutputModel
+from corral.sdk.replay import replay_orphans
+from corral.sdk.run import Run
 from corral.sdk.session import hub_client
-
-if TYPE_CHECKING:
-    from corral.sdk.model import OutputModel
-    from corral.sdk.run import Run
-    from corral.sdk.task import Task
 
 log = logging.getLogger("corral.sdk")
 
+#: seconds between two looks for spool folders left by ended processes (many runs in
+#: one process look once, not once per run)
+REPLAY_EVERY = 60.0
+#: seconds a run lives before it watches the hub for an abort (see ``_late_client``)
+ABORT_WATCH_AFTER = 1.0
+_last_replay: float | None = None
 
-def start_capture(task: Task, run: Run, kw: dict[str, Any]) -> None:
+
+def start_capture(handle: RunHandle, run: Run, kw: Mapping[str, Any]) -> None:
     outbox = run.outbox
     if run.under_agent:
-        task._console_captured = True  # the agent records the whole process output
+        handle.console_captured = True  # the agent records the whole process output
     elif kw["auto_connect_streams"]:
-        from corral.sdk.capture.console import ConsoleCapture
 
         def to_log(stream: str, text: str) -> None:
             level = "error" if stream == "stderr" else "info"
@@ -41,149 +57,173 @@ def start_capture(task: Task, run: Run, kw: dict[str, Any]) -> None:
 
         console = ConsoleCapture(to_log)
         console.start()
-        task._console_captured = True
+        handle.console_captured = True
         run.on_stop(console.stop)
 
     if kw["auto_connect_arg_parser"]:
         arguments.attach(
-            lambda section: task._set_section("Args", section, replace=False),
-            _stored_args(task) if run.remote else None,
+            lambda section: handle.set_section("Args", section),
+            _stored_args(handle) if run.remote else None,
         )
         run.on_stop(arguments.detach)
 
     if kw["auto_connect_frameworks"]:
-        from corral.sdk.capture.frameworks import install
-
         frameworks = kw["auto_connect_frameworks"]
-        installed = install(FrameworkSink(task), frameworks if frameworks is not True else True)
+        installed = install(FrameworkSink(handle), frameworks if frameworks is not True else True)
         run.on_stop(installed.uninstall)
 
     if not run.offline:
-        from corral.sdk.abort import AbortWatcher
-
-        watcher = AbortWatcher(hub_client, task.id, run.abort)
+        stopped = threading.Event()
+        watcher = AbortWatcher(_late_client(handle, run, stopped), handle.id, run.abort)
         watcher.start()
-        run.on_stop(watcher.stop)
-        from corral.sdk.replay import replay_orphans
-
-        threads.start(threading.Thread(target=replay_orphans, name="corral-replay", daemon=True))
+        run.on_stop(stopped.set)
+        run.on_stop(watcher.stop)  # stoppers run last first: the watch knows it is stopped
+        _replay_orphans()
 
     threads.start(
         threading.Thread(
             target=_capture_environment,
-            args=(task, run, kw["auto_resource_monitoring"]),
+            args=(handle, run, kw["auto_resource_monitoring"], dict(kw["extra_requirements"])),
             name="corral-capture",
             daemon=True,
         )
     )
 
 
-def _stored_args(task: Task) -> dict[str, Any]:
-    section = (task._data.get("hyperparams") or {}).get("Args") or {}
+class _RunEnded(Exception):
+    """The run closed before its abort watch began, or the watch already fired."""
+
+
+def _late_client(handle: RunHandle, run: Run, stopped: threading.Event) -> Connect:
+    """The abort watch's connection, made only once the run has lived ``ABORT_WATCH_AFTER``.
+
+    A shorter run (many runs in a loop) costs the hub no watch at all. When the watch
+    begins, it takes the change log's cursor, then looks at the task once: an abort (or a
+    reset or deletion) before the cursor shows in the task, one after it in the change
+    log that the watch follows from that cursor.
+    """
+    fired = threading.Event()
+
+    def factory() -> tuple[HubClient, int | None]:
+        if stopped.wait(ABORT_WATCH_AFTER) or fired.is_set():
+            stopped.wait()
+            raise _RunEnded  # the watch pauses, sees its stop flag and ends
+        client = hub_client()
+        cursor = int(client.get("changes/latest")["cursor"])
+        reason = _missed_stop(client, handle, run)
+        if reason is not None:
+            fired.set()
+            run.abort(reason)
+            raise _RunEnded
+        return client, cursor
+
+    return factory
+
+
+def _missed_stop(client: HubClient, handle: RunHandle, run: Run) -> str | None:
+    """Whether the task was aborted, reset or deleted on the hub before the watch began."""
+    if not run.on_hub or run.finished:
+        return None  # a create still in the outbox: the task's state says nothing yet
+    try:
+        status = client.get(f"tasks/{handle.id}")["status"]
+    except NotFoundError:
+        return "deleted"
+    if run.finished:
+        return None
+    if status == S.stopped:
+        return "aborted"
+    if can(status, "start") and run.outbox.sent_ops:
+        return "reset"  # the start was delivered, and the task is a draft again
+    return None
+
+
+def _replay_orphans() -> None:
+    global _last_replay
+    now = time.monotonic()
+    if _last_replay is not None and now - _last_replay < REPLAY_EVERY:
+        return
+    _last_replay = now
+    threads.start(threading.Thread(target=replay_orphans, name="corral-replay", daemon=True))
+
+
+def _stored_args(handle: RunHandle) -> dict[str, Any]:
+    section = (handle.data.get("hyperparams") or {}).get("Args") or {}
     return {name: P.cast(p.get("value"), p.get("type", "")) for name, p in section.items()}
 
 
-def _start_monitor(task: Task, run: Run) -> None:
-    from corral.sdk.capture.resources import ResourceMonitor
-
+def _start_monitor(handle: RunHandle, run: Run) -> None:
     interval = float(os.environ.get("CORRAL_MONITOR_INTERVAL", "5") or 5)
-    monitor = ResourceMonitor(task.get_logger().report_scalar, interval=interval)
+    monitor = ResourceMonitor(logger_for(handle).report_scalar, interval=interval)
     monitor.start()
     run.on_stop(monitor.stop)
     if not run.active:  # the run ended while the monitor was starting
         monitor.stop()
 
 
-def _capture_environment(task: Task, run: Run, monitor: bool) -> None:
+def _capture_environment(
+    handle: RunHandle, run: Run, monitor: bool, extra_requirements: dict[str, str]
+) -> None:
     """Machine facts always; code and packages unless the task came from the hub (agent).
 
-    Also starts the resource monitor (psutil's first samples take a while).
+    Also starts the resource monitor (psutil's first samples take a while). What an
+    earlier run of this process captured is reused while nothing it depends on changed
+    (``corral.sdk.capture.reuse``).
     """
     try:
+        if run.remember is not None:
+            local_state.remember_task(*run.remember, handle.id)
         if monitor:
-            _start_monitor(task, run)
-        from corral.sdk.capture.machine import machine_facts
-
-        patch: dict[str, Any] = {"runtime": machine_facts()}
-        notebook: Path | None = None
-        if not run.remote:
-            script, notebook = _script()
-            patch["script"] = script
-        task._data.setdefault("runtime", {}).update(patch["runtime"])
+            _start_monitor(handle, run)
+        if run.environment_sent:
+            return
+        patch, notebook = environment_patch(with_code=not run.remote, extra=extra_requirements)
+        handle.data.setdefault("runtime", {}).update(patch["runtime"])
         if "script" in patch:
-            task._data.setdefault("script", {}).update(patch["script"])
-        task._request("PATCH", f"tasks/{task.id}", patch)
+            handle.data.setdefault("script", {}).update(patch["script"])
+        handle.request("PATCH", f"tasks/{handle.id}", patch)
         if notebook is not None and notebook.exists():
-            task.upload_artifact("notebook", notebook)
+            upload_artifact(handle, "notebook", notebook)
     except Exception:
         log.warning("corral: could not capture the code and environment", exc_info=True)
     finally:
         run.capture_done.set()
 
 
-def _script() -> tuple[dict[str, Any], Path | None]:
-    from corral.sdk.capture.packages import freeze, requirements, scan_imports
-    from corral.sdk.capture.script import capture_code
-    from corral.sdk.task import Task
-
-    code = capture_code()
-    script: dict[str, Any] = dict(code.to_script())
-    entry: Path | None = None
-    if code.root is not None and code.entry_point and not code.entry_point.startswith("-m "):
-        candidate = code.root / code.entry_point
-        entry = candidate if candidate.is_file() else None
-    if code.notebook_path is not None:
-        modules = scan_imports(None, code=code.code, root=code.root)
-    else:
-        modules = scan_imports(entry, code=None if entry else code.code or None, root=code.root)
-    lines = [ln for ln in requirements(modules).splitlines() if ln]
-    for name, spec in Task._extra_requirements.items():
-        lines = [ln for ln in lines if _dist(ln) != name.lower()]
-        lines.append(f"{name}{spec}")
-    script["requirements"] = {"pip": "\n".join(lines) + ("\n" if lines else "")}
-    script["freeze"] = freeze()
-    return script, code.notebook_path
-
-
-def _dist(line: str) -> str:
-    for sep in ("==", ">=", "<=", "~=", "!=", " @ ", ">", "<"):
-        line = line.split(sep, 1)[0]
-    return line.strip().lower()
-
-
 class FrameworkSink:
     """Where framework captures report: the task's logger and output models."""
 
-    def __init__(self, task: Task) -> None:
-        self._task = task
+    def __init__(self, handle: RunHandle) -> None:
+        self._handle = handle
         self._models: dict[str, OutputModel] = {}
         self._lock = threading.Lock()
 
+    @property
+    def _logger(self) -> Logger:
+        return logger_for(self._handle)
+
     def report_scalar(self, title: str, series: str, value: float, iteration: int) -> None:
-        self._task.get_logger().report_scalar(title, series, value, iteration)
+        self._logger.report_scalar(title, series, value, iteration)
 
     def report_image(self, title: str, series: str, iteration: int, image: Any) -> None:
-        self._task.get_logger().report_image(title, series, iteration=iteration, image=image)
+        self._logger.report_image(title, series, iteration=iteration, image=image)
 
     def report_histogram(self, title: str, series: str, iteration: int, values: Any) -> None:
-        self._task.get_logger().report_histogram(title, series, values, iteration=iteration)
+        self._logger.report_histogram(title, series, values, iteration=iteration)
 
     def report_matplotlib_figure(
         self, title: str, series: str, iteration: int, figure: Any
     ) -> None:
-        self._task.get_logger().report_matplotlib_figure(title, series, figure, iteration)
+        self._logger.report_matplotlib_figure(title, series, figure, iteration)
 
     def report_text(self, text: str) -> None:
-        self._task.get_logger().report_text(text, print_console=False)
+        self._logger.report_text(text, print_console=False)
 
     def register_output_model(self, path: str, framework: str, name: str | None = None) -> None:
         """A saved model file: the first save registers a model, later saves update it."""
-        from corral.sdk.model import OutputModel
-
         key = os.path.abspath(path)
         with self._lock:
             model = self._models.get(key)
             if model is None:
-                model = OutputModel(self._task, framework=framework, name=name or Path(path).stem)
+                model = OutputModel(self._handle, framework=framework, name=name or Path(path).stem)
                 self._models[key] = model
         model.update_weights(path)

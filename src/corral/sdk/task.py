@@ -19,38 +19,31 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from corral.errors import AuthError, CorralError, ServerUnavailableError
+from corral.client.http import HubClient
+from corral.core.task_status import TRANSITIONS
+from corral.core.task_types import TASK_TYPES
+from corral.errors import AuthError, CorralError, NotFoundError, ServerUnavailableError
+from corral.sdk import connect as C
 from corral.sdk import params as P
+from corral.sdk import queries
+from corral.sdk.artifacts import Artifacts, upload_artifact
 from corral.sdk.capture import arguments
+from corral.sdk.handle import RunHandle
+from corral.sdk.logger import Logger, logger_for
+from corral.sdk.model import Model
+from corral.sdk.outbox import Outbox
+from corral.sdk.remote import execute_remotely
+from corral.sdk.run_capture import start_capture
+from corral.sdk.run_start import start_run
 from corral.sdk.session import hub_client
-
-if TYPE_CHECKING:
-    from corral.client.http import HubClient
-    from corral.sdk.artifacts import Artifacts
-    from corral.sdk.logger import Logger
-    from corral.sdk.outbox import Outbox
-    from corral.sdk.run import Run
 
 log = logging.getLogger("corral.sdk")
 
 # a script that parses its arguments before Task.init is captured too
 arguments.install()
-
-TASK_TYPES = (
-    "training",
-    "testing",
-    "inference",
-    "data_processing",
-    "controller",
-    "optimizer",
-    "service",
-    "custom",
-)
 
 
 class Task:
@@ -65,18 +58,37 @@ class Task:
     _extra_requirements: dict[str, str] = {}
 
     def __init__(self, data: Mapping[str, Any], *, outbox: Outbox | None = None) -> None:
-        self._data: dict[str, Any] = dict(data)
-        self.id: str = self._data["id"]
-        self._outbox = outbox
-        self._run: Run | None = None
-        self._logger: Logger | None = None
-        self._artifacts: Artifacts | None = None
-        self._console_captured = False
-        self.output_uri: str = ""
-        self._models_input: list[dict[str, str]] = list(
-            self._data.get("models", {}).get("input", [])
-        )
-        self._project_name: str = str(self._data.get("project_name") or "")
+        self._handle = RunHandle(dict(data), outbox=outbox)
+        self.id: str = self._handle.id
+
+    @classmethod
+    def _of(cls, handle: RunHandle) -> Task:
+        task = cls.__new__(cls)
+        task._handle = handle
+        task.id = handle.id
+        return task
+
+    @property
+    def handle(self) -> RunHandle:
+        """The task as the SDK's helpers see it (``corral.sdk.handle``); not for scripts."""
+        return self._handle
+
+    @property
+    def _data(self) -> dict[str, Any]:
+        return self._handle.data
+
+    @_data.setter
+    def _data(self, value: dict[str, Any]) -> None:
+        self._handle.data = value
+
+    @property
+    def output_uri(self) -> str:
+        """Where this task's artifacts, models and debug samples go."""
+        return self._handle.output_uri
+
+    @output_uri.setter
+    def output_uri(self, value: str) -> None:
+        self._handle.output_uri = value
 
     # --- Task.init ----------------------------------------------------------------------
 
@@ -125,10 +137,7 @@ class Task:
                 return cls._current
             if task_type not in TASK_TYPES:
                 raise ValueError(f"task_type must be one of {', '.join(TASK_TYPES)}")
-            from corral.sdk.run import start_run
-
-            task = start_run(
-                cls,
+            kw: dict[str, Any] = dict(
                 project_name=project_name,
                 task_name=task_name,
                 task_type=task_type,
@@ -140,9 +149,20 @@ class Task:
                 auto_connect_frameworks=auto_connect_frameworks,
                 auto_resource_monitoring=auto_resource_monitoring,
                 auto_connect_streams=auto_connect_streams,
+                extra_requirements=dict(cls._extra_requirements),
             )
+            run = start_run(offline=cls.is_offline(), **kw)
+            start_capture(run.handle, run, kw)
+            run.install_exit_hooks()
+            task = cls._of(run.handle)
+            run.on_closed(lambda: cls._forget(task))
             cls._current = task
             return task
+
+    @classmethod
+    def _forget(cls, task: Task) -> None:
+        if cls._current is task:
+            cls._current = None
 
     @classmethod
     def current_task(cls) -> Task | None:
@@ -193,39 +213,28 @@ class Task:
 
     @property
     def running_locally(self) -> bool:
-        return self._run is None or not self._run.remote
+        return not self._handle.remote
 
     @property
     def artifacts(self) -> Artifacts:
         """The task's artifacts by name: ``task.artifacts["preds"].get()``."""
-        from corral.sdk.artifacts import Artifacts
-
-        if self._artifacts is None:
-            self._artifacts = Artifacts(self)
-        return self._artifacts
+        return Artifacts(self._handle)
 
     def get_logger(self) -> Logger:
         """The task's ``Logger`` (scalars, plots, images, text)."""
-        from corral.sdk.logger import Logger
-
-        if self._outbox is None:
-            raise RuntimeError("only the task this process runs (Task.init) can report")
-        if self._logger is None:
-            self._logger = Logger(self)
-        return self._logger
+        return logger_for(self._handle)
 
     def reload(self) -> Task:
         """Read the task from the hub again."""
-        if self._outbox is not None:
-            # the running task: its changes still in the outbox (tags, parameters) must be
-            # on the hub first, or the stale copy read here would undo them on the next change
-            self._outbox.flush(30)
+        # the running task: its changes still in the outbox (tags, parameters) must be on
+        # the hub first, or the stale copy read here would undo them on the next change
+        self._handle.flush(30)
         self._data = _client().get(f"tasks/{self.id}")
         return self
 
     def get_status(self) -> str:
         """The status on the hub: created, queued, in_progress, completed, failed, stopped, published."""
-        if self._run is not None and self._run.offline:
+        if self._handle.offline:
             return self.status
         return str(self.reload().status)
 
@@ -241,31 +250,7 @@ class Task:
         Returns:
             ``mutable`` itself (with the stored values under an agent).
         """
-        import argparse
-
-        if isinstance(mutable, argparse.Namespace):
-            section = name or "Args"
-            values = vars(mutable)
-        elif isinstance(mutable, Mapping):
-            section = name or "General"
-            values = dict(mutable)
-        else:
-            section = (
-                name or type(mutable).__name__
-                if not isinstance(mutable, type)
-                else (name or mutable.__name__)
-            )
-            values = P.object_params(mutable)
-        stored = self._stored_section(section)
-        if stored:
-            flat_stored = P.unflatten(stored)
-            for key, original in values.items():
-                if key in flat_stored:
-                    new = _merge_typed(flat_stored[key], original)
-                    values[key] = new
-                    _assign(mutable, key, new)
-        self._set_section(section, P.flatten(values), replace=False)
-        return mutable
+        return C.connect(self._handle, mutable, name)
 
     def connect_configuration(
         self, configuration: Any, name: str = "General", description: str = ""
@@ -276,31 +261,7 @@ class Task:
         is written to a temporary file whose path is returned. A dict: stored as JSON and,
         remotely, replaced in place by the stored one.
         """
-        import json
-
-        stored = (self._data.get("configuration") or {}).get(name) if self._run else None
-        remote = self._run is not None and self._run.remote and stored is not None
-        if isinstance(configuration, Mapping):
-            if remote and stored is not None:
-                loaded = json.loads(stored["value"])
-                if isinstance(configuration, dict):
-                    configuration.clear()
-                    configuration.update(loaded)
-                    return configuration
-                return loaded
-            item = {"type": "json", "value": json.dumps(P.to_json_value(configuration), indent=2)}
-        else:
-            path = Path(configuration)
-            if remote and stored is not None:
-                target = Path(self._scratch_dir()) / f"config-{path.name}"
-                target.write_text(stored["value"], encoding="utf-8")
-                return target if isinstance(configuration, Path) else str(target)
-            kind = path.suffix.lstrip(".").lower() or "text"
-            item = {"type": kind, "value": path.read_text(encoding="utf-8")}
-        item["description"] = description
-        self._data.setdefault("configuration", {})[name] = item
-        self._request("PATCH", f"tasks/{self.id}/configuration", {"configuration": {name: item}})
-        return configuration
+        return C.connect_configuration(self._handle, configuration, name, description)
 
     def get_parameters(self, cast: bool = True) -> dict[str, Any]:
         """Every hyperparameter as ``{"Section/name": value}`` (typed values with ``cast``)."""
@@ -324,36 +285,11 @@ class Task:
         for mapping in args:
             flat.update(mapping)
         flat.update(kwargs)
-        by_section: dict[str, dict[str, Any]] = {}
-        for full, value in flat.items():
-            section, _, key = full.partition("/") if "/" in full else ("General", "", full)
-            by_section.setdefault(section, {})[key] = {
-                "value": P.to_json_value(value),
-                "type": P.type_name(value),
-            }
-        for section, values in by_section.items():
-            self._set_section(section, values, replace=False)
+        C.set_parameters(self._handle, flat)
 
     def set_parameter(self, name: str, value: Any, description: str = "") -> None:
         """One parameter, ``"Section/name"`` (``General`` when there is no section)."""
-        section, _, key = name.partition("/") if "/" in name else ("General", "", name)
-        param = {"value": P.to_json_value(value), "type": P.type_name(value)}
-        if description:
-            param["description"] = description
-        self._set_section(section, {key: param}, replace=False)
-
-    def _stored_section(self, section: str) -> dict[str, Any] | None:
-        if self._run is None or not self._run.remote:
-            return None
-        return (self._data.get("hyperparams") or {}).get(section)
-
-    def _set_section(self, section: str, values: dict[str, dict[str, Any]], replace: bool) -> None:
-        hp = self._data.setdefault("hyperparams", {})
-        current = {} if replace else dict(hp.get(section) or {})
-        for key, param in values.items():
-            current[key] = {"description": "", **param}
-        hp[section] = current
-        self._request("PATCH", f"tasks/{self.id}/hyperparams", {"hyperparams": {section: values}})
+        C.set_parameters(self._handle, {name: value}, description)
 
     # --- task fields --------------------------------------------------------------------
 
@@ -361,14 +297,14 @@ class Task:
         new = [tags] if isinstance(tags, str) else list(tags)
         merged = list(dict.fromkeys([*self._data.get("tags", []), *new]))
         self._data["tags"] = merged
-        self._request("PATCH", f"tasks/{self.id}", {"tags": merged}, force=False)
+        self._handle.request("PATCH", f"tasks/{self.id}", {"tags": merged}, force=False)
 
     def get_tags(self) -> list[str]:
         return list(self._data.get("tags", []))
 
     def set_comment(self, comment: str) -> None:
         self._data["comment"] = comment
-        self._request("PATCH", f"tasks/{self.id}", {"comment": comment}, force=False)
+        self._handle.request("PATCH", f"tasks/{self.id}", {"comment": comment}, force=False)
 
     @property
     def comment(self) -> str:
@@ -376,7 +312,7 @@ class Task:
 
     def set_name(self, name: str) -> None:
         self._data["name"] = name
-        self._request("PATCH", f"tasks/{self.id}", {"name": name}, force=False)
+        self._handle.request("PATCH", f"tasks/{self.id}", {"name": name}, force=False)
 
     def set_base_docker(
         self,
@@ -393,13 +329,13 @@ class Task:
             "setup_script": script if isinstance(script, str) else "\n".join(script),
         }
         self._data["container"] = container
-        self._request("PATCH", f"tasks/{self.id}", {"container": container})
+        self._handle.request("PATCH", f"tasks/{self.id}", {"container": container})
 
     def set_user_properties(self, **properties: Any) -> None:
         """Free-form key/values shown with the machine facts (``runtime``)."""
         values = P.to_json_value(properties)
         self._data["runtime"] = {**self._data.get("runtime", {}), **values}
-        self._request("PATCH", f"tasks/{self.id}", {"runtime": values}, force=False)
+        self._handle.request("PATCH", f"tasks/{self.id}", {"runtime": values}, force=False)
 
     # --- artifacts ----------------------------------------------------------------------
 
@@ -418,10 +354,8 @@ class Task:
         The object is serialized now; the upload happens in the background unless
         ``wait_on_upload``. Read it back with ``task.artifacts[name].get()``.
         """
-        from corral.sdk.artifacts import upload_artifact
-
         return upload_artifact(
-            self,
+            self._handle,
             name,
             artifact_object,
             metadata=metadata,
@@ -436,20 +370,12 @@ class Task:
     @property
     def models(self) -> dict[str, list[Any]]:
         """``{"input": [Model...], "output": [Model...]}`` as recorded on the hub."""
-        from corral.sdk.model import Model
-
         self.reload()
         refs = self._data.get("models", {})
         return {
             kind: [Model(ref["model_id"]) for ref in refs.get(kind, [])]
             for kind in ("input", "output")
         }
-
-    def _add_input_model(self, name: str, model_id: str) -> None:
-        if any(ref["model_id"] == model_id for ref in self._models_input):
-            return
-        self._models_input.append({"name": name, "model_id": model_id})
-        self._request("PATCH", f"tasks/{self.id}", {"models": {"input": self._models_input}})
 
     # --- status -------------------------------------------------------------------------
 
@@ -464,14 +390,15 @@ class Task:
 
     def publish(self) -> None:
         """Publish a completed task (it becomes read-only)."""
-        if self._run is not None and self._run.active:
-            self._run.finish("completed")
+        run = self._handle.run
+        if run is not None and run.active:
+            run.finish("completed")
         self._status_action("publish", None)
 
     def close(self) -> None:
         """End the run: send everything, mark the task completed, stop the capture."""
-        if self._run is not None:
-            self._run.close("completed")
+        if self._handle.run is not None:
+            self._handle.run.close("completed")
 
     def execute_remotely(
         self, queue_name: str | None = None, clone: bool = False, exit_process: bool = True
@@ -491,23 +418,20 @@ class Task:
             task.execute_remotely(queue_name="gpu")  # locally: ends here
             train(params)  # runs on the agent
         """
-        from corral.sdk.remote import execute_remotely
-
-        return execute_remotely(self, queue_name, clone, exit_process)
+        data = execute_remotely(self._handle, queue_name, clone, exit_process)
+        if data is None:
+            return None
+        return Task(data) if clone else self
 
     def flush(self, wait_for_uploads: bool = False, timeout: float = 30.0) -> bool:
-        if self._outbox is None:
-            return True
-        return self._outbox.flush(timeout if wait_for_uploads else 0)
+        return self._handle.flush(timeout if wait_for_uploads else 0)
 
     def _status_action(self, action: str, body: dict[str, Any] | None) -> None:
-        if self._run is not None and self._run.active and action in ("complete", "fail", "stop"):
-            self._run.finish(
-                {"complete": "completed", "fail": "failed", "stop": "stopped"}[action], body or {}
-            )
+        run = self._handle.run
+        if run is not None and run.active and action in ("complete", "fail", "stop"):
+            run.finish(TRANSITIONS[action][1].value, body or {})
             return
-        if self._outbox is not None:
-            self._outbox.flush(30)
+        self._handle.flush(30)
         self._data = _client().post(f"tasks/{self.id}:{action}", json=body)
 
     # --- reading results ----------------------------------------------------------------
@@ -517,8 +441,7 @@ class Task:
 
         ``x_axis`` is ``iter`` (iterations) or ``timestamp`` (seconds since the epoch).
         """
-        if self._outbox is not None:
-            self._outbox.flush(30)
+        self._handle.flush(30)
         query: dict[str, Any] = {"full": "true"} if not max_samples else {"max_points": max_samples}
         series = _client().get(f"tasks/{self.id}/scalars", params=query)["series"]
         out: dict[str, dict[str, dict[str, list[Any]]]] = {}
@@ -529,8 +452,7 @@ class Task:
 
     def get_last_scalar_metrics(self) -> dict[str, Any]:
         """``{title: {series: {"last", "min", "max"}}}`` from the hub's summary."""
-        if self._outbox is not None:
-            self._outbox.flush(30)
+        self._handle.flush(30)
         rows = _client().get(f"tasks/{self.id}/metrics")
         out: dict[str, dict[str, Any]] = {}
         for r in rows:
@@ -553,8 +475,6 @@ class Task:
         allow_archived: bool = True,
     ) -> Task:
         """A task by id, or the newest one matching project, name and tags."""
-        from corral.sdk import queries
-
         if task_id:
             return cls(_client().get(f"tasks/{task_id}"))
         found = queries.find_tasks(
@@ -565,8 +485,6 @@ class Task:
             limit=1,
         )
         if not found:
-            from corral.errors import NotFoundError
-
             raise NotFoundError(
                 f"no task named {task_name!r} in project {project_name!r}"
                 + (f" with tags {list(tags)}" if tags else "")
@@ -587,8 +505,6 @@ class Task:
 
         ``task_filter`` adds query parameters of ``GET /tasks`` (``status``, ``type``, ``sort``...).
         """
-        from corral.sdk import queries
-
         if task_ids:
             return [cls(_client().get(f"tasks/{tid}")) for tid in task_ids]
         rows = queries.find_tasks(
@@ -639,68 +555,6 @@ class Task:
         }
         return cls(_client().post(f"tasks/{task_id}:enqueue", json=body))
 
-    # --- plumbing -----------------------------------------------------------------------
-
-    def _request(
-        self,
-        method: str,
-        path: str,
-        body: dict[str, Any],
-        *,
-        force: bool = True,
-        accept: list[int] | None = None,
-    ) -> None:
-        """A change of this task: through the outbox when running, else at once.
-
-        ``force`` lets the running task write its own inputs (``?force=true``).
-        """
-        if self._outbox is not None:
-            op: dict[str, Any] = {"kind": "request", "method": method, "path": path, "json": body}
-            if force:
-                op["params"] = {"force": "true"}
-            if accept:
-                op["accept"] = accept
-            self._outbox.op(op)
-            return
-        _client().request(method, path, json=body)
-
-    def _scratch_dir(self) -> str:
-        from corral.sdk.spool import spool_root
-
-        folder = spool_root().parent / "tmp" / self.id
-        folder.mkdir(parents=True, exist_ok=True)
-        return str(folder)
-
-    def _scratch_file(self, data: bytes, ext: str) -> Path:
-        path = Path(self._scratch_dir()) / f"{uuid.uuid4().hex}{ext}"
-        path.write_bytes(data)
-        return path
-
-    def _output_target(self, kind: str, name: str) -> str:
-        """The URI for a file this task makes: ``hub://tasks/ID/KIND/NAME`` or under output_uri."""
-        base = (self.output_uri or "hub://").rstrip("/")
-        if base in ("hub:", "hub:/", "hub://", ""):
-            return f"hub://tasks/{self.id}/{kind}/{name}"
-        project = self._project_name or "project"
-        return f"{base}/{project}/{self.name}.{self.id}/{kind}/{name}"
-
-    def _upload(
-        self, src: Path, dst: str, *, remove_src: bool, record: dict[str, Any] | None = None
-    ) -> None:
-        op = {
-            "kind": "upload",
-            "src": str(src),
-            "dst": dst,
-            "remove_src": remove_src,
-            "record": record,
-        }
-        if self._outbox is None:
-            from corral.sdk.sender import send
-
-            send(_client(), op)
-            return
-        self._outbox.op(op)
-
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.name!r} {self.status}>"
 
@@ -711,27 +565,6 @@ def _client() -> HubClient:
 
 def _is_id(text: str) -> bool:
     return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
-
-
-def _merge_typed(stored: Any, original: Any) -> Any:
-    if isinstance(stored, dict) and isinstance(original, Mapping):
-        merged = dict(original)
-        for key, value in stored.items():
-            merged[key] = _merge_typed(value, original.get(key))
-        return merged
-    return P.like(stored, original)
-
-
-def _assign(target: Any, key: str, value: Any) -> None:
-    import argparse
-
-    if isinstance(target, argparse.Namespace) or not isinstance(target, Mapping):
-        try:
-            setattr(target, key, value)
-        except (AttributeError, TypeError):
-            pass
-    elif isinstance(target, dict):
-        target[key] = value
 
 
 __all__ = ["AuthError", "CorralError", "ServerUnavailableError", "Task"]

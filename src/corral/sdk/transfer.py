@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from corral.sdk.serialize import sha256_file
+from corral.sdk.storage import StorageManager
+from corral.sdk.storage.hubfs import hub_put
+
 
 def upload(src: Path, dst: str) -> tuple[int, str]:
     """Upload ``src`` to ``dst`` (``hub://path`` or ``s3://...``); ``(size, sha256 hex)``."""
     if dst.startswith("hub://"):
-        from corral.sdk.storage.hubfs import hub_put
-
         answer = hub_put(src, dst[len("hub://") :])
         return int(answer["size"]), str(answer["sha256"])
-    from corral.sdk.serialize import sha256_file
-    from corral.sdk.storage import StorageManager
-
     digest = sha256_file(src)
     StorageManager.upload_file(str(src), dst, retries=1)
     return src.stat().st_size, digest

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from corral._version import __version__
 from corral.server.api import errors
 from corral.server.api.routes import API_PREFIX, include_routers
+from corral.server.background.change_feed import ChangeFeed
 from corral.server.db.engine import make_engine, make_sessionmaker
 from corral.server.db.migrate import upgrade
 from corral.server.limits import BodyLimitMiddleware
@@ -20,7 +21,7 @@ from corral.server.notifier import ChangesNotifier
 from corral.server.reaper import Reaper
 from corral.server.services import changes
 from corral.server.settings import ServerSettings
-from corral.server.storage.filestore import FileStore
+from corral.server.storage import LocalFileStore
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -45,8 +46,13 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
         sweeper = asyncio.create_task(Reaper(app.state.sessionmaker, settings, notifier).run())
+        feed: ChangeFeed = app.state.change_feed
+        await feed.start()
+        follower = asyncio.create_task(feed.run())
         yield
+        notifier.close()  # ends every stream and wait the change feed serves
         sweeper.cancel()
+        follower.cancel()
         engine.dispose()
 
     app = FastAPI(
@@ -62,7 +68,13 @@ def create_app(
     app.state.sessionmaker = make_sessionmaker(engine)
     changes.install(app.state.sessionmaker)
     app.state.changes_notifier = notifier
-    app.state.files = FileStore(settings.files_dir, max_file_bytes=settings.limits.file_bytes)
+    app.state.change_feed = ChangeFeed(
+        app.state.sessionmaker,
+        notifier,
+        window=settings.change_window,
+        buffer=settings.change_buffer,
+    )
+    app.state.files = LocalFileStore(settings.files_dir, max_file_bytes=settings.limits.file_bytes)
     errors.install(app)
     include_routers(app)
     app.add_middleware(

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from corral.client import config as client_config
-from corral.server.db.engine import begin_write
+from corral.errors import ConflictError
 from corral.server.db.models import ApiKey, Queue, User
+from corral.server.db.unit_of_work import write_transaction
 from corral.server.security import (
     AdminPassword,
     digest,
@@ -52,30 +52,29 @@ def ensure_defaults(
     ``admin_password`` gives the admin's password already hashed (``corral server``
     hashes it in a thread while the hub loads); by default it is made here.
     """
-    with factory() as session:
-        begin_write(session)
-        for name in DEFAULT_QUEUES:
-            if session.scalar(select(Queue.id).where(Queue.name == name)) is None:
-                session.add(Queue(name=name))
-        session.flush()
-        if session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None:
-            session.commit()
-            return None
-        made = (admin_password or (lambda: prepare_admin_password(settings.admin_password)))()
-        admin = User(name="admin", role="admin", password_hash=made.hash)
-        session.add(admin)
-        session.flush()
-        access, secret = new_key_pair()
-        session.add(
-            ApiKey(
-                access_key=access, secret_hash=digest(secret), user_id=admin.id, label="first start"
+    try:
+        with write_transaction(factory) as session:
+            for name in DEFAULT_QUEUES:
+                if session.scalar(select(Queue.id).where(Queue.name == name)) is None:
+                    session.add(Queue(name=name))
+            session.flush()
+            if session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None:
+                return None
+            made = (admin_password or (lambda: prepare_admin_password(settings.admin_password)))()
+            admin = User(name="admin", role="admin", password_hash=made.hash)
+            session.add(admin)
+            session.flush()
+            access, secret = new_key_pair()
+            session.add(
+                ApiKey(
+                    access_key=access,
+                    secret_hash=digest(secret),
+                    user_id=admin.id,
+                    label="first start",
+                )
             )
-        )
-        try:
-            session.commit()
-        except IntegrityError:  # another process started at the same moment and won
-            session.rollback()
-            return None
+    except ConflictError:  # another process started at the same moment and won
+        return None
     first = FirstStart(access, secret, None, None)
     if made.generated:
         first.password_file = settings.data_dir / "initial_admin_password"

@@ -1,7 +1,9 @@
-"""Wakes long-polls and SSE streams in this process as soon as a change commits.
+"""Wakes this process's change feed as soon as a change commits here.
 
-Other server processes (several behind a load balancer) are noticed by the
-waiters' periodic re-query, so the notifier is a shortcut, never the only path.
+Writers call ``notify`` after a commit that recorded changes (any thread); the one
+change feed of the process (``background/change_feed.py``) waits on it. Other server
+processes (several behind a load balancer) are noticed by the feed's periodic read,
+so the notifier is a shortcut, never the only path.
 """
 
 from __future__ import annotations
@@ -33,10 +35,14 @@ class ChangesNotifier:
     def _wake(self) -> None:
         if self._event is not None:
             self._event.set()
-            self._event = asyncio.Event()
 
     async def wait(self, timeout: float) -> None:
-        """Return when a change commits in this process, or after ``timeout`` seconds."""
+        """Return when notified since the previous ``wait`` returned, or after ``timeout``.
+
+        The notification stays pending until a wait consumes it, so a commit made while
+        the waiter was busy (reading the log) is never slept through. Meant for one
+        waiter: the change feed.
+        """
         event = self._event
         if self.closed:
             return
@@ -47,3 +53,4 @@ class ChangesNotifier:
             await asyncio.wait_for(event.wait(), timeout)
         except asyncio.TimeoutError:
             pass
+        event.clear()

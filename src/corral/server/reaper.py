@@ -14,10 +14,10 @@ from datetime import timedelta
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from corral.server.db.engine import begin_write
+from corral.server.db.unit_of_work import write_transaction
 from corral.server.notifier import ChangesNotifier
 from corral.server.services import dispatch
-from corral.server.services.tasks import now
+from corral.server.services.clock import now
 from corral.server.settings import ServerSettings
 
 log = logging.getLogger("corral.server")
@@ -48,22 +48,16 @@ class Reaper:
             silent = dispatch.silent_workers(session, timeout)
         gone = 0
         for worker_id in silent:
-            with self.factory() as session:
-                begin_write(session)
+            with write_transaction(self.factory, notifier=self.notifier) as session:
                 if dispatch.mark_gone(session, worker_id, timeout):
                     gone += 1
                     log.warning(
                         "worker %s stopped heartbeating; its tasks were released", worker_id
                     )
-                session.commit()
-        if gone:
-            self.notifier.notify()
         if self._last_prune is None or time.monotonic() - self._last_prune > PRUNE_EVERY:
             self._last_prune = time.monotonic()
-            with self.factory() as session:
-                begin_write(session)
+            with write_transaction(self.factory) as session:
                 dispatch.prune_stats(session, now() - timedelta(days=self.settings.stats_days))
-                session.commit()
         return gone
 
     async def run(self) -> None:

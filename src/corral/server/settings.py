@@ -62,6 +62,10 @@ class ServerSettings(EnvSettings):
     worker_timeout: float = Field(default=60.0, gt=0)
     #: days of worker and queue statistics kept for charts
     stats_days: float = Field(default=7.0, gt=0)
+    #: recent changes kept in memory, so change streams that resume need not query
+    change_window: int = Field(default=2048, ge=1)
+    #: changes queued for one slow change stream before it reads the database instead
+    change_buffer: int = Field(default=1000, ge=1)
     limits: Limits = Field(default_factory=Limits)
     #: the built web UI to serve (default: the one built into the package)
     ui_dir: Path | None = None

@@ -1,8 +1,7 @@
 """DockerRunner: the ``docker run`` it builds, run through a stand-in ``docker`` on PATH.
 
-The stand-in records its argv and runs the container's ``bash -c`` program on the
-host with the ``-e`` variables and the ``-w`` folder applied: the work folder is
-mounted at the same path, so paths mean the same as they would in a container.
+The stand-in (``tests.agent.fake_docker``) records its argv and runs the container's
+``bash -c`` program on the host with the ``-e`` variables and the ``-w`` folder applied.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,34 +18,12 @@ import corral
 from corral.agent import corral_dist
 from corral.agent.runners.base import AgentOptions, Job, PrepareError
 from corral.agent.runners.docker import DockerRunner, host_has_nvidia_gpus
+from tests.agent.fake_docker import docker_calls, install_fake_docker
 
 pytestmark = pytest.mark.timeout(600)
 
 TASK_ID = "d" * 32
 SECRET = "sk-do-not-show-this"
-
-FAKE_DOCKER = """#!{python}
-import json, os, subprocess, sys
-
-args = sys.argv[1:]
-with open({record!r}, "a") as f:
-    f.write(json.dumps(args) + "\\n")
-if args[0] != "run":
-    sys.exit(0)
-assert args[-3:-1] == ["bash", "-c"], args
-env, cwd, i = dict(os.environ), None, 1
-while i < len(args) - 4:  # options, up to the image
-    if args[i] == "-e":
-        name, sep, value = args[i + 1].partition("=")
-        env[name] = value if sep else os.environ[name]
-        i += 2
-    elif args[i] == "-w":
-        cwd = args[i + 1]
-        i += 2
-    else:
-        i += 1
-sys.exit(subprocess.run(["bash", "-c", args[-1]], cwd=cwd, env=env).returncode)
-"""
 
 PROBE = """
 import importlib.metadata, json, os, sys
@@ -71,17 +47,9 @@ print("probe done")
 def record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Put the stand-in ``docker`` first on PATH; the file it records its calls in."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    record = tmp_path / "docker-calls.jsonl"
-    fake = bin_dir / "docker"
-    fake.write_text(FAKE_DOCKER.format(python=sys.executable, record=str(record)))
-    fake.chmod(0o755)
+    record = install_fake_docker(bin_dir)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     return record
-
-
-def calls(record: Path) -> list[list[str]]:
-    return [json.loads(line) for line in record.read_text().splitlines()]
 
 
 def make_job(tmp_path: Path, container: dict[str, str] | None = None) -> tuple[Job, list[str]]:
@@ -161,7 +129,7 @@ def test_task_runs_in_its_image_with_the_agent_s_corral(tmp_path: Path, record: 
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.rstrip().endswith("probe done")
-    assert calls(record)[0] == argv[1:]
+    assert docker_calls(record)[0] == argv[1:]
     assert (launch.cwd / "setup-ran.txt").read_text() == "from-setup\n"
     seen = json.loads((launch.cwd / "out.json").read_text())
     assert seen["six"] == "1.16.0"
@@ -208,7 +176,7 @@ def test_abort_kills_the_container(tmp_path: Path, record: Path) -> None:
     launch = DockerRunner(options).prepare(job)
     assert launch.on_abort is not None
     launch.on_abort()
-    assert calls(record) == [["kill", f"corral-{TASK_ID}"]]
+    assert docker_calls(record) == [["kill", f"corral-{TASK_ID}"]]
 
 
 def test_unparsable_container_arguments_are_a_clear_error(tmp_path: Path, record: Path) -> None:

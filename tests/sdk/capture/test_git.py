@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from corral.sdk.capture.git import TRUNCATED_MARKER, _cap, capture_git, strip_credentials
+from corral.sdk.capture.git import _cap, capture_git
+from corral.system.git import TRUNCATED_MARKER
 from tests.sdk.capture.conftest import Git
 
 
@@ -63,20 +64,6 @@ def test_first_remote_without_origin_or_upstream(repo: Path, git: Git) -> None:
 
     assert info is not None
     assert info.repository == "ssh://git@example.com/acme/train.git"
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        ("https://u:p@host/r.git", "https://host/r.git"),
-        ("http://token@host:8080/r", "http://host:8080/r"),
-        ("https://host/r.git", "https://host/r.git"),
-        ("git@github.com:a/b.git", "git@github.com:a/b.git"),
-        ("/srv/git/r.git", "/srv/git/r.git"),
-    ],
-)
-def test_strip_credentials(url: str, expected: str) -> None:
-    assert strip_credentials(url) == expected
 
 
 def test_detached_head_has_no_branch(repo: Path, git: Git) -> None:

@@ -19,10 +19,10 @@ from corral.sdk.capture.notebook import (
 CAPTURE_CELL = """\
 import dataclasses, json
 from corral.sdk.capture.script import capture_code
-from corral.sdk.capture.machine import machine_facts
+from corral.sdk.capture.machine import runtime_facts
 
 info = capture_code()
-print(json.dumps({**dataclasses.asdict(info), "ide": machine_facts()["ide"]}, default=str))
+print(json.dumps({**dataclasses.asdict(info), "ide": runtime_facts()["ide"]}, default=str))
 """
 
 

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import importlib.metadata as metadata
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from corral.sdk.capture.packages import freeze, requirements, scan_imports
+from corral.sdk.capture.packages import requirements, scan_imports
 
 
 def write(path: Path, code: str) -> None:
@@ -89,31 +88,3 @@ def test_requirements_map_imports_to_pinned_distributions() -> None:
     assert not any(entry.lower().startswith("corral") for entry in lines)
     assert text.endswith("\n")
     assert requirements(set()) == ""
-
-
-def test_freeze_lists_the_environment() -> None:
-    text = freeze()
-
-    lines = text.splitlines()
-    assert f"numpy=={metadata.version('numpy')}" in lines
-    names = [entry.split("==")[0].split(" @ ")[0].lower() for entry in lines]
-    assert names == sorted(names)
-    assert len(names) == len(set(names))
-
-
-def test_freeze_writes_direct_url_installs_as_name_at_url(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # a distribution installed from a local folder (PEP 610 ``direct_url.json``)
-    site = tmp_path / "site"
-    info = site / "demo_local-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-local\nVersion: 1.0\n")
-    source = (tmp_path / "src" / "demo").as_uri()
-    (info / "direct_url.json").write_text(f'{{"url": "{source}", "dir_info": {{}}}}')
-    monkeypatch.setattr(sys, "path", [str(site), *sys.path])
-    monkeypatch.setenv("CORRAL_CACHE_DIR", str(tmp_path / "cache"))
-
-    lines = [entry for entry in freeze().splitlines() if entry.startswith("demo-local")]
-
-    assert lines == [f"demo-local @ {source}"]

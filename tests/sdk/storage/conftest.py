@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from corral.sdk.storage import StorageManager, join_uri
-from tests.hub import free_port
+from corral.testing.hub import free_port
 
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",

@@ -15,7 +15,7 @@ from corral.client.http import HubClient
 from corral.errors import CorralError, NotFoundError, ServerUnavailableError, ValidationError
 from corral.sdk import session
 from corral.sdk.storage import StorageManager, hub_get, hub_head, hub_list, hub_put, transfers
-from tests.hub import Hub, free_port, make_hub
+from corral.testing.hub import Hub, free_port, make_hub
 
 MiB = 1024 * 1024
 

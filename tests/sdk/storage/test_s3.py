@@ -10,7 +10,7 @@ import pytest
 
 from corral.errors import NotFoundError
 from corral.sdk.storage import StorageManager
-from tests.hub import free_port
+from corral.testing.hub import free_port
 from tests.sdk.storage.conftest import make_bucket
 
 

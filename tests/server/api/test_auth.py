@@ -9,8 +9,8 @@ import stat
 import httpx
 import pytest
 
+from corral.testing.hub import ADMIN_PASSWORD, Hub
 from tests import factories as f
-from tests.hub import ADMIN_PASSWORD, Hub
 
 
 def _client(hub: Hub, headers: dict[str, str] | None = None) -> httpx.Client:
@@ -131,7 +131,7 @@ def test_first_start_writes_private_config_and_password_file(fresh_hub: Hub) -> 
 
 
 def test_generated_admin_password_is_kept_private(tmp_path) -> None:
-    from tests.hub import make_hub
+    from corral.testing.hub import make_hub
 
     hub = make_hub(tmp_path / "hub", "sqlite")
     hub.extra_env = {}

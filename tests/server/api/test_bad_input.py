@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from corral.testing.hub import Hub, make_hub
 from tests import factories as f
-from tests.hub import Hub, make_hub
 
 
 def _problem(r: httpx.Response, status: int) -> dict:

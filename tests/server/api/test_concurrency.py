@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 
 
 def test_concurrent_writers_and_readers(hub: Hub) -> None:

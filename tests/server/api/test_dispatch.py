@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from corral.testing.hub import Hub, make_hub
 from tests.conftest import BACKENDS
 from tests.factories import ok, task, unique
-from tests.hub import Hub, make_hub
 
 
 @pytest.fixture(params=BACKENDS)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from corral.testing.hub import Hub, make_hub
 from tests import factories as f
 from tests.conftest import BACKENDS
-from tests.hub import Hub, make_hub
 
 
 @pytest.fixture(params=BACKENDS)

@@ -15,8 +15,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from corral.testing.hub import Hub, make_hub
 from tests import factories as f
-from tests.hub import Hub, make_hub
 
 MiB = 1024 * 1024
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 
 
 def _model(api: httpx.Client, **fields: Any) -> dict[str, Any]:

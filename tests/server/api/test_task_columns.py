@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 
 
 def _hp(section: str = "Args", **params: Any) -> dict[str, Any]:

@@ -19,8 +19,8 @@ import httpx
 import orjson
 import pytest
 
+from corral.testing.hub import Hub
 from tests import factories as f
-from tests.hub import Hub
 
 # --- helpers ------------------------------------------------------------------------------
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from corral.core.task_status import TRANSITIONS, TaskStatus
+from corral.core.task_status import ACTIONS as ALL_ACTIONS
+from corral.core.task_status import (
+    ACTIVE,
+    NEEDS_FORCE,
+    TRANSITIONS,
+    TaskStatus,
+    allowed_actions,
+)
 from tests import factories as f
 
 ACTIONS = [
@@ -117,3 +124,72 @@ def test_actions_need_no_body(api: httpx.Client) -> None:
         assert r.json()["status"] == status
     clone = api.post(f"/tasks/{t['id']}:clone")
     assert clone.status_code == 201 and clone.json()["parent_id"] == t["id"]
+
+
+# --- allowed_actions: what the API says a task offers is what the hub accepts ----------
+
+
+def _try(api: httpx.Client, task_id: str, action: str, status: str) -> httpx.Response:
+    force = TaskStatus(status) in NEEDS_FORCE
+    if action == "edit":
+        body = {"hyperparams": {"General": {"x": {"value": 1, "type": "int"}}}}
+        return api.patch(f"/tasks/{task_id}/hyperparams", json=body)
+    if action == "delete":
+        return api.delete(f"/tasks/{task_id}", params={"force": force})
+    return api.post(
+        f"/tasks/{task_id}:{action}", json={"force": force} if action == "reset" else {}
+    )
+
+
+#: every status, archived or not; an archived task is never enqueued, so never queued
+CASES = [
+    (status.value, archived)
+    for status in TaskStatus
+    for archived in (False, True)
+    if not (archived and status is TaskStatus.queued)
+]
+
+
+@pytest.mark.parametrize(("status", "archived"), CASES)
+def test_allowed_actions_are_exactly_what_the_hub_accepts(
+    api: httpx.Client, status: str, archived: bool
+) -> None:
+    def task_in_status() -> dict:
+        t = f.task(api)
+        if archived:  # archive the draft first: a task held by a worker cannot be archived
+            f.ok(api.post(f"/tasks/{t['id']}:archive", json={}))
+        if status != "created":
+            f.run_to(api, t["id"], status)
+        return f.ok(api.get(f"/tasks/{t['id']}"))
+
+    shown = task_in_status()
+    assert shown["status"] == status and shown["archived"] is archived
+    assert shown["allowed_actions"] == allowed_actions(status, archived=archived)
+    listed = f.ok(api.get("/tasks", params={"id": shown["id"], "archived": archived}))
+    assert listed["items"][0]["allowed_actions"] == shown["allowed_actions"]
+    for action in ALL_ACTIONS:
+        t = task_in_status()
+        r = _try(api, t["id"], action, status)
+        if action in shown["allowed_actions"]:
+            assert r.status_code in (200, 201), (action, r.text)
+        elif (action == "unarchive" and not archived) or (
+            action == "archive" and archived and TaskStatus(status) not in ACTIVE
+        ):
+            # setting the flag to the value it has is a no-op, not an error
+            assert r.status_code == 200, (action, r.text)
+        else:
+            assert r.status_code == 409, (action, r.text)
+
+
+def test_every_answer_carries_the_actions_of_the_new_status(api: httpx.Client) -> None:
+    t = f.task(api)
+    assert t["allowed_actions"] == allowed_actions("created")
+    queued = f.ok(api.post(f"/tasks/{t['id']}:enqueue", json={}))
+    assert queued["allowed_actions"] == allowed_actions("queued")
+    f.ok(api.post(f"/tasks/{t['id']}:dequeue", json={}))
+    archived = f.ok(api.post(f"/tasks/{t['id']}:archive", json={}))
+    assert archived["allowed_actions"] == allowed_actions("created", archived=True)
+    schema = f.ok(api.get("/openapi.json"))["components"]["schemas"]
+    for name in ("TaskOut", "TaskBrief"):
+        prop = schema[name]["properties"]["allowed_actions"]
+        assert prop["items"]["enum"] == list(ALL_ACTIONS)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.hub import Hub, make_hub
+from corral.testing.hub import Hub, make_hub
 
 
 def test_app_routes_get_the_shell_revalidated_every_time(hub: Hub) -> None:

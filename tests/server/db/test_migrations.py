@@ -14,7 +14,7 @@ from sqlalchemy import Engine, inspect, text
 from corral.server.db.engine import make_engine
 from corral.server.db.migrate import HEAD, alembic_config, current_revision, upgrade
 from corral.server.db.models import Base
-from tests.hub import create_pg_database, drop_pg_database
+from corral.testing.hub import create_pg_database, drop_pg_database
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
 

@@ -42,7 +42,7 @@ from corral.server.services.pagination import (
     encode_cursor,
     page_ids,
 )
-from tests.hub import create_pg_database, drop_pg_database
+from corral.testing.hub import create_pg_database, drop_pg_database
 
 # --- the cursor ---------------------------------------------------------------------------
 

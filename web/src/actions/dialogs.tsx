@@ -1,18 +1,10 @@
 // Dialogs the task actions need: pick a queue, clone with a new name and project, edit tags.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { get } from "../api/client";
-import type { Project } from "../api/types";
+import { queries } from "../api/queries";
 import { ErrorBox } from "../components/feedback";
 import { DialogFooter, Modal } from "../components/Modal";
 import { useSubmit } from "../components/useSubmit";
-
-interface QueueBrief {
-  id: string;
-  name: string;
-  pending: number;
-  workers: string[];
-}
 
 export function EnqueueDialog({
   count,
@@ -23,7 +15,7 @@ export function EnqueueDialog({
   onClose: () => void;
   onConfirm: (queue: string, position: "bottom" | "top") => Promise<void> | void;
 }) {
-  const queues = useQuery({ queryKey: ["queues"], queryFn: () => get<QueueBrief[]>("/queues") });
+  const queues = useQuery(queries.queues());
   const [queue, setQueue] = useState("default");
   const [top, setTop] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -51,7 +43,9 @@ export function EnqueueDialog({
       <label>
         Queue
         <select aria-label="Queue" value={queue} onChange={(e) => setQueue(e.target.value)}>
-          {(queues.data ?? [{ id: "default", name: "default", pending: 0, workers: [] }]).map((q) => (
+          {/* until the queues arrive (or when they cannot), the default queue */}
+          {!queues.data && <option value="default">default</option>}
+          {queues.data?.map((q) => (
             <option key={q.id} value={q.name}>
               {q.name} — {q.pending} waiting, {q.workers.length} worker{q.workers.length === 1 ? "" : "s"}
             </option>
@@ -79,7 +73,7 @@ export function CloneDialog({
   const [newName, setNewName] = useState(`Clone of ${name}`);
   const [project, setProject] = useState(projectName);
   const { busy, error, run } = useSubmit();
-  const projects = useQuery({ queryKey: ["projects"], queryFn: () => get<Project[]>("/projects") });
+  const projects = useQuery(queries.projects());
   return (
     <Modal
       title="Clone experiment"

@@ -1,112 +1,102 @@
-// Wire types of the hub's REST API that several pages share (see src/corral/schemas/).
-// A page that alone uses a resource keeps its types next to it.
+// The hub's wire types, one per resource, for every page. They are names over the types
+// generated from the hub's OpenAPI schema (schema.gen.ts: `scripts/gen-ui-types` writes it
+// from src/corral/schemas/, and a test fails while it is stale); nothing here is written
+// by hand but the shape of the few fields the schema declares only as "an object"
+// (`last_metrics`, a plot's figure, a worker's GPU figures).
+import type { components } from "./schema.gen";
 
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-  total: number | null;
-}
+type Schemas = components["schemas"];
 
-export interface User {
-  id: string;
-  name: string;
-  email: string | null;
-  role: string;
-  active: boolean;
-  created_at: string;
-}
+/** ``T`` with the fields of ``Fields`` given a precise type. */
+type Narrow<T, Fields> = Omit<T, keyof Fields> & Fields;
 
-export interface Session {
-  user: User;
-  csrf_token: string;
-  expires_at: string;
-}
+// accounts
+export type User = Schemas["UserOut"];
+export type Session = Schemas["SessionOut"];
+export type ApiKey = Schemas["KeyOut"];
+export type ApiKeyCreated = Schemas["KeyCreated"];
 
-export interface ApiKey {
-  id: string;
-  access_key: string;
-  user_id: string;
-  label: string;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
+/** Counts and activity cover the project's subprojects too. */
+export type Project = Schemas["ProjectOut"];
 
-export interface ApiKeyCreated extends ApiKey {
-  secret_key: string;
-}
-
-export interface Project {
-  id: string;
-  name: string;
-  parent_id: string | null;
-  description: string;
-  visibility: string;
-  owner_id: string | null;
-  tags: string[];
-  created_at: string;
-  last_update: string;
-  task_count: number | null;
-}
-
+// tasks
+/** One series' summary: ``last_metrics[metric][variant]``. */
 export interface MetricValue {
   last: number | null;
   min: number | null;
   max: number | null;
   iteration: number | null;
 }
-
+/** metric -> variant -> summary */
+export type LastMetrics = Record<string, Record<string, MetricValue>>;
+/** A hyperparameter: its JSON value, declared type and description. */
+export type Hyperparam = Schemas["HyperparamOut"];
 /** section -> name -> {value, type, description} */
-export type Hyperparams = Record<string, Record<string, { value: unknown; type?: string; description?: string }>>;
+export type Hyperparams = Record<string, Record<string, Hyperparam>>;
+export type ConfigItem = Schemas["ConfigItemOut"];
+export type Script = Schemas["ScriptOut"];
+export type Container = Schemas["ContainerOut"];
+/** machine facts (os, cpu_cores, gpu_type...) and user properties */
+export type Runtime = Schemas["Runtime"];
+export type ModelRef = Schemas["ModelRefOut"];
+export type TaskModels = Schemas["TaskModelsOut"];
+export type TaskStatus = Schemas["TaskOut"]["status"];
+export type TaskType = Schemas["TaskOut"]["type"];
+/** What the hub accepts for a task now (each task carries its ``allowed_actions``). */
+export type TaskAction = Schemas["TaskOut"]["allowed_actions"][number];
 
-export interface TaskBrief {
-  id: string;
-  name: string;
-  project_id: string;
-  type: string;
-  status: string;
-  status_reason: string;
-  tags: string[];
-  system_tags: string[];
-  comment: string;
-  archived: boolean;
-  parent_id: string | null;
-  user_id: string | null;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  last_update: string;
-  worker: string | null;
-  queue_id: string | null;
-  last_iteration: number | null;
-  /** metric -> variant -> summary */
-  last_metrics: Record<string, Record<string, MetricValue>>;
-  hyperparams?: Hyperparams | null;
+export type TaskBrief = Narrow<Schemas["TaskBrief"], { last_metrics: LastMetrics }>;
+export type TaskOut = Narrow<Schemas["TaskOut"], { last_metrics: LastMetrics }>;
+export type TaskPage = Narrow<Schemas["Page_TaskBrief_"], { items: TaskBrief[] }>;
+/** ``GET /tasks/columns``: what the tasks in scope have, for the column picker. */
+export type TaskColumns = Schemas["TaskColumns"];
+
+// a task's records
+export type Artifact = Schemas["ArtifactOut"];
+export type LogLine = Schemas["LogLine"];
+export type LogPage = Schemas["LogPage"];
+/** One series, downsampled by the hub to at most max_points buckets (unless it fits). */
+export type ScalarSeries = Schemas["ScalarSeriesOut"];
+export type ScalarsOut = Schemas["ScalarsOut"];
+export type SeriesIterations = Schemas["SeriesIterations"];
+/** A plotly figure as the script reported it. */
+export interface Figure {
+  data?: unknown[];
+  layout?: Record<string, unknown>;
 }
+export type PlotItem = Narrow<Schemas["PlotOut"], { figure: Figure }>;
+export type PlotsOut = Narrow<Schemas["PlotsOut"], { items: PlotItem[] }>;
+export type DebugSample = Schemas["DebugSampleOut"];
+export type DebugSamplesOut = Schemas["DebugSamplesOut"];
 
-export interface TaskOut extends TaskBrief {
-  status_message: string;
-  exit_code: number | null;
-  script: Record<string, unknown>;
-  container: Record<string, unknown>;
-  hyperparams: Hyperparams | null;
-  configuration: Record<string, { type?: string; value?: string; description?: string }>;
-  runtime: Record<string, unknown>;
-  models: Record<string, unknown>;
-}
+// models
+export type ModelBrief = Schemas["ModelBrief"];
+export type ModelOut = Schemas["ModelOut"];
+export type ModelPage = Schemas["Page_ModelBrief_"];
 
-export interface Change {
-  id: number;
-  time: string;
-  entity_type: string;
-  entity_id: string;
-  action: string;
-  project_id: string | null;
-  user_id: string | null;
-  payload: Record<string, unknown>;
-}
+// queues and workers
+export type Queue = Schemas["QueueOut"];
+export type QueueEntry = Schemas["QueueEntryOut"];
+export type QueueDetail = Schemas["QueueDetail"];
+export type QueueStatPoint = Schemas["QueueStatPoint"];
+/** what ``POST /queues/{name}:clear`` answers */
+export type QueueCleared = Schemas["Cleared"];
+export type WorkerTask = Schemas["WorkerTask"];
+export type GpuStat = Schemas["GpuStat"];
+export type WorkerStat = Narrow<Schemas["WorkerStatOut"], { gpus: GpuStat[] }>;
+export type Worker = Narrow<Schemas["WorkerOut"], { last_stats?: WorkerStat | null }>;
 
-export const TASK_STATUSES = [
+/** One entry of the hub's change log (the change stream's events). */
+export type Change = Schemas["ChangeOut"];
+
+/** ``list`` when it names every member of ``T``; the type check fails on a missing one. */
+const everyOf =
+  <T extends string>() =>
+  <const L extends readonly T[]>(list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : { missing: Exclude<T, L[number]> })) =>
+    list;
+
+/** The statuses in the order the filters list them (every status of the hub's schema). */
+export const TASK_STATUSES = everyOf<TaskStatus>()([
   "created",
   "queued",
   "in_progress",
@@ -114,9 +104,9 @@ export const TASK_STATUSES = [
   "completed",
   "failed",
   "published",
-] as const;
+]);
 
-export const TASK_TYPES = [
+export const TASK_TYPES = everyOf<TaskType>()([
   "training",
   "testing",
   "inference",
@@ -125,4 +115,4 @@ export const TASK_TYPES = [
   "optimizer",
   "service",
   "custom",
-] as const;
+]);

@@ -73,8 +73,11 @@ export function LineChart({ lines, xKind = "number", xLabel, yLabel, logY, heigh
   const main = lines.filter((l) => !l.faint);
   const points = main.reduce((n, l) => n + l.x.length, 0);
   const data = useMemo(() => (logY ? positiveOnly(align(lines)) : align(lines)), [lines, logY]);
-  const latest = useRef(data);
-  latest.current = data;
+  // what a new chart starts from; new data for the same chart goes in by the effect below
+  const latest = useRef({ data, lines });
+  useEffect(() => {
+    latest.current = { data, lines };
+  });
   // what needs a new chart (rather than new data in the same one)
   const shape = JSON.stringify(lines.map((l) => [l.label, l.color, !!l.faint, !!l.band]));
 
@@ -98,7 +101,7 @@ export function LineChart({ lines, xKind = "number", xLabel, yLabel, logY, heigh
         width: faint ? 1 : 1.5,
         spanGaps: true,
         class: faint ? "chart-aux" : undefined,
-        points: { show: !faint && (lines[i]?.x.length ?? 0) < 60 },
+        points: { show: !faint && (latest.current.lines[i]?.x.length ?? 0) < 60 },
         value: (_u: uPlot, v: number | null) => fy(v),
       });
       if (band) {
@@ -129,8 +132,8 @@ export function LineChart({ lines, xKind = "number", xLabel, yLabel, logY, heigh
       cursor: { drag: { x: true, y: false } },
     };
     plot.current?.destroy();
-    shown.current = latest.current;
-    plot.current = new uPlot(options, latest.current, el);
+    shown.current = latest.current.data;
+    plot.current = new uPlot(options, latest.current.data, el);
     const observer = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, el.clientWidth), height }));
     observer.observe(el);
     el.dataset.ready = "true";
@@ -141,7 +144,6 @@ export function LineChart({ lines, xKind = "number", xLabel, yLabel, logY, heigh
       shown.current = null;
       delete el.dataset.ready;
     };
-    // `lines` is read (for its lengths) only when the chart is made: new data goes below
   }, [shape, xKind, xLabel, yLabel, logY, height, title, formatY, formatX]);
 
   useEffect(() => {

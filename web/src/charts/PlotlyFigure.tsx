@@ -1,6 +1,7 @@
 // A plotly figure ({data, layout}) as reported by a script. plotly is big: it is loaded
 // on first use, as a chunk of its own, so that pages without plots do not pay for it.
 import { useEffect, useRef, useState } from "react";
+import type { Figure } from "../api/types";
 import "./charts.css";
 
 type Plotly = typeof import("plotly.js-dist-min").default;
@@ -11,10 +12,6 @@ export function loadPlotly(): Promise<Plotly> {
   return loading;
 }
 
-export interface Figure {
-  data?: unknown[];
-  layout?: Record<string, unknown>;
-}
 
 export function PlotlyFigure({ figure, label }: { figure: Figure; label: string }) {
   const box = useRef<HTMLDivElement>(null);

@@ -18,14 +18,11 @@ export function useWidth(ref: RefObject<HTMLElement | null>): number {
 
 /** True once the element has come within ``margin`` pixels of the viewport (and stays true). */
 export function useSeen(ref: RefObject<HTMLElement | null>, margin = 300): boolean {
-  const [seen, setSeen] = useState(false);
+  // without IntersectionObserver (old browsers, tests) everything counts as seen
+  const [seen, setSeen] = useState(() => typeof IntersectionObserver === "undefined");
   useEffect(() => {
     const el = ref.current;
     if (!el || seen) return;
-    if (typeof IntersectionObserver === "undefined") {
-      setSeen(true);
-      return;
-    }
     const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && setSeen(true), {
       rootMargin: `${margin}px`,
     });

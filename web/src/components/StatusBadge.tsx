@@ -1,4 +1,8 @@
-const LABELS: Record<string, string> = {
+// A task status as a coloured badge with its label (created reads "draft").
+import type { TaskStatus } from "../api/types";
+
+/** every status of the hub (the type check fails on a missing one) */
+const LABELS: Record<TaskStatus, string> = {
   created: "draft",
   queued: "queued",
   in_progress: "running",
@@ -9,7 +13,7 @@ const LABELS: Record<string, string> = {
 };
 
 export function statusLabel(status: string): string {
-  return LABELS[status] ?? status;
+  return LABELS[status as TaskStatus] ?? status;
 }
 
 export function StatusBadge({ status }: { status: string }) {

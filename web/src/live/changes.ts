@@ -1,16 +1,11 @@
 // Live updates: one EventSource on the hub's change stream (/changes/stream) for the
 // whole app. Each change marks the cached queries it touches as stale, so whatever is on
-// screen refetches; bursts (a running script reports many batches) are coalesced.
-//
-// Query keys the app uses (a prefix invalidates everything under it):
-//   ["tasks", ...]                 task lists and tables
-//   ["task", id, ...]              one task and its sub-resources (scalars, logs, plots...)
-//   ["compare", ...]               the compare view
-//   ["projects"], ["models"], ["model", id], ["queues"], ["queue", name],
-//   ["workers"], ["worker", id], ["keys"], ["users"]
+// screen refetches; bursts (a running script reports many batches) are coalesced. The
+// keys are the prefixes of api/queryKeys.ts: a prefix invalidates everything under it.
 
 import type { QueryClient, QueryKey } from "@tanstack/react-query";
 import { API } from "../api/client";
+import { queryKeys as k } from "../api/queryKeys";
 import type { Change } from "../api/types";
 
 export type LiveState = "connecting" | "live" | "offline";
@@ -20,27 +15,36 @@ type Listener = (change: Change) => void;
  * Keys refreshed at a slower pace: a running task reports many event batches, and a
  * table of thousands of rows need not refetch for each.
  */
-export const LAZY_KEYS: QueryKey[] = [["tasks"], ["compare"]];
+export const LAZY_KEYS: QueryKey[] = [k.tasks.all, k.compare.all];
 
 /** The query keys a change makes stale. */
 export function keysFor(change: Change): QueryKey[] {
   const id = change.entity_id;
   switch (change.entity_type) {
     case "task":
-      if (change.action === "events") return [["task", id], ...LAZY_KEYS];
-      return [["task", id], ["tasks"], ["projects"], ["queues"], ["queue"], ["workers"], ["worker"], ["compare"]];
+      if (change.action === "events") return [k.task.one(id), ...LAZY_KEYS];
+      return [
+        k.task.one(id),
+        k.tasks.all,
+        k.projects.all,
+        k.queues.all,
+        k.queue.all,
+        k.workers.all,
+        k.worker.all,
+        k.compare.all,
+      ];
     case "model":
-      return [["models"], ["model", id], ["task"]];
+      return [k.models.all, k.model.one(id), k.task.all];
     case "project":
-      return [["projects"], ["tasks"]];
+      return [k.projects.all, k.tasks.all];
     case "queue":
-      return [["queues"], ["queue"]];
+      return [k.queues.all, k.queue.all];
     case "worker":
-      return [["workers"], ["worker"], ["queues"], ["queue"]];
+      return [k.workers.all, k.worker.all, k.queues.all, k.queue.all];
     case "key":
-      return [["keys"]];
+      return [k.keys.all];
     case "user":
-      return [["users"]];
+      return [k.users.all];
     default:
       return [];
   }

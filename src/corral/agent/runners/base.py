@@ -2,10 +2,11 @@
 
 A runner turns a :class:`Job` (the task as the hub returned it, plus a fresh work
 folder) into a :class:`Launch`: the argv, environment and working directory of
-the task's process. The daemon (``corral.agent.daemon``) does the rest the same
-way for every runner: it starts the launch in a process group of its own, streams
+the task's process. The agent (``corral.agent.job``) does the rest the same way
+for every runner: it starts the launch in a process group of its own, streams
 its output into the task's console, stops it on abort, and sets the final status
-from the exit code.
+from the exit code. ``tests/agent/test_runner_contract.py`` runs the same cases
+against every runner.
 
 Runners: ``venv`` (default; a cached uv virtual environment), ``docker`` (the
 task's image) and ``plain`` (the agent's own environment). A Kubernetes runner

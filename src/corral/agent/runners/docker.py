@@ -26,9 +26,10 @@ import subprocess
 from pathlib import Path
 
 from corral.agent import corral_dist
-from corral.agent.code import restore_code
 from corral.agent.runners.base import Job, Launch, PrepareError, Runner
+from corral.agent.runners.code import restore_code
 from corral.agent.runners.plain import task_env
+from corral.system.gpu import gpu_indices
 
 __all__ = ["DockerRunner", "host_has_nvidia_gpus", "is_secret"]
 
@@ -45,16 +46,9 @@ def is_secret(name: str) -> bool:
 @functools.cache
 def host_has_nvidia_gpus() -> bool:
     """Whether this machine has an NVIDIA GPU (NVML, else ``nvidia-smi -L``)."""
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-        try:
-            return int(pynvml.nvmlDeviceGetCount()) > 0
-        finally:
-            pynvml.nvmlShutdown()
-    except Exception:  # no module, no driver: ask the command line tool
-        pass
+    if gpu_indices():
+        return True
+    # no module, no driver: ask the command line tool
     smi = shutil.which("nvidia-smi")
     if smi is None:
         return False

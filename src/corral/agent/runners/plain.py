@@ -11,8 +11,9 @@ import os
 import sys
 from collections.abc import Mapping
 
-from corral.agent.code import restore_code
 from corral.agent.runners.base import AgentOptions, Job, Launch, Runner
+from corral.agent.runners.code import restore_code
+from corral.system.packages import freeze
 
 __all__ = ["PlainRunner", "task_env"]
 
@@ -54,8 +55,6 @@ class PlainRunner(Runner):
 
     def prepare(self, job: Job) -> Launch:
         """Restore the code; run it with the agent's python in the agent's environment."""
-        from corral.sdk.capture.packages import freeze
-
         cwd, tail = restore_code(job, self.options.root)
         job.log("corral-agent: running in the agent's own environment (plain mode)")
         return Launch(

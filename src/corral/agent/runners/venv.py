@@ -24,9 +24,10 @@ import sys
 from pathlib import Path
 
 from corral.agent import corral_dist
-from corral.agent.code import file_lock, restore_code
 from corral.agent.runners.base import Job, Launch, PrepareError, Runner
+from corral.agent.runners.code import file_lock, restore_code
 from corral.agent.runners.plain import task_env
+from corral.system.packages import normalize_name
 
 __all__ = ["VenvRunner", "find_uv"]
 
@@ -74,7 +75,7 @@ def _normalize_line(line: str) -> str:
     line = re.sub(r"\s+", " ", line)
     match = re.match(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(.*)$", line)
     if match:
-        line = re.sub(r"[-_.]+", "-", match.group(1)).lower() + match.group(2).replace(" ", "")
+        line = normalize_name(match.group(1)) + match.group(2).replace(" ", "")
     return line
 
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from corral.sdk.params import cast, to_json_value, type_name
+from corral.sdk.session import hub_client
 
 Report = Callable[[dict[str, dict[str, Any]]], None]
 
@@ -227,8 +228,6 @@ def _stored_args_of_remote_task() -> dict[str, Any] | None:
     if not task_id:
         return None
     try:
-        from corral.sdk.session import hub_client
-
         section = hub_client().get(f"tasks/{task_id}/hyperparams").get("Args") or {}
     except Exception:
         return None

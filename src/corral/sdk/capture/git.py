@@ -13,14 +13,14 @@ together), then every untracked, non-ignored text file as a "new file" diff.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import stat
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from corral.system.git import TRUNCATED_MARKER, git_env, strip_credentials
 
 log = logging.getLogger("corral.sdk.capture")
 
@@ -30,7 +30,6 @@ MAX_UNTRACKED_FILE = 1024 * 1024
 MAX_DIFF = 5 * 1024 * 1024
 #: at most this many untracked files are rendered (one subprocess each)
 MAX_UNTRACKED_COUNT = 1000
-TRUNCATED_MARKER = "# corral: diff truncated (over 5 MiB)\n"
 
 # Settings that would change the shape of the diff and so break ``git apply``.
 _DIFF_CONFIG = (
@@ -74,10 +73,8 @@ class _Git:
         self.timeout = timeout
         # untracked files each cost a subprocess: bound the whole capture as well
         self.deadline = time.monotonic() + 3 * timeout
-        self.env = dict(os.environ)
-        self.env.update(GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-        self.env.pop("GIT_DIR", None)
-        self.env.pop("GIT_WORK_TREE", None)
+        # read-only: no optional locks, so a capture never blocks the user's own git
+        self.env = git_env(GIT_OPTIONAL_LOCKS="0")
 
     def expired(self) -> bool:
         return time.monotonic() > self.deadline
@@ -102,23 +99,6 @@ class _Git:
         if proc.returncode not in ok:
             return None
         return proc.stdout.decode("utf-8", errors="replace")
-
-
-def strip_credentials(url: str) -> str:
-    """Remove ``user:password@`` from an http(s) URL; other URLs are returned as is.
-
-    Example:
-        >>> strip_credentials("https://bob:s3cret@github.com/org/repo.git")
-        'https://github.com/org/repo.git'
-    """
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.scheme.lower() not in ("http", "https") or "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
 
 
 def capture_git(start: Path, timeout: float = 10.0) -> GitInfo | None:

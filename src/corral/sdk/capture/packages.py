@@ -1,25 +1,22 @@
-"""Find the packages the user's code needs: a static import scan and ``pip freeze``.
+"""Find the packages the user's code needs: a static import scan, pinned requirements.
 
 :func:`scan_imports` reads the entry script's syntax tree (nothing is executed) and
 follows the imports of local modules, so that a project's ``requirements`` name
 what the code imports rather than everything in the environment.
-:func:`requirements` turns import names into pinned distributions and
-:func:`freeze` lists the whole environment, as ``pip freeze`` would.
+:func:`requirements` turns import names into pinned distributions, read from the
+installed environment (:mod:`corral.system.packages`, which also gives the whole
+environment's ``freeze``).
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.metadata as metadata
-import json
 import logging
-import os
-import re
 import sys
 import warnings
-from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+
+from corral.system.packages import environment, normalize_name, sorted_lines
 
 log = logging.getLogger("corral.sdk.capture")
 
@@ -29,11 +26,6 @@ MAX_FILES = 2000
 SELF_DISTRIBUTION = "corral"
 _IGNORED = frozenset(sys.stdlib_module_names) | frozenset(sys.builtin_module_names)
 _IGNORED |= {"__future__", "__main__"}
-
-
-def _normalize(name: str) -> str:
-    """PEP 503 normalized distribution name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 class _Scanner:
@@ -199,14 +191,6 @@ def _scan(entry: Path | None, code: str | None, root: Path | None) -> set[str]:
     return scanner.found - scanner.local
 
 
-def _distribution_name(dist: metadata.Distribution) -> str | None:
-    try:
-        name = dist.metadata["Name"]
-    except Exception:  # a broken install without METADATA
-        return None
-    return str(name) if name else None
-
-
 def requirements(modules: set[str]) -> str:
     """Pinned ``name==version`` lines for the distributions providing ``modules``.
 
@@ -232,130 +216,9 @@ def requirements(modules: set[str]) -> str:
     lines: dict[str, tuple[str, str]] = {}  # normalized name -> (name, line)
     for module in modules:
         for dist_name in provided.get(module) or [module]:
-            key = _normalize(dist_name)
+            key = normalize_name(dist_name)
             if key == SELF_DISTRIBUTION or key in lines or key not in versions:
                 continue
             name, version = versions[key]
             lines[key] = (name, f"{name}=={version}")
-    return _sorted_lines(lines.values())
-
-
-def _sorted_lines(lines: Iterable[tuple[str, str]]) -> str:
-    """The lines, sorted by distribution name case-insensitively, as pip does."""
-    return "".join(f"{line}\n" for _, line in sorted(lines, key=lambda nl: nl[0].lower()))
-
-
-def _direct_url(dist: metadata.Distribution) -> str | None:
-    """The PEP 610 URL of a distribution installed from a folder, archive or VCS."""
-    try:
-        text = dist.read_text("direct_url.json")
-        if not text:
-            return None
-        data = json.loads(text)
-        url = data.get("url")
-        if not isinstance(url, str) or not url:
-            return None
-        vcs = data.get("vcs_info")
-        if isinstance(vcs, dict) and vcs.get("vcs"):
-            url = f"{vcs['vcs']}+{url}"
-            if vcs.get("commit_id"):
-                url = f"{url}@{vcs['commit_id']}"
-        return url
-    except (OSError, ValueError, AttributeError) as e:
-        log.debug("bad direct_url.json: %s", e)
-        return None
-
-
-def _installed() -> Iterator[tuple[str, metadata.Distribution]]:
-    """Installed distributions, the first on ``sys.path`` winning for each name."""
-    seen: set[str] = set()
-    for dist in metadata.distributions():
-        name = _distribution_name(dist)
-        if not name or _normalize(name) in seen:
-            continue
-        seen.add(_normalize(name))
-        yield name, dist
-
-
-def _freeze() -> str:
-    """Every installed distribution, as ``pip freeze`` lists them (without a subprocess).
-
-    A distribution installed from a folder, an archive URL or a VCS (PEP 610) is
-    written ``name @ url``; every other one ``name==version``.
-
-    Returns:
-        One line per distribution, sorted case-insensitively, ending with a newline.
-
-    Example:
-        >>> "numpy==" in freeze()  # doctest: +SKIP
-        True
-    """
-    lines: list[tuple[str, str]] = []
-    try:
-        for name, dist in _installed():
-            url = _direct_url(dist)
-            lines.append((name, f"{name} @ {url}" if url else f"{name}=={dist.version}"))
-    except Exception as e:  # a broken distribution must not lose the rest silently
-        log.debug("freeze failed: %s", e, exc_info=True)
-    return _sorted_lines(lines)
-
-
-def freeze() -> str:
-    """Every installed distribution, as ``pip freeze`` lists them (cached, see :func:`environment`)."""
-    return str(environment()["freeze"])
-
-
-def _scan_environment() -> dict[str, Any]:
-    try:
-        provided = {k: list(v) for k, v in metadata.packages_distributions().items()}
-    except Exception as e:
-        log.debug("packages_distributions failed: %s", e)
-        provided = {}
-    versions: dict[str, list[str]] = {}
-    for name, dist in _installed():
-        if dist.version:
-            versions[_normalize(name)] = [name, dist.version]
-    return {"provided": provided, "versions": versions, "freeze": _freeze()}
-
-
-def _fingerprint() -> list[Any]:
-    """What changes when a package is installed, upgraded or removed: the folders on
-    ``sys.path`` and their modification times."""
-    marks: list[Any] = [sys.executable, sys.version]
-    for entry in sys.path:
-        try:
-            marks.append([entry, os.stat(entry or ".").st_mtime_ns])
-        except OSError:
-            marks.append([entry, None])
-    return marks
-
-
-def environment() -> dict[str, Any]:
-    """The installed distributions: import name -> distributions, versions, the freeze.
-
-    Reading every distribution's metadata takes a few hundred milliseconds, so the
-    result is kept in ``~/.corral/cache/environment-*.json`` and used again while the
-    folders on ``sys.path`` are unchanged (installing or removing a package changes
-    them).
-    """
-    import hashlib
-
-    marks = _fingerprint()
-    key = hashlib.sha1(json.dumps(marks[:2] + [m[0] for m in marks[2:]]).encode()).hexdigest()
-    root = Path(os.environ.get("CORRAL_CACHE_DIR") or Path.home() / ".corral" / "cache")
-    path = root / f"environment-{key[:16]}.json"
-    try:
-        cached = json.loads(path.read_text())
-        if cached.get("fingerprint") == marks:
-            return dict(cached)
-    except (OSError, ValueError):
-        pass
-    env = _scan_environment()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({**env, "fingerprint": marks}))
-        os.replace(tmp, path)
-    except OSError:
-        pass
-    return env
+    return sorted_lines(lines.values())

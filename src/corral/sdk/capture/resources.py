@@ -5,9 +5,9 @@ A daemon thread samples every ``interval`` seconds and hands each value to a
 under the titles ``:monitor:machine`` and ``:monitor:gpu``. The iteration is the
 number of whole seconds since :meth:`ResourceMonitor.start`.
 
-Rates (disk and network MB/s, CPU %) are computed from counters between two
-samples, so they do not depend on psutil's process-wide ``cpu_percent`` state,
-which the user's code may also use.
+Rates (disk and network MB/s, CPU %) are computed from the machine's counters
+(:mod:`corral.system.counters`) between two samples, so they do not depend on
+psutil's process-wide ``cpu_percent`` state, which the user's code may also use.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from corral.sdk import threads
+from corral.system.counters import Counters, byte_rate, cpu_percent, read_counters
+from corral.system.gpu import load_nvml, read_gpus, release_nvml
 
 log = logging.getLogger("corral.sdk.capture")
 
@@ -32,79 +33,9 @@ _MIB = 1024**2
 Report = Callable[[str, str, float, int], None]
 
 
-def load_nvml() -> Any:
-    """The initialised ``pynvml`` module, or ``False`` (not installed, no driver, no GPU)."""
-    try:
-        import pynvml
-
-        pynvml.nvmlInit()
-        return pynvml
-    except Exception as e:
-        log.debug("NVML unavailable: %s", e)
-        return False
-
-
-def release_nvml(nvml: Any) -> None:
-    """Shut down what :func:`load_nvml` gave (``False`` or ``None``: nothing to do)."""
-    if nvml:
-        try:
-            nvml.nvmlShutdown()
-        except Exception:  # the driver went away: nothing left to release
-            pass
-
-
-@dataclass
-class _Counters:
-    """Cumulative counters at one instant; two of them give rates."""
-
-    at: float
-    cpu_busy: float = 0.0
-    cpu_total: float = 0.0
-    disk_read: int | None = None
-    disk_write: int | None = None
-    net_rx: int | None = None
-    net_tx: int | None = None
-
-
-def _cpu_times() -> tuple[float, float]:
-    """(busy, total) CPU seconds of the whole machine, the way psutil counts them."""
-    import psutil
-
-    times = psutil.cpu_times()
-    total = sum(times)
-    # guest time is already included in user time on Linux
-    total -= getattr(times, "guest", 0.0) + getattr(times, "guest_nice", 0.0)
-    idle = times.idle + getattr(times, "iowait", 0.0)
-    return total - idle, total
-
-
-def _counters() -> _Counters:
-    import psutil
-
-    c = _Counters(at=time.monotonic())
-    try:
-        c.cpu_busy, c.cpu_total = _cpu_times()
-    except Exception as e:
-        log.debug("cpu times unavailable: %s", e)
-    try:
-        disk = psutil.disk_io_counters()
-        if disk is not None:
-            c.disk_read, c.disk_write = disk.read_bytes, disk.write_bytes
-    except Exception as e:  # containers often have no disk counters
-        log.debug("disk counters unavailable: %s", e)
-    try:
-        net = psutil.net_io_counters()
-        if net is not None:
-            c.net_rx, c.net_tx = net.bytes_recv, net.bytes_sent
-    except Exception as e:
-        log.debug("network counters unavailable: %s", e)
-    return c
-
-
-def _rate(new: int | None, old: int | None, seconds: float) -> float | None:
-    if new is None or old is None or seconds <= 0:
-        return None
-    return max(0, new - old) / _MIB / seconds
+def _mb_rate(new: int | None, old: int | None, seconds: float) -> float | None:
+    rate = byte_rate(new, old, seconds)
+    return None if rate is None else rate / _MIB
 
 
 class ResourceMonitor:
@@ -130,7 +61,7 @@ class ResourceMonitor:
         self._nvml: Any = None  # the pynvml module once initialised, False if unusable
         self._warned = False
         # the baseline of the first sample's rates
-        self._previous: _Counters | None = self._safe(_counters)
+        self._previous: Counters | None = self._safe(read_counters)
         try:
             self._disk = os.getcwd()
         except OSError:  # the cwd was deleted
@@ -148,7 +79,7 @@ class ResourceMonitor:
         self._stop.clear()
         self._started = time.monotonic()
         with self._lock:
-            self._previous = self._safe(_counters)
+            self._previous = self._safe(read_counters)
         self._thread = threading.Thread(target=self._run, name="corral-resources", daemon=True)
         threads.start(self._thread)
 
@@ -194,14 +125,12 @@ class ResourceMonitor:
     def _machine(self, out: list[tuple[str, str, float]]) -> None:
         import psutil
 
-        now = _counters()
+        now = read_counters()
         before = self._previous
         self._previous = now
         if before is not None:
-            total = now.cpu_total - before.cpu_total
-            busy = now.cpu_busy - before.cpu_busy
-            cpu = 100.0 * busy / total if total > 0 else 0.0
-            out.append((MACHINE, "cpu_usage", round(min(100.0, max(0.0, cpu)), 2)))
+            cpu = cpu_percent(before, now) or 0.0
+            out.append((MACHINE, "cpu_usage", round(cpu, 2)))
         memory = psutil.virtual_memory()
         out.append((MACHINE, "memory_used_gb", round((memory.total - memory.available) / _GIB, 3)))
         out.append((MACHINE, "memory_usage", float(memory.percent)))
@@ -217,24 +146,18 @@ class ResourceMonitor:
             ("net_tx_mbs", now.net_tx, before.net_tx),
         )
         for series, new, old in rates:
-            rate = _rate(new, old, seconds)
+            rate = _mb_rate(new, old, seconds)
             if rate is not None:
                 out.append((MACHINE, series, round(rate, 3)))
 
     def _gpus(self, out: list[tuple[str, str, float]]) -> None:
-        nvml = self._init_nvml()
-        if not nvml:
-            return
-        for i in range(nvml.nvmlDeviceGetCount()):
-            handle = nvml.nvmlDeviceGetHandleByIndex(i)
-            util = nvml.nvmlDeviceGetUtilizationRates(handle)
-            mem = nvml.nvmlDeviceGetMemoryInfo(handle)
-            temp = nvml.nvmlDeviceGetTemperature(handle, nvml.NVML_TEMPERATURE_GPU)
-            out.append((GPU, f"gpu_{i}_utilization", float(util.gpu)))
-            out.append((GPU, f"gpu_{i}_mem_used_gb", round(mem.used / _GIB, 3)))
-            usage = 100.0 * mem.used / mem.total if mem.total else 0.0
+        for gpu in read_gpus(self._init_nvml()):
+            i = gpu.index
+            out.append((GPU, f"gpu_{i}_utilization", gpu.utilization))
+            out.append((GPU, f"gpu_{i}_mem_used_gb", round(gpu.memory_used / _GIB, 3)))
+            usage = 100.0 * gpu.memory_used / gpu.memory_total if gpu.memory_total else 0.0
             out.append((GPU, f"gpu_{i}_mem_usage", round(usage, 2)))
-            out.append((GPU, f"gpu_{i}_temperature", float(temp)))
+            out.append((GPU, f"gpu_{i}_temperature", gpu.temperature))
 
     def _init_nvml(self) -> Any:
         if self._nvml is None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 _LAZY = {
     "RemoteFile": "backends",
     "StorageBackend": "backends",
-    "backend_for": "backends",
+    "backend_for": "registry",
     "join_uri": "backends",
     "set_options": "backends",
     "storage_options": "backends",
@@ -40,7 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from corral.sdk.storage.backends import (
         RemoteFile,
         StorageBackend,
-        backend_for,
         join_uri,
         set_options,
         storage_options,
@@ -48,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from corral.sdk.storage.cache import StorageCache, cache_root
     from corral.sdk.storage.hubfs import hub_delete, hub_get, hub_head, hub_list, hub_put
     from corral.sdk.storage.manager import StorageManager
+    from corral.sdk.storage.registry import backend_for
 
 
 def __getattr__(name: str) -> Any:

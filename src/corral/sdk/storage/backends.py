@@ -5,8 +5,8 @@
 * everything else through fsspec (:mod:`.fsspec_backend`): ``s3://``, ``gs://``,
   ``az://``/``abfs://``, ``file://`` and plain local paths.
 
-A backend is picked by the URL's scheme with :func:`backend_for`; the modules of
-the implementations (and fsspec, s3fs...) are imported only then.
+A backend is picked by the URL's scheme with :func:`.registry.backend_for`; the
+modules of the implementations (and fsspec, s3fs...) are imported only then.
 
 Storage options for a protocol come from the client config file section
 ``[storage.<protocol>]``, overridden key by key by :func:`set_options`::
@@ -22,7 +22,7 @@ logged: they may hold secrets.
 
 Example::
 
-    backend = backend_for("s3://bucket/data/train.csv")
+    backend = registry.backend_for("s3://bucket/data/train.csv")
     info = backend.info("s3://bucket/data/train.csv")
 """
 
@@ -201,23 +201,3 @@ def storage_options(protocol: str) -> dict[str, Any]:
     with _options_lock:
         merged.update(_option_overrides.get(name, {}))
     return merged
-
-
-# --- picking a backend ---------------------------------------------------------------------
-
-
-def backend_for(url: str) -> StorageBackend:
-    """The backend that serves ``url``.
-
-    Raises:
-        ValidationError: an unknown scheme, or one whose fsspec package is not
-            installed (the message names the extra: ``pip install 'corral[s3]'``).
-    """
-    protocol = protocol_of(url)
-    if protocol == HUB:
-        from corral.sdk.storage.hubfs import HubBackend
-
-        return HubBackend()
-    from corral.sdk.storage.fsspec_backend import FsspecBackend
-
-    return FsspecBackend(protocol, storage_options(protocol))

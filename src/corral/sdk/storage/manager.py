@@ -34,9 +34,10 @@ from typing import Any, Literal, overload
 
 from corral.errors import NotFoundError, ServerUnavailableError, ValidationError
 from corral.sdk.storage import backends, transfers
-from corral.sdk.storage.backends import backend_for, base_name, join_uri
+from corral.sdk.storage.backends import base_name, join_uri
 from corral.sdk.storage.cache import StorageCache
 from corral.sdk.storage.progress import TransferBar
+from corral.sdk.storage.registry import backend_for
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,9 @@
 """How files move: retries with backoff, folders in parallel, uploads in the background.
 
 * :func:`retrying` retries transient failures (the service out of reach,
-  :class:`~corral.errors.ServerUnavailableError`, or a 5xx answer) with a doubling
-  pause (0.25 s, 0.5 s, 1 s...); anything else is raised at once.
+  :class:`~corral.errors.ServerUnavailableError`, or a 5xx or 429 answer) with a
+  doubling pause (0.25 s, 0.5 s, 1 s... with jitter; the client's
+  :class:`~corral.client.retry.RetryPolicy`); anything else is raised at once.
 * :func:`run_all` moves a folder's files a few at a time; the first failure stops it.
 * :data:`background` holds the uploads started with ``wait_for_upload=False``;
   its threads are joined at interpreter exit, so they finish before it ends.
@@ -16,13 +17,12 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import TypeVar
 
-from corral.errors import CorralError, ServerUnavailableError
+from corral.client.retry import RetryPolicy, retryable
 from corral.sdk import threads
 from corral.sdk.storage.backends import StorageBackend
 from corral.sdk.storage.progress import ProgressFn
@@ -40,24 +40,19 @@ FOLDER_WORKERS = 8
 BACKGROUND_WORKERS = 4
 
 
+#: what a file transfer retries: the hub out of reach, any server error, a 429
+STATUSES = frozenset({429, *range(500, 600)})
+
+
 def transient(e: BaseException) -> bool:
-    """Whether ``e`` may pass if tried again: out of reach, or a 5xx answer."""
-    return isinstance(e, ServerUnavailableError) or (type(e) is CorralError and e.status >= 500)
+    """Whether ``e`` may pass if tried again: out of reach, or a 5xx (or 429) answer."""
+    return retryable(e, STATUSES)
 
 
 def retrying(action: Callable[[], T], retries: int, what: str) -> T:
     """``action()``, tried again up to ``retries`` times while it fails transiently."""
-    attempt = 0
-    while True:
-        try:
-            return action()
-        except CorralError as e:
-            if attempt >= retries or not transient(e):
-                raise
-            delay = min(BACKOFF * 2**attempt, BACKOFF_MAX)
-            attempt += 1
-            log.warning("%s failed (%s); retry %d of %d in %.2gs", what, e, attempt, retries, delay)
-            time.sleep(delay)
+    policy = RetryPolicy(first=BACKOFF, cap=BACKOFF_MAX, retries=retries, statuses=STATUSES)
+    return policy.call(action, what=what)
 
 
 def upload(

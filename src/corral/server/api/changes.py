@@ -2,9 +2,9 @@
 
 Every reader keeps a cursor (a change id). ``GET /changes`` answers at once, or with
 ``wait`` holds the request until a change arrives; ``GET /changes/stream`` pushes
-changes as Server-Sent Events. Both wake as soon as a change commits in this process
-(``ChangesNotifier``) and re-query every ``POLL_INTERVAL`` seconds, which is how
-changes committed by other server processes (PostgreSQL) are seen.
+changes as Server-Sent Events. Waiting readers do not query the database: the
+process's one ``ChangeFeed`` reads each new change once and hands it to them (a
+reader far behind catches up from the database first).
 
 Waiting never holds a database transaction: these endpoints authenticate in a short
 session of their own (``reader``), and each query runs in a worker thread with a
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -29,21 +28,20 @@ from corral.schemas.changes import (
     CHANGES_PAGE_MAX,
     CHANGES_WAIT_MAX,
     ChangeCursor,
-    ChangeOut,
     ChangePage,
 )
 from corral.server.api.deps import authenticate
+from corral.server.background.change_feed import ChangeFeed, ChangeFilter, ChangeReader
 from corral.server.db.models import User
-from corral.server.services import changes
 
 router = APIRouter(prefix="/changes", tags=["changes"])
 
-#: seconds between re-queries while waiting (changes from other server processes)
-POLL_INTERVAL = 0.5
-#: changes sent per query by the stream; a backlog is sent in batches of this size
+#: changes sent per write by the stream; a backlog is sent in batches of this size
 STREAM_BATCH = 500
 #: how long an SSE client waits before reconnecting, in milliseconds
 RETRY_MS = 2000
+#: seconds between two checks, during a long-poll, that its client is still there
+DISCONNECT_CHECK = 5.0
 
 CursorParam = Annotated[
     str | None,
@@ -75,32 +73,13 @@ def reader(request: Request) -> User:
 Reader = Annotated[User, Depends(reader)]
 
 
-@dataclass(frozen=True)
-class _Query:
-    factory: sessionmaker[Session]
-    entity_type: str | None
-    entity_id: list[str]
-    project_id: str | None
+def _feed(request: Request) -> ChangeFeed:
+    feed: ChangeFeed = request.app.state.change_feed
+    return feed
 
-    def read(self, cursor: int, limit: int) -> tuple[list[ChangeOut], int]:
-        """Changes after ``cursor`` and the cursor to go on from (see ``changes.since``).
 
-        Runs in a worker thread; the session ends here.
-        """
-        with self.factory() as session:
-            rows, next_cursor = changes.since(
-                session,
-                cursor,
-                limit=limit,
-                entity_type=self.entity_type,
-                entity_id=self.entity_id,
-                project_id=self.project_id,
-            )
-            return [ChangeOut.model_validate(r) for r in rows], next_cursor
-
-    def latest(self) -> int:
-        with self.factory() as session:
-            return changes.latest_id(session)
+def _filter(entity_type: str | None, entity_id: list[str], project_id: str | None) -> ChangeFilter:
+    return ChangeFilter(entity_type or None, frozenset(entity_id), project_id or None)
 
 
 def _stopping(notifier: Any) -> bool:
@@ -108,10 +87,11 @@ def _stopping(notifier: Any) -> bool:
     return bool(getattr(notifier, "closed", False))
 
 
-async def _start(q: _Query, cursor: str | None, default: str) -> int:
+async def _start(feed: ChangeFeed, cursor: str | None, default: str) -> int:
     value = cursor if cursor is not None else default
     if value == "latest":
-        return await run_in_threadpool(q.latest)
+        # the database, not the feed's head: a change this client just made is included
+        return await run_in_threadpool(feed.latest)
     try:
         start = int(value)
     except ValueError:
@@ -141,49 +121,58 @@ async def list_changes(
 
     Example: ``GET /api/v1/changes?cursor=120&entity_type=task&wait=30``
     """
-    q = _Query(request.app.state.sessionmaker, entity_type, entity_id, project_id)
-    notifier = request.app.state.changes_notifier
-    start = await _start(q, cursor, default="0")
+    feed = _feed(request)
+    flt = _filter(entity_type, entity_id, project_id)
+    start = await _start(feed, cursor, default="0")
+    if wait <= 0:
+        # an answer at once reads the database: it includes what this client just wrote
+        entries, start = await run_in_threadpool(feed.read, flt, start, limit)
+        return ChangePage(items=[e.change for e in entries], next_cursor=start)
+    changes = ChangeReader(feed, flt, start)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    while True:
-        items, start = await run_in_threadpool(q.read, start, limit)
-        remaining = deadline - loop.time()
-        if items or remaining <= 0 or _stopping(notifier) or await request.is_disconnected():
-            break
-        await notifier.wait(min(POLL_INTERVAL, remaining))
-    return ChangePage(items=items, next_cursor=start)
+    try:
+        while True:
+            remaining = deadline - loop.time()
+            entries, start = await changes.read(limit, max(0.0, min(DISCONNECT_CHECK, remaining)))
+            if (
+                entries
+                or remaining <= DISCONNECT_CHECK
+                or _stopping(feed.notifier)
+                or await request.is_disconnected()
+            ):
+                break
+    finally:
+        changes.close()
+    return ChangePage(items=[e.change for e in entries], next_cursor=start)
 
 
 @router.get("/latest", response_model=ChangeCursor)
 async def latest_change(request: Request, _user: Reader) -> ChangeCursor:
     """The cursor of the newest change: a new reader starts here to see only what follows."""
-    q = _Query(request.app.state.sessionmaker, None, [], None)
-    return ChangeCursor(cursor=await run_in_threadpool(q.latest))
+    return ChangeCursor(cursor=await run_in_threadpool(_feed(request).latest))
 
 
-def _event(change: ChangeOut) -> str:
-    return f"id: {change.id}\nevent: change\ndata: {change.model_dump_json()}\n\n"
-
-
-async def _events(request: Request, q: _Query, cursor: int, heartbeat: float) -> AsyncIterator[str]:
-    notifier = request.app.state.changes_notifier
+async def _events(changes: ChangeReader, notifier: Any, heartbeat: float) -> AsyncIterator[bytes]:
+    # A client that goes away cancels this generator (Starlette listens for the
+    # disconnect); the subscription is released in ``finally``.
     loop = asyncio.get_running_loop()
-    yield f"retry: {RETRY_MS}\n: connected\n\n"
-    quiet_since = loop.time()
-    while not _stopping(notifier) and not await request.is_disconnected():
-        items, cursor = await run_in_threadpool(q.read, cursor, STREAM_BATCH)
-        if items:
-            yield "".join(_event(c) for c in items)
-            quiet_since = loop.time()
-            if len(items) == STREAM_BATCH:
-                continue  # a backlog: send the rest before waiting
-        elif loop.time() - quiet_since >= heartbeat:
-            # keeps proxies from closing an idle connection, and notices a gone client
-            yield ": keep-alive\n\n"
-            quiet_since = loop.time()
-        until_heartbeat = heartbeat - (loop.time() - quiet_since)
-        await notifier.wait(max(0.0, min(POLL_INTERVAL, until_heartbeat)))
+    try:
+        yield f"retry: {RETRY_MS}\n: connected\n\n".encode()
+        quiet_since = loop.time()
+        while not _stopping(notifier):
+            until_heartbeat = heartbeat - (loop.time() - quiet_since)
+            entries, _ = await changes.read(STREAM_BATCH, max(0.0, until_heartbeat))
+            if entries:
+                # rendered once per change for every stream that sends it
+                yield b"".join(e.sse for e in entries)
+                quiet_since = loop.time()
+            elif loop.time() - quiet_since >= heartbeat:
+                # keeps proxies from closing an idle connection, and notices a gone client
+                yield b": keep-alive\n\n"
+                quiet_since = loop.time()
+    finally:
+        changes.close()
 
 
 @router.get(
@@ -207,10 +196,11 @@ async def stream_changes(
     else after ``cursor``, else at the end (only new changes). A ``: keep-alive``
     comment is sent after ``heartbeat`` seconds without changes.
     """
-    q = _Query(request.app.state.sessionmaker, entity_type, entity_id, project_id)
-    start = await _start(q, last_event_id or cursor, default="latest")
+    feed = _feed(request)
+    start = await _start(feed, last_event_id or cursor, default="latest")
+    changes = ChangeReader(feed, _filter(entity_type, entity_id, project_id), start)
     return StreamingResponse(
-        _events(request, q, start, heartbeat),
+        _events(changes, feed.notifier, heartbeat),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

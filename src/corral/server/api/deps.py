@@ -1,8 +1,9 @@
 """Request dependencies: the transaction, the caller, the settings.
 
-* ``SessionDep`` opens one transaction per request; it commits before the
-  response is sent (so a failed commit is never reported as success) and
-  rolls back on any error.
+* ``SessionDep`` opens one transaction per request (``db.unit_of_work``); it
+  commits before the response is sent (so a failed commit is never reported
+  as success) and rolls back on any error. Safe methods (GET, HEAD, OPTIONS)
+  read without taking SQLite's write lock.
 * ``CurrentUser`` authenticates with ``Authorization: Bearer KEY:SECRET``,
   HTTP Basic (``KEY:SECRET`` or ``user:password``), or the UI's session
   cookie; unsafe methods with a cookie also need the ``X-CSRF-Token`` header.
@@ -18,14 +19,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from corral.errors import AuthError, ConflictError, PermissionDeniedError, ServerUnavailableError
-from corral.server.db.engine import begin_write
+from corral.errors import AuthError, PermissionDeniedError
 from corral.server.db.models import ApiKey, User, WebSession
+from corral.server.db.unit_of_work import USER_ID, write_transaction
 from corral.server.security import digest, same_digest, verify_password
-from corral.server.services import stored_files
 from corral.server.settings import ServerSettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -41,31 +40,15 @@ SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    session: Session = request.app.state.sessionmaker()
-    try:
-        if request.method not in SAFE_METHODS:
-            begin_write(session)
+    """The request's unit of work: a write transaction unless the method is safe."""
+    state = request.app.state
+    with write_transaction(
+        state.sessionmaker,
+        files=state.files,
+        notifier=state.changes_notifier,
+        write=request.method not in SAFE_METHODS,
+    ) as session:
         yield session
-        session.commit()
-        # Files of deleted records go only once the deletion is committed.
-        doomed = session.info.get(stored_files.DELETE)
-        if doomed:
-            request.app.state.files.delete_paths(doomed, session.info.get(stored_files.KEEP, ()))
-    except IntegrityError as e:
-        session.rollback()
-        raise ConflictError(
-            "the change conflicts with existing data (a duplicate name or a missing reference)"
-        ) from e
-    except OperationalError as e:
-        session.rollback()
-        raise ServerUnavailableError("the database is busy or unavailable; retry shortly") from e
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        if session.info.get("changed"):
-            request.app.state.changes_notifier.notify()
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -152,7 +135,7 @@ def current_user(request: Request, session: SessionDep) -> User:
     if creds and creds[0] == "key" and request.method not in SAFE_METHODS:
         # Only write requests record use: a read stays a read-only transaction.
         touch_key(session, creds[1])
-    session.info["user_id"] = user.id
+    session.info[USER_ID] = user.id
     request.state.user_id = user.id
     return user
 

@@ -21,19 +21,18 @@
 * ``DELETE /files/{path}`` deletes a file or an empty directory; a directory with
   files needs ``recursive=true`` (else 409). Missing: 404. The root: 422.
 
-Paths are checked by ``storage.filestore.check_path`` (422 for anything that could
+Paths are checked by ``storage.paths.check_path`` (422 for anything that could
 leave the store). Every endpoint needs a user; any user may write.
 """
 
 from __future__ import annotations
 
 import mimetypes
-import os
 import re
 from collections.abc import AsyncIterator
 from contextlib import contextmanager
 from email.utils import formatdate
-from typing import Annotated, BinaryIO
+from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -50,9 +49,11 @@ from corral.schemas.common import Ok, Page
 from corral.schemas.files import FileEntry, FileOut
 from corral.server.api.deps import current_user, get_session
 from corral.server.db.models import User
-from corral.server.storage.filestore import (
+from corral.server.storage import (
     PATH_MAX,
+    FileInfo,
     FileStore,
+    StoredFile,
     decode_cursor,
     encode_cursor,
 )
@@ -178,13 +179,13 @@ def _byte_range(request: Request, size: int, validators: tuple[str, str]) -> tup
     return start, min(int(last) + 1, size) if last else size
 
 
-def _file_headers(path: str, st: os.stat_result, download: bool) -> dict[str, str]:
+def _file_headers(path: str, info: FileInfo, download: bool) -> dict[str, str]:
     name = path.rsplit("/", 1)[-1]
     headers = {
         "accept-ranges": "bytes",
         "content-type": mimetypes.guess_type(name)[0] or "application/octet-stream",
-        "etag": f'"{st.st_ino:x}-{st.st_size:x}-{st.st_mtime_ns:x}"',
-        "last-modified": formatdate(st.st_mtime, usegmt=True),
+        "etag": f'"{info.etag}"',
+        "last-modified": formatdate(info.modified.timestamp(), usegmt=True),
         # stored HTML or SVG must not run as a page of the hub (with the UI's cookie)
         "content-security-policy": "sandbox; default-src 'none'",
         "x-content-type-options": "nosniff",
@@ -194,13 +195,11 @@ def _file_headers(path: str, st: os.stat_result, download: bool) -> dict[str, st
     return headers
 
 
-async def _chunks(f: BinaryIO, start: int, end: int) -> AsyncIterator[bytes]:
+async def _chunks(f: StoredFile, start: int, end: int) -> AsyncIterator[bytes]:
     try:
         position = start
         while position < end:
-            data = await run_in_threadpool(
-                os.pread, f.fileno(), min(CHUNK, end - position), position
-            )
+            data = await run_in_threadpool(f.read, position, min(CHUNK, end - position))
             if not data:
                 break  # truncated by hand meanwhile (uploads replace, never truncate)
             position += len(data)
@@ -226,17 +225,18 @@ async def get_file(
     download: Annotated[bool, Query(description="add Content-Disposition: attachment")] = False,
 ) -> Response:
     """Stream the file at ``path`` (a single ``Range`` gives 206)."""
-    f, st = await run_in_threadpool(_store(request).open, path)
+    f = await run_in_threadpool(_store(request).open, path)
+    size = f.info.size
     try:
-        headers = _file_headers(path, st, download)
-        span = _byte_range(request, st.st_size, (headers["etag"], headers["last-modified"]))
+        headers = _file_headers(path, f.info, download)
+        span = _byte_range(request, size, (headers["etag"], headers["last-modified"]))
     except BaseException:
         f.close()
         raise
-    status, (start, end) = 200, (0, st.st_size)
+    status, (start, end) = 200, (0, size)
     if span is not None:
         status, (start, end) = 206, span
-        headers["content-range"] = f"bytes {start}-{end - 1}/{st.st_size}"
+        headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
     headers["content-length"] = str(end - start)
     if request.method == "HEAD":
         f.close()

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from corral.errors import ServerUnavailableError
+from corral.schemas.changes import ChangeOut
 from corral.schemas.common import Ok
 from corral.schemas.queues import (
     Cleared,
@@ -26,10 +24,10 @@ from corral.schemas.queues import (
     Reorder,
 )
 from corral.schemas.tasks import TaskOut
-from corral.server.api.changes import POLL_INTERVAL, Reader
+from corral.server.api.changes import Reader
 from corral.server.api.deps import CurrentUser, SessionDep
-from corral.server.db.engine import begin_write
 from corral.server.db.models import Queue
+from corral.server.db.unit_of_work import Notifier, write_transaction
 from corral.server.services import dispatch, queues
 
 router = APIRouter(prefix="/queues", tags=["queues"])
@@ -119,12 +117,12 @@ class _Taker:
         factory: sessionmaker[Session],
         body: Dequeue,
         user_id: str,
-        notify: Callable[[], None],
+        notifier: Notifier,
     ) -> None:
         self.factory = factory
         self.body = body
         self.user_id = user_id
-        self.notify = notify
+        self.notifier = notifier
         self.queue_ids: list[str] = []
 
     def check(self) -> None:
@@ -137,21 +135,17 @@ class _Taker:
         with self.factory() as session:
             if not dispatch.has_waiting(session, self.queue_ids):
                 return None
-        with self.factory() as session:
-            begin_write(session)
-            session.info["user_id"] = self.user_id
+        with write_transaction(
+            self.factory, notifier=self.notifier, user_id=self.user_id
+        ) as session:
             worker = dispatch.live_worker(session, self.body.worker)
             # a queue deleted since the poll began is skipped
             found = [session.get(Queue, queue_id) for queue_id in self.queue_ids]
             taken = dispatch.take(session, worker, [q for q in found if q is not None])
-            result = None
-            if taken is not None:
-                task, queue = taken
-                result = Dequeued(task=TaskOut.model_validate(task), queue=queue.name)
-            session.commit()
-        if result is not None:
-            self.notify()
-        return result
+            if taken is None:
+                return None
+            task, queue = taken
+            return Dequeued(task=TaskOut.model_validate(task), queue=queue.name)
 
 
 @router.post(":dequeue", response_model=Dequeued)
@@ -163,21 +157,35 @@ async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body(
     until a task arrives (at most ``wait`` seconds). Each task goes to one worker only.
     """
     notifier = request.app.state.changes_notifier
-    taker = _Taker(request.app.state.sessionmaker, body, user.id, notifier.notify)
+    taker = _Taker(request.app.state.sessionmaker, body, user.id, notifier)
     await run_in_threadpool(taker.check)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + body.wait
-    while True:
-        if await request.is_disconnected():
-            # the worker went away: leasing it a task now would only delay the task
-            return Dequeued()
-        try:
+    # Watching starts before the first attempt: a task enqueued after that attempt
+    # looked is seen by the process's change feed, which wakes this waiter.
+    with request.app.state.change_feed.watch(_may_free_a_task) as woken:
+        while True:
+            if await request.is_disconnected():
+                # the worker went away: leasing it a task now would only delay the task
+                return Dequeued()
+            # a busy database is a 503 (the unit of work maps it): the worker retries
             got = await run_in_threadpool(taker.attempt)
-        except OperationalError as e:  # a busy database: the worker retries
-            raise ServerUnavailableError("the database is busy; retry shortly") from e
-        remaining = deadline - loop.time()
-        if got is not None:
-            return got
-        if remaining <= 0 or notifier.closed:
-            return Dequeued()
-        await notifier.wait(min(POLL_INTERVAL, remaining))
+            remaining = deadline - loop.time()
+            if got is not None:
+                return got
+            if remaining <= 0 or notifier.closed:
+                return Dequeued()
+            await woken.wait(min(RECHECK_INTERVAL, remaining))
+
+
+#: seconds between two attempts of a waiting dequeue that no change woke: a safety net
+#: for an entry released without a change (a PostgreSQL transaction that took it with
+#: SKIP LOCKED, then rolled back)
+RECHECK_INTERVAL = 5.0
+
+
+def _may_free_a_task(change: ChangeOut) -> bool:
+    """A change after which a queue may hold a task for a waiting worker."""
+    if change.entity_type == "task":
+        return change.action in ("enqueued", "requeued")
+    return change.entity_type == "queue"

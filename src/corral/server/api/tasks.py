@@ -11,9 +11,11 @@ from corral.schemas.common import Ok, Page
 from corral.schemas.task_columns import HyperparamColumn, MetricColumn, TaskColumns
 from corral.schemas.tasks import (
     Clone,
+    ConfigurationOut,
     ConfigurationPatch,
     Enqueue,
     Finish,
+    HyperparamsOut,
     HyperparamsPatch,
     Reason,
     Reset,
@@ -25,7 +27,7 @@ from corral.schemas.tasks import (
 )
 from corral.server.api.deps import CurrentUser, SessionDep, SettingsDep
 from corral.server.api.params import ListParam, OptionalFlag
-from corral.server.services import task_query, tasks
+from corral.server.services import task_lifecycle, task_query, tasks
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -138,7 +140,7 @@ def delete_task(task_id: str, session: SessionDep, _user: CurrentUser, force: bo
 
 
 @router.get("/{task_id}/hyperparams")
-def get_hyperparams(task_id: str, session: SessionDep, _user: CurrentUser) -> dict[str, dict]:
+def get_hyperparams(task_id: str, session: SessionDep, _user: CurrentUser) -> HyperparamsOut:
     return tasks.get_task(session, task_id).hyperparams
 
 
@@ -155,7 +157,7 @@ def patch_hyperparams(
 
 
 @router.get("/{task_id}/configuration")
-def get_configuration(task_id: str, session: SessionDep, _user: CurrentUser) -> dict[str, dict]:
+def get_configuration(task_id: str, session: SessionDep, _user: CurrentUser) -> ConfigurationOut:
     return tasks.get_task(session, task_id).configuration
 
 
@@ -191,12 +193,12 @@ def enqueue_task(
     session: SessionDep,
     _user: CurrentUser,
 ) -> TaskOut:
-    return TaskOut.model_validate(tasks.enqueue(session, task_id, body))
+    return TaskOut.model_validate(task_lifecycle.enqueue(session, task_id, body))
 
 
 @router.post("/{task_id}:dequeue", response_model=TaskOut)
 def dequeue_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
-    return TaskOut.model_validate(tasks.change_status(session, task_id, "dequeue"))
+    return TaskOut.model_validate(task_lifecycle.change_status(session, task_id, "dequeue"))
 
 
 @router.post("/{task_id}:start", response_model=TaskOut)
@@ -207,7 +209,7 @@ def start_task(
     _user: CurrentUser,
 ) -> TaskOut:
     return TaskOut.model_validate(
-        tasks.change_status(session, task_id, "start", worker=body.worker)
+        task_lifecycle.change_status(session, task_id, "start", worker=body.worker)
     )
 
 
@@ -215,7 +217,7 @@ FinishBody = Annotated[Finish, Body(default_factory=Finish)]
 
 
 def _finish(session: Session, task_id: str, action: str, body: Finish) -> TaskOut:
-    task = tasks.change_status(
+    task = task_lifecycle.change_status(
         session, task_id, action, reason=body.reason, message=body.message, exit_code=body.exit_code
     )
     return TaskOut.model_validate(task)
@@ -246,7 +248,7 @@ def stop_task(task_id: str, body: FinishBody, session: SessionDep, _user: Curren
 @router.post("/{task_id}:continue", response_model=TaskOut)
 def continue_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
     """A finished task's script continues it: back to ``in_progress``, outputs kept."""
-    return TaskOut.model_validate(tasks.change_status(session, task_id, "continue"))
+    return TaskOut.model_validate(task_lifecycle.change_status(session, task_id, "continue"))
 
 
 @router.post("/{task_id}:abort", response_model=TaskOut)
@@ -258,7 +260,7 @@ def abort_task(
 ) -> TaskOut:
     """Abort a queued or running task; its process notices and stops itself."""
     return TaskOut.model_validate(
-        tasks.change_status(
+        task_lifecycle.change_status(
             session, task_id, "abort", reason=body.reason or "aborted by user", message=body.message
         )
     )
@@ -272,20 +274,20 @@ def reset_task(
     _user: CurrentUser,
 ) -> TaskOut:
     """Back to a draft: outputs (events, output artifacts, stored files) are deleted."""
-    return TaskOut.model_validate(tasks.reset(session, task_id, force=body.force))
+    return TaskOut.model_validate(task_lifecycle.reset(session, task_id, force=body.force))
 
 
 @router.post("/{task_id}:publish", response_model=TaskOut)
 def publish_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
     """Publish a completed task; it becomes read-only."""
-    return TaskOut.model_validate(tasks.change_status(session, task_id, "publish"))
+    return TaskOut.model_validate(task_lifecycle.change_status(session, task_id, "publish"))
 
 
 @router.post("/{task_id}:archive", response_model=TaskOut)
 def archive_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
-    return TaskOut.model_validate(tasks.set_archived(session, task_id, True))
+    return TaskOut.model_validate(task_lifecycle.set_archived(session, task_id, True))
 
 
 @router.post("/{task_id}:unarchive", response_model=TaskOut)
 def unarchive_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
-    return TaskOut.model_validate(tasks.set_archived(session, task_id, False))
+    return TaskOut.model_validate(task_lifecycle.set_archived(session, task_id, False))

@@ -16,8 +16,9 @@ from corral.errors import NotFoundError
 from corral.schemas.artifacts import ArtifactCreate
 from corral.server.db.models import Artifact, Task
 from corral.server.services import changes, stored_files
+from corral.server.services.clock import now
 from corral.server.services.stored_files import task_files_prefix
-from corral.server.services.tasks import get_task, now, touch
+from corral.server.services.tasks import get_task, touch
 
 
 def _check_mode(task: Task, mode: str) -> None:

@@ -19,9 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from corral.core.task_status import ACTIVE, S
 from corral.errors import ConflictError, NotFoundError
 from corral.server.db.models import Queue, QueueEntry, Task, Worker, WorkerStat
-from corral.server.services import changes, queue_stats, tasks
+from corral.server.services import changes, queue_stats, task_lifecycle, tasks
+from corral.server.services.clock import now
 
 #: the reason a task ends with when its worker stopped heartbeating while it ran
 WORKER_LOST = "worker lost"
@@ -60,7 +62,7 @@ def take(session: Session, worker: Worker, queues: Sequence[Queue]) -> tuple[Tas
         if entry is None:
             continue
         task = tasks.get_task(session, entry.task_id, for_update=True)
-        t = tasks.now()
+        t = now()
         wait = (t - entry.enqueued_at).total_seconds()
         session.delete(entry)
         task.worker = worker.id
@@ -82,7 +84,7 @@ def worker_tasks(session: Session, worker_ids: Sequence[str]) -> list[Task]:
     return list(
         session.scalars(
             select(Task)
-            .where(Task.worker.in_(worker_ids), Task.status.in_(("queued", "in_progress")))
+            .where(Task.worker.in_(worker_ids), Task.status.in_([s.value for s in ACTIVE]))
             .order_by(Task.started_at)
         )
     )
@@ -91,8 +93,8 @@ def worker_tasks(session: Session, worker_ids: Sequence[str]) -> list[Task]:
 def release(session: Session, worker: Worker, reason: str) -> None:
     """The worker is gone: leases go back to the front of their queues, running tasks fail."""
     for task in worker_tasks(session, [worker.id]):
-        if task.status == "in_progress":
-            tasks.change_status(session, task.id, "fail", reason=reason, worker=worker.id)
+        if task.status == S.in_progress:
+            task_lifecycle.change_status(session, task.id, "fail", reason=reason, worker=worker.id)
         elif session.scalar(select(QueueEntry.id).where(QueueEntry.task_id == task.id)) is None:
             _requeue_front(session, task)
     worker.task_id = None
@@ -104,7 +106,7 @@ def _requeue_front(session: Session, task: Task) -> None:
     if queue is None:
         queue = session.scalar(select(Queue).where(Queue.name == "default"))
     if queue is None:  # no queue left to go back to: the task is not dropped, it becomes a draft
-        tasks.change_status(session, task.id, "dequeue", reason="its queue was deleted")
+        task_lifecycle.change_status(session, task.id, "dequeue", reason="its queue was deleted")
         return
     first = session.scalar(
         select(func.min(QueueEntry.position)).where(QueueEntry.queue_id == queue.id)
@@ -121,7 +123,7 @@ def _requeue_front(session: Session, task: Task) -> None:
 
 
 def silent_workers(session: Session, timeout: float) -> list[str]:
-    cutoff = tasks.now() - timedelta(seconds=timeout)
+    cutoff = now() - timedelta(seconds=timeout)
     return list(
         session.scalars(
             select(Worker.id).where(Worker.gone_at.is_(None), Worker.last_heartbeat < cutoff)
@@ -135,10 +137,10 @@ def mark_gone(session: Session, worker_id: str, timeout: float) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     worker = session.scalar(q)
-    cutoff = tasks.now() - timedelta(seconds=timeout)
+    cutoff = now() - timedelta(seconds=timeout)
     if worker is None or worker.gone_at is not None or worker.last_heartbeat >= cutoff:
         return False
-    worker.gone_at = tasks.now()
+    worker.gone_at = now()
     release(session, worker, WORKER_LOST)
     changes.record(session, "worker", worker.id, "gone", payload={"reason": "no heartbeat"})
     session.flush()

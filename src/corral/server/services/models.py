@@ -10,18 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Text, cast, exists, func, literal, or_, select, update
+from sqlalchemy import exists, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from corral.core.task_status import check_reportable
+from corral.core.task_status import S, check_reportable
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.models import ModelCreate, ModelUpdate
 from corral.server.db.models import Model, Task, User, new_id
-from corral.server.services import changes, projects, stored_files
+from corral.server.services import changes, deletion, projects, stored_files
+from corral.server.services.clock import now
 from corral.server.services.pagination import SortKey, paginate
-from corral.server.services.tasks import get_task, now, touch
+from corral.server.services.tasks import get_task, touch
 
 MODEL_SORT_FIELDS = (
     "created_at",
@@ -41,7 +42,7 @@ MODEL_SORT_FIELDS = (
 #: what a published model still lets you change
 PUBLISHED_EDITABLE = frozenset({"tags", "system_tags", "comment"})
 #: task statuses whose models may be published
-PUBLISHABLE_TASK = frozenset({"completed", "published"})
+PUBLISHABLE_TASK = frozenset({S.completed, S.published})
 
 
 @dataclass
@@ -211,25 +212,6 @@ def set_archived(session: Session, model_id: str, archived: bool) -> Model:
     return model
 
 
-def _drop_references(session: Session, model_id: str) -> None:
-    """Remove the model from every task's input/output model lists."""
-    # Ids are hex, so a text search of the JSON is exact enough to find candidates.
-    q = select(Task).where(cast(Task.models, Text).contains(model_id))
-    if _is_postgres(session):
-        q = q.with_for_update()
-    for task in session.scalars(q):
-        kept = {
-            key: [r for r in refs if not (isinstance(r, dict) and r.get("model_id") == model_id)]
-            if isinstance(refs, list)
-            else refs
-            for key, refs in task.models.items()
-        }
-        if kept != task.models:
-            task.models = kept
-            touch(task)
-            _record_task_models(session, task)
-
-
 def delete_model(session: Session, model_id: str, *, force: bool = False) -> None:
     """Delete a model; its hub file goes after commit, task references go now."""
     model = get_model(session, model_id, for_update=True)
@@ -237,13 +219,7 @@ def delete_model(session: Session, model_id: str, *, force: bool = False) -> Non
         raise ConflictError(
             f"model {model.name!r} is published (it may be served); delete it with force=true"
         )
-    _drop_references(session, model.id)
-    session.execute(update(Model).where(Model.parent_id == model.id).values(parent_id=None))
-    _record(session, model, "deleted")
-    uri = model.uri
-    session.delete(model)
-    session.flush()
-    stored_files.release(session, uri)
+    deletion.delete_model(session, model)
 
 
 # --- lists ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, aliased
 
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.projects import ProjectCreate, ProjectUpdate
-from corral.server.db.models import Model, Project, Task, User
-from corral.server.services import changes
+from corral.server.db.models import Project, Task, User
+from corral.server.services import changes, deletion
+from corral.server.services.clock import now
 
 
 def normalize_name(name: str) -> str:
@@ -100,7 +101,7 @@ def update_project(session: Session, project_id: str, data: ProjectUpdate) -> Pr
         project.visibility = data.visibility
     if data.tags is not None:
         project.tags = list(data.tags)
-    project.last_update = datetime.now(timezone.utc)
+    project.last_update = now()
     session.flush()
     changes.record(
         session,
@@ -224,28 +225,9 @@ def project_stats(session: Session, project_id: str) -> ProjectStats:
 def delete_project(session: Session, project_id: str, *, force: bool) -> list[str]:
     """Delete a project and its subprojects; with ``force``, their tasks and models too.
 
-    Returns the deleted task ids. Models go with the project as in its model
-    registry; their stored files go too (unless another record uses them).
+    Returns the deleted task ids (the cascade is ``deletion.delete_project_tree``).
     """
-    from corral.server.services import models, tasks
-
     project = get_project(session, project_id)
-    tree = [project, *descendants(session, project)]
-    ids = [p.id for p in tree]
-    task_ids = list(session.scalars(select(Task.id).where(Task.project_id.in_(ids))))
-    model_ids = list(session.scalars(select(Model.id).where(Model.project_id.in_(ids))))
-    if (task_ids or model_ids) and not force:
-        raise ConflictError(
-            f"project {project.name!r} holds {len(task_ids)} task(s) and {len(model_ids)} "
-            "model(s); pass force=true to delete them with it"
-        )
-    for model_id in model_ids:
-        models.delete_model(session, model_id, force=True)
-    tasks.delete_tasks(session, task_ids)
-    for p in sorted(tree, key=lambda p: p.name.count("/"), reverse=True):
-        session.delete(p)
-        changes.record(
-            session, "project", p.id, "deleted", project_id=p.id, payload={"name": p.name}
-        )
-    session.flush()
-    return task_ids
+    return deletion.delete_project_tree(
+        session, [project, *descendants(session, project)], force=force
+    )

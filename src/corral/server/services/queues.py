@@ -1,7 +1,7 @@
 """Queues: create, rename, delete, order, clear, and the figures shown for each.
 
 A queue's entries are ordered by ``position`` (smaller runs first). Enqueue at the
-back takes max+1, at the front min-1 (``services.tasks.enqueue``); a move renumbers
+back takes max+1, at the front min-1 (``services.task_lifecycle.enqueue``); a move renumbers
 the queue's entries, which stays cheap for the few thousand entries a queue holds.
 """
 
@@ -18,8 +18,9 @@ from corral.errors import ConflictError, NotFoundError
 from corral.schemas.queues import QueueCreate, QueueEntryOut, QueueOut, QueueUpdate
 from corral.server.db.models import Queue, QueueEntry, QueueStat, Task, Worker
 from corral.server.services import changes
+from corral.server.services.clock import now
 from corral.server.services.queue_stats import record_stat
-from corral.server.services.tasks import change_status, now
+from corral.server.services.task_lifecycle import change_status
 
 #: queues every hub has from its first start; they cannot be renamed or deleted
 BUILTIN = ("default", "services")

@@ -5,7 +5,7 @@ file goes when nothing refers to it any more: a task's files (everything under
 ``tasks/<id>/``) go with the task or its reset, except those a surviving record
 still uses (a clone's input artifact, a registered model); a file elsewhere goes
 with the last record that refers to it. Removal happens only after the
-transaction commits (see ``api.deps``), so a rolled-back change loses nothing.
+transaction commits (see ``db.unit_of_work``), so a rolled-back change loses nothing.
 """
 
 from __future__ import annotations
@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from corral.server.db.models import Artifact, DebugSample, Model
+from corral.server.db.unit_of_work import FILES_TO_DELETE, FILES_TO_KEEP
 from corral.server.storage.uris import hub_path, hub_uri
 
-DELETE = "delete_files"
-KEEP = "keep_files"
+#: ``session.info`` keys read by the unit of work after the commit
+DELETE = FILES_TO_DELETE
+KEEP = FILES_TO_KEEP
 
 _REFERRING = (Artifact.uri, Model.uri, DebugSample.uri)
 

@@ -1,45 +1,23 @@
-"""Tasks: create, read, update, status actions, clone, delete."""
+"""Task records: create, read, update (fields, hyperparameters, configuration), clone, delete.
+
+A task's life (enqueue, start, complete, abort, reset, publish, archive) is in
+``task_lifecycle``; what a deletion takes with it is in ``deletion``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from corral.core.task_status import FINAL, check_editable, next_status
+from corral.core.task_status import NEEDS_FORCE, S, check_editable
 from corral.errors import ConflictError, NotFoundError, ValidationError
-from corral.schemas.tasks import (
-    Clone,
-    ConfigurationPatch,
-    Enqueue,
-    HyperparamsPatch,
-    TaskCreate,
-    TaskUpdate,
-)
-from corral.server.db.models import (
-    Artifact,
-    DebugSample,
-    EventBatch,
-    LogEvent,
-    PlotEvent,
-    Queue,
-    QueueEntry,
-    ScalarChunk,
-    Task,
-    TaskMetricSummary,
-    TaskTag,
-    User,
-    new_id,
-)
-from corral.server.services import changes, projects, stored_files
-from corral.server.services.queue_stats import record_stat
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+from corral.schemas.tasks import Clone, ConfigurationPatch, HyperparamsPatch, TaskCreate, TaskUpdate
+from corral.server.db.models import Artifact, Task, TaskTag, User, new_id
+from corral.server.services import changes, deletion, projects
+from corral.server.services.clock import now
 
 
 def get_task(session: Session, task_id: str, *, for_update: bool = False) -> Task:
@@ -50,19 +28,6 @@ def get_task(session: Session, task_id: str, *, for_update: bool = False) -> Tas
     if task is None:
         raise NotFoundError(f"no task with id {task_id!r}")
     return task
-
-
-#: the change-log action of each status action: what happened, in the past tense
-_DONE = {
-    "dequeue": "dequeued",
-    "start": "started",
-    "complete": "completed",
-    "fail": "failed",
-    "stop": "stopped",
-    "abort": "aborted",
-    "publish": "published",
-    "continue": "continued",
-}
 
 
 def record_change(session: Session, task: Task, action: str, **payload: Any) -> None:
@@ -145,7 +110,7 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
     """Change a task's fields (see ``TaskUpdate``); ``force`` lets the running task set its inputs."""
     task = get_task(session, task_id, for_update=True)
     fields = data.model_fields_set
-    if task.status == "published" and fields - {"tags", "system_tags", "comment"}:
+    if task.status == S.published and fields - {"tags", "system_tags", "comment"}:
         raise ConflictError(
             "a published task is read-only (tags, system tags and comment excepted)"
         )
@@ -187,7 +152,7 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
 
 def _check_inputs_editable(task: Task, what: str, force: bool) -> None:
     # The running task itself reports its own parameters (argparse, connect) with force.
-    if force and task.status == "in_progress":
+    if force and task.status == S.in_progress:
         return
     check_editable(task.status, what)
 
@@ -234,130 +199,6 @@ def patch_configuration(
     touch(task)
     session.flush()
     record_change(session, task, "configuration")
-    return task
-
-
-# --- status actions --------------------------------------------------------------------
-
-
-def _queue(session: Session, name_or_id: str | None) -> Queue:
-    key = name_or_id or "default"
-    queue = session.get(Queue, key) or session.scalar(select(Queue).where(Queue.name == key))
-    if queue is None:
-        raise NotFoundError(f"no queue named {key!r}; create it first or use 'default'")
-    return queue
-
-
-def enqueue(session: Session, task_id: str, data: Enqueue) -> Task:
-    task = get_task(session, task_id, for_update=True)
-    if task.archived:
-        raise ConflictError("an archived task cannot be enqueued; restore it first")
-    task.status = next_status(task.status, "enqueue")
-    queue = _queue(session, data.queue)
-    agg = func.min if data.position == "top" else func.max
-    edge = session.scalar(select(agg(QueueEntry.position)).where(QueueEntry.queue_id == queue.id))
-    position = 0 if edge is None else (edge - 1 if data.position == "top" else edge + 1)
-    session.add(QueueEntry(queue_id=queue.id, task_id=task.id, position=position))
-    task.queue_id = queue.id
-    task.worker = None
-    task.status_reason = ""
-    touch(task)
-    session.flush()
-    record_stat(session, queue.id, None)
-    record_change(session, task, "enqueued", queue_id=queue.id, queue=queue.name)
-    return task
-
-
-def _leave_queue(session: Session, task: Task) -> None:
-    session.execute(delete(QueueEntry).where(QueueEntry.task_id == task.id))
-
-
-def change_status(
-    session: Session,
-    task_id: str,
-    action: str,
-    *,
-    reason: str = "",
-    message: str = "",
-    worker: str | None = None,
-    exit_code: int | None = None,
-) -> Task:
-    """Apply a status action (start, complete, fail, stop, abort, dequeue, publish)."""
-    task = get_task(session, task_id, for_update=True)
-    target = next_status(task.status, action)
-    was_queued = task.status == "queued"
-    if action == "start" and was_queued and worker and task.worker not in (None, worker):
-        raise ConflictError(
-            f"task {task.id} is leased to worker {task.worker!r}, not {worker!r}; "
-            "it was given to another worker after this one went silent"
-        )
-    task.status = target
-    task.status_reason = reason or ("aborted by user" if action == "abort" else "")
-    task.status_message = message
-    if was_queued and target != "queued":
-        _leave_queue(session, task)
-    if action == "dequeue":
-        task.queue_id = None
-        task.worker = None
-    if action == "start":
-        task.started_at = now()
-        task.completed_at = None
-        if worker:
-            task.worker = worker
-    if action == "continue":
-        task.completed_at = None
-        task.exit_code = None
-    if target in FINAL and action != "publish":
-        task.completed_at = now()
-    if exit_code is not None:
-        task.exit_code = exit_code
-    touch(task)
-    session.flush()
-    record_change(session, task, _DONE[action], reason=task.status_reason)
-    return task
-
-
-def set_archived(session: Session, task_id: str, archived: bool) -> Task:
-    task = get_task(session, task_id, for_update=True)
-    if archived and task.status in ("queued", "in_progress"):
-        raise ConflictError(f"a {task.status} task cannot be archived; abort it first")
-    task.archived = archived
-    touch(task)
-    session.flush()
-    record_change(session, task, "archived" if archived else "unarchived")
-    return task
-
-
-def clear_outputs(session: Session, task: Task) -> None:
-    """Drop everything a run produced: events, summaries, output artifacts and their files."""
-    uris = stored_files.uris_of_outputs(session, [task.id], inputs=False)
-    for table in (ScalarChunk, LogEvent, PlotEvent, DebugSample, TaskMetricSummary, EventBatch):
-        session.execute(delete(table).where(table.task_id == task.id))
-    session.execute(delete(Artifact).where(Artifact.task_id == task.id, Artifact.mode == "output"))
-    session.flush()
-    stored_files.release_task_files(session, [task.id], uris)
-    task.last_metrics = {}
-    task.last_iteration = None
-    task.models = {**task.models, "output": []}
-
-
-def reset(session: Session, task_id: str, *, force: bool) -> Task:
-    task = get_task(session, task_id, for_update=True)
-    if task.status == "in_progress" and not force:
-        raise ConflictError("the task is running; abort it first or reset with force=true")
-    task.status = next_status(task.status, "reset")
-    _leave_queue(session, task)
-    clear_outputs(session, task)
-    task.queue_id = None
-    task.worker = None
-    task.started_at = None
-    task.completed_at = None
-    task.exit_code = None
-    task.status_reason = ""
-    task.status_message = ""
-    touch(task)
-    session.flush()
-    record_change(session, task, "reset")
     return task
 
 
@@ -416,40 +257,6 @@ def clone(session: Session, task_id: str, data: Clone, user: User) -> Task:
 
 def delete_task(session: Session, task_id: str, *, force: bool) -> None:
     task = get_task(session, task_id, for_update=True)
-    if task.status in ("in_progress",) and not force:
+    if task.status in NEEDS_FORCE and not force:
         raise ConflictError("the task is running; abort it first or delete with force=true")
-    delete_tasks(session, [task.id])
-
-
-def delete_tasks(session: Session, task_ids: list[str]) -> None:
-    """Delete tasks with their events, artifacts and stored files (children are kept)."""
-    if not task_ids:
-        return
-    for start in range(0, len(task_ids), 500):
-        chunk = task_ids[start : start + 500]
-        uris = stored_files.uris_of_outputs(session, chunk, inputs=True)
-        rows = session.execute(
-            select(Task.id, Task.project_id, Task.name).where(Task.id.in_(chunk))
-        )
-        for tid, project_id, name in rows:
-            changes.record(
-                session, "task", tid, "deleted", project_id=project_id, payload={"name": name}
-            )
-        session.execute(update(Task).where(Task.parent_id.in_(chunk)).values(parent_id=None))
-        # Event tables are removed explicitly: they are large, and SQLite enforces
-        # ON DELETE CASCADE only when foreign keys are on for that connection.
-        for table in (
-            ScalarChunk,
-            LogEvent,
-            PlotEvent,
-            DebugSample,
-            TaskMetricSummary,
-            EventBatch,
-            Artifact,
-            TaskTag,
-            QueueEntry,
-        ):
-            session.execute(delete(table).where(table.task_id.in_(chunk)))
-        session.execute(delete(Task).where(Task.id.in_(chunk)))
-        session.flush()
-        stored_files.release_task_files(session, chunk, uris)
+    deletion.delete_tasks(session, [task.id])

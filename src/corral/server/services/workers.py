@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from corral.core.task_status import S
 from corral.errors import ConflictError, NotFoundError
 from corral.schemas.queues import (
     Heartbeat,
@@ -21,7 +22,7 @@ from corral.schemas.queues import (
 )
 from corral.server.db.models import Task, User, Worker, WorkerStat
 from corral.server.services import changes, dispatch
-from corral.server.services.tasks import now
+from corral.server.services.clock import now
 
 #: the reason a task ends with when its worker unregisters while it runs
 WORKER_STOPPED = "worker stopped"
@@ -125,7 +126,7 @@ def describe(session: Session, workers: Sequence[Worker]) -> list[WorkerOut]:
                 queue_id=task.queue_id,
                 started_at=started,
                 run_time=(t - started).total_seconds()
-                if started and task.status == "in_progress"
+                if started and task.status == S.in_progress
                 else None,
                 last_iteration=task.last_iteration,
             )

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { del, get, post } from "../../api/client";
+import { queryKeys } from "../../api/queryKeys";
 import type { ApiKey, ApiKeyCreated } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { useToast } from "../../components/toast";
@@ -23,21 +24,21 @@ export function KeysPage() {
   const toast = useToast();
   const [label, setLabel] = useState("");
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
-  const keys = useQuery({ queryKey: ["keys"], queryFn: () => get<ApiKey[]>("/keys") });
+  const keys = useQuery({ queryKey: queryKeys.keys.list(), queryFn: ({ signal }) => get<ApiKey[]>("/keys", undefined, signal) });
 
   const create = useMutation({
     mutationFn: () => post<ApiKeyCreated>("/keys", { label }),
     onSuccess: (key) => {
       setCreated(key);
       setLabel("");
-      void client.invalidateQueries({ queryKey: ["keys"] });
+      void client.invalidateQueries({ queryKey: queryKeys.keys.all });
     },
   });
   const revoke = useMutation({
     mutationFn: (id: string) => del<ApiKey>(`/keys/${id}`),
     onSuccess: () => {
       toast("Key revoked");
-      void client.invalidateQueries({ queryKey: ["keys"] });
+      void client.invalidateQueries({ queryKey: queryKeys.keys.all });
     },
     onError: (e) => toast((e as Error).message, "error"),
   });

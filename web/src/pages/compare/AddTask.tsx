@@ -2,7 +2,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { get } from "../../api/client";
-import type { Page, TaskBrief } from "../../api/types";
+import { queryKeys } from "../../api/queryKeys";
+import type { TaskPage } from "../../api/types";
 import { ErrorBox } from "../../components/feedback";
 import { StatusBadge } from "../../components/StatusBadge";
 
@@ -14,8 +15,8 @@ export function AddTask({ exclude, onAdd, disabled }: { exclude: readonly string
     return () => clearTimeout(timer);
   }, [text]);
   const found = useQuery({
-    queryKey: ["compare", "search", query],
-    queryFn: ({ signal }) => get<Page<TaskBrief>>("/tasks", { text: query, limit: 10 }, signal),
+    queryKey: queryKeys.compare.search(query),
+    queryFn: ({ signal }) => get<TaskPage>("/tasks", { text: query, limit: 10 }, signal),
     enabled: query.length > 0,
   });
   const items = (found.data?.items ?? []).filter((t) => !exclude.includes(t.id));

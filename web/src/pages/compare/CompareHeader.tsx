@@ -1,14 +1,13 @@
 // The compared experiments, one card each (name, status, project), with a way out.
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
-import { get } from "../../api/client";
-import type { Project } from "../../api/types";
+import { queries } from "../../api/queries";
 import { ErrorBox } from "../../components/feedback";
 import { StatusBadge } from "../../components/StatusBadge";
 import type { Compared } from "./useCompared";
 
 function ProjectName({ id }: { id: string }) {
-  const project = useQuery({ queryKey: ["projects", id], queryFn: () => get<Project>(`/projects/${id}`) });
+  const project = useQuery(queries.project(id));
   return (
     <Link to={`/projects/${id}/experiments`} className="muted small">
       {project.data?.name ?? "project"}

@@ -1,6 +1,6 @@
 // The compare page (/compare?ids=a,b,c): 2 to 10 experiments side by side — their
 // hyperparameters (differences highlighted), their scalars overlaid and their final
-// metrics. Everything is under ["compare", ...], so it follows the change stream.
+// metrics. Everything is under queryKeys.compare, so it follows the change stream.
 import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { AddTask } from "./AddTask";
@@ -14,7 +14,8 @@ import "./compare.css";
 
 export function ComparePage() {
   const [params, setParams] = useSearchParams();
-  const ids = parseIds(params.get("ids"));
+  const idsParam = params.get("ids");
+  const ids = useMemo(() => parseIds(idsParam), [idsParam]);
   const setIds = (next: string[]) => setParams(next.length ? { ids: next.join(",") } : {});
   const problem = idsProblem(ids);
   const tooMany = ids.length > MAX_COMPARED;

@@ -1,14 +1,15 @@
 // Scalars of the compared experiments overlaid: a chart per metric/variant, a line per
-// experiment, with the Scalars tab's controls. Under ["compare", "scalars", ...].
+// experiment, with the Scalars tab's controls. Under queryKeys.compare.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useRef } from "react";
 import { get } from "../../api/client";
+import { queryKeys } from "../../api/queryKeys";
 import { useWidth } from "../../charts/useElementSize";
 import { Empty } from "../../components/feedback";
 import { ScalarsBody } from "../task/scalars/ScalarCharts";
 import { useScalarSettings } from "../task/scalars/ScalarControls";
 import { chartsBySeries, pointsForWidth, startOf } from "../task/scalars/series";
-import type { ScalarsOut } from "../task/scalars/types";
+import type { ScalarsOut } from "../../api/types";
 import "../task/scalars/scalars.css";
 import type { Compared } from "./useCompared";
 
@@ -19,7 +20,7 @@ export function CompareScalars({ compared }: { compared: Compared[] }) {
   const [settings, change] = useScalarSettings();
   const ids = compared.map((c) => c.id);
   const scalars = useQuery({
-    queryKey: ["compare", "scalars", ids, maxPoints],
+    queryKey: queryKeys.compare.scalars(ids, maxPoints),
     queryFn: ({ signal }) => get<ScalarsOut>("/scalars", { task_id: ids, max_points: maxPoints }, signal),
     enabled: width > 0 && ids.length > 0,
     placeholderData: keepPreviousData,

@@ -28,9 +28,10 @@ describe("taskLabels", () => {
 });
 
 describe("paramRows", () => {
-  const hp = (lr: unknown, extra = {}) => ({ Args: { lr: { value: lr }, augment: { value: false }, ...extra } });
+  const p = (value: unknown) => ({ value, type: "", description: "" });
+  const hp = (lr: unknown, extra = {}) => ({ Args: { lr: p(lr), augment: p(false), ...extra } });
   it("lines up the values and marks the rows that differ", () => {
-    const rows = paramRows([hp(0.01), hp(0.1, { seed: { value: 1 } }), null]);
+    const rows = paramRows([hp(0.01), hp(0.1, { seed: p(1) }), null]);
     expect(rows.map((r) => [r.name, r.values, r.differs])).toEqual([
       ["augment", ["false", "false", undefined], true],
       ["lr", ["0.01", "0.1", undefined], true],

@@ -1,8 +1,9 @@
 // The compared tasks: each fetched on its own (an unknown id is a 404 of its own), under
-// ["compare", ...] so that the page follows the change stream.
+// queryKeys.compare so that the page follows the change stream.
 import { useQueries, type UseQueryResult } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { useCallback } from "react";
 import { ApiError, get } from "../../api/client";
+import { queryKeys } from "../../api/queryKeys";
 import type { TaskOut } from "../../api/types";
 import { colorOf } from "../../charts/LineChart";
 import { taskLabels } from "./compare";
@@ -18,26 +19,30 @@ export interface Compared {
   color: string;
 }
 
+/** ``ids`` must keep its identity while it holds the same ids (the page memoizes it). */
 export function useCompared(ids: readonly string[]): Compared[] {
-  const results: UseQueryResult<TaskOut>[] = useQueries({
+  // the query observer re-runs `combine` only when a result (or `combine`) changes, and
+  // keeps the previous array when the new one is deeply equal: the same tasks, the same array
+  const combine = useCallback(
+    (results: UseQueryResult<TaskOut>[]): Compared[] => {
+      const labels = taskLabels(ids.map((id, i) => ({ id, name: results[i]?.data?.name ?? id })));
+      return ids.map((id, i) => ({
+        id,
+        task: results[i].data,
+        missing: results[i].error instanceof ApiError && results[i].error.status === 404,
+        error: results[i].error,
+        pending: results[i].isPending,
+        label: labels[i],
+        color: colorOf(i),
+      }));
+    },
+    [ids],
+  );
+  return useQueries({
     queries: ids.map((id) => ({
-      queryKey: ["compare", "task", id],
+      queryKey: queryKeys.compare.task(id),
       queryFn: ({ signal }: { signal: AbortSignal }) => get<TaskOut>(`/tasks/${id}`, undefined, signal),
     })),
+    combine,
   });
-  const tasks = results.map((r) => r.data);
-  const key = JSON.stringify([ids, tasks.map((t) => (t ? [t.id, t.name, t.last_update] : null)), results.map((r) => String(r.error ?? ""))]);
-  return useMemo(() => {
-    const labels = taskLabels(ids.map((id, i) => ({ id, name: tasks[i]?.name ?? id })));
-    return ids.map((id, i) => ({
-      id,
-      task: tasks[i],
-      missing: results[i].error instanceof ApiError && results[i].error.status === 404,
-      error: results[i].error,
-      pending: results[i].isPending,
-      label: labels[i],
-      color: colorOf(i),
-    }));
-    // `key` stands for the ids, the tasks and their errors: the same key, the same array
-  }, [key]);
 }

@@ -1,6 +1,7 @@
 // Actions on the selected rows: abort, enqueue, reset, archive or restore, tags, compare.
 // Each goes on past a task the hub refuses, and a toast tells what was done.
 import { useQueryClient } from "@tanstack/react-query";
+import { queryKeys } from "../../api/queryKeys";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import type { TaskBrief } from "../../api/types";
@@ -51,8 +52,8 @@ export function BulkActions({
     } finally {
       setBusy(false);
       setDialog(null);
-      void client.invalidateQueries({ queryKey: ["tasks"] });
-      void client.invalidateQueries({ queryKey: ["projects"] });
+      void client.invalidateQueries({ queryKey: queryKeys.tasks.all });
+      void client.invalidateQueries({ queryKey: queryKeys.projects.all });
     }
   };
 

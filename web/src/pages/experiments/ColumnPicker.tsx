@@ -3,10 +3,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { get } from "../../api/client";
+import { queryKeys } from "../../api/queryKeys";
 import { ErrorBox, Loading } from "../../components/feedback";
 import { Modal } from "../../components/Modal";
+import type { TaskColumns } from "../../api/types";
 import { BUILTINS, METRIC_AGGS, metricColumnId, paramColumnId, toggleColumn } from "./columns";
-import type { TaskColumns } from "./types";
 
 function Check({ label, checked, disabled, onChange }: { label: string; checked: boolean; disabled?: boolean; onChange: () => void }) {
   return (
@@ -31,7 +32,7 @@ export function ColumnPicker({
   onClose: () => void;
 }) {
   const available = useQuery({
-    queryKey: ["tasks", "columns", projectId ?? "all"],
+    queryKey: queryKeys.tasks.columns(projectId),
     queryFn: () => get<TaskColumns>("/tasks/columns", { project_id: projectId }),
   });
   const [filter, setFilter] = useState("");

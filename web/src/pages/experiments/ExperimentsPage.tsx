@@ -2,12 +2,13 @@
 // filters and sort in the URL, columns of the user's choosing kept per project, pages
 // loaded as the table scrolls, and actions on the selected rows.
 import { useQuery } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
-import { ApiError, get } from "../../api/client";
-import type { User } from "../../api/types";
+import { ApiError } from "../../api/client";
+import { queries } from "../../api/queries";
+import type { Project } from "../../api/types";
 import { ErrorBox, Loading } from "../../components/feedback";
-import type { ProjectRow } from "../projects/types";
+import { useStateFor } from "../../lib/useStateFor";
 import { BulkActions } from "./BulkActions";
 import type { Names } from "./cells";
 import { ColumnPicker } from "./ColumnPicker";
@@ -16,7 +17,6 @@ import { ExperimentsTable } from "./ExperimentsTable";
 import { Filters } from "./Filters";
 import { NoExperiments } from "./NoExperiments";
 import { clickRow, EMPTY_SELECTION, keepLoaded, toggleAll, type Selection } from "./selection";
-import type { QueueName } from "./types";
 import { useTaskPages } from "./useTaskPages";
 import { DEFAULT_SORT, isFiltered, parseQuery, toSearch, type TableQuery } from "./urlState";
 import "./experiments.css";
@@ -24,19 +24,18 @@ import "./experiments.css";
 const storage = () => (typeof window === "undefined" ? undefined : window.localStorage);
 
 function useColumns(projectId: string | undefined) {
-  const [ids, setIds] = useState(() => loadColumns(storage(), projectId));
-  useEffect(() => setIds(loadColumns(storage(), projectId)), [projectId]);
+  const [ids, setIds] = useStateFor(projectId, () => loadColumns(storage(), projectId));
   const choose = useCallback(
     (next: string[]) => {
       setIds(next);
       saveColumns(storage(), projectId, next);
     },
-    [projectId],
+    [projectId, setIds],
   );
   return [ids, choose] as const;
 }
 
-function Breadcrumbs({ project, projects }: { project: ProjectRow; projects: ProjectRow[] }) {
+function Breadcrumbs({ project, projects }: { project: Project; projects: Project[] }) {
   const byName = new Map(projects.map((p) => [p.name, p]));
   const parts = project.name.split("/");
   return (
@@ -68,14 +67,10 @@ export function ExperimentsPage() {
   const columns = useMemo(() => resolveColumns(columnIds), [columnIds]);
   const [picking, setPicking] = useState(false);
 
-  const project = useQuery({
-    queryKey: ["projects", "one", projectId],
-    queryFn: () => get<ProjectRow>(`/projects/${projectId}`),
-    enabled: !!projectId,
-  });
-  const projects = useQuery({ queryKey: ["projects"], queryFn: () => get<ProjectRow[]>("/projects") });
-  const users = useQuery({ queryKey: ["users"], queryFn: () => get<User[]>("/users") });
-  const queues = useQuery({ queryKey: ["queues"], queryFn: () => get<QueueName[]>("/queues") });
+  const project = useQuery({ ...queries.project(projectId ?? ""), enabled: !!projectId });
+  const projects = useQuery(queries.projects());
+  const users = useQuery(queries.users());
+  const queues = useQuery(queries.queues());
   const names: Names = useMemo(
     () => ({
       users: new Map((users.data ?? []).map((u) => [u.id, u.name])),
@@ -89,11 +84,14 @@ export function ExperimentsPage() {
   const { rows, total } = pages;
   const order = useMemo(() => rows.map((r) => r.id), [rows]);
 
-  const [selection, setSelection] = useState<Selection>(EMPTY_SELECTION);
   // other filters: nothing selected (a new sort keeps it); a refresh: what is gone leaves
   const filterKey = toSearch({ ...query, sort: DEFAULT_SORT }).toString();
-  useEffect(() => setSelection(EMPTY_SELECTION), [projectId, filterKey]);
-  useEffect(() => setSelection((s) => keepLoaded(s, order)), [order]);
+  const [selection, setSelection] = useStateFor<Selection>(`${projectId ?? ""}?${filterKey}`, () => EMPTY_SELECTION);
+  const [selectionOrder, setSelectionOrder] = useState(order);
+  if (selectionOrder !== order) {
+    setSelectionOrder(order);
+    setSelection((s) => keepLoaded(s, order));
+  }
   const selected = useMemo(() => rows.filter((r) => selection.ids.has(r.id)), [rows, selection]);
 
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { TASK_STATUSES, TASK_TYPES, type User } from "../../api/types";
 import { statusLabel } from "../../components/StatusBadge";
+import { useFollowingState, useStateFor } from "../../lib/useStateFor";
 import { isFiltered, splitTags, type TableQuery } from "./urlState";
 
 function MultiSelect({
@@ -60,10 +61,11 @@ function MultiSelect({
 
 /** A text box that applies what is typed after a pause, on Enter, or when it loses focus. */
 function useDebounced(value: string, apply: (v: string) => void, delay = 300) {
-  const [text, setText] = useState(value);
+  const [text, setText] = useFollowingState(value);
   const latest = useRef(apply);
-  latest.current = apply;
-  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    latest.current = apply;
+  });
   useEffect(() => {
     if (text === value) return;
     const timer = setTimeout(() => latest.current(text), delay);
@@ -82,15 +84,13 @@ export function Filters({
   onChange: (patch: Partial<TableQuery>) => void;
 }) {
   // the router applies a new URL in a transition: the boxes show the change at once
-  const [query, setQuery] = useState(fromUrl);
-  useEffect(() => setQuery(fromUrl), [fromUrl]);
+  const [query, setQuery] = useFollowingState(fromUrl);
   const onChange = (patch: Partial<TableQuery>) => {
     setQuery((q) => ({ ...q, ...patch }));
     apply(patch);
   };
   const [text, setText] = useDebounced(query.text, (v) => onChange({ text: v.trim() }));
-  const [tags, setTags] = useState(query.tags.join(", "));
-  useEffect(() => setTags(query.tags.join(", ")), [query.tags]);
+  const [tags, setTags] = useStateFor(query.tags, () => query.tags.join(", "));
   const applyTags = () => {
     const next = splitTags(tags);
     if (next.join(",") !== query.tags.join(",")) onChange({ tags: next });

@@ -1,9 +1,10 @@
-// The table's rows: pages of GET /tasks chained by next_cursor. The key starts with
-// "tasks", so a change streamed by the hub refreshes the loaded pages.
+// The table's rows: pages of GET /tasks chained by next_cursor. The key is under
+// queryKeys.tasks, so a change streamed by the hub refreshes the loaded pages.
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { get } from "../../api/client";
-import type { Page, TaskBrief } from "../../api/types";
+import { queryKeys } from "../../api/queryKeys";
+import type { TaskBrief, TaskPage } from "../../api/types";
 import { listParams, type TableQuery } from "./urlState";
 
 /** The first page is small to show rows soon; the next ones are larger to scroll far. */
@@ -12,9 +13,9 @@ export const NEXT_PAGE = 250;
 
 export function useTaskPages(query: TableQuery, projectId: string | undefined, hyperparams: boolean) {
   const pages = useInfiniteQuery({
-    queryKey: ["tasks", "table", projectId ?? "all", query, hyperparams],
+    queryKey: queryKeys.tasks.table(projectId, query, hyperparams),
     queryFn: ({ pageParam, signal }) =>
-      get<Page<TaskBrief>>(
+      get<TaskPage>(
         "/tasks",
         listParams(query, { projectId, cursor: pageParam, limit: pageParam ? NEXT_PAGE : FIRST_PAGE, hyperparams }),
         signal,

@@ -3,11 +3,13 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { patch, post } from "../../api/client";
+import { queries } from "../../api/queries";
+import { queryKeys } from "../../api/queryKeys";
+import type { ModelOut } from "../../api/types";
 import { ErrorBox } from "../../components/feedback";
 import { DialogFooter, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { splitTags } from "./modelFilters";
-import type { ModelOut } from "./types";
 
 /** ``quiet``: the caller shows the hub's refusal itself (in its dialog), not as a toast. */
 function useModelChange<V>(model: ModelOut, send: (v: V) => Promise<ModelOut>, done?: string, quiet = false) {
@@ -16,8 +18,8 @@ function useModelChange<V>(model: ModelOut, send: (v: V) => Promise<ModelOut>, d
   return useMutation({
     mutationFn: send,
     onSuccess: (updated) => {
-      client.setQueryData(["model", model.id], updated);
-      void client.invalidateQueries({ queryKey: ["models"] });
+      client.setQueryData(queries.model(model.id).queryKey, updated);
+      void client.invalidateQueries({ queryKey: queryKeys.models.all });
       if (done) toast(done);
     },
     onError: (e) => {

@@ -3,25 +3,19 @@
 // it (publish, archive, tags, description).
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
-import { ApiError, downloadUrl, get } from "../../api/client";
-import type { Project, TaskOut } from "../../api/types";
+import { ApiError, downloadUrl } from "../../api/client";
+import { queries } from "../../api/queries";
+import type { ModelOut } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatTime, formatValue } from "../../lib/format";
 import { ModelActions, ModelComment, ModelTags } from "./ModelEdit";
 import { hubFilePath, labelRows } from "./modelFilters";
 import { ModelState } from "./ModelsPage";
-import type { ModelOut } from "./types";
 import "./models.css";
 
-export const modelKey = (id: string) => ["model", id] as const;
-
 export function useModel(id: string | null | undefined) {
-  return useQuery({
-    queryKey: modelKey(id ?? ""),
-    queryFn: ({ signal }) => get<ModelOut>(`/models/${id}`, undefined, signal),
-    enabled: !!id,
-  });
+  return useQuery({ ...queries.model(id ?? ""), enabled: !!id });
 }
 
 export function ModelPage() {
@@ -78,17 +72,9 @@ export function ModelPage() {
 }
 
 function Lineage({ model }: { model: ModelOut }) {
-  const task = useQuery({
-    queryKey: ["task", model.task_id],
-    queryFn: () => get<TaskOut>(`/tasks/${model.task_id}`),
-    enabled: !!model.task_id,
-  });
+  const task = useQuery({ ...queries.task(model.task_id ?? ""), enabled: !!model.task_id });
   const projectId = task.data?.project_id ?? model.project_id;
-  const project = useQuery({
-    queryKey: ["projects", projectId],
-    queryFn: () => get<Project>(`/projects/${projectId}`),
-    enabled: !!projectId,
-  });
+  const project = useQuery({ ...queries.project(projectId ?? ""), enabled: !!projectId });
   const parent = useModel(model.parent_id);
   const projectLink = projectId ? (
     <Link to={`/projects/${projectId}/experiments`}>{project.data?.name ?? "project"}</Link>

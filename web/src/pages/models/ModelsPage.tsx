@@ -5,29 +5,30 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef } from "react";
 import { Link } from "react-router-dom";
 import { get } from "../../api/client";
-import type { Page, Project, TaskBrief } from "../../api/types";
+import { queries } from "../../api/queries";
+import { queryKeys } from "../../api/queryKeys";
+import type { ModelBrief, ModelPage, TaskPage } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { formatAgo, formatTime } from "../../lib/format";
 import { filtersToSearch, KNOWN_FRAMEWORKS, listQuery, type ModelFilters } from "./modelFilters";
 import { ModelsEmpty } from "./ModelsEmpty";
 import { SortHeader } from "./SortHeader";
 import { useModelFilters } from "./useModelFilters";
-import type { ModelBrief } from "./types";
 import "./models.css";
 
 interface ModelsPageData {
-  page: Page<ModelBrief>;
+  page: ModelPage;
   /** task id -> name, for the task column */
   taskNames: Record<string, string>;
 }
 
 async function fetchPage(filters: ModelFilters, cursor: string | null, signal: AbortSignal): Promise<ModelsPageData> {
-  const page = await get<Page<ModelBrief>>("/models", listQuery(filters, cursor), signal);
+  const page = await get<ModelPage>("/models", listQuery(filters, cursor), signal);
   const ids = [...new Set(page.items.map((m) => m.task_id).filter((id): id is string => !!id))];
   let taskNames: Record<string, string> = {};
   if (ids.length) {
     try {
-      const tasks = await get<Page<TaskBrief>>("/tasks", { id: ids, limit: ids.length }, signal);
+      const tasks = await get<TaskPage>("/tasks", { id: ids, limit: ids.length }, signal);
       taskNames = Object.fromEntries(tasks.items.map((t) => [t.id, t.name]));
     } catch {
       // the names only decorate the links; the table shows without them
@@ -39,10 +40,10 @@ async function fetchPage(filters: ModelFilters, cursor: string | null, signal: A
 export function ModelsPage() {
   const { filters, text, setText, update, clear } = useModelFilters();
 
-  const projects = useQuery({ queryKey: ["projects"], queryFn: () => get<Project[]>("/projects") });
+  const projects = useQuery(queries.projects());
   const projectName = useMemo(() => new Map((projects.data ?? []).map((p) => [p.id, p.name])), [projects.data]);
   const models = useInfiniteQuery({
-    queryKey: ["models", "list", filters],
+    queryKey: queryKeys.models.list(filters),
     queryFn: ({ pageParam, signal }) => fetchPage(filters, pageParam, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.page.next_cursor,

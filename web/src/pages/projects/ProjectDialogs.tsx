@@ -4,7 +4,7 @@ import { patch, post } from "../../api/client";
 import { ErrorBox } from "../../components/feedback";
 import { DialogFooter, Modal } from "../../components/Modal";
 import { useSubmit } from "../../components/useSubmit";
-import type { ProjectRow } from "./types";
+import type { Project } from "../../api/types";
 
 /** The name and description form both dialogs show; ``save`` sends it. */
 function ProjectDialog({
@@ -70,7 +70,7 @@ export function CreateProjectDialog({
   /** prefills ``parent/`` to create a subproject */
   parentName?: string;
   onClose: () => void;
-  onCreated: (project: ProjectRow) => void;
+  onCreated: (project: Project) => void;
 }) {
   return (
     <ProjectDialog
@@ -81,7 +81,7 @@ export function CreateProjectDialog({
       placeholder="team/nasa/asteroids"
       hint="Use / to nest it: missing parent projects are created too."
       canSave={(name) => name !== "" && !name.endsWith("/")}
-      save={async (name, description) => onCreated(await post<ProjectRow>("/projects", { name, description }))}
+      save={async (name, description) => onCreated(await post<Project>("/projects", { name, description }))}
       onClose={onClose}
     />
   );
@@ -92,9 +92,9 @@ export function EditProjectDialog({
   onClose,
   onSaved,
 }: {
-  project: ProjectRow;
+  project: Project;
   onClose: () => void;
-  onSaved: (project: ProjectRow) => void;
+  onSaved: (project: Project) => void;
 }) {
   const changes = (name: string, description: string) => ({
     ...(name !== project.name ? { name } : {}),
@@ -108,7 +108,7 @@ export function EditProjectDialog({
       start={{ name: project.name, description: project.description }}
       hint="Subprojects follow a rename; a new path moves the project."
       canSave={(name, description) => name !== "" && Object.keys(changes(name, description)).length > 0}
-      save={async (name, description) => onSaved(await patch<ProjectRow>(`/projects/${project.id}`, changes(name, description)))}
+      save={async (name, description) => onSaved(await patch<Project>(`/projects/${project.id}`, changes(name, description)))}
       onClose={onClose}
     />
   );

@@ -4,19 +4,20 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
-import { get } from "../../api/client";
+import { queries } from "../../api/queries";
+import { queryKeys } from "../../api/queryKeys";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { useToast } from "../../components/toast";
 import { formatAgo, formatTime } from "../../lib/format";
+import type { Project } from "../../api/types";
 import { CreateProjectDialog, EditProjectDialog } from "./ProjectDialogs";
 import { buildTree, parentIds, visibleRows, type VisibleRow } from "./projectTree";
-import type { ProjectRow } from "./types";
 import "./projects.css";
 
 /** Below this many projects the tree starts fully open. */
 const OPEN_BELOW = 40;
 
-function ancestorsOf(name: string, projects: ProjectRow[]): string[] {
+function ancestorsOf(name: string, projects: Project[]): string[] {
   const byName = new Map(projects.map((p) => [p.name, p.id]));
   const parts = name.split("/");
   return parts.slice(0, -1).map((_, i) => byName.get(parts.slice(0, i + 1).join("/"))).filter((id): id is string => !!id);
@@ -82,11 +83,11 @@ function NoProjects({ onCreate }: { onCreate: () => void }) {
 export function ProjectsPage() {
   const client = useQueryClient();
   const toast = useToast();
-  const projects = useQuery({ queryKey: ["projects"], queryFn: () => get<ProjectRow[]>("/projects") });
+  const projects = useQuery(queries.projects());
   const [search, setSearch] = useState("");
   const [expanded, setExpanded] = useState<Set<string> | null>(null);
   const [creating, setCreating] = useState<{ parent?: string } | null>(null);
-  const [editing, setEditing] = useState<ProjectRow | null>(null);
+  const [editing, setEditing] = useState<Project | null>(null);
   // a project just created or renamed: its ancestors open once they are loaded
   const [revealed, setRevealed] = useState<string | null>(null);
 
@@ -104,8 +105,8 @@ export function ProjectsPage() {
     else next.add(id);
     setExpanded(next);
   };
-  const afterChange = (p: ProjectRow, verb: string) => {
-    void client.invalidateQueries({ queryKey: ["projects"] });
+  const afterChange = (p: Project, verb: string) => {
+    void client.invalidateQueries({ queryKey: queryKeys.projects.all });
     toast(`Project ${p.name} ${verb}`);
     setExpanded(open);
     setRevealed(p.name);

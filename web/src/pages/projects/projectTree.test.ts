@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { Project } from "../../api/types";
 import { buildTree, parentIds, visibleRows } from "./projectTree";
-import type { ProjectRow } from "./types";
 
 let n = 0;
-function project(name: string, parent: ProjectRow | null, description = ""): ProjectRow {
+function project(name: string, parent: Project | null, description = ""): Project {
   n += 1;
   return {
     id: `id${n}`,
@@ -25,7 +25,7 @@ const nasa = project("team/nasa", team);
 const asteroids = project("team/nasa/asteroids", nasa, "rocks in space");
 const comets = project("team/nasa/comets", nasa);
 const solo = project("solo", null);
-const orphan = project("gone/child", { id: "missing" } as ProjectRow);
+const orphan = project("gone/child", { id: "missing" } as Project);
 const all = [comets, solo, asteroids, team, orphan, nasa];
 
 const names = (rows: ReturnType<typeof visibleRows>) => rows.map((r) => `${"  ".repeat(r.node.depth)}${r.node.label}${r.expanded ? " -" : r.hasChildren ? " +" : ""}`);

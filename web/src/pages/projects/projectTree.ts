@@ -1,9 +1,9 @@
 // The projects as a tree (names like team/nasa/asteroids, each row knowing its parent),
 // flattened into the rows a table shows given which nodes are expanded and a search.
-import type { ProjectRow } from "./types";
+import type { Project } from "../../api/types";
 
 export interface TreeNode {
-  project: ProjectRow;
+  project: Project;
   /** the last segment of the name */
   label: string;
   depth: number;
@@ -17,7 +17,7 @@ export interface VisibleRow {
 }
 
 /** Nodes by name; a project whose parent is not in the list is a root. */
-export function buildTree(projects: ProjectRow[]): TreeNode[] {
+export function buildTree(projects: Project[]): TreeNode[] {
   const sorted = [...projects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const byId = new Map<string, TreeNode>();
   for (const p of sorted) {
@@ -42,7 +42,7 @@ export function buildTree(projects: ProjectRow[]): TreeNode[] {
   return roots;
 }
 
-function matches(p: ProjectRow, needle: string): boolean {
+function matches(p: Project, needle: string): boolean {
   return p.name.toLowerCase().includes(needle) || p.description.toLowerCase().includes(needle);
 }
 

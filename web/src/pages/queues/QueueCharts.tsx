@@ -2,12 +2,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { get } from "../../api/client";
+import { queryKeys } from "../../api/queryKeys";
 import { LineChart } from "../../charts/LineChart";
 import { ErrorBox } from "../../components/feedback";
 import { DEFAULT_WINDOW, padToWindow, refreshMs, windowSeconds, type WindowKey } from "../workers/statsWindow";
 import { WindowPicker } from "../workers/WindowPicker";
+import type { QueueStatPoint } from "../../api/types";
 import { formatWait, queueCharts } from "./queueStats";
-import { queuePath, type QueueStatPoint } from "./types";
+import { queuePath } from "./queuePath";
 
 const count = (v: number) => String(Math.round(v));
 
@@ -21,7 +23,7 @@ async function fetchStats(name: string, span: WindowKey, signal: AbortSignal) {
 export function QueueCharts({ name, pending }: { name: string; pending: number | null }) {
   const [span, setSpan] = useState<WindowKey>(DEFAULT_WINDOW);
   const stats = useQuery({
-    queryKey: ["queue", name, "stats", span],
+    queryKey: queryKeys.queue.stats(name, span),
     queryFn: ({ signal }) => fetchStats(name, span, signal),
     // the window moves on while nothing happens in the queue
     refetchInterval: refreshMs(span),

@@ -2,18 +2,20 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { ApiError, del, patch, post } from "../../api/client";
+import { queryKeys } from "../../api/queryKeys";
 import { ErrorBox } from "../../components/feedback";
 import { DialogFooter, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
-import { queuePath, type Queue } from "./types";
+import type { Queue, QueueCleared } from "../../api/types";
+import { queuePath } from "./queuePath";
 
 const splitTags = (s: string) => [...new Set(s.split(",").map((t) => t.trim()).filter(Boolean))];
 
 function useRefreshQueues() {
   const client = useQueryClient();
   return () => {
-    void client.invalidateQueries({ queryKey: ["queues"] });
-    void client.invalidateQueries({ queryKey: ["queue"] });
+    void client.invalidateQueries({ queryKey: queryKeys.queues.all });
+    void client.invalidateQueries({ queryKey: queryKeys.queue.all });
   };
 }
 
@@ -68,7 +70,7 @@ export function ClearQueueDialog({ queue, onClose }: { queue: Queue; onClose: ()
   const refresh = useRefreshQueues();
   const toast = useToast();
   const clear = useMutation({
-    mutationFn: () => post<{ removed: number }>(`${queuePath(queue.name)}:clear`),
+    mutationFn: () => post<QueueCleared>(`${queuePath(queue.name)}:clear`),
     onSuccess: ({ removed }) => {
       refresh();
       toast(`${removed} task${removed === 1 ? "" : "s"} taken out of ${queue.name} (back to draft)`);

@@ -4,24 +4,24 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { del, get, post } from "../../api/client";
-import type { User } from "../../api/types";
+import { del, post } from "../../api/client";
+import { queries } from "../../api/queries";
+import { queryKeys } from "../../api/queryKeys";
 import { Empty } from "../../components/feedback";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useToast } from "../../components/toast";
 import { formatDuration, formatTime } from "../../lib/format";
+import type { QueueDetail } from "../../api/types";
 import { dropIndex, dropSide, withMove, withoutEntry } from "./reorder";
-import { queuePath, type QueueDetail } from "./types";
-
-export const queueDetailKey = (name: string) => ["queue", name, "detail"] as const;
+import { queuePath } from "./queuePath";
 
 function useEntryChanges(name: string) {
   const client = useQueryClient();
   const toast = useToast();
-  const key = queueDetailKey(name);
+  const key = queries.queue(name).queryKey;
   const optimistic = async (change: (d: QueueDetail) => QueueDetail) => {
     await client.cancelQueries({ queryKey: key });
-    const before = client.getQueryData<QueueDetail>(key);
+    const before = client.getQueryData(key);
     if (before) client.setQueryData(key, change(before));
     return { before };
   };
@@ -32,7 +32,7 @@ function useEntryChanges(name: string) {
     },
     onSettled: () => {
       void client.invalidateQueries({ queryKey: key });
-      void client.invalidateQueries({ queryKey: ["queues"] });
+      void client.invalidateQueries({ queryKey: queryKeys.queues.all });
     },
   };
   const move = useMutation({
@@ -53,7 +53,7 @@ function useEntryChanges(name: string) {
 
 export function QueueEntries({ queue }: { queue: QueueDetail }) {
   const { move, remove } = useEntryChanges(queue.name);
-  const users = useQuery({ queryKey: ["users"], queryFn: () => get<User[]>("/users") });
+  const users = useQuery(queries.users());
   const userName = new Map((users.data ?? []).map((u) => [u.id, u.name]));
   const [dragFrom, setDragFrom] = useState<number | null>(null);
   const [over, setOver] = useState<number | null>(null);

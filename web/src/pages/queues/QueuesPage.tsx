@@ -3,13 +3,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { ApiError, get } from "../../api/client";
+import { ApiError } from "../../api/client";
+import { queries } from "../../api/queries";
+import type { Queue } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { ClearQueueDialog, DeleteQueueDialog, QueueFormDialog } from "./QueueDialogs";
 import { QueueCharts } from "./QueueCharts";
-import { QueueEntries, queueDetailKey } from "./QueueEntries";
+import { QueueEntries } from "./QueueEntries";
 import { formatWait } from "./queueStats";
-import { queuePath, type Queue, type QueueDetail } from "./types";
 import "./queues.css";
 
 type Dialog = "create" | "rename" | "clear" | "delete" | null;
@@ -17,7 +18,7 @@ type Dialog = "create" | "rename" | "clear" | "delete" | null;
 export function QueuesPage() {
   const [params, setParams] = useSearchParams();
   const [dialog, setDialog] = useState<Dialog>(null);
-  const queues = useQuery({ queryKey: ["queues"], queryFn: () => get<Queue[]>("/queues") });
+  const queues = useQuery(queries.queues());
   const list = queues.data ?? [];
   const selected = params.get("queue") ?? (list.find((q) => q.name === "default") ?? list[0])?.name ?? null;
   const select = (name: string | null) => setParams(name ? { queue: name } : {}, { replace: false });
@@ -81,8 +82,8 @@ function QueueList({ queues, selected }: { queues: Queue[]; selected: string | n
             </td>
             <td data-testid="queue-pending">{q.pending}</td>
             <td>{q.workers.length}</td>
-            <td>{q.avg_wait === null ? "—" : formatWait(q.avg_wait)}</td>
-            <td>{q.current_wait === null ? "—" : formatWait(q.current_wait)}</td>
+            <td>{q.avg_wait == null ? "—" : formatWait(q.avg_wait)}</td>
+            <td>{q.current_wait == null ? "—" : formatWait(q.current_wait)}</td>
           </tr>
         ))}
       </tbody>
@@ -90,15 +91,8 @@ function QueueList({ queues, selected }: { queues: Queue[]; selected: string | n
   );
 }
 
-function useQueueDetail(name: string) {
-  return useQuery({
-    queryKey: queueDetailKey(name),
-    queryFn: ({ signal }) => get<QueueDetail>(queuePath(name), undefined, signal),
-  });
-}
-
 function QueueView({ name, onDialog }: { name: string; onDialog: (d: Dialog) => void }) {
-  const detail = useQueueDetail(name);
+  const detail = useQuery(queries.queue(name));
   if (detail.isPending) return <Loading what={`queue ${name}`} />;
   if (detail.error instanceof ApiError && detail.error.status === 404) {
     return (
@@ -155,7 +149,7 @@ function QueueView({ name, onDialog }: { name: string; onDialog: (d: Dialog) => 
 }
 
 function SelectedDialog({ name, dialog, onClose, onRenamed }: { name: string; dialog: Dialog; onClose: () => void; onRenamed: (name: string | null) => void }) {
-  const detail = useQueueDetail(name);
+  const detail = useQuery(queries.queue(name));
   const q = detail.data;
   if (!q) return null;
   if (dialog === "rename")

@@ -3,7 +3,7 @@
 import type { Line } from "../../charts/LineChart";
 import { formatDuration } from "../../lib/format";
 import { unixSeconds } from "../workers/statsWindow";
-import type { QueueStatPoint } from "./types";
+import type { QueueStatPoint } from "../../api/types";
 
 export interface QueueCharts {
   length: Line[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { QueueDetail, QueueEntry } from "../../api/types";
 import { formatWait, queueCharts } from "./queueStats";
 import { dropIndex, dropSide, moveItem, withMove, withoutEntry } from "./reorder";
-import type { QueueDetail, QueueEntry } from "./types";
 
 describe("moveItem", () => {
   it("moves up and down like the hub's reorder", () => {

@@ -1,6 +1,6 @@
 // The order of a queue's entries: where a dragged row lands, and the list the hub will
 // answer with (shown at once, before the hub confirms).
-import type { QueueDetail, QueueEntry } from "./types";
+import type { QueueDetail, QueueEntry } from "../../api/types";
 
 /**
  * The list with the item at ``from`` moved to index ``to`` (the hub's ``:reorder``

@@ -1,6 +1,7 @@
 // The experiment's action buttons: only those its status allows (see taskStatus.ts).
 // Each refusal of the hub shows as a toast.
 import { useQueryClient } from "@tanstack/react-query";
+import { queryKeys } from "../../api/queryKeys";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import type { TaskOut } from "../../api/types";
@@ -19,8 +20,7 @@ import {
 import { ConfirmDialog } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { EditTaskDialog } from "./EditTaskDialog";
-import { allowedActions, resetNeedsForce } from "./taskStatus";
-import { taskKey } from "./useTaskQueries";
+import { allows, resetNeedsForce } from "./taskStatus";
 
 type Dialog = "enqueue" | "clone" | "tags" | "abort" | "reset" | "edit" | null;
 
@@ -30,7 +30,6 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
   const toast = useToast();
   const client = useQueryClient();
   const navigate = useNavigate();
-  const allowed = allowedActions(task);
 
   const run = async (act: () => Promise<BulkResult>, done: string, failed: string): Promise<boolean> => {
     setBusy(true);
@@ -44,8 +43,8 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
       return true;
     } finally {
       setBusy(false);
-      void client.invalidateQueries({ queryKey: taskKey(task.id) });
-      void client.invalidateQueries({ queryKey: ["tasks"] });
+      void client.invalidateQueries({ queryKey: queryKeys.task.one(task.id) });
+      void client.invalidateQueries({ queryKey: queryKeys.tasks.all });
     }
   };
   const ids = [task.id];
@@ -53,46 +52,48 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
 
   return (
     <div className="task-actions" role="toolbar" aria-label="Experiment actions">
-      {allowed.has("enqueue") && (
+      {allows(task, "enqueue") && (
         <button className="primary" disabled={busy} onClick={() => setDialog("enqueue")}>
           Enqueue
         </button>
       )}
-      {allowed.has("dequeue") && (
+      {allows(task, "dequeue") && (
         <button disabled={busy} onClick={() => run(() => dequeueTasks(ids), "Taken out of the queue", "Could not dequeue")}>
           Dequeue
         </button>
       )}
-      {allowed.has("abort") && (
+      {allows(task, "abort") && (
         <button className="danger" disabled={busy} onClick={() => setDialog("abort")}>
           Abort…
         </button>
       )}
-      {allowed.has("reset") && (
+      {allows(task, "reset") && (
         <button disabled={busy} onClick={() => setDialog("reset")}>
           Reset
         </button>
       )}
-      {allowed.has("publish") && (
+      {allows(task, "publish") && (
         <button disabled={busy} onClick={() => run(() => publishTasks(ids), "Published", "Could not publish")}>
           Publish
         </button>
       )}
-      <button disabled={busy} onClick={() => setDialog("clone")}>
-        Clone
-      </button>
+      {allows(task, "clone") && (
+        <button disabled={busy} onClick={() => setDialog("clone")}>
+          Clone
+        </button>
+      )}
       <button disabled={busy} onClick={() => setDialog("edit")}>
         Edit details
       </button>
       <button disabled={busy} onClick={() => setDialog("tags")}>
         Tags
       </button>
-      {allowed.has("archive") && (
+      {allows(task, "archive") && (
         <button disabled={busy} onClick={() => run(() => archiveTasks(ids, true), "Archived", "Could not archive")}>
           Archive
         </button>
       )}
-      {allowed.has("restore") && (
+      {allows(task, "unarchive") && (
         <button disabled={busy} onClick={() => run(() => archiveTasks(ids, false), "Restored from the archive", "Could not restore")}>
           Restore
         </button>
@@ -114,8 +115,8 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
           onClose={close}
           onConfirm={async (body) => {
             const clone = await cloneTask(task.id, body); // the dialog shows a refusal
-            void client.invalidateQueries({ queryKey: ["tasks"] });
-            void client.invalidateQueries({ queryKey: ["projects"] });
+            void client.invalidateQueries({ queryKey: queryKeys.tasks.all });
+            void client.invalidateQueries({ queryKey: queryKeys.projects.all });
             close();
             toast(`Cloned as ${clone.name}`);
             navigate(`/experiments/${clone.id}`);

@@ -1,14 +1,15 @@
 // The experiment's header: name, status and why, project, id, tags, comment, actions.
+import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
+import { queries } from "../../api/queries";
 import type { TaskOut } from "../../api/types";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useToast } from "../../components/toast";
 import { formatAgo } from "../../lib/format";
 import { TaskActions } from "./TaskActions";
-import { useProject } from "./useTaskQueries";
 
 export function TaskHeader({ task }: { task: TaskOut }) {
-  const project = useProject(task.project_id);
+  const project = useQuery(queries.project(task.project_id));
   const toast = useToast();
   const projectName = project.data?.name ?? "";
   const copyId = async () => {

@@ -1,7 +1,9 @@
 // The experiment page (/experiments/:taskId/:tab): the header with its actions, and the
-// tabs. Everything is under the query key ["task", id], so it follows the change stream.
+// tabs. Everything is under queryKeys.task.one(id), so it follows the change stream.
+import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
+import { queries } from "../../api/queries";
 import type { TaskOut } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { ArtifactsTab } from "./tabs/ArtifactsTab";
@@ -14,7 +16,6 @@ import { ModelsTab } from "./tabs/ModelsTab";
 import { PlotsTab } from "./tabs/PlotsTab";
 import { ScalarsTab } from "./tabs/ScalarsTab";
 import { TaskHeader } from "./TaskHeader";
-import { useTask } from "./useTaskQueries";
 import "./task.css";
 
 const TABS: { id: string; label: string; render: (task: TaskOut) => React.ReactNode }[] = [
@@ -31,7 +32,7 @@ const TABS: { id: string; label: string; render: (task: TaskOut) => React.ReactN
 
 export function TaskPage() {
   const { taskId = "", tab = "execution" } = useParams();
-  const task = useTask(taskId);
+  const task = useQuery(queries.task(taskId));
 
   if (task.isPending) return <Loading what="the experiment" />;
   if (!task.data) {

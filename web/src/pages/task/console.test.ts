@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { LogLine } from "../../api/types";
 import { appendLines, highlightParts, prependLines, toRows, type ConsoleLines } from "./console";
-import type { LogLine } from "./types";
 
 const line = (seq: number, text = `line ${seq}`, stream = "stdout"): LogLine => ({
   seq,

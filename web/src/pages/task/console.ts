@@ -1,6 +1,6 @@
 // The console's lines in memory: pages appended while a task runs, earlier pages
 // prepended on demand, a cap so a huge console never holds more than a window of it.
-import type { LogLine } from "./types";
+import type { LogLine } from "../../api/types";
 
 export interface ConsoleLines {
   lines: LogLine[];

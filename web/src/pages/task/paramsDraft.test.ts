@@ -5,10 +5,10 @@ import { addError, buildPatch, newRow, rowErrors, rowsFrom } from "./paramsDraft
 const HP: Hyperparams = {
   Args: {
     lr: { value: 0.01, type: "float", description: "learning rate" },
-    batch_size: { value: 32, type: "int" },
-    augment: { value: false, type: "bool" },
+    batch_size: { value: 32, type: "int", description: "" },
+    augment: { value: false, type: "bool", description: "" },
   },
-  General: { optimizer: { value: "adam", type: "str" } },
+  General: { optimizer: { value: "adam", type: "str", description: "" } },
 };
 
 describe("rowsFrom", () => {
@@ -68,7 +68,7 @@ describe("buildPatch", () => {
 
 describe("untouched values", () => {
   it("keeps a stored value that is not of its type, unless it is edited", () => {
-    const odd: Hyperparams = { Args: { n: { value: 1.5, type: "int" } } };
+    const odd: Hyperparams = { Args: { n: { value: 1.5, type: "int", description: "" } } };
     const rows = rowsFrom(odd);
     expect(rowErrors(rows).size).toBe(0);
     rows[0].description = "steps";

@@ -1,7 +1,7 @@
 // The hyperparameter editor's working copy: rows edited as text, checked against their
 // type, and turned into the patch PATCH /tasks/{id}/hyperparams takes (only what changed;
 // ``null`` deletes a parameter).
-import type { Hyperparams } from "../../api/types";
+import type { Hyperparam, Hyperparams } from "../../api/types";
 import { paramKind, parseTyped, typeName, valueText, type ParamKind } from "./typedValue";
 
 export interface ParamRow {
@@ -19,8 +19,7 @@ export interface ParamRow {
   removed: boolean;
 }
 
-export type Param = { value: unknown; type: string; description: string };
-export type HyperparamsPatch = Record<string, Record<string, Param | null>>;
+export type HyperparamsPatch = Record<string, Record<string, Hyperparam | null>>;
 
 export const rowKey = (r: { section: string; name: string }) => `${r.section}/${r.name}`;
 
@@ -83,7 +82,7 @@ export function buildPatch(
 ): { patch: HyperparamsPatch; errors: string[] } {
   const patch: HyperparamsPatch = {};
   const errors: string[] = [];
-  const put = (section: string, name: string, p: Param | null) => {
+  const put = (section: string, name: string, p: Hyperparam | null) => {
     (patch[section] ??= {})[name] = p;
   };
   for (const r of rows) {
@@ -97,7 +96,7 @@ export function buildPatch(
       errors.push(`${rowKey(r)}: ${parsed.error}`);
       continue;
     }
-    const next: Param = { value: parsed.value, type: r.type, description: r.description };
+    const next: Hyperparam = { value: parsed.value, type: r.type, description: r.description };
     if (!before || !same(before.value, next.value) || (before.type ?? "") !== next.type || (before.description ?? "") !== next.description) {
       put(r.section, r.name, next);
     }

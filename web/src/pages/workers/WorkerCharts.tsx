@@ -4,10 +4,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { get } from "../../api/client";
+import { queryKeys } from "../../api/queryKeys";
 import { LineChart, type Line } from "../../charts/LineChart";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
+import type { WorkerStat } from "../../api/types";
 import { CHART_POINTS, DEFAULT_WINDOW, padToWindow, refreshMs, windowSeconds, type WindowKey } from "./statsWindow";
-import type { WorkerStat } from "./types";
 import { byteUnit, percent, scaled, workerCharts } from "./workerStats";
 import { WindowPicker } from "./WindowPicker";
 
@@ -37,7 +38,7 @@ function BytesChart({ title, lines, perSecond }: { title: string; lines: Line[];
 export function WorkerCharts({ workerId }: { workerId: string }) {
   const [span, setSpan] = useState<WindowKey>(DEFAULT_WINDOW);
   const stats = useQuery({
-    queryKey: ["worker", workerId, "stats", span],
+    queryKey: queryKeys.worker.stats(workerId, span),
     queryFn: ({ signal }) => fetchStats(workerId, span, signal),
     refetchInterval: refreshMs(span),
   });

@@ -2,11 +2,11 @@
 import { Link } from "react-router-dom";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatAgo, formatDuration, formatTime } from "../../lib/format";
+import type { Worker } from "../../api/types";
 import { machineFacts } from "./machineFacts";
-import type { Worker } from "./types";
 import { WorkerCharts } from "./WorkerCharts";
 
-export function WorkerDetail({ worker, queueName, userName }: { worker: Worker; queueName: (id: string | null) => string; userName: (id: string | null) => string }) {
+export function WorkerDetail({ worker, queueName, userName }: { worker: Worker; queueName: (id?: string | null) => string; userName: (id?: string | null) => string }) {
   const facts = machineFacts(worker.machine);
   return (
     <div className="worker-detail" data-testid="worker-detail" data-worker={worker.id}>

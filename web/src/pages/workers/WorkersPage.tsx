@@ -1,14 +1,15 @@
 // The workers (agents): each with its state, queues, current task and last figures; the
 // selected one (``?worker=id``) in detail with its utilisation charts.
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { get } from "../../api/client";
-import type { User } from "../../api/types";
+import { queries } from "../../api/queries";
+import { queryKeys } from "../../api/queryKeys";
+import type { Worker } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { formatAgo, formatBytes, formatDuration, formatTime } from "../../lib/format";
-import type { Queue } from "../queues/types";
-import type { Worker } from "./types";
+import { useFollowingState } from "../../lib/useStateFor";
 import { QueueLinks, WorkerDetail, WorkerState } from "./WorkerDetail";
 import { percent } from "./workerStats";
 import "./workers.css";
@@ -19,22 +20,21 @@ const REFRESH_MS = 10_000;
 export function WorkersPage() {
   const [params, setParams] = useSearchParams();
   // state first, so the checkbox answers at once; the URL follows (and back/forward leads)
-  const [includeGone, setIncludeGone] = useState(params.get("gone") === "1");
-  useEffect(() => setIncludeGone(params.get("gone") === "1"), [params]);
+  const [includeGone, setIncludeGone] = useFollowingState(params.get("gone") === "1");
   const workers = useQuery({
-    queryKey: ["workers", { includeGone }],
+    queryKey: queryKeys.workers.list(includeGone),
     queryFn: ({ signal }) => get<Worker[]>("/workers", { include_gone: includeGone }, signal),
     refetchInterval: REFRESH_MS,
   });
-  const queues = useQuery({ queryKey: ["queues"], queryFn: () => get<Queue[]>("/queues") });
-  const users = useQuery({ queryKey: ["users"], queryFn: () => get<User[]>("/users") });
+  const queues = useQuery(queries.queues());
+  const users = useQuery(queries.users());
   const queueName = useMemo(() => {
     const names = new Map((queues.data ?? []).map((q) => [q.id, q.name]));
-    return (id: string | null) => (id ? (names.get(id) ?? "—") : "—");
+    return (id?: string | null) => (id ? (names.get(id) ?? "—") : "—");
   }, [queues.data]);
   const userName = useMemo(() => {
     const names = new Map((users.data ?? []).map((u) => [u.id, u.name]));
-    return (id: string | null) => (id ? (names.get(id) ?? "—") : "—");
+    return (id?: string | null) => (id ? (names.get(id) ?? "—") : "—");
   }, [users.data]);
 
   const list = workers.data ?? [];
@@ -42,7 +42,7 @@ export function WorkersPage() {
   const inList = list.find((w) => w.id === wanted);
   // a worker named in the URL but not listed (gone, and gone ones hidden): ask for it alone
   const single = useQuery({
-    queryKey: ["worker", wanted ?? "", "info"],
+    queryKey: queryKeys.worker.info(wanted ?? ""),
     queryFn: ({ signal }) => get<Worker>(`/workers/${encodeURIComponent(wanted ?? "")}`, undefined, signal),
     enabled: !!wanted && !!workers.data && !inList,
     refetchInterval: REFRESH_MS,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { WorkerStat } from "../../api/types";
 import { machineFacts } from "./machineFacts";
 import { isWindowKey, padToWindow, refreshMs, windowSince } from "./statsWindow";
-import type { WorkerStat } from "./types";
 import { byteUnit, percent, scaled, workerCharts } from "./workerStats";
 
 const sample = (time: string, extra: Partial<WorkerStat> = {}): WorkerStat => ({

@@ -1,7 +1,7 @@
 // A worker's statistics (oldest first) as the lines of its charts.
 import type { Line } from "../../charts/LineChart";
+import type { WorkerStat } from "../../api/types";
 import { unixSeconds } from "./statsWindow";
-import type { WorkerStat } from "./types";
 
 export interface WorkerCharts {
   cpu: Line[];

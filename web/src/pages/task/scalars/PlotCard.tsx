@@ -3,9 +3,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { get } from "../../../api/client";
+import { queryKeys } from "../../../api/queryKeys";
 import { PlotlyFigure } from "../../../charts/PlotlyFigure";
 import { ErrorBox, Loading } from "../../../components/feedback";
-import type { PlotItem, PlotsOut } from "./types";
+import type { PlotItem, PlotsOut } from "../../../api/types";
 
 export function PlotCard({ taskId, latest, iterations }: { taskId: string; latest: PlotItem; iterations: number[] }) {
   const [picked, setPicked] = useState<number | null>(null);
@@ -13,7 +14,7 @@ export function PlotCard({ taskId, latest, iterations }: { taskId: string; lates
   const title = `${metric} / ${variant}`;
   const other = picked !== null && picked !== latest.iteration;
   const at = useQuery({
-    queryKey: ["task", taskId, "plots", metric, variant, picked],
+    queryKey: queryKeys.task.plot(taskId, metric, variant, picked),
     queryFn: ({ signal }) => get<PlotsOut>(`/tasks/${taskId}/plots`, { metric, variant, iteration: picked }, signal),
     enabled: other,
   });

@@ -4,10 +4,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { get } from "../../../api/client";
+import { queryKeys } from "../../../api/queryKeys";
 import { ErrorBox } from "../../../components/feedback";
 import { Modal } from "../../../components/Modal";
+import type { DebugSample, DebugSamplesOut } from "../../../api/types";
 import { mediaKind, mediaUrl } from "./media";
-import type { DebugSample, DebugSamplesOut } from "./types";
 
 /** Small images (thumbnails, MNIST digits) are scaled up with sharp pixels. */
 const markTiny = (e: React.SyntheticEvent<HTMLImageElement>) => e.currentTarget.classList.toggle("tiny", e.currentTarget.naturalWidth < 128);
@@ -49,7 +50,7 @@ export function SampleCard({ taskId, latest, iterations }: { taskId: string; lat
   const title = `${metric} / ${variant}`;
   const other = picked !== null && picked !== latest.iteration;
   const at = useQuery({
-    queryKey: ["task", taskId, "debug-samples", metric, variant, picked],
+    queryKey: queryKeys.task.debugSample(taskId, metric, variant, picked),
     queryFn: ({ signal }) => get<DebugSamplesOut>(`/tasks/${taskId}/debug-samples`, { metric, variant, iteration: picked }, signal),
     enabled: other,
   });

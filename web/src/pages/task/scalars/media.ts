@@ -1,6 +1,6 @@
 // Debug samples: where the browser finds a sample's file, and how to show it.
 import { API } from "../../../api/client";
-import type { SeriesIterations } from "./types";
+import type { SeriesIterations } from "../../../api/types";
 
 /**
  * A URL the browser can load for ``uri``: the hub's own files (``hub://PATH``) are served

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { ScalarSeries } from "../../../api/types";
 import { chartsByMetric, chartsBySeries, curveLines, filterCharts, formatSeconds, pointsForWidth, startOf, toXY } from "./series";
-import type { ScalarSeries } from "./types";
 
 function series(p: Partial<ScalarSeries> & { iterations: number[]; values: (number | null)[] }): ScalarSeries {
   return {

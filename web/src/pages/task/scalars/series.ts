@@ -2,7 +2,7 @@
 // Pure functions, shared by the Scalars tab and the compare page.
 import { colorOf, type Line } from "../../../charts/LineChart";
 import { emaSmooth } from "../../../charts/smoothing";
-import type { ScalarSeries } from "./types";
+import type { ScalarSeries } from "../../../api/types";
 
 /** iteration; seconds since the task started; wall-clock time */
 export type XMode = "iteration" | "relative" | "wall";

@@ -3,15 +3,15 @@
 import { useQuery } from "@tanstack/react-query";
 import { Fragment, useState } from "react";
 import { get } from "../../../api/client";
-import type { TaskOut } from "../../../api/types";
+import { queryKeys } from "../../../api/queryKeys";
+import type { Artifact, TaskOut } from "../../../api/types";
 import { Empty, ErrorBox, Loading } from "../../../components/feedback";
 import { formatBytes, formatTime } from "../../../lib/format";
 import { artifactHref } from "../artifactLinks";
-import type { Artifact } from "../types";
 
 export function ArtifactsTab({ task }: { task: TaskOut }) {
   const artifacts = useQuery({
-    queryKey: ["task", task.id, "artifacts"],
+    queryKey: queryKeys.task.artifacts(task.id),
     queryFn: ({ signal }) => get<Artifact[]>(`/tasks/${task.id}/artifacts`, undefined, signal),
   });
   const [open, setOpen] = useState<Set<string>>(new Set());

@@ -2,28 +2,17 @@
 // (PATCH /tasks/{id}/configuration; a removed object is sent as null).
 import { useState } from "react";
 import { patch } from "../../../api/client";
-import type { TaskOut } from "../../../api/types";
+import type { ConfigItem, TaskOut } from "../../../api/types";
 import { Empty, ErrorBox } from "../../../components/feedback";
 import { useToast } from "../../../components/toast";
 import { CodeBlock } from "../CodeBlock";
 import { useTaskUpdated } from "../useTaskQueries";
 import { useSubmit } from "../../../components/useSubmit";
 
-interface Item {
-  type: string;
-  value: string;
-  description: string;
-}
-
+type Item = ConfigItem;
 type Items = Record<string, Item>;
 
-function itemsOf(task: TaskOut): Items {
-  const out: Items = {};
-  for (const [name, c] of Object.entries(task.configuration ?? {})) {
-    out[name] = { type: c.type ?? "text", value: c.value ?? "", description: c.description ?? "" };
-  }
-  return out;
-}
+const itemsOf = (task: TaskOut): Items => ({ ...task.configuration });
 
 export function ConfigObjects({ task, editable }: { task: TaskOut; editable: boolean }) {
   const [editing, setEditing] = useState(false);

@@ -10,7 +10,7 @@ import { ParamsEditor } from "./ParamsEditor";
 
 export function ConfigurationTab({ task }: { task: TaskOut }) {
   const [editing, setEditing] = useState(false);
-  const editable = isEditable(task.status);
+  const editable = isEditable(task);
   const sections = Object.entries(task.hyperparams ?? {});
   return (
     <div>

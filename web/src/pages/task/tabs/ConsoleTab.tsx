@@ -5,7 +5,8 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { downloadUrl, get } from "../../../api/client";
-import type { TaskOut } from "../../../api/types";
+import { queryKeys } from "../../../api/queryKeys";
+import type { LogPage, TaskOut } from "../../../api/types";
 import { ErrorBox, Loading } from "../../../components/feedback";
 import { useToast } from "../../../components/toast";
 import { useLiveState } from "../../../live/useLive";
@@ -18,7 +19,6 @@ import {
   toRows,
   type ConsoleLines,
 } from "../console";
-import type { LogPage } from "../types";
 
 const ROW = 18;
 /** lines of the first (last) page, and of each earlier page */
@@ -49,7 +49,7 @@ export function ConsoleTab({ task }: { task: TaskOut }) {
   const running = task.status === "in_progress";
   // a reset empties the console and a new run starts another: each run has its own cache
   const key = useMemo(
-    () => ["task", task.id, "logs", { search, stream, run: task.started_at ?? "" }],
+    () => queryKeys.task.logs(task.id, { search, stream, run: task.started_at ?? "" }),
     [task.id, search, stream, task.started_at],
   );
   const filters = { search: search || undefined, stream: stream || undefined };

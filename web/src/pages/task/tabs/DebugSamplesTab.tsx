@@ -1,17 +1,17 @@
 // The Debug samples tab: images (and other media) the task reported, grouped by metric,
-// with an iteration slider per series. Live under ["task", id, "debug-samples"].
+// with an iteration slider per series. Live under queryKeys.task.debugSamples.
 import { useQuery } from "@tanstack/react-query";
 import { get } from "../../../api/client";
-import type { TaskOut } from "../../../api/types";
+import { queryKeys } from "../../../api/queryKeys";
+import type { DebugSamplesOut, TaskOut } from "../../../api/types";
 import { Empty, ErrorBox, Loading } from "../../../components/feedback";
 import { groupByMetric, iterationsOf } from "../scalars/media";
 import { SampleCard } from "../scalars/SampleCard";
-import type { DebugSamplesOut } from "../scalars/types";
 import "../scalars/scalars.css";
 
 export function DebugSamplesTab({ task }: { task: TaskOut }) {
   const samples = useQuery({
-    queryKey: ["task", task.id, "debug-samples"],
+    queryKey: queryKeys.task.debugSamples(task.id),
     queryFn: ({ signal }) => get<DebugSamplesOut>(`/tasks/${task.id}/debug-samples`, undefined, signal),
   });
   if (samples.isPending) return <Loading what="the debug samples" />;

@@ -2,10 +2,9 @@
 // merges ``script`` and ``container`` field by field.
 import { useState } from "react";
 import { patch } from "../../../api/client";
-import type { TaskOut } from "../../../api/types";
+import type { Container, Script, TaskOut } from "../../../api/types";
 import { ErrorBox } from "../../../components/feedback";
 import { useToast } from "../../../components/toast";
-import type { Container, Script } from "../types";
 import { useTaskUpdated } from "../useTaskQueries";
 import { useSubmit } from "../../../components/useSubmit";
 
@@ -24,7 +23,7 @@ const SCRIPT_TEXTS = [
 
 type Form = Record<string, string>;
 
-function initial(script: Script, container: Container): Form {
+function initial(script: Partial<Script>, container: Partial<Container>): Form {
   const form: Form = {};
   for (const [k] of [...SCRIPT_FIELDS, ...SCRIPT_TEXTS]) form[k] = script[k] ?? "";
   for (const [k, v] of Object.entries(script.requirements ?? {})) form[`req:${k}`] = v;
@@ -36,8 +35,8 @@ function initial(script: Script, container: Container): Form {
 }
 
 export function ExecutionEditor({ task, onDone }: { task: TaskOut; onDone: () => void }) {
-  const script = (task.script ?? {}) as Script;
-  const container = (task.container ?? {}) as Container;
+  const script = task.script;
+  const container = task.container;
   const [start] = useState(() => initial(script, container));
   const [form, setForm] = useState(start);
   const { busy, error, run } = useSubmit();

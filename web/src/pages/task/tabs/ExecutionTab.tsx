@@ -6,7 +6,6 @@ import { Empty } from "../../../components/feedback";
 import { CodeBlock } from "../CodeBlock";
 import { DiffView } from "../DiffView";
 import { isEditable } from "../taskStatus";
-import type { Container, Script } from "../types";
 import { ExecutionEditor } from "./ExecutionEditor";
 
 function Fact({ label, value, mono }: { label: string; value?: string; mono?: boolean }) {
@@ -22,9 +21,9 @@ function Fact({ label, value, mono }: { label: string; value?: string; mono?: bo
 
 export function ExecutionTab({ task }: { task: TaskOut }) {
   const [editing, setEditing] = useState(false);
-  const script = (task.script ?? {}) as Script;
-  const container = (task.container ?? {}) as Container;
-  const editable = isEditable(task.status);
+  const script = task.script;
+  const container = task.container;
+  const editable = isEditable(task);
 
   if (editing && editable) return <ExecutionEditor task={task} onDone={() => setEditing(false)} />;
 

@@ -3,15 +3,14 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { Link } from "react-router-dom";
-import { get } from "../../../api/client";
-import type { TaskOut, User } from "../../../api/types";
+import { queries } from "../../../api/queries";
+import type { TaskOut } from "../../../api/types";
 import { StatusBadge } from "../../../components/StatusBadge";
 import { formatDuration, formatTime, taskDuration } from "../../../lib/format";
 import { runtimeFacts } from "../runtimeFacts";
-import { useQueues } from "../useTaskQueries";
 
 function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     if (!active) return;
     const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -34,17 +33,9 @@ const dash = (v: string | number | null | undefined) => (v === null || v === und
 export function InfoTab({ task }: { task: TaskOut }) {
   const running = task.status === "in_progress";
   const now = useNow(running);
-  const queues = useQueues();
-  const user = useQuery({
-    queryKey: ["users", task.user_id],
-    queryFn: () => get<User>(`/users/${task.user_id}`),
-    enabled: !!task.user_id,
-  });
-  const parent = useQuery({
-    queryKey: ["task", task.parent_id],
-    queryFn: () => get<TaskOut>(`/tasks/${task.parent_id}`),
-    enabled: !!task.parent_id,
-  });
+  const queues = useQuery(queries.queues());
+  const user = useQuery({ ...queries.user(task.user_id ?? ""), enabled: !!task.user_id });
+  const parent = useQuery({ ...queries.task(task.parent_id ?? ""), enabled: !!task.parent_id });
   const queue = queues.data?.find((q) => q.id === task.queue_id);
   const facts = runtimeFacts(task.runtime);
 

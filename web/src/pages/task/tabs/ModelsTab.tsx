@@ -2,26 +2,17 @@
 // each linked to its page.
 import { useQueries } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
-import { get } from "../../../api/client";
+import { queries } from "../../../api/queries";
 import type { TaskOut } from "../../../api/types";
 import { Empty } from "../../../components/feedback";
-import type { ModelInfo, ModelRef } from "../types";
-
-function refs(models: Record<string, unknown>, role: "input" | "output"): ModelRef[] {
-  const list = models?.[role];
-  return Array.isArray(list) ? (list as ModelRef[]) : [];
-}
 
 export function ModelsTab({ task }: { task: TaskOut }) {
   const rows = [
-    ...refs(task.models, "input").map((m) => ({ ...m, role: "input" })),
-    ...refs(task.models, "output").map((m) => ({ ...m, role: "output" })),
+    ...task.models.input.map((m) => ({ ...m, role: "input" })),
+    ...task.models.output.map((m) => ({ ...m, role: "output" })),
   ];
   const details = useQueries({
-    queries: rows.slice(0, 100).map((m) => ({
-      queryKey: ["model", m.model_id],
-      queryFn: () => get<ModelInfo>(`/models/${m.model_id}`),
-    })),
+    queries: rows.slice(0, 100).map((m) => queries.model(m.model_id)),
   });
   if (!rows.length) {
     return (

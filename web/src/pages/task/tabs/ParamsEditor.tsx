@@ -11,7 +11,7 @@ import { useTaskUpdated } from "../useTaskQueries";
 import { useSubmit } from "../../../components/useSubmit";
 
 export function ParamsEditor({ task, onDone }: { task: TaskOut; onDone: () => void }) {
-  const [rows, setRows] = useState<ParamRow[]>(() => rowsFrom(task.hyperparams));
+  const [rows, setRows] = useState<ParamRow[]>(() => rowsFrom(task.hyperparams ?? null));
   const [refused, setRefused] = useState<string[]>([]);
   const { busy, error, run } = useSubmit();
   const updated = useTaskUpdated();
@@ -23,7 +23,7 @@ export function ParamsEditor({ task, onDone }: { task: TaskOut; onDone: () => vo
     setRows((rs) => rs.map((r) => (rowKey(r) === key ? { ...r, ...edit } : r)));
 
   const save = async () => {
-    const built = buildPatch(task.hyperparams, rows);
+    const built = buildPatch(task.hyperparams ?? null, rows);
     setRefused(built.errors);
     if (built.errors.length) return;
     if (!Object.keys(built.patch).length) return onDone();

@@ -1,17 +1,17 @@
 // The Plots tab: the plotly figures the task reported, grouped by metric. plotly itself
-// loads on demand (a chunk of its own). Live under ["task", id, "plots"].
+// loads on demand (a chunk of its own). Live under queryKeys.task.plots.
 import { useQuery } from "@tanstack/react-query";
 import { get } from "../../../api/client";
-import type { TaskOut } from "../../../api/types";
+import { queryKeys } from "../../../api/queryKeys";
+import type { PlotsOut, TaskOut } from "../../../api/types";
 import { Empty, ErrorBox, Loading } from "../../../components/feedback";
 import { groupByMetric, iterationsOf } from "../scalars/media";
 import { PlotCard } from "../scalars/PlotCard";
-import type { PlotsOut } from "../scalars/types";
 import "../scalars/scalars.css";
 
 export function PlotsTab({ task }: { task: TaskOut }) {
   const plots = useQuery({
-    queryKey: ["task", task.id, "plots"],
+    queryKey: queryKeys.task.plots(task.id),
     queryFn: ({ signal }) => get<PlotsOut>(`/tasks/${task.id}/plots`, undefined, signal),
   });
   if (plots.isPending) return <Loading what="the plots" />;

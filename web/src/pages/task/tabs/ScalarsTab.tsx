@@ -1,17 +1,17 @@
 // The Scalars tab: one chart per metric, its variants overlaid. The hub downsamples each
 // series to about one point per pixel (with each bucket's true min/max), so a
-// million-point series draws as fast as a short one. Under ["task", id, "scalars"]: a
+// million-point series draws as fast as a short one. Under queryKeys.task.scalars: a
 // new point, or a new metric, appears as the running task reports it.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useRef } from "react";
 import { get } from "../../../api/client";
-import type { TaskOut } from "../../../api/types";
+import { queryKeys } from "../../../api/queryKeys";
+import type { ScalarsOut, TaskOut } from "../../../api/types";
 import { useWidth } from "../../../charts/useElementSize";
 import { Empty } from "../../../components/feedback";
 import { ScalarsBody } from "../scalars/ScalarCharts";
 import { useScalarSettings } from "../scalars/ScalarControls";
 import { chartsByMetric, pointsForWidth, startOf } from "../scalars/series";
-import type { ScalarsOut } from "../scalars/types";
 import "../scalars/scalars.css";
 
 export function ScalarsTab({ task }: { task: TaskOut }) {
@@ -20,7 +20,7 @@ export function ScalarsTab({ task }: { task: TaskOut }) {
   const maxPoints = pointsForWidth(width);
   const [settings, change] = useScalarSettings();
   const scalars = useQuery({
-    queryKey: ["task", task.id, "scalars", maxPoints],
+    queryKey: queryKeys.task.scalars(task.id, maxPoints),
     queryFn: ({ signal }) => get<ScalarsOut>(`/tasks/${task.id}/scalars`, { max_points: maxPoints }, signal),
     enabled: width > 0,
     placeholderData: keepPreviousData,

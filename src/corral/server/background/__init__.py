@@ -1,0 +1,1 @@
+"""Work each hub process does beside answering requests (the change feed)."""

@@ -1,0 +1,81 @@
+// Every TanStack Query key of the UI, in one place: a page asks here for the key of what
+// it shows, and the change stream (live/changes.ts) invalidates by the same prefixes.
+// Keys are hierarchical, so a prefix (``queryKeys.task.all``, ``queryKeys.task.one(id)``) marks
+// everything under it stale:
+//   tasks     task lists: the experiments table and its column picker
+//   task      one task (["task", id]) and its records (scalars, logs, plots...)
+//   compare   the compare view (refreshed at a slower pace)
+//   projects, users, keys, models / model, queues / queue, workers / worker
+// A key names one resource and one wire type: the same key is never read as two types.
+
+export const queryKeys = {
+  tasks: {
+    all: ["tasks"] as const,
+    /** a page of the experiments table (filters, sort, hyperparameters or not) */
+    table: (projectId: string | undefined, query: object, hyperparams: boolean) =>
+      ["tasks", "table", projectId ?? "all", query, hyperparams] as const,
+    columns: (projectId: string | undefined) => ["tasks", "columns", projectId ?? "all"] as const,
+  },
+  task: {
+    all: ["task"] as const,
+    one: (id: string) => ["task", id] as const,
+    scalars: (id: string, maxPoints: number) => ["task", id, "scalars", maxPoints] as const,
+    artifacts: (id: string) => ["task", id, "artifacts"] as const,
+    /** a run's console: a reset or a new run starts a cache of its own */
+    logs: (id: string, filters: { search: string; stream: string; run: string }) =>
+      ["task", id, "logs", filters] as const,
+    plots: (id: string) => ["task", id, "plots"] as const,
+    plot: (id: string, metric: string, variant: string, iteration: number | null) =>
+      ["task", id, "plots", metric, variant, iteration] as const,
+    debugSamples: (id: string) => ["task", id, "debug-samples"] as const,
+    debugSample: (id: string, metric: string, variant: string, iteration: number | null) =>
+      ["task", id, "debug-samples", metric, variant, iteration] as const,
+  },
+  compare: {
+    all: ["compare"] as const,
+    task: (id: string) => ["compare", "task", id] as const,
+    scalars: (ids: readonly string[], maxPoints: number) => ["compare", "scalars", ids, maxPoints] as const,
+    /** tasks by name or id, to add one to the comparison */
+    search: (text: string) => ["compare", "search", text] as const,
+  },
+  projects: {
+    all: ["projects"] as const,
+    list: () => ["projects", "list"] as const,
+    one: (id: string) => ["projects", "one", id] as const,
+  },
+  users: {
+    all: ["users"] as const,
+    list: () => ["users", "list"] as const,
+    one: (id: string) => ["users", "one", id] as const,
+  },
+  keys: {
+    all: ["keys"] as const,
+    list: () => ["keys", "list"] as const,
+  },
+  models: {
+    all: ["models"] as const,
+    list: (filters: object) => ["models", "list", filters] as const,
+  },
+  model: {
+    all: ["model"] as const,
+    one: (id: string) => ["model", id] as const,
+  },
+  queues: {
+    all: ["queues"] as const,
+    list: () => ["queues", "list"] as const,
+  },
+  queue: {
+    all: ["queue"] as const,
+    detail: (name: string) => ["queue", name, "detail"] as const,
+    stats: (name: string, span: string) => ["queue", name, "stats", span] as const,
+  },
+  workers: {
+    all: ["workers"] as const,
+    list: (includeGone: boolean) => ["workers", "list", { includeGone }] as const,
+  },
+  worker: {
+    all: ["worker"] as const,
+    info: (id: string) => ["worker", id, "info"] as const,
+    stats: (id: string, span: string) => ["worker", id, "stats", span] as const,
+  },
+} as const;
