@@ -9,9 +9,16 @@ as the hub's own time (its ``Server-Timing`` header: reading, decoding,
 downsampling and encoding) and as seen by the client (plus HTTP and JSON
 decoding).
 
-Baseline, in the same run: the same points read back naively from the database,
+The full read is also timed through Corral's own client (``HubClient.get``, what
+the SDK's ``Task.get_reported_scalars`` calls): budget < 100 ms for 100,000 points
+at the client (issue 11). A series read at full resolution carries no ``min``/``max``
+arrays (they would repeat the values).
+
+Baselines, in the same run: the same points read back naively from the database,
 one row per point (``SELECT iteration, value, time ... ORDER BY iteration`` over
-an index), fetched into Python with no JSON at all.
+an index), fetched into Python with no JSON at all; and, for the client read, the
+same answer decoded with the standard library's ``json`` (as the client did
+before it used orjson).
 
     .venv/bin/python benchmarks/scalars_read.py [--points 1000000] [--full-points 100000]
 """
@@ -19,6 +26,7 @@ an index), fetched into Python with no JSON at all.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sqlite3
 import statistics
@@ -43,6 +51,7 @@ from _common import (
 
 BUDGET_CHART_MS = 100
 BUDGET_FULL_MS = 200
+BUDGET_CLIENT_FULL_MS = 100
 
 
 def _values(n: int) -> tuple[list[int], list[float], list[float]]:
@@ -89,6 +98,32 @@ def _read(
                 server.append(float(timing.split("dur=")[1]))
                 client.append(t.seconds * 1000)
     return statistics.median(server), statistics.median(client)
+
+
+def _client_read(hub: Hub, task_id: str, n: int, repeat: int) -> tuple[float, float, int]:
+    """Median ms of a full read through ``HubClient`` (request, orjson decode), and of the
+    same request decoded with the stdlib ``json`` (the old client); the answer's bytes."""
+    from corral.client.config import HubCredentials
+    from corral.client.http import HubClient
+
+    creds = HubCredentials(url=hub.url, access_key=hub.access_key, secret_key=hub.secret_key)
+    url = f"tasks/{task_id}/scalars"
+    ours, stdlib = [], []
+    size = 0
+    with HubClient(creds, timeout=60) as c:
+        for i in range(repeat + 1):
+            with Timer() as t:
+                (s,) = c.get(url, params={"full": "true"})["series"]
+            if len(s["values"]) != n or s["min"] is not None:
+                raise SystemExit(f"unexpected answer: {str(s)[:300]}")
+            with Timer() as old:
+                r = c.http.get(f"/api/v1/{url}", params={"full": "true"})
+                json.loads(r.content)
+            size = len(r.content)
+            if i:
+                ours.append(t.seconds * 1000)
+                stdlib.append(old.seconds * 1000)
+    return statistics.median(ours), statistics.median(stdlib), size
 
 
 def _naive_rows(n: int) -> list[tuple[Any, ...]]:
@@ -208,6 +243,9 @@ def main() -> None:
                 args.repeat,
                 lambda s: len(s["iterations"]) == args.full_points,
             )
+            sdk_full, sdk_full_stdlib, size = _client_read(
+                hub, small, args.full_points, args.repeat
+            )
         base = (baseline_sqlite if backend == "sqlite" else baseline_postgres)(
             [args.points, args.full_points], max(3, args.repeat // 3)
         )
@@ -223,6 +261,13 @@ def main() -> None:
             f"{'met' if full_client < BUDGET_FULL_MS else 'NOT met'})"
         )
         say(
+            f"full read of {args.full_points:,} points through HubClient (what the SDK "
+            f"uses): {sdk_full:.1f} ms ({size / 1e6:.1f} MB; budget < "
+            f"{BUDGET_CLIENT_FULL_MS} ms: "
+            f"{'met' if sdk_full < BUDGET_CLIENT_FULL_MS else 'NOT met'}); "
+            f"decoded with the stdlib json instead: {sdk_full_stdlib:.1f} ms"
+        )
+        say(
             f"baseline, naive one-row-per-point {backend} read: {base[0]:.1f} ms for "
             f"{args.points:,} rows, {base[1]:.1f} ms for {args.full_points:,} rows; "
             f"chart / baseline = {chart_client / base[0]:.3f}, "
@@ -233,6 +278,9 @@ def main() -> None:
             "chart_client_ms": round(chart_client, 2),
             "full_server_ms": round(full_server, 2),
             "full_client_ms": round(full_client, 2),
+            "full_hubclient_ms": round(sdk_full, 2),
+            "full_body_bytes": size,
+            "baseline_full_hubclient_stdlib_json_ms": round(sdk_full_stdlib, 2),
             "baseline_chart_naive_read_ms": round(base[0], 2),
             "baseline_full_naive_read_ms": round(base[1], 2),
             "chart_ratio_to_baseline": round(chart_client / base[0], 4),
@@ -247,6 +295,7 @@ def main() -> None:
             "batch": args.batch,
             "budget_chart_server_ms": BUDGET_CHART_MS,
             "budget_full_ms": BUDGET_FULL_MS,
+            "budget_client_full_ms": BUDGET_CLIENT_FULL_MS,
             "results": results,
         }
     )

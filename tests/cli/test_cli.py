@@ -135,3 +135,21 @@ def test_server_with_an_invalid_setting_says_which_in_one_line(tmp_path: Path) -
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "page_size" in lines[0], out.stderr
     assert not (tmp_path / "data").exists()  # nothing was created
+
+
+def test_server_with_a_database_that_does_not_answer_says_so(
+    tmp_path: Path,
+) -> None:
+    # port 1 on the loopback refuses at once: the schema thread's error reaches the user
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/corral?connect_timeout=5"
+    out = corral(
+        "server",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--database-url",
+        url,
+        config=tmp_path / "c.toml",
+    )
+    assert out.returncode == 1
+    assert out.stderr.startswith("error: cannot start the hub:"), out.stderr
+    assert "Connection refused" in out.stderr and "Traceback" not in out.stderr

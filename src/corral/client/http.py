@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import orjson
 
 from corral.client.config import HubCredentials, load
 from corral.errors import AuthError, ServerUnavailableError, error_for_status
@@ -180,7 +181,8 @@ class HubClient:
             raise _error(response)
         if response.status_code == 204 or not response.content:
             return None
-        return response.json()
+        # orjson decodes a large answer (a 100k-point series) several times faster
+        return orjson.loads(response.content)
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.request("GET", path, **kw)

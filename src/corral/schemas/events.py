@@ -158,8 +158,9 @@ class ScalarSeriesOut(BaseModel):
     """One series, downsampled to at most ``max_points`` buckets unless ``full``.
 
     Each bucket gives the iteration and time of its last point, the mean value and the
-    true ``min``/``max`` of its points; a series that fits is returned point by point
-    (``min == max == values``). Missing values are ``null``.
+    true ``min``/``max`` of its points. A series that fits (or is read with ``full``) is
+    returned point by point, ``downsampled`` false, and its ``min``/``max`` are ``null``:
+    they would only repeat ``values``. Missing values are ``null``.
     """
 
     task_id: str
@@ -167,8 +168,9 @@ class ScalarSeriesOut(BaseModel):
     variant: str
     iterations: list[int]
     values: list[float | None]
-    min: list[float | None]
-    max: list[float | None]
+    #: the envelope of each bucket; ``null`` when the series is not downsampled
+    min: list[float | None] | None
+    max: list[float | None] | None
     times: list[float]
     total_points: int
     downsampled: bool

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from corral._version import __version__
 from corral.server.api import errors
@@ -25,11 +26,18 @@ from corral.server.storage import LocalFileStore
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(settings: ServerSettings | None = None, *, migrate: bool = True) -> FastAPI:
-    """Build the hub application. Each call builds an independent app (tests build many)."""
+def create_app(
+    settings: ServerSettings | None = None, *, migrate: bool = True, engine: Engine | None = None
+) -> FastAPI:
+    """Build the hub application. Each call builds an independent app (tests build many).
+
+    ``engine``: the database engine to use (made from the settings by default); the
+    app disposes of it when it stops.
+    """
     settings = settings or ServerSettings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    if engine is None:
+        engine = make_engine(settings.resolved_database_url)
     if migrate:
         upgrade(engine)
     notifier = ChangesNotifier()

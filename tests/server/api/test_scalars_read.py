@@ -71,13 +71,39 @@ def test_downsampling_returns_at_most_n_points_and_keeps_the_true_min_and_max(
     assert len(default["iterations"]) == 2000
 
 
-def test_a_series_that_fits_is_returned_point_by_point(api: httpx.Client) -> None:
+def test_a_series_that_fits_is_returned_point_by_point_without_an_envelope(
+    api: httpx.Client,
+) -> None:
     tid = f.task(api)["id"]
-    send(api, tid, [columns("m", "v", [0, 1, 2], [3.0, 1.0, 2.0], [10.0, 11.0, 12.0])])
+    send(api, tid, [columns("m", "v", [0, 1, 2], [3.0, None, 2.0], [10.0, 11.0, 12.0])])
     (s,) = series(api, tid, max_points=3)
     assert s["downsampled"] is False and s["total_points"] == 3
     assert s["iterations"] == [0, 1, 2] and s["times"] == [10.0, 11.0, 12.0]
-    assert s["values"] == s["min"] == s["max"] == [3.0, 1.0, 2.0]
+    assert s["values"] == [3.0, None, 2.0]
+    # min and max would only repeat the values
+    assert s["min"] is None and s["max"] is None
+
+
+def test_full_resolution_sends_no_envelope_and_a_downsampled_read_still_does(
+    api: httpx.Client,
+) -> None:
+    tid = f.task(api)["id"]
+    its = list(range(5000))
+    send(api, tid, [columns("loss", "train", its, [float(i % 10) for i in its])])
+    send(api, tid, [columns("acc", "val", [0, 1], [0.5, 0.75])])
+    full = {s["metric"]: s for s in series(api, tid, full=True, max_points=10)}
+    for s in full.values():
+        assert s["downsampled"] is False and s["min"] is None and s["max"] is None
+    assert full["loss"]["values"] == [float(i % 10) for i in its]
+    chart = {s["metric"]: s for s in series(api, tid, max_points=10)}
+    loss = chart["loss"]
+    assert loss["downsampled"] is True and len(loss["min"]) == len(loss["max"]) == 10
+    assert min(loss["min"]) == 0.0 and max(loss["max"]) == 9.0
+    assert chart["acc"]["downsampled"] is False and chart["acc"]["min"] is None
+    (compared,) = f.ok(
+        api.get("/scalars", params={"task_id": tid, "metric": "loss", "full": "true"})
+    )["series"]
+    assert compared["values"] == full["loss"]["values"] and compared["min"] is None
 
 
 def test_full_returns_every_point_in_iteration_order_when_batches_arrive_out_of_order(

@@ -2410,8 +2410,9 @@ export interface components {
          * @description One series, downsampled to at most ``max_points`` buckets unless ``full``.
          *
          *     Each bucket gives the iteration and time of its last point, the mean value and the
-         *     true ``min``/``max`` of its points; a series that fits is returned point by point
-         *     (``min == max == values``). Missing values are ``null``.
+         *     true ``min``/``max`` of its points. A series that fits (or is read with ``full``) is
+         *     returned point by point, ``downsampled`` false, and its ``min``/``max`` are ``null``:
+         *     they would only repeat ``values``. Missing values are ``null``.
          */
         ScalarSeriesOut: {
             /** Task Id */
@@ -2425,9 +2426,9 @@ export interface components {
             /** Values */
             values: (number | null)[];
             /** Min */
-            min: (number | null)[];
+            min: (number | null)[] | null;
             /** Max */
-            max: (number | null)[];
+            max: (number | null)[] | null;
             /** Times */
             times: number[];
             /** Total Points */

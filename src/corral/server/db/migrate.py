@@ -61,7 +61,8 @@ def upgrade(engine: Engine) -> None:
         if revision == HEAD:
             return
         if revision is None and not inspect(conn).get_table_names():
-            Base.metadata.create_all(conn)
+            # the database was just seen empty (under the lock): no table-by-table check
+            Base.metadata.create_all(conn, checkfirst=False)
             _version_table.create(conn)
             conn.execute(_version_table.insert().values(version_num=HEAD))
             return

@@ -42,15 +42,20 @@ def summaries(session: Session, task_id: str) -> list[TaskMetricSummary]:
 
 @dataclass
 class SeriesData:
-    """One series ready to send: numpy columns (``min``/``max`` are the envelope)."""
+    """One series ready to send: numpy columns.
+
+    ``min``/``max`` are the envelope of a downsampled series; ``None`` at full
+    resolution, where they would repeat ``values`` (twice the bytes to encode, send
+    and decode for nothing).
+    """
 
     task_id: str
     metric: str
     variant: str
     iterations: np.ndarray
     values: np.ndarray
-    min: np.ndarray
-    max: np.ndarray
+    min: np.ndarray | None
+    max: np.ndarray | None
     times: np.ndarray
     total_points: int
     downsampled: bool
@@ -121,7 +126,7 @@ def read_series(
         its, values, times = merge_sorted([_decode(r[4], r[5], r[6]) for r in rows])
         n = len(its)
         if full or n <= max_points:
-            out.append(SeriesData(task_id, m, v, its, values, values, values, times, n, False))
+            out.append(SeriesData(task_id, m, v, its, values, None, None, times, n, False))
             continue
         s = downsample(its, values, times, max_points)
         out.append(

@@ -7,8 +7,8 @@ function series(p: Partial<ScalarSeries> & { iterations: number[]; values: (numb
     task_id: "t1",
     metric: "loss",
     variant: "train",
-    min: p.values,
-    max: p.values,
+    min: null,
+    max: null,
     times: p.iterations.map((i) => 1000 + i),
     total_points: p.iterations.length,
     downsampled: false,
@@ -27,6 +27,11 @@ describe("toXY", () => {
   it("keeps the last point reported at the same x", () => {
     const s = series({ iterations: [0, 1, 1, 2], values: [1, 2, 5, 3] });
     expect(toXY(s, "iteration")).toMatchObject({ x: [0, 1, 2], y: [1, 5, 3] });
+  });
+
+  it("gives no envelope for a series sent point by point", () => {
+    const s = series({ iterations: [0, 1], values: [1, 2] });
+    expect(toXY(s, "iteration")).toMatchObject({ lo: [null, null], hi: [null, null] });
   });
 
   it("sorts by time when times go back", () => {

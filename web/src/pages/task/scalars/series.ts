@@ -50,8 +50,8 @@ export function toXY(s: ScalarSeries, mode: XMode, start = 0): XY {
     if (k + 1 < n && xs[next] === xs[i]) continue; // a later point at the same x wins
     out.x.push(xs[i]);
     out.y.push(s.values[i] ?? null);
-    out.lo.push(s.min[i] ?? null);
-    out.hi.push(s.max[i] ?? null);
+    out.lo.push(s.min?.[i] ?? null);
+    out.hi.push(s.max?.[i] ?? null);
   }
   return out;
 }
