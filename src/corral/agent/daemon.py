@@ -44,6 +44,7 @@ from corral.agent.watch import AbortWatcher
 from corral.client.config import HubCredentials
 from corral.client.http import HubClient
 from corral.client.retry import Backoff
+from corral.core.task_status import S
 from corral.errors import ConflictError, CorralError, NotFoundError
 
 log = logging.getLogger("corral.agent")
@@ -301,7 +302,7 @@ class Agent:
                 task: dict[str, Any] = self.client.get(f"tasks/{task_id}")
             except CorralError:
                 continue
-            if task.get("status") == "queued" and task.get("worker") == self.worker_id:
+            if task.get("status") == S.queued and task.get("worker") == self.worker_id:
                 log.info("task %s: leased to this worker by a lost answer; running it", task_id)
                 return task
         return None
@@ -338,10 +339,10 @@ class Agent:
         for run in self._runs.active():
             # the reply says nothing of a task started after the heartbeat left
             status = statuses.get(run.id)
-            if run.started < sent and status != "in_progress":
+            if run.started < sent and status != S.in_progress:
                 run.abort(f"the task is {status or 'gone'} on the hub")
         known = self._runs.known()
-        unknown = {t for t, status in statuses.items() if status == "queued" and t not in known}
+        unknown = {t for t, status in statuses.items() if status == S.queued and t not in known}
         # seen twice: not a dequeue answer on its way at the first sighting
         for task_id in unknown & self._maybe_lost:
             self._lost_leases.put(task_id)

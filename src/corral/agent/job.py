@@ -36,6 +36,7 @@ from corral.agent.runners.base import Job, Launch, PrepareError, Runner
 from corral.agent.settings import AgentSettings
 from corral.client.http import HubClient
 from corral.client.retry import SERVER_STATUSES
+from corral.core.task_status import S
 from corral.errors import ConflictError, CorralError, NotFoundError
 
 log = logging.getLogger("corral.agent")
@@ -193,7 +194,7 @@ class TaskJob:
         except ConflictError as e:
             # after a lost answer the first try may have started it for us
             current = client.get(f"tasks/{self.id}") if retried else {}
-            if current.get("status") != "in_progress" or current.get("worker") != worker_id:
+            if current.get("status") != S.in_progress or current.get("worker") != worker_id:
                 log.info("task %s: not started (%s); skipping it", self.id, e.detail)
                 return None
             started = current
