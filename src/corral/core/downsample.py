@@ -43,6 +43,7 @@ def downsample(
 ) -> Series:
     """Reduce a series (sorted by iteration) to at most ``max_points`` points.
 
+    >>> import numpy as np
     >>> s = downsample(np.arange(10), np.arange(10.0), np.zeros(10), 2)
     >>> s.iterations.tolist(), s.values.tolist(), s.min.tolist(), s.max.tolist()
     ([4, 9], [2.0, 7.0], [0.0, 5.0], [4.0, 9.0])
