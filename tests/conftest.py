@@ -9,6 +9,7 @@ creating their own projects (see ``factories.py``).
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,13 @@ import httpx
 import pytest
 
 from corral.testing.hub import Hub, make_hub
+
+# A suite started as a background job (``cmd &`` in a script, nohup) inherits SIGINT
+# ignored, and every script, CLI and agent it starts would too: Python then installs
+# no KeyboardInterrupt handler and the tests of Ctrl-C and of aborts see nothing. Each
+# test process (xdist workers included) puts the default back, and its children get it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
 

@@ -289,7 +289,11 @@ def test_abort_ends_the_whole_process_group(
         # the child ignores SIGTERM: SIGKILL after the grace period ends it too
         wait_for(lambda: all(gone(p) for p in pids), "every process of the task to end")
         done = wait_status(api, task["id"], "stopped")
-        assert any("stopping the task" in line["text"] for line in console_lines(api, done["id"]))
+        # the hub marks the task stopped at the abort; the agent's line is shipped after
+        wait_for(
+            lambda: any("stopping the task" in ln["text"] for ln in console_lines(api, done["id"])),
+            "the agent's stop line in the console",
+        )
         if served.docker_record is not None:  # the container is killed as well
             wait_for(
                 lambda: ["kill", f"corral-{task['id']}"] in docker_calls(served.docker_record),
