@@ -293,15 +293,19 @@ def test_a_waiting_dequeue_wakes_on_an_enqueue_through_either_hub(
         with enqueue_via.client() as api:
             t = task(api)["id"]
         got: dict[str, Any] = {}
+        asked = threading.Event()
 
-        def wait_for_task(got: dict[str, Any] = got) -> None:
-            with a.client() as c:
+        def wait_for_task(got: dict[str, Any] = got, asked: threading.Event = asked) -> None:
+            hooks = {"request": [lambda _request: asked.set()]}
+            with a.client(event_hooks=hooks) as c:
                 body = {"worker": worker, "queues": [queue], "wait": 60}
                 got.update(ok(c.post("/queues:dequeue", json=body)))
 
         waiter = threading.Thread(target=wait_for_task)
         waiter.start()
-        time.sleep(0.3)  # let the dequeue reach its wait (correct either way)
+        # the enqueue follows the dequeue's request (the hub shows no waiters to wait for;
+        # whichever reaches the hub first, the waiting worker must get the task)
+        assert asked.wait(60), "the dequeue request was never sent"
         with enqueue_via.client() as api:
             ok(api.post(f"/tasks/{t}:enqueue", json={"queue": queue}))
         waiter.join(60)
