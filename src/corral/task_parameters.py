@@ -1,0 +1,1 @@
+"""Typed task parameters as a class (ClearML's ``clearml.task_parameters``)."""
