@@ -214,6 +214,8 @@ class Run:
 #: the run the process's exit closes (one at a time: ``Task.init`` runs one task)
 _active: Run | None = None
 _hooks_installed = False
+#: the process that installed the hooks; a forked child inherits them but owns no run
+_owner_pid = 0
 
 
 def _install_process_hooks() -> None:
@@ -222,11 +224,14 @@ def _install_process_hooks() -> None:
     Installed once (not per run) so that many runs in one process do not stack
     wrappers around ``sys.exit`` and ``sys.excepthook`` or keep every run alive.
     """
-    global _hooks_installed
+    global _hooks_installed, _owner_pid
     if _hooks_installed:
         return
     _hooks_installed = True
+    _owner_pid = os.getpid()
     atexit.register(_atexit)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_after_fork_in_child)
     previous = sys.excepthook
     original_exit = sys.exit
 
@@ -252,8 +257,19 @@ def _note_exception(exc: BaseException) -> None:
 
 def _atexit() -> None:
     run = _active
-    if run is not None:
+    if run is not None and os.getpid() == _owner_pid:
         run._atexit()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (a multiprocessing worker, say) runs none of the parent's run: it
+    gets SIGTERM's default action back (``Pool.terminate`` ends blocked workers with it),
+    and its exit closes nothing."""
+    try:
+        if signal.getsignal(signal.SIGTERM) is _sigterm:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, OSError):  # pragma: no cover - fork from a non-main thread
+        pass
 
 
 def _sigterm(signum: int, frame: Any) -> None:
