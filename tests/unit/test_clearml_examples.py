@@ -7,9 +7,11 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -218,3 +220,36 @@ def test_a_whole_run_judges_each_example_on_the_hub(tmp_path: Path) -> None:
     assert "'General/Example_Param' is 2, expected 1" in verdicts["automation/toy_base_task.py"]
     assert verdicts["reporting/config_files.py"].startswith("skipped ")
     assert json.loads(lines[-1]) == {"ok": 1, "wrong": 1, "crashed": 1, "skipped": 1, "total": 4}
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status  # a zombie waiting for its reaper is dead already
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_a_hanging_example_is_a_crash_and_its_children_end_with_it(tmp_path: Path) -> None:
+    script = tmp_path / "examples" / "x" / "hang.py"
+    script.parent.mkdir(parents=True)
+    pid_file = tmp_path / "child.pid"
+    script.write_text(
+        textwrap.dedent(
+            f"""\
+            import subprocess, sys, time
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+            open({str(pid_file)!r}, "w").write(str(child.pid))
+            time.sleep(600)
+            """
+        )
+    )
+    runner = ce.Runner(tmp_path / "examples", dict(os.environ), view=None, python=sys.executable)
+    result = runner.run(ce.Example("x/hang.py", stdout=("never",), timeout=3))
+    assert (result.outcome, result.detail) == ("crashed", "no exit within 3 s")
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 30
+    while not _gone(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(child)
