@@ -109,6 +109,9 @@ plt.plot([0, 1, 2], [1, 4, 9], label="squares")
 log.report_matplotlib_figure("mpl", "pyplot", figure=plt, iteration=0)
 log.report_matplotlib_figure("mpl", "static", figure=plt, iteration=0, report_interactive=False)
 log.report_matplotlib_figure("mpl", "sample", figure=plt.gcf(), iteration=0, report_image=True)
+Logger.matplotlib_force_report_non_interactive(True)
+log.report_matplotlib_figure("mpl", "forced", figure=plt, iteration=0)
+Logger.matplotlib_force_report_non_interactive(False)
 
 # 3-D
 log.report_surface("surface", "grid", matrix=np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
@@ -156,6 +159,12 @@ print("HISTORY", log.get_default_debug_sample_history())
 print("DESTINATION", log.get_default_upload_destination())
 with log.capture_logging():
     pass
+try:
+    log.set_default_upload_destination("nosuch://bucket/debug")
+except Exception as e:
+    print(f"DESTINATION REFUSED {type(e).__name__}: {e}")
+log.set_default_upload_destination(OUT)
+log.report_media("media", "elsewhere", stream=io.BytesIO(b"moved"), file_extension="bin")
 Logger.set_reporting_nan_value(-1.0, warn_period=1)
 log.report_scalar("nan", "series", value=float("nan"), iteration=0)
 print("FLUSHED", log.flush(wait=True))
@@ -168,7 +177,8 @@ def reported(
     sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path, http_url: str
 ) -> tuple[str, str, Path]:
     head = (
-        f"PROJECT = {f.unique('sdk-logger')!r}\nBASE = {http_url!r}\nDOWN = 'http://127.0.0.1:9'\n"
+        f"PROJECT = {f.unique('sdk-logger')!r}\nBASE = {http_url!r}\n"
+        f"DOWN = 'http://127.0.0.1:9'\nOUT = {str(tmp_path / 'out')!r}\n"
     )
     out = run_script(head + REPORTS, sdk_env, tmp_path / "run")
     return _line(out.stdout, "TASK "), out.stdout, tmp_path / "run"
@@ -223,6 +233,9 @@ def test_clearml_logger_calls_arrive_on_the_hub(
     assert static["data"] == [] and static["layout"]["meta"]["rendered"] == "image"
     assert static["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
     assert _file(sdk_api, samples["mpl/sample"]["uri"]).startswith(b"\x89PNG")
+    assert plots["mpl", "forced", 0]["layout"]["meta"]["rendered"] == "image"
+    # the logger's own rendering is not taken for a figure the script saved
+    assert not [key for key in plots if key[0].startswith("Figure")]
 
     # 3-D
     surface = plots["surface", "grid", 1]
@@ -274,6 +287,10 @@ def test_clearml_logger_calls_arrive_on_the_hub(
     assert "FLUSH PERIOD 5.0" in stdout and "HISTORY 10" in stdout
     assert "DESTINATION hub://" in stdout
     assert "FLUSHED True" in stdout and "FLUSHED NOW True" in stdout
+    assert "DESTINATION REFUSED ValidationError: unsupported storage URL scheme nosuch://" in stdout
+    elsewhere = samples["media/elsewhere"]["uri"]
+    assert elsewhere.startswith(str(cwd.parent / "out")), elsewhere
+    assert Path(elsewhere).read_bytes() == b"moved"
     metrics = {
         (m["metric"], m["variant"]): m for m in f.ok(sdk_api.get(f"/tasks/{task_id}/metrics"))
     }

@@ -630,7 +630,15 @@ class Logger:
     # --- where files go, sending ----------------------------------------------------------
 
     def set_default_upload_destination(self, uri: str) -> None:
-        """Where images and files reported by this logger go (default: the task's output)."""
+        """Where images and files reported by this logger go (default: the task's output).
+
+        Raises:
+            ValidationError: a URL scheme no storage backend serves (or whose extra is
+                not installed).
+        """
+        from corral.sdk.storage import backend_for  # fsspec, on first use
+
+        backend_for(uri)
         self._handle.output_uri = uri
 
     def get_default_upload_destination(self) -> str:

@@ -116,7 +116,7 @@ def media_source(
             raise ValueError(f"{what}: url must be a non-empty string")
         return MediaSource(url=url, ext=ext)
     if local_path is not None:
-        path = Path(local_path)
+        path = Path(local_path).absolute()  # an upload may be replayed from another folder
         if not path.is_file():
             raise FileNotFoundError(f"{what}: no file at {path}")
         return MediaSource(path=path, ext=ext or path.suffix)
