@@ -265,16 +265,17 @@ def confusion_matrix(
     *,
     xlabels: Sequence[Any] | None = None,
     ylabels: Sequence[Any] | None = None,
-    xaxis: str = "",
-    yaxis: str = "",
+    xaxis: str = "Predicted",
+    yaxis: str = "Actual",
     title: str = "",
     colorscale: str | list[Any] | None = None,
-    yaxis_reversed: bool = False,
+    yaxis_reversed: bool = True,
 ) -> dict[str, Any]:
-    """A heatmap of ``matrix[row][column]`` with each value written in its cell.
+    """A heatmap of ``matrix[actual][predicted]`` with each value written in its cell.
 
-    Row 0 is drawn at the bottom (plotly's default, as ClearML does); with
-    ``yaxis_reversed=True`` at the top, as confusion matrices are usually read.
+    Row 0 is drawn at the top, as confusion matrices are read; with
+    ``yaxis_reversed=False`` at the bottom (plotly's default, and ClearML's
+    ``Logger.report_confusion_matrix``'s).
 
     Example:
         >>> fig = confusion_matrix([[5, 1], [0, 7]], xlabels=["cat", "dog"], ylabels=["cat", "dog"])
