@@ -100,7 +100,7 @@ class Logger:
         if self._replaced % max(1, self._replace_warn_period) == 0:
             log.warning("corral: %s/%s: %s reported as %s", title, series, value, replacement)
         self._replaced += 1
-        return float(replacement) if not math.isinf(value) or value > 0 else -float(replacement)
+        return float(replacement)
 
     def report_single_value(self, name: str, value: float) -> None:
         """A single number for the run (shown in the summary table), e.g. a final accuracy."""
@@ -712,7 +712,7 @@ class Logger:
 
     @classmethod
     def set_reporting_inf_value(cls, value: float, warn_period: int = 1000) -> None:
-        """Report infinite scalars as ``value`` (``-value`` for -inf), with a warning every
+        """Report infinite scalars (either sign) as ``value``, with a warning every
         ``warn_period`` of them. By default they are stored as missing points."""
         cls._inf_value = float(value)
         cls._replace_warn_period = int(warn_period)
