@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import inspect
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,10 +15,57 @@ from typing import Any
 import httpx
 import pytest
 
+from corral import Logger
 from tests import factories as f
 from tests.sdk.conftest import run_script
 
 CSV = "model,accuracy\nresnet,0.91\nvit,0.94\nmlp,0.72\n"
+
+#: ClearML's public ``Logger`` methods and their parameters, in order (its clearml/logger.py)
+CLEARML_LOGGER = {
+    "current_logger": "",
+    "report_text": "msg level print_console",
+    "report_scalar": "title series value iteration",
+    "report_single_value": "name value",
+    "report_vector": "title series values iteration labels xlabels xaxis yaxis mode extra_layout",
+    "report_histogram": "title series values iteration labels xlabels xaxis yaxis mode data_args extra_layout",
+    "report_table": "title series iteration table_plot csv url extra_layout extra_data",
+    "report_line_plot": "title series xaxis yaxis mode iteration reverse_xaxis comment extra_layout",
+    "report_scatter2d": "title series scatter iteration xaxis yaxis labels mode comment extra_layout",
+    "report_scatter3d": "title series scatter iteration xaxis yaxis zaxis labels mode fill comment extra_layout",
+    "report_confusion_matrix": "title series matrix iteration xaxis yaxis xlabels ylabels yaxis_reversed comment extra_layout",
+    "report_matrix": "title series matrix iteration xaxis yaxis xlabels ylabels yaxis_reversed extra_layout",
+    "report_surface": "title series matrix iteration xaxis yaxis zaxis xlabels ylabels camera comment extra_layout",
+    "report_image": "title series iteration local_path image matrix max_image_history delete_after_upload url",
+    "report_media": "title series iteration local_path stream file_extension max_history delete_after_upload url",
+    "report_plotly": "title series figure iteration",
+    "report_matplotlib_figure": "title series figure iteration report_image report_interactive",
+    "set_default_upload_destination": "uri",
+    "get_default_upload_destination": "",
+    "flush": "wait",
+    "get_flush_period": "",
+    "set_flush_period": "period",
+    "set_default_debug_sample_history": "max_history",
+    "get_default_debug_sample_history": "",
+    "report_image_and_upload": "title series iteration path matrix max_image_history delete_after_upload",
+    "capture_logging": "",
+    "tensorboard_auto_group_scalars": "group_scalars",
+    "tensorboard_single_series_per_graph": "single_series",
+    "matplotlib_force_report_non_interactive": "force",
+    "set_reporting_nan_value": "value warn_period",
+    "set_reporting_inf_value": "value warn_period",
+}
+
+
+@pytest.mark.parametrize("method", sorted(CLEARML_LOGGER))
+def test_logger_takes_clearml_parameters_in_clearml_order(method: str) -> None:
+    parameters = [
+        name
+        for name, p in inspect.signature(getattr(Logger, method)).parameters.items()
+        if name not in ("self", "cls") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+    expected = CLEARML_LOGGER[method].split()
+    assert parameters[: len(expected)] == expected
 
 
 @pytest.fixture
