@@ -120,6 +120,11 @@ def test_confusion_matrix_is_an_annotated_heatmap() -> None:
     assert fig["layout"]["yaxis"]["autorange"] == "reversed"
 
 
+def test_confusion_matrix_not_reversed_puts_row_zero_at_the_bottom() -> None:
+    fig = figures.confusion_matrix([[1, 2], [3, 4]], yaxis_reversed=False)
+    assert "autorange" not in fig["layout"]["yaxis"]
+
+
 def test_confusion_matrix_with_nan_has_null_cell_and_empty_text() -> None:
     fig = figures.confusion_matrix([[0.5, float("nan")], [0.25, 0.125]])
     dumps(fig)
@@ -165,3 +170,67 @@ def test_table_from_csv_file_text_and_rows(tmp_path: Path) -> None:
 def test_table_of_missing_csv_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         figures.table(tmp_path / "missing.csv")
+
+
+# -- 3-D, line plots of SeriesInfo, layout merging ------------------------------
+
+
+def test_surface_has_the_matrix_as_z_and_labelled_axes() -> None:
+    fig = figures.surface(
+        np.array([[1.0, np.nan], [3.0, 4.0]]),
+        xlabels=["a", "b"],
+        zaxis="loss",
+        camera=(1, 2, 3),
+    )
+    dumps(fig)
+    assert fig["data"] == [{"type": "surface", "z": [[1.0, None], [3.0, 4.0]]}]
+    scene = fig["layout"]["scene"]
+    assert (scene["xaxis"]["tickvals"], scene["xaxis"]["ticktext"]) == ([0, 1], ["a", "b"])
+    assert scene["zaxis"]["title"]["text"] == "loss"
+    assert scene["camera"] == {"eye": {"x": 1, "y": 2, "z": 3}}
+    with pytest.raises(ValueError, match="ylabels has 3 labels for 2 values"):
+        figures.surface([[1, 2], [3, 4]], ylabels=["a", "b", "c"])
+    with pytest.raises(ValueError, match="camera must be"):
+        figures.surface([[1]], camera=(1, 2))
+
+
+def test_scatter3d_takes_one_array_or_a_list_of_them() -> None:
+    (one,) = figures.scatter3d(np.arange(6).reshape(2, 3), name="pts")["data"]
+    assert (one["x"], one["y"], one["z"], one["name"]) == ([0, 3], [1, 4], [2, 5], "pts")
+    several = figures.scatter3d([np.zeros((2, 3)), [[1, 1, 1]]], name="s")["data"]
+    assert [(len(t["x"]), t["name"]) for t in several] == [(2, "s"), (1, "s 1")]
+    with pytest.raises(ValueError, match="N x 3"):
+        figures.scatter3d([[1, 2]])
+    with pytest.raises(ValueError, match="labels has 1 texts for 2 points"):
+        figures.scatter3d([[1, 2, 3], [4, 5, 6]], labels=["a"])
+
+
+def test_line_plot_of_series_info_and_dicts() -> None:
+    fig = figures.line_plot(
+        [
+            figures.SeriesInfo("a", np.array([[0, 1], [2, 3]]), labels=["p", "q"]),
+            {"name": "b", "data": [[5, 6]]},
+        ],
+        reverse_xaxis=True,
+    )
+    dumps(fig)
+    assert [(t["name"], t["x"], t["y"]) for t in fig["data"]] == [
+        ("a", [0, 2], [1, 3]),
+        ("b", [5], [6]),
+    ]
+    assert fig["data"][0]["text"] == ["p", "q"]
+    assert fig["layout"]["xaxis"]["autorange"] == "reversed"
+    with pytest.raises(ValueError, match="labels has 1 texts for 2 points"):
+        figures.SeriesInfo("a", [[0, 1], [2, 3]], labels=["p"])
+    with pytest.raises(TypeError, match="SeriesInfo or dicts"):
+        figures.line_plot([[0, 1]])
+
+
+def test_merge_layout_merges_nested_dicts_and_traces() -> None:
+    fig = figures.scatter2d([[0, 1]], xaxis="x")
+    figures.merge_layout(fig, {"xaxis": {"type": "log"}, "height": np.int64(300)})
+    figures.merge_layout(fig, {"opacity": 0.5}, key="data")
+    assert fig["layout"]["xaxis"] == {"title": {"text": "x"}, "type": "log"}
+    assert fig["layout"]["height"] == 300 and fig["data"][0]["opacity"] == 0.5
+    with pytest.raises(TypeError, match="must be a dict"):
+        figures.merge_layout(fig, [1])  # type: ignore[arg-type]

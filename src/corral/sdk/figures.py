@@ -1,4 +1,4 @@
-"""Plotly figures as plain dicts: histograms, scatters, lines, confusion matrices, tables.
+"""Plotly figures as plain dicts: histograms, scatters, lines, heatmaps, 3-D plots, tables.
 
 Every builder returns ``{"data": [...], "layout": {...}}`` in plotly's JSON format,
 so plotly itself is never needed, passed through :func:`corral.sdk.plot_json.sanitize`
@@ -15,17 +15,23 @@ import io
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from corral.sdk.plot_json import sanitize
 
 __all__ = [
+    "SeriesInfo",
     "confusion_matrix",
     "histogram",
     "line_plot",
+    "merge_layout",
     "scatter2d",
+    "scatter3d",
+    "surface",
     "table",
+    "with_comment",
 ]
 
 #: Above this many cells a confusion matrix is drawn without per-cell text:
@@ -166,19 +172,53 @@ def scatter2d(
     return _figure([trace], _layout(title, xaxis, yaxis))
 
 
+@dataclass
+class SeriesInfo:
+    """One line of :func:`line_plot` (ClearML's ``plotly_reporter.SeriesInfo``).
+
+    Args:
+        name: the line's name (the legend).
+        data: its points, N x 2 (``[[x, y], ...]`` or an ndarray).
+        labels: a hover text per point.
+
+    Raises:
+        ValueError: ``data`` is not N x 2, or ``labels`` does not have a text per point.
+
+    Example:
+        >>> SeriesInfo("train", [[0, 0.9], [1, 0.5]]).name
+        'train'
+    """
+
+    name: str
+    data: Any
+    labels: Sequence[str] | None = None
+
+    def __post_init__(self) -> None:
+        rows = _rows(self.data, "SeriesInfo.data") if _tolist(self.data) else []
+        if rows and len(rows[0]) != 2:
+            raise ValueError(f"SeriesInfo.data must be N x 2 (x, y); got rows of {len(rows[0])}")
+        if self.labels is not None and len(self.labels) != len(rows):
+            raise ValueError(
+                f"SeriesInfo.labels has {len(self.labels)} texts for {len(rows)} points"
+            )
+
+
 def line_plot(
-    series: Mapping[str, Any],
+    series: Mapping[str, Any] | Sequence[SeriesInfo | Mapping[str, Any]],
     *,
     xaxis: str = "",
     yaxis: str = "",
     title: str = "",
     mode: str = "lines",
+    reverse_xaxis: bool = False,
 ) -> dict[str, Any]:
     """Several named lines in one chart.
 
     Args:
-        series: name -> ``y`` values (x is then 0, 1, 2...) or name -> ``(x, y)``.
+        series: name -> ``y`` values (x is then 0, 1, 2...) or name -> ``(x, y)``; or a
+            list of :class:`SeriesInfo` (or dicts of its fields), as ClearML takes.
         mode: plotly's scatter mode for every line.
+        reverse_xaxis: draw the x axis from high to low.
 
     Example:
         >>> fig = line_plot({"train": [0.9, 0.5], "val": ([0, 2], [1.0, 0.7])})
@@ -186,16 +226,38 @@ def line_plot(
         [('train', [0, 1]), ('val', [0, 2])]
     """
     data = []
-    for name, values in series.items():
-        if isinstance(values, tuple) and len(values) == 2 and all(map(_is_seq, values)):
-            x, y = _tolist(values[0]), _tolist(values[1])
-            if len(x) != len(y):
-                raise ValueError(f"series {name!r}: {len(x)} x values for {len(y)} y values")
-        else:
-            y = _tolist(values)
-            x = list(range(len(y)))
-        data.append({"type": "scatter", "mode": mode, "name": name, "x": x, "y": y})
-    return _figure(data, _layout(title, xaxis, yaxis))
+    if isinstance(series, Mapping):
+        for name, values in series.items():
+            if isinstance(values, tuple) and len(values) == 2 and all(map(_is_seq, values)):
+                x, y = _tolist(values[0]), _tolist(values[1])
+                if len(x) != len(y):
+                    raise ValueError(f"series {name!r}: {len(x)} x values for {len(y)} y values")
+            else:
+                y = _tolist(values)
+                x = list(range(len(y)))
+            data.append({"type": "scatter", "mode": mode, "name": name, "x": x, "y": y})
+    else:
+        for item in series:
+            info = SeriesInfo(**item) if isinstance(item, Mapping) else item
+            if not isinstance(info, SeriesInfo):
+                raise TypeError(
+                    f"line plot series must be SeriesInfo or dicts, not {type(item).__name__}"
+                )
+            rows = _rows(info.data, "SeriesInfo.data") if _tolist(info.data) else []
+            trace: dict[str, Any] = {
+                "type": "scatter",
+                "mode": mode,
+                "name": info.name,
+                "x": [r[0] for r in rows],
+                "y": [r[1] for r in rows],
+            }
+            if info.labels is not None:
+                trace["text"] = list(info.labels)
+            data.append(trace)
+    layout = _layout(title, xaxis, yaxis)
+    if reverse_xaxis:
+        layout["xaxis"]["autorange"] = "reversed"
+    return _figure(data, layout)
 
 
 def confusion_matrix(
@@ -207,10 +269,13 @@ def confusion_matrix(
     yaxis: str = "Actual",
     title: str = "",
     colorscale: str | list[Any] | None = None,
+    yaxis_reversed: bool = True,
 ) -> dict[str, Any]:
-    """A heatmap of ``matrix[actual][predicted]`` with each count written in its cell.
+    """A heatmap of ``matrix[actual][predicted]`` with each value written in its cell.
 
-    Row 0 is drawn at the top, as confusion matrices are read.
+    Row 0 is drawn at the top, as confusion matrices are read; with
+    ``yaxis_reversed=False`` at the bottom (plotly's default, and ClearML's
+    ``Logger.report_confusion_matrix``'s).
 
     Example:
         >>> fig = confusion_matrix([[5, 1], [0, 7]], xlabels=["cat", "dog"], ylabels=["cat", "dog"])
@@ -245,8 +310,150 @@ def confusion_matrix(
                 )
     trace = {"type": "heatmap", "z": rows, "x": x, "y": y, "colorscale": colorscale or "Blues"}
     layout = _layout(title, xaxis, yaxis, annotations=annotations)
-    layout["yaxis"]["autorange"] = "reversed"
+    if yaxis_reversed:
+        layout["yaxis"]["autorange"] = "reversed"
     return _figure([trace], layout)
+
+
+def surface(
+    matrix: Any,
+    *,
+    xlabels: Sequence[Any] | None = None,
+    ylabels: Sequence[Any] | None = None,
+    xaxis: str = "",
+    yaxis: str = "",
+    zaxis: str = "",
+    camera: Sequence[float] | None = None,
+    title: str = "",
+) -> dict[str, Any]:
+    """A 3-D surface whose height at (column j, row i) is ``matrix[i][j]``.
+
+    Args:
+        matrix: 2-D, rows of equal length.
+        xlabels, ylabels: tick labels of the columns and of the rows.
+        xaxis, yaxis, zaxis: axis titles.
+        camera: where the viewer's eye is, ``(x, y, z)``; plotly's default ``(1.25, 1.25, 1.25)``.
+
+    Example:
+        >>> surface([[1, 2], [3, 4]], zaxis="loss")["data"][0]["z"]
+        [[1, 2], [3, 4]]
+    """
+    rows = _rows(matrix, "matrix")
+    n_cols = len(rows[0]) if rows else 0
+    scene: dict[str, Any] = {}
+    for axis, name, labels, count in (
+        ("xaxis", xaxis, xlabels, n_cols),
+        ("yaxis", yaxis, ylabels, len(rows)),
+        ("zaxis", zaxis, None, None),
+    ):
+        spec: dict[str, Any] = {"title": {"text": name}}
+        if labels is not None:
+            if len(labels) != count:
+                raise ValueError(f"{axis[0]}labels has {len(labels)} labels for {count} values")
+            spec.update(tickvals=list(range(len(labels))), ticktext=_tolist(labels))
+        scene[axis] = spec
+    if camera is not None:
+        eye = _tolist(camera)
+        if len(eye) != 3:
+            raise ValueError(f"camera must be (x, y, z); got {len(eye)} numbers")
+        scene["camera"] = {"eye": dict(zip("xyz", eye, strict=True))}
+    trace = {"type": "surface", "z": rows}
+    return _figure([trace], {"title": {"text": title}, "scene": scene, "showlegend": False})
+
+
+def scatter3d(
+    points: Any,
+    *,
+    mode: str = "markers",
+    fill: bool = False,
+    xaxis: str = "",
+    yaxis: str = "",
+    zaxis: str = "",
+    labels: Sequence[str] | None = None,
+    title: str = "",
+    name: str = "",
+) -> dict[str, Any]:
+    """3-D points: ``points`` is N x 3, or a list of N x 3 arrays (one trace each).
+
+    Args:
+        points: ``[[x, y, z], ...]`` or an ndarray; or a list of those.
+        mode: plotly's scatter mode: "markers", "lines", "lines+markers".
+        fill: fill the area under each line (down to z's floor).
+        labels: a hover text per point (of each trace, for several).
+        name: the trace name (several traces are named ``name``, ``name 1``, ...).
+
+    Example:
+        >>> scatter3d([[0, 1, 2], [3, 4, 5]])["data"][0]["z"]
+        [2, 5]
+    """
+    flat = _tolist(points)
+    several = bool(flat) and _is_seq(flat[0]) and bool(_tolist(flat[0]))
+    several = several and _is_seq(_tolist(flat[0])[0])
+    groups = [_rows(g, "points") if _tolist(g) else [] for g in flat] if several else None
+    if groups is None:
+        groups = [_rows(flat, "points") if flat else []]
+    data = []
+    for k, rows in enumerate(groups):
+        if rows and len(rows[0]) != 3:
+            raise ValueError(f"points must be N x 3; got rows of {len(rows[0])}")
+        trace: dict[str, Any] = {
+            "type": "scatter3d",
+            "mode": mode,
+            "x": [r[0] for r in rows],
+            "y": [r[1] for r in rows],
+            "z": [r[2] for r in rows],
+        }
+        if labels is not None:
+            if len(labels) != len(rows):
+                raise ValueError(f"labels has {len(labels)} texts for {len(rows)} points")
+            trace["text"] = list(labels)
+        if fill:
+            trace["surfaceaxis"] = 2
+        if name:
+            trace["name"] = name if k == 0 else f"{name} {k}"
+        data.append(trace)
+    scene = {
+        a: {"title": {"text": t}} for a, t in (("xaxis", xaxis), ("yaxis", yaxis), ("zaxis", zaxis))
+    }
+    return _figure(data, {"title": {"text": title}, "scene": scene})
+
+
+def with_comment(title: str, comment: str | None) -> str:
+    """The figure title with ``comment`` under it in small print, as ClearML draws it.
+
+    Example:
+        >>> with_comment("loss", "lower is better")
+        'loss<br><sup>lower is better</sup>'
+    """
+    return f"{title}<br><sup>{comment}</sup>" if comment else title
+
+
+def merge_layout(
+    figure: dict[str, Any], extra: Mapping[str, Any] | None, key: str = "layout"
+) -> None:
+    """Merge ``extra`` into ``figure[key]`` in place, nested dicts key by key.
+
+    ``key="data"`` merges it into every trace instead.
+
+    Raises:
+        TypeError: ``extra`` is not a dict.
+    """
+    if extra is None:
+        return
+    if not isinstance(extra, Mapping):
+        raise TypeError(f"extra layout/data must be a dict, not {type(extra).__name__}")
+    extra = sanitize(dict(extra))
+    targets = figure["data"] if key == "data" else [figure.setdefault("layout", {})]
+    for target in targets:
+        _deep_merge(target, extra)
+
+
+def _deep_merge(into: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for k, v in extra.items():
+        if isinstance(v, Mapping) and isinstance(into.get(k), dict):
+            _deep_merge(into[k], v)
+        else:
+            into[k] = v
 
 
 def _number(value: Any) -> int | float | None:

@@ -41,7 +41,9 @@ class _Unsupported(Exception):
     """The figure holds something plotly would not draw the same way."""
 
 
-def from_matplotlib(figure: Figure, *, max_bytes: int = 2_000_000) -> dict[str, Any]:
+def from_matplotlib(
+    figure: Figure, *, max_bytes: int = 2_000_000, interactive: bool = True
+) -> dict[str, Any]:
     """Convert a matplotlib figure to a plotly figure dict; the figure is left untouched.
 
     Lines, scatters and bars on ordinary (linear or log, numeric, date or
@@ -50,6 +52,7 @@ def from_matplotlib(figure: Figure, *, max_bytes: int = 2_000_000) -> dict[str, 
     failure renders the whole figure to PNG instead, embedded as a data URI in
     ``layout.images`` at a resolution low enough for the URI to fit ``max_bytes``
     (down to 10 dpi). ``layout.meta.rendered`` says which: "plotly" or "image".
+    ``interactive=False`` always renders the picture.
 
     Example:
         >>> from matplotlib.figure import Figure
@@ -58,6 +61,8 @@ def from_matplotlib(figure: Figure, *, max_bytes: int = 2_000_000) -> dict[str, 
         >>> from_matplotlib(fig)["data"][0]["name"]
         'loss'
     """
+    if not interactive:
+        return _image_figure(figure, max_bytes)
     try:
         return _convert(figure)
     except _Unsupported as e:
