@@ -163,6 +163,7 @@ def test_artifacts_come_back_in_the_format_they_were_stored_in(
     custom = artifacts["custom"]
     assert custom.type == "custom" and custom.uri.endswith("custom.bin")
     assert custom.get(deserialization_function=json.loads) == {"k": "v"}
+    assert custom.timestamp is not None and custom.timestamp.year >= 2024
 
 
 # --- register_artifact ---------------------------------------------------------------

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +44,9 @@ class Artifact:
         self.preview: str = record.get("preview", "") or ""
         self.metadata: dict[str, Any] = dict(record.get("metadata") or {})
         self.mode: str = record.get("mode", "output")
+        self.content_type: str | None = record.get("content_type")
+        #: when this version was stored on the hub (``None`` before it is)
+        self.timestamp: datetime | None = _parse_time(record.get("created_at"))
         self._local: Path | None = None
 
     @property
@@ -330,3 +334,14 @@ def _safe_path(name: str) -> str:
         for part in name.split("/")
     ]
     return "/".join(parts)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
