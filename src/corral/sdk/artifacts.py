@@ -4,7 +4,11 @@ Example::
 
     task.upload_artifact("predictions", df)              # a DataFrame, with a preview
     task.upload_artifact("weights", "model.bin", wait_on_upload=True)
+    task.upload_artifact("samples", "images/*.jpg")     # one zip of the matching files
+    task.upload_artifact("raw", "s3://bucket/raw.csv")  # a link: nothing is uploaded
     Task.get_task(task_id).artifacts["predictions"].get()  # the DataFrame again
+
+Live DataFrames (``register_artifact``) are in ``corral.sdk.registered``.
 """
 
 from __future__ import annotations

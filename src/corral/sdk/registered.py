@@ -155,7 +155,13 @@ class RegisteredArtifacts(Mapping[str, Any]):
         except Exception:
             log.warning("corral: could not upload registered artifact %r", name, exc_info=True)
             return
-        entry.digest = digest
+        try:
+            after = content_digest(entry.frame)
+        except Exception:
+            after = None
+        # changed while it was being written: what was stored may be neither state, so
+        # the next look uploads again whatever the content is then
+        entry.digest = digest if after == digest else None
 
     def _facts(self, name: str, entry: _Entry) -> dict[str, Any]:
         frame = entry.frame
