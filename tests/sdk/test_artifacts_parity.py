@@ -64,6 +64,7 @@ print("WAITED", waited)
 for label, call in [
     ("nomatch", lambda: task.upload_artifact("none", "images/*.gif")),
     ("badext", lambda: task.upload_artifact("bad", frame, extension_name=".json")),
+    ("retries", lambda: task.upload_artifact("bad", frame, retries=-1)),
 ]:
     try:
         call()
@@ -126,6 +127,7 @@ def test_a_pattern_matching_nothing_or_a_wrong_format_is_a_value_error(
 ) -> None:
     assert "no file matches 'images/*.gif'" in _line(uploaded.stdout, "VALUEERROR nomatch: ")
     assert ".csv.gz" in _line(uploaded.stdout, "VALUEERROR badext: ")
+    assert "0 or more" in _line(uploaded.stdout, "VALUEERROR retries: ")
     assert "none" not in uploaded.records and "bad" not in uploaded.records
 
 
@@ -184,6 +186,7 @@ print("SAME", task.get_registered_artifacts()["live"] is df)
 for label, call in [
     ("upload", lambda: task.upload_artifact("live", {"a": 1})),
     ("columns", lambda: task.register_artifact("other", df, uniqueness_columns=["nope"])),
+    ("notlist", lambda: task.register_artifact("other", df, uniqueness_columns=False)),
     ("unknown", lambda: task.unregister_artifact("never")),
 ]:
     try:
@@ -308,6 +311,7 @@ def test_a_registered_dataframe_follows_its_changes_at_flush_and_at_exit(
     assert _line(out, "SAME ") == "True"
     assert "is registered" in _line(out, "VALUEERROR upload: ")
     assert "'nope'" in _line(out, "VALUEERROR columns: ")
+    assert "non-empty list of column names" in _line(out, "VALUEERROR notlist: ")
     assert "'never'" in _line(out, "VALUEERROR unknown: ")
     assert "pandas DataFrame" in _line(out, "TYPEERROR list: ")
     assert _line(out, "REGISTERED ") == "['live']"
