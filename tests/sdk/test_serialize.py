@@ -251,3 +251,110 @@ def test_sha256_and_size_of_a_file_larger_than_a_chunk(tmp_path: Path) -> None:
     path.write_bytes(data)
     assert sha256_file(path) == hashlib.sha256(data).hexdigest()
     assert file_size(path) == len(data)
+
+
+# --- ClearML's formats and file patterns ---------------------------------------------
+
+
+@pytest.mark.parametrize("extension", [".csv.gz", ".parquet", ".feather", ".pickle"])
+def test_dataframe_round_trips_in_each_format(tmp_path: Path, extension: str) -> None:
+    frame = ordinary_frame()
+    s = serialize(frame, "table", tmp_path / "out", extension=extension)
+    assert s.path.name == "table" + extension
+    assert s.metadata["format"] == extension.lstrip(".")
+    back = deserialize(s.path, s.type, s.metadata)
+    assert back.equals(frame) and back.index.name == "run"
+
+
+@pytest.mark.parametrize("extension", ["npz", ".csv.gz", ".NPY"])
+def test_array_round_trips_in_each_format(tmp_path: Path, extension: str) -> None:
+    array = np.arange(12, dtype=np.int16).reshape(3, 4)
+    s = serialize(array, "weights", tmp_path, extension=extension)
+    back = deserialize(s.path, s.type, s.metadata)
+    assert back.dtype == array.dtype and np.array_equal(back, array)
+
+
+def test_a_3d_array_cannot_be_csv(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="1-D or 2-D"):
+        serialize(np.zeros((2, 2, 2)), "cube", tmp_path, extension=".csv.gz")
+
+
+def test_dict_as_yaml_with_sorted_keys(tmp_path: Path) -> None:
+    s = serialize(
+        {"b": 1, "a": {"z": None, "y": [1, 2]}}, "cfg", tmp_path, extension=".yaml", sort_keys=True
+    )
+    assert (s.path.name, s.content_type) == ("cfg.yaml", "application/yaml")
+    assert s.path.read_text().startswith("a:")
+    assert deserialize(s.path, s.type, s.metadata) == {"a": {"z": None, "y": [1, 2]}, "b": 1}
+
+
+def test_image_in_another_format(tmp_path: Path) -> None:
+    image = Image.new("RGBA", (5, 4), (10, 20, 30, 255))
+    s = serialize(image, "pic", tmp_path, extension=".jpg")
+    assert (s.path.name, s.content_type) == ("pic.jpg", "image/jpeg")
+    assert deserialize(s.path, s.type, s.metadata).size == (5, 4)
+
+
+def test_pkl_extension_pickles_anything_and_a_wrong_one_is_refused(tmp_path: Path) -> None:
+    s = serialize({"a": 1}, "d", tmp_path, extension=".pkl")
+    assert s.type == "pickle" and deserialize(s.path, s.type, s.metadata) == {"a": 1}
+    with pytest.raises(ValueError, match=r"\.json, \.yaml"):
+        serialize({"a": 1}, "d", tmp_path, extension=".parquet")
+    with pytest.raises(ValueError, match=r"'\.pkl'"):
+        serialize(Point(1, 2), "p", tmp_path, extension=".json")
+
+
+def test_serialization_function_writes_the_file(tmp_path: Path) -> None:
+    s = serialize(
+        Point(1, 2), "p", tmp_path, serializer=lambda p: b"%d,%d" % (p.x, p.y), extension=".txt"
+    )
+    assert (s.type, s.path.name, s.path.read_bytes()) == ("custom", "p.txt", b"1,2")
+    with pytest.raises(TypeError, match="must return bytes"):
+        serialize(Point(1, 2), "p", tmp_path, serializer=lambda p: "text")  # type: ignore[arg-type,return-value]
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern"),
+    [
+        ("images/*.jpg", True),
+        ("*.csv", True),
+        ("out/run?.log", True),
+        ("a/[ab].txt", True),
+        ("what is this?", False),
+        ("plain text", False),
+        ("two\nlines*", False),
+    ],
+)
+def test_which_strings_are_file_patterns(text: str, pattern: bool) -> None:
+    assert ser.is_glob(text) is pattern
+
+
+def _tree(root: Path) -> None:
+    for rel in ("a.jpg", "b.jpg", "notes.txt", "sub/c.jpg"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+
+
+def test_a_pattern_archives_the_matching_files_relative_to_its_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _tree(tmp_path / "data")
+    monkeypatch.chdir(tmp_path)
+    s = serialize("data/*.jpg", "jpgs", tmp_path / "out")
+    assert (s.type, s.content_type, s.metadata["files"]) == ("folder", "application/zip", 2)
+    with zipfile.ZipFile(s.path) as zf:
+        assert sorted(zf.namelist()) == ["a.jpg", "b.jpg"]
+    s = serialize(Path("data/**/*.jpg"), "all", tmp_path / "out")
+    with zipfile.ZipFile(s.path) as zf:
+        assert sorted(zf.namelist()) == ["a.jpg", "b.jpg", "sub/c.jpg"]
+    with pytest.raises(ValueError, match=r"no file matches 'data/\*\.gif'"):
+        serialize("data/*.gif", "none", tmp_path / "out")
+
+
+def test_a_list_of_paths_is_archived_relative_to_their_common_folder(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    s = serialize([tmp_path / "a.jpg", tmp_path / "sub"], "some", tmp_path / "out")
+    with zipfile.ZipFile(s.path) as zf:
+        assert sorted(zf.namelist()) == ["a.jpg", "sub/c.jpg"]
+    with pytest.raises(FileNotFoundError, match="missing"):
+        serialize([tmp_path / "missing"], "none", tmp_path / "out")

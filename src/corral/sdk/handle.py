@@ -44,6 +44,8 @@ class RunControl(Protocol):
 
     def hand_over(self, timeout: float) -> bool: ...
 
+    def on_stop(self, stopper: Any) -> None: ...
+
 
 class RunHandle:
     """A task as the helpers see it.
@@ -58,6 +60,8 @@ class RunHandle:
         iteration_offset: added to reported iterations (a continued task).
         logger: the run's ``Logger``, made by ``corral.sdk.logger`` on first use.
         local_artifacts: artifacts uploaded by this process, by name (readable at once).
+        registered: the run's live artifacts (``corral.sdk.registered``), made by
+            ``register_artifact``; ``flush`` uploads those that changed first.
     """
 
     def __init__(self, data: dict[str, Any], *, outbox: Outbox | None = None) -> None:
@@ -69,6 +73,7 @@ class RunHandle:
         self.iteration_offset = 0
         self.logger: Any = None
         self.local_artifacts: dict[str, Any] = {}
+        self.registered: Any = None
         self.models_input: list[dict[str, str]] = list(data.get("models", {}).get("input", []))
 
     @property
@@ -134,6 +139,8 @@ class RunHandle:
 
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Send what is pending (the running task); ``True`` when the hub has it."""
+        if self.registered is not None:
+            self.registered.sync()
         return True if self.outbox is None else self.outbox.flush(timeout)
 
     # --- files --------------------------------------------------------------------------

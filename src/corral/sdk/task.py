@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from corral.client.http import HubClient
@@ -35,6 +35,7 @@ from corral.sdk.handle import RunHandle
 from corral.sdk.logger import Logger, logger_for
 from corral.sdk.model import Model
 from corral.sdk.outbox import Outbox
+from corral.sdk.registered import registry_of
 from corral.sdk.remote import execute_remotely
 from corral.sdk.run_capture import start_capture
 from corral.sdk.run_start import start_run
@@ -345,14 +346,28 @@ class Task:
         artifact_object: Any,
         metadata: Mapping[str, Any] | None = None,
         delete_after_upload: bool = False,
-        auto_pickle: bool = True,
-        preview: str | None = None,
+        auto_pickle: bool | None = True,
+        preview: Any = None,
         wait_on_upload: bool = False,
+        extension_name: str | None = None,
+        serialization_function: Callable[[Any], bytes | bytearray] | None = None,
+        retries: int = 0,
+        sort_keys: bool = True,
     ) -> bool:
-        """Store a file, folder, DataFrame, array, dict/list, image or any picklable object.
+        """Store a file, folder, file pattern, DataFrame, array, dict/list, image or any
+        picklable object; a ``https://`` or ``s3://`` URL is stored as a link.
 
         The object is serialized now; the upload happens in the background unless
-        ``wait_on_upload``. Read it back with ``task.artifacts[name].get()``.
+        ``wait_on_upload``. ``"images/*.jpg"`` (or a list of ``Path``) is stored as one
+        zip of the matching files, named relative to the pattern's folder.
+        ``extension_name`` picks the format (``.csv.gz``, ``.parquet``, ``.npz``,
+        ``.yaml``, ``.jpg``, ``.pkl``...), ``serialization_function(obj) -> bytes``
+        writes the file itself. Read it back with ``task.artifacts[name].get()``.
+
+        Raises:
+            ValueError: a pattern no file matches, a format the object cannot take,
+                or a name that is registered (``register_artifact``).
+            TypeError: an object only pickle can store, with ``auto_pickle=False``.
         """
         return upload_artifact(
             self._handle,
@@ -363,7 +378,40 @@ class Task:
             auto_pickle=auto_pickle,
             preview=preview,
             wait_on_upload=wait_on_upload,
+            extension_name=extension_name,
+            serialization_function=serialization_function,
+            retries=retries,
+            sort_keys=sort_keys,
         )
+
+    def register_artifact(
+        self,
+        name: str,
+        artifact: Any,
+        metadata: Mapping[str, Any] | None = None,
+        uniqueness_columns: bool | str | Sequence[str] = True,
+    ) -> None:
+        """Upload a pandas DataFrame now, and again whenever its content changes.
+
+        The SDK looks at it in the background, at ``flush()`` and at the end of the run,
+        so the hub has its last content. Row count and row uniqueness (over
+        ``uniqueness_columns``, or every column) go into the metadata and preview.
+
+        Example::
+
+            task.register_artifact("train", df, uniqueness_columns=["id"])
+            df.loc[len(df)] = [7, "cow"]  # the hub gets the new row
+        """
+        registry_of(self._handle).register(name, artifact, metadata, uniqueness_columns)
+
+    def unregister_artifact(self, name: str) -> None:
+        """Stop watching a registered artifact; its content now is uploaded if it changed."""
+        registry_of(self._handle).unregister(name)
+
+    def get_registered_artifacts(self) -> dict[str, Any]:
+        """The registered artifacts: ``{name: the DataFrame}`` (the live objects)."""
+        registry = self._handle.registered
+        return dict(registry) if registry is not None else {}
 
     # --- models -------------------------------------------------------------------------
 
