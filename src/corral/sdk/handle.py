@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -44,6 +45,8 @@ class RunControl(Protocol):
 
     def hand_over(self, timeout: float) -> bool: ...
 
+    def on_stop(self, stopper: Any) -> None: ...
+
 
 class RunHandle:
     """A task as the helpers see it.
@@ -70,6 +73,8 @@ class RunHandle:
         self.logger: Any = None
         self.local_artifacts: dict[str, Any] = {}
         self.models_input: list[dict[str, str]] = list(data.get("models", {}).get("input", []))
+        #: called by ``flush`` before it waits (connected objects send their changes)
+        self.before_flush: list[Callable[[], None]] = []
 
     @property
     def id(self) -> str:
@@ -134,6 +139,8 @@ class RunHandle:
 
     def flush(self, timeout: float | None = 30.0) -> bool:
         """Send what is pending (the running task); ``True`` when the hub has it."""
+        for hook in list(self.before_flush):
+            hook()
         return True if self.outbox is None else self.outbox.flush(timeout)
 
     # --- files --------------------------------------------------------------------------
