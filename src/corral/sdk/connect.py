@@ -54,11 +54,23 @@ def connect(handle: RunHandle, mutable: Any, name: str | None) -> Any:
                 values[key] = new
                 _assign(mutable, key, new)
     sent = P.flatten(values)
-    handle.set_section(section, sent)
+    handle.set_section(section, _described(mutable, sent))
     tracker = tracker_for(handle)
     if tracker is not None:
         tracker.track(section, mutable, read, sent)
     return mutable
+
+
+def _described(mutable: Any, rows: P.Flat) -> P.Flat:
+    """A parameter class's rows with the ``desc`` of each parameter as its description."""
+    if not _is_task_parameters(mutable):
+        return rows
+    out = dict(rows)
+    for field in getattr(type(mutable), "__attrs_attrs__", ()):
+        desc = field.metadata.get("desc")
+        if desc and field.name in out:
+            out[field.name] = {**out[field.name], "description": str(desc)}
+    return out
 
 
 def _itself(mapping: Mapping[str, Any]) -> Mapping[str, Any]:

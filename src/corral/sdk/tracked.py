@@ -29,8 +29,7 @@ from corral.sdk.handle import RunHandle
 
 log = logging.getLogger("corral.sdk")
 
-#: a flat typed section: ``{"opt/name": {"value": "adam", "type": "str"}}``
-Flat = dict[str, dict[str, Any]]
+Flat = P.Flat
 
 #: a look at the connected objects may take at most this share of the time between looks
 MAX_SHARE = 0.01
@@ -124,14 +123,18 @@ class Tracker:
     def _send(self, section: str, diff: dict[str, dict[str, Any] | None]) -> None:
         hp = self._handle.data.setdefault("hyperparams", {})
         rows = dict(hp.get(section) or {})
+        out: dict[str, dict[str, Any] | None] = {}
         for key, row in diff.items():
             if row is None:
                 rows.pop(key, None)
+                out[key] = None
             else:
-                rows[key] = {"description": "", **row}
+                # a row is replaced whole on the hub: keep its description
+                described = {**row, "description": (rows.get(key) or {}).get("description", "")}
+                rows[key] = out[key] = described
         hp[section] = rows
         self._handle.request(
-            "PATCH", f"tasks/{self._handle.id}/hyperparams", {"hyperparams": {section: diff}}
+            "PATCH", f"tasks/{self._handle.id}/hyperparams", {"hyperparams": {section: out}}
         )
 
     def _watch(self) -> None:
