@@ -54,10 +54,12 @@ def connect(handle: RunHandle, mutable: Any, name: str | None) -> Any:
                 values[key] = new
                 _assign(mutable, key, new)
     sent = P.flatten(values)
-    handle.set_section(section, _described(mutable, sent))
+    publish = functools.partial(handle.set_section, section, _described(mutable, sent))
     tracker = tracker_for(handle)
-    if tracker is not None:
-        tracker.track(section, mutable, read, sent)
+    if tracker is None:
+        publish()
+    else:
+        tracker.track(section, mutable, read, sent, publish)
     return mutable
 
 

@@ -66,14 +66,21 @@ class Tracker:
         self._closed = False
 
     def track(
-        self, section: str, obj: Any, read: Callable[[], Mapping[str, Any]], sent: Flat
+        self,
+        section: str,
+        obj: Any,
+        read: Callable[[], Mapping[str, Any]],
+        sent: Flat,
+        publish: Callable[[], None],
     ) -> None:
         """Follow ``obj`` (its values as ``read()`` returns them) in ``section``.
 
-        ``sent`` - the rows ``connect`` just sent - is the starting point; the same
-        object connected again to the same section is followed once.
+        ``publish()`` sends ``sent``, the rows that are the starting point; it runs
+        while no look is under way, so a look never sends a section half old, half new.
+        The same object connected again to the same section is followed once.
         """
         with self._lock:
+            publish()
             entries = self._entries.setdefault(section, [])
             entries[:] = [e for e in entries if e.obj is not obj]
             entries.append(_Entry(obj, read))
