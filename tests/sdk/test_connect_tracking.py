@@ -104,6 +104,9 @@ params["lr"] = 0.05             # changed
 del params["gone"]              # deleted
 opt["name"] = "sgd"             # nested, through a reference to the nested dict
 opt["momentum"] = {{"value": 0.5}}  # a nested dict added
+now = task.get_parameters()  # reads include the changes at once
+assert now["General/batch"] == 32 and now["General/opt/name"] == "sgd", now
+assert "General/gone" not in now and task.get_parameters_as_dict()["General"]["lr"] == 0.05
 task.flush()
 wait()
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from corral.sdk import params as P
+from corral.sdk import tracked
 from corral.sdk.handle import RunHandle
-from corral.sdk.tracked import tracker_for
 
 
 def connect(handle: RunHandle, mutable: Any, name: str | None) -> Any:
@@ -55,7 +55,7 @@ def connect(handle: RunHandle, mutable: Any, name: str | None) -> Any:
                 _assign(mutable, key, new)
     sent = P.flatten(values)
     publish = functools.partial(handle.set_section, section, _described(mutable, sent))
-    tracker = tracker_for(handle)
+    tracker = tracked.tracker_for(handle)
     if tracker is None:
         publish()
     else:
@@ -83,6 +83,11 @@ def _is_task_parameters(obj: Any) -> bool:
     # the module is imported only by scripts that use it: no attrs import for the others
     module = sys.modules.get("corral.sdk.task_parameters")
     return module is not None and isinstance(obj, module.TaskParameters)
+
+
+def sync_connected(handle: RunHandle) -> None:
+    """Bring the task's parameters up to date with the connected objects (a read follows)."""
+    tracked.sync(handle)
 
 
 def connect_configuration(

@@ -265,6 +265,7 @@ class Task:
 
     def get_parameters(self, cast: bool = True) -> dict[str, Any]:
         """Every hyperparameter as ``{"Section/name": value}`` (typed values with ``cast``)."""
+        C.sync_connected(self._handle)  # with the changes made to connected dicts so far
         out: dict[str, Any] = {}
         for section, params in (self._data.get("hyperparams") or {}).items():
             for key, param in params.items():
@@ -274,6 +275,7 @@ class Task:
 
     def get_parameters_as_dict(self) -> dict[str, dict[str, Any]]:
         """Sections as nested dicts: ``{"Args": {"lr": 0.1}, "General": {...}}``."""
+        C.sync_connected(self._handle)
         return {s: P.unflatten(p) for s, p in (self._data.get("hyperparams") or {}).items()}
 
     def get_parameter(self, name: str, default: Any = None) -> Any:

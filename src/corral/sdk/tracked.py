@@ -169,3 +169,11 @@ def tracker_for(handle: RunHandle) -> Tracker | None:
             handle.before_flush.append(tracker.sync)
             run.on_stop(tracker.close)
     return tracker
+
+
+def sync(handle: RunHandle) -> None:
+    """Send (and note in ``handle.data``) what changed in the connected objects, if any."""
+    with _trackers_lock:
+        tracker = _trackers.get(handle)
+    if tracker is not None:
+        tracker.sync()
