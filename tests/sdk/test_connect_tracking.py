@@ -261,3 +261,62 @@ def test_under_an_agent_stored_values_win_and_later_changes_are_recorded(
         "steps": 40,
         "seen_lr": 0.5,
     }
+
+
+def test_ignore_remote_overrides_keeps_the_codes_values_under_an_agent(
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+) -> None:
+    code = f"""
+    import json
+    from corral import Task
+
+    task = Task.init(project_name={f.unique("connect-ignore")!r}, task_name="ignore")
+    kept = task.connect({{"lr": 0.1}}, name="Kept", ignore_remote_overrides=True)
+    taken = task.connect({{"lr": 0.1}}, name="Taken")
+    print("SEEN " + json.dumps([kept, taken]), flush=True)
+    print("TASK", task.id, flush=True)
+    """
+    first = run_script(code, sdk_env, tmp_path / "local")
+    task_id = first.stdout.split("TASK ", 1)[1].split()[0]
+    clone = f.ok(sdk_api.post(f"/tasks/{task_id}:clone", json={}), 201)
+    edit = {"lr": {"value": 0.9, "type": "float"}}
+    f.ok(
+        sdk_api.patch(
+            f"/tasks/{clone['id']}/hyperparams",
+            json={"hyperparams": {"Kept": edit, "Taken": edit}},
+        )
+    )
+    second = run_script(code, {**sdk_env, "CORRAL_TASK_ID": clone["id"]}, tmp_path / "agent")
+    seen = json.loads(second.stdout.split("SEEN ", 1)[1].splitlines()[0])
+    assert seen == [{"lr": 0.1}, {"lr": 0.9}]
+    hp = _hp(sdk_api, clone["id"])
+    assert hp["Kept"]["lr"]["value"] == 0.1 and hp["Taken"]["lr"]["value"] == 0.9
+
+
+def test_an_input_model_connected_is_an_input_of_the_task_not_a_parameter(
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+) -> None:
+    project = f.unique("connect-model")
+    make = f"""
+    from pathlib import Path
+    from corral import OutputModel, Task
+
+    task = Task.init(project_name={project!r}, task_name="make")
+    Path("w.bin").write_bytes(b"weights")
+    out = OutputModel(task, name="warm")
+    out.update_weights("w.bin")
+    print("MODEL", out.id, flush=True)
+    """
+    model_id = run_script(make, sdk_env, tmp_path / "make").stdout.split("MODEL ", 1)[1].split()[0]
+    use = f"""
+    from corral import InputModel, Task
+
+    model = InputModel(model_id={model_id!r})  # before Task.init: no task records it yet
+    task = Task.init(project_name={project!r}, task_name="use")
+    assert task.connect(model) is model
+    print("TASK", task.id, flush=True)
+    """
+    out = run_script(use, sdk_env, tmp_path / "use")
+    task = f.ok(sdk_api.get(f"/tasks/{out.stdout.split('TASK ', 1)[1].split()[0]}"))
+    assert [m["model_id"] for m in task["models"]["input"]] == [model_id]
+    assert task["hyperparams"] == {}

@@ -20,14 +20,24 @@ from typing import Any
 from corral.sdk import params as P
 from corral.sdk import tracked
 from corral.sdk.handle import RunHandle
+from corral.sdk.model import InputModel, OutputModel
 
 
-def connect(handle: RunHandle, mutable: Any, name: str | None) -> Any:
+def connect(
+    handle: RunHandle, mutable: Any, name: str | None, ignore_remote_overrides: bool = False
+) -> Any:
     """Track a dict, an object's attributes or an argparse namespace (see ``Task.connect``).
 
     The values are sent now, and the object stays tracked: what the script changes in it
-    later reaches the task at the run's flush points (``corral.sdk.tracked``).
+    later reaches the task at the run's flush points (``corral.sdk.tracked``). An input
+    model is recorded among the task's input models instead; an output model already
+    belongs to its task.
     """
+    if isinstance(mutable, InputModel):
+        handle.add_input_model(name or mutable.name, mutable.id)
+        return mutable
+    if isinstance(mutable, OutputModel):
+        return mutable
     read: Callable[[], Mapping[str, Any]]
     if _is_task_parameters(mutable):
         section = name or "General"
@@ -45,7 +55,8 @@ def connect(handle: RunHandle, mutable: Any, name: str | None) -> Any:
             section = name or type(mutable).__name__
         read = functools.partial(P.object_params, mutable)
     values = dict(read())
-    stored = (handle.data.get("hyperparams") or {}).get(section) if handle.remote else None
+    remote = handle.remote and not ignore_remote_overrides
+    stored = (handle.data.get("hyperparams") or {}).get(section) if remote else None
     if stored:
         flat_stored = P.unflatten(stored)
         for key, original in values.items():
@@ -91,11 +102,15 @@ def sync_connected(handle: RunHandle) -> None:
 
 
 def connect_configuration(
-    handle: RunHandle, configuration: Any, name: str, description: str
+    handle: RunHandle,
+    configuration: Any,
+    name: str,
+    description: str,
+    ignore_remote_overrides: bool = False,
 ) -> Any:
     """Track a configuration file or dict (see ``Task.connect_configuration``)."""
     stored = (handle.data.get("configuration") or {}).get(name) if handle.run else None
-    remote = handle.remote and stored is not None
+    remote = handle.remote and stored is not None and not ignore_remote_overrides
     if isinstance(configuration, Mapping):
         if remote and stored is not None:
             loaded = json.loads(stored["value"])
