@@ -199,6 +199,8 @@ def test_objects_namespaces_and_shared_sections_are_tracked_at_exit(
     task.connect(first, name="Data")
     task.connect(first, name="Data")  # connected again: still followed once
     task.connect(second, name="Data")
+    parser = argparse.ArgumentParser(prog="x")
+    assert task.connect(parser) is parser  # its arguments are recorded when it parses
 
     model.width = 128
     model.heads = 8
@@ -211,6 +213,7 @@ def test_objects_namespaces_and_shared_sections_are_tracked_at_exit(
     out = run_script(code, sdk_env, tmp_path)
     task_id = out.stdout.split("TASK ", 1)[1].split()[0]
     hp = _hp(sdk_api, task_id)
+    assert set(hp) == {"Model", "Run", "Data"}
     assert _values(hp["Model"]) == {"depth": 4, "width": 128, "heads": 8}
     assert _values(hp["Run"]) == {"seed": 2}
     # two dicts in one section: the later one wins a shared key; a key one of them

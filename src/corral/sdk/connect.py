@@ -30,13 +30,15 @@ def connect(
 
     The values are sent now, and the object stays tracked: what the script changes in it
     later reaches the task at the run's flush points (``corral.sdk.tracked``). An input
-    model is recorded among the task's input models instead; an output model already
-    belongs to its task.
+    model is recorded among the task's input models instead; an output model and an
+    argument parser are returned as they are.
     """
     if isinstance(mutable, InputModel):
         handle.add_input_model(name or mutable.name, mutable.id)
         return mutable
-    if isinstance(mutable, OutputModel):
+    if isinstance(mutable, (OutputModel, argparse.ArgumentParser)):
+        # an output model belongs to its task already; a parser's arguments are recorded
+        # when it parses (the argparse capture)
         return mutable
     read: Callable[[], Mapping[str, Any]]
     if _is_task_parameters(mutable):
