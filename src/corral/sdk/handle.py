@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -75,6 +76,8 @@ class RunHandle:
         self.local_artifacts: dict[str, Any] = {}
         self.registered: Any = None
         self.models_input: list[dict[str, str]] = list(data.get("models", {}).get("input", []))
+        #: called by ``flush`` before it waits (connected objects send their changes)
+        self.before_flush: list[Callable[[], None]] = []
 
     @property
     def id(self) -> str:
@@ -141,6 +144,8 @@ class RunHandle:
         """Send what is pending (the running task); ``True`` when the hub has it."""
         if self.registered is not None:
             self.registered.sync()
+        for hook in list(self.before_flush):
+            hook()
         return True if self.outbox is None else self.outbox.flush(timeout)
 
     # --- files --------------------------------------------------------------------------

@@ -20,6 +20,9 @@ from typing import Any
 #: the separator of nested keys in a flattened section
 SEP = "/"
 
+#: a flattened section: ``{"opt/name": {"value": "adam", "type": "str"}}``
+Flat = dict[str, dict[str, Any]]
+
 
 def type_name(value: Any) -> str:
     if value is None:

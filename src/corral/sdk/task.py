@@ -241,31 +241,47 @@ class Task:
 
     # --- parameters ---------------------------------------------------------------------
 
-    def connect(self, mutable: Any, name: str | None = None) -> Any:
+    def connect(
+        self, mutable: Any, name: str | None = None, ignore_remote_overrides: bool = False
+    ) -> Any:
         """Track a dict, an object's attributes or an argparse namespace as hyperparameters.
 
         Locally the values are reported (section ``name``, default ``General``; ``Args``
         for a namespace). When the task runs remotely, values stored on the task (edited
-        in the UI) replace the code's - in place - with their types kept.
+        in the UI) replace the code's - in place - with their types kept, unless
+        ``ignore_remote_overrides``. Changes made to the object afterwards are recorded
+        too. An ``InputModel`` is recorded as an input model of the task.
 
         Returns:
             ``mutable`` itself (with the stored values under an agent).
         """
-        return C.connect(self._handle, mutable, name)
+        return C.connect(self._handle, mutable, name, ignore_remote_overrides)
 
     def connect_configuration(
-        self, configuration: Any, name: str = "General", description: str = ""
+        self,
+        configuration: Any,
+        name: str | None = "General",
+        description: str | None = "",
+        ignore_remote_overrides: bool = False,
     ) -> Any:
         """Track a configuration file (a path) or a dict as a configuration object.
 
         A path: its text is stored; when the task runs remotely the stored (edited) text
         is written to a temporary file whose path is returned. A dict: stored as JSON and,
-        remotely, replaced in place by the stored one.
+        remotely, replaced in place by the stored one. ``ignore_remote_overrides`` keeps
+        the code's configuration under an agent (and records it).
         """
-        return C.connect_configuration(self._handle, configuration, name, description)
+        return C.connect_configuration(
+            self._handle,
+            configuration,
+            name or "General",
+            description or "",
+            ignore_remote_overrides,
+        )
 
     def get_parameters(self, cast: bool = True) -> dict[str, Any]:
         """Every hyperparameter as ``{"Section/name": value}`` (typed values with ``cast``)."""
+        C.sync_connected(self._handle)  # with the changes made to connected dicts so far
         out: dict[str, Any] = {}
         for section, params in (self._data.get("hyperparams") or {}).items():
             for key, param in params.items():
@@ -275,6 +291,7 @@ class Task:
 
     def get_parameters_as_dict(self) -> dict[str, dict[str, Any]]:
         """Sections as nested dicts: ``{"Args": {"lr": 0.1}, "General": {...}}``."""
+        C.sync_connected(self._handle)
         return {s: P.unflatten(p) for s, p in (self._data.get("hyperparams") or {}).items()}
 
     def get_parameter(self, name: str, default: Any = None) -> Any:
