@@ -572,7 +572,10 @@ class Model(_Reports):
         folder = self.get_weights(raise_on_error, force_download, extract_archive)
         if folder is None or return_path:
             return folder
-        return sorted(Path(folder).rglob("*")) if Path(folder).is_dir() else [Path(folder)]
+        root = Path(folder)
+        if not root.is_dir():
+            return [root]
+        return [p for p in sorted(root.rglob("*")) if p.is_file()]
 
     def _is_package(self) -> bool:
         return PACKAGE_TAG in self.system_tags
