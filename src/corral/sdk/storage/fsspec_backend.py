@@ -31,6 +31,7 @@ from typing import Any
 
 from corral.errors import (
     ConflictError,
+    CorralError,
     NetworkError,
     NotFoundError,
     PermissionDeniedError,
@@ -246,6 +247,8 @@ class FsspecBackend(StorageBackend):
     def _errors(self, url: str) -> Iterator[None]:
         try:
             yield
+        except CorralError:
+            raise  # already Corral's (a missing file told apart inside the block)
         except FileNotFoundError as e:
             _missing_or_raise(url, e)
             raise NotFoundError(f"no file at {url}") from e
