@@ -105,13 +105,15 @@ files = Model(PKG_ID).get_weights_package()
 root = Model(PKG_ID).get_weights_package(return_path=True)
 print("PKG " + json.dumps(sorted(Path(p).relative_to(root).as_posix() for p in files)))
 found = Model.query_models(project_name=PROJECT, metadata={"epochs": 12})
-print("QUERY " + json.dumps([q.id for q in found]))
+print("QUERY " + json.dumps([[q.id, q.config_dict] for q in found]))
 
 task = Task.init(project_name=PROJECT, task_name="import")
-imported = InputModel.import_model(HTTP_URL, name="imported", project=PROJECT,
+other = HTTP_URL.replace("weights.bin", "other.bin")
+imported = InputModel.import_model(other, name="imported", project=PROJECT,
                                    label_enumeration={"a": 0}, create_as_published=True)
-again = InputModel.import_model(HTTP_URL, name="imported", project=PROJECT)
-print("IMPORTED " + imported.id + " " + again.id)
+again = InputModel.import_model(other, name="imported", project=PROJECT)
+known = InputModel.import_model(HTTP_URL, project=PROJECT)  # registered before: reused
+print("IMPORTED " + imported.id + " " + again.id + " " + known.id)
 print("TASK " + task.id)
 """
 
@@ -283,9 +285,10 @@ def test_another_process_reads_fetches_imports_and_queries(
         "project": written["project"],
     }
     assert json.loads(_line(out.stdout, "PKG ")) == ["a.txt", "sub/b.txt"]
-    assert json.loads(_line(out.stdout, "QUERY ")) == [written["MODEL"]]
-    imported, again = _line(out.stdout, "IMPORTED ").split()
-    assert imported == again
+    assert json.loads(_line(out.stdout, "QUERY ")) == [[written["MODEL"], {"layers": 3}]]
+    imported, again, known = _line(out.stdout, "IMPORTED ").split()
+    assert imported == again and known == written["MODEL"]
     model = f.ok(sdk_api.get(f"/models/{imported}"))
-    assert model["uri"] == written["http_url"] and model["published"] is True
+    assert model["uri"] == written["http_url"].replace("weights.bin", "other.bin")
+    assert model["published"] is True and model["name"] == "imported"
     assert model["labels"] == {"a": 0} and model["task_id"] is None

@@ -463,6 +463,8 @@ class Model(_Reports):
     @property
     def config_text(self) -> str:
         """The network design or configuration, as text."""
+        if "design" not in self.data:  # a row of a list: read the whole model
+            self._reload()
         return str(self.data.get("design", ""))
 
     @property
@@ -660,7 +662,7 @@ class Model(_Reports):
                 )
             ]
             rows = rows[:max_results] if max_results else rows
-        return [cls(row["id"], row) for row in rows]
+        return [Model(row["id"], row) for row in rows]
 
     def __repr__(self) -> str:
         return f"<Model {self.id} {self.name!r}>"
@@ -736,9 +738,8 @@ class InputModel(Model):
         if not weights_url:
             raise ValueError("import_model needs weights_url (where the weights are)")
         client = hub_client()
-        for row in client.models.iter(limit=200, text=name or None):
-            if row.get("uri") == weights_url:
-                return cls(row["id"])
+        for row in client.models.iter(limit=1, uri=weights_url, sort="-created_at"):
+            return cls(row["id"])
         handle = current_handle()
         body: dict[str, Any] = {
             "name": name or Path(weights_url.rstrip("/")).name or "imported model",

@@ -1201,7 +1201,8 @@ export interface paths {
          * @description List models, filtered and sorted, one page at a time (rows without ``design``).
          *
          *     ``sort``: a model field (``-created_at``, ``name``, ``published``...), ``-`` for
-         *     descending. ``tag`` may be repeated (all must match); ``-tag`` excludes.
+         *     descending. ``tag`` may be repeated (all must match); ``-tag`` excludes. ``uri``
+         *     matches the weights' URI exactly.
          *     ``archived=false`` (default) hides archived models; empty shows both.
          */
         get: operations["list_models_api_v1_models_get"];
@@ -5827,6 +5828,7 @@ export interface operations {
                 archived?: boolean | null;
                 text?: string | null;
                 name?: string | null;
+                uri?: string | null;
                 sort?: string;
                 limit?: number;
                 cursor?: string | null;

@@ -31,6 +31,7 @@ def list_models(
     archived: OptionalFlag = False,
     text: Annotated[str | None, Query(max_length=255)] = None,
     name: Annotated[str | None, Query(max_length=255)] = None,
+    uri: Annotated[str | None, Query(max_length=4096)] = None,
     sort: Annotated[str, Query(max_length=64)] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
@@ -39,7 +40,8 @@ def list_models(
     """List models, filtered and sorted, one page at a time (rows without ``design``).
 
     ``sort``: a model field (``-created_at``, ``name``, ``published``...), ``-`` for
-    descending. ``tag`` may be repeated (all must match); ``-tag`` excludes.
+    descending. ``tag`` may be repeated (all must match); ``-tag`` excludes. ``uri``
+    matches the weights' URI exactly.
     ``archived=false`` (default) hides archived models; empty shows both.
     """
     f = models.ModelFilter(
@@ -51,6 +53,7 @@ def list_models(
         archived=archived,
         text=text,
         name=name,
+        uri=uri,
     )
     limit = min(limit, settings.limits.page_size)
     rows, next_cursor, total = models.list_models(
