@@ -11,6 +11,7 @@
      +-- PayloadTooLargeError       (413)
      +-- RangeNotSatisfiableError   (416)
      +-- ServerUnavailableError     (503)  the hub cannot be reached (client side)
+     |    +-- NetworkError                  a storage URL cannot be reached (refused, DNS, timeout)
      +-- TaskAborted                       raised in a task's process when it is aborted
 
 The server maps each class to an ``application/problem+json`` response in one
@@ -25,6 +26,7 @@ __all__ = [
     "AuthError",
     "ConflictError",
     "CorralError",
+    "NetworkError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -88,6 +90,13 @@ class RangeNotSatisfiableError(CorralError):
 class ServerUnavailableError(CorralError):
     status = 503
     title = "Hub unavailable"
+
+
+class NetworkError(ServerUnavailableError):
+    """A storage URL could not be reached: connection refused, a name that does not
+    resolve, a timeout. The message names the URL; retried like any unavailability."""
+
+    title = "Network error"
 
 
 class TaskAborted(CorralError):

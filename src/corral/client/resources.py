@@ -182,6 +182,24 @@ class Models(_Resource):
         """``POST /models/{id}:{action}`` (``publish``, ``archive``, ``unarchive``)."""
         return cast("Model", self._client.request("POST", f"models/{model_id}:{action}", json=body))
 
+    def post_events(self, model_id: str, batch_id: str, events: Sequence[dict[str, Any]]) -> Any:
+        """Store a batch of the model's reports (scalars, plots); a ``batch_id`` is stored once."""
+        body = orjson.dumps({"batch_id": batch_id, "events": events})
+        return self._client.request(
+            "POST",
+            f"models/{model_id}/events",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
+
+    def scalars(self, model_id: str, **params: Any) -> dict[str, Any]:
+        """``GET /models/{id}/scalars``: ``{"series": [...]}`` (``metric=``, ``variant=``)."""
+        return cast("dict[str, Any]", self._get(f"models/{model_id}/scalars", **params))
+
+    def plots(self, model_id: str, **params: Any) -> dict[str, Any]:
+        """``GET /models/{id}/plots``: ``{"items": [...], "iterations": [...]}``."""
+        return cast("dict[str, Any]", self._get(f"models/{model_id}/plots", **params))
+
 
 class Projects(_Resource):
     """``/projects``."""

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, StringConstraints
 
 from corral.schemas.artifacts import Key, Metadata, Uri
 from corral.schemas.common import PROJECT_NAME_MAX, Id, Input, Name, NewId, Output, Tags, Text
+from corral.schemas.events import PlotIn, ScalarIn, ScalarsIn
 
 FRAMEWORK_MAX = 64
 #: most classes in ``labels``
@@ -84,3 +85,23 @@ class ModelBrief(Output):
 
 class ModelOut(ModelBrief):
     design: str
+
+
+# --- model reports -------------------------------------------------------------------------
+
+#: events of one model report batch, at most (models report a few curves and tables)
+MODEL_EVENTS_PER_BATCH = 10_000
+
+ModelEvent = Annotated[ScalarIn | ScalarsIn | PlotIn, Field(discriminator="type")]
+
+
+class ModelEventsIn(Input):
+    """Scalars and plots reported for a model (``OutputModel.report_*``).
+
+    The events are those of a task's batch (``scalar``, ``scalars``, ``plot``; see
+    ``EventBatchIn``). A ``batch_id`` already stored for the model stores nothing
+    (``duplicate: true``), so a client may retry a batch safely.
+    """
+
+    batch_id: Id
+    events: Annotated[list[ModelEvent], Field(max_length=MODEL_EVENTS_PER_BATCH)]

@@ -73,7 +73,9 @@ class Artifact:
             local = self._local
         else:
             local = Path(
-                storage.StorageManager.get_local_copy(self.uri, force_download=force_download)
+                storage.StorageManager.get_local_copy(
+                    self.uri, extract_archive=False, force_download=force_download
+                )
             )
             self._local = local
         if self.type == "folder" and extract_archive:

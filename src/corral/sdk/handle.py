@@ -34,6 +34,10 @@ class RunControl(Protocol):
     #: output models published once the task has completed
     publish_after: list[str]
 
+    def on_stop(self, stopper: Any) -> None: ...
+
+    def on_closed(self, callback: Any) -> None: ...
+
     def finish(self, status: str, body: dict[str, Any] | None = None) -> None: ...
 
     def close(

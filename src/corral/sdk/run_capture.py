@@ -226,4 +226,4 @@ class FrameworkSink:
             if model is None:
                 model = OutputModel(self._handle, framework=framework, name=name or Path(path).stem)
                 self._models[key] = model
-        model.update_weights(path)
+        model.update_weights(path, auto_delete_file=False, update_comment=False)

@@ -59,6 +59,11 @@ export const queryKeys = {
   model: {
     all: ["model"] as const,
     one: (id: string) => ["model", id] as const,
+    /** what was reported for the model (OutputModel.report_*) */
+    scalars: (id: string, maxPoints: number) => ["model", id, "scalars", maxPoints] as const,
+    plots: (id: string) => ["model", id, "plots"] as const,
+    plot: (id: string, metric: string, variant: string, iteration: number | null) =>
+      ["model", id, "plots", metric, variant, iteration] as const,
   },
   queues: {
     all: ["queues"] as const,

@@ -1201,7 +1201,8 @@ export interface paths {
          * @description List models, filtered and sorted, one page at a time (rows without ``design``).
          *
          *     ``sort``: a model field (``-created_at``, ``name``, ``published``...), ``-`` for
-         *     descending. ``tag`` may be repeated (all must match); ``-tag`` excludes.
+         *     descending. ``tag`` may be repeated (all must match); ``-tag`` excludes. ``uri``
+         *     matches the weights' URI exactly.
          *     ``archived=false`` (default) hides archived models; empty shows both.
          */
         get: operations["list_models_api_v1_models_get"];
@@ -1290,6 +1291,73 @@ export interface paths {
         put?: never;
         /** Unarchive Model */
         post: operations["unarchive_model_api_v1_models__model_id__unarchive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post Model Events
+         * @description Store scalars and plots reported for a model (``OutputModel.report_*``).
+         *
+         *     The events are a task batch's ``scalar``, ``scalars`` and ``plot`` events. A
+         *     ``batch_id`` already stored for this model answers ``duplicate: true`` and stores
+         *     nothing. The batch is stored whole or not at all.
+         */
+        post: operations["post_model_events_api_v1_models__model_id__events_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/scalars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Model Scalars
+         * @description Every scalar series reported for the model, in iteration order, in the shape of a
+         *     task's scalars (``task_id`` holds the model's id). Single values are the series of
+         *     the metric ``Summary`` at iteration 0.
+         */
+        get: operations["get_model_scalars_api_v1_models__model_id__scalars_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/{model_id}/plots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Model Plots
+         * @description The model's latest plot per (metric, variant), or those at ``iteration``, and the
+         *     iterations that have a plot per (metric, variant).
+         */
+        get: operations["get_model_plots_api_v1_models__model_id__plots_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1993,6 +2061,20 @@ export interface components {
             /** Parent Id */
             parent_id?: string | null;
         };
+        /**
+         * ModelEventsIn
+         * @description Scalars and plots reported for a model (``OutputModel.report_*``).
+         *
+         *     The events are those of a task's batch (``scalar``, ``scalars``, ``plot``; see
+         *     ``EventBatchIn``). A ``batch_id`` already stored for the model stores nothing
+         *     (``duplicate: true``), so a client may retry a batch safely.
+         */
+        ModelEventsIn: {
+            /** Batch Id */
+            batch_id: string;
+            /** Events */
+            events: (components["schemas"]["ScalarIn"] | components["schemas"]["ScalarsIn"] | components["schemas"]["PlotIn"])[];
+        };
         /** ModelOut */
         ModelOut: {
             /** Id */
@@ -2122,6 +2204,29 @@ export interface components {
             next_cursor?: string | null;
             /** Total */
             total?: number | null;
+        };
+        /**
+         * PlotIn
+         * @description A plotly figure (``{"data": [...], "layout": {...}}``).
+         */
+        PlotIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "plot";
+            /** Metric */
+            metric: string;
+            /** Variant */
+            variant: string;
+            /** Iteration */
+            iteration: number;
+            /** Figure */
+            figure: {
+                [key: string]: unknown;
+            };
+            /** Time */
+            time?: number | null;
         };
         /** PlotOut */
         PlotOut: {
@@ -2406,6 +2511,27 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * ScalarIn
+         * @description One point of a scalar series.
+         */
+        ScalarIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "scalar";
+            /** Metric */
+            metric: string;
+            /** Variant */
+            variant: string;
+            /** Iteration */
+            iteration: number;
+            /** Value */
+            value: number | null;
+            /** Time */
+            time?: number | null;
+        };
+        /**
          * ScalarSeriesOut
          * @description One series, downsampled to at most ``max_points`` buckets unless ``full``.
          *
@@ -2435,6 +2561,33 @@ export interface components {
             total_points: number;
             /** Downsampled */
             downsampled: boolean;
+        };
+        /**
+         * ScalarsIn
+         * @description Many points of one series in columns: ``iterations[i]`` goes with ``values[i]``.
+         *
+         *     ``times`` (one per point) or ``time`` (for all points) are optional. Iterations
+         *     are checked against the int64 range on the server, not per element here: a
+         *     bound on every element costs three times the validation of the whole list.
+         */
+        ScalarsIn: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "scalars";
+            /** Metric */
+            metric: string;
+            /** Variant */
+            variant: string;
+            /** Iterations */
+            iterations: number[];
+            /** Values */
+            values: (number | null)[];
+            /** Times */
+            times?: number[] | null;
+            /** Time */
+            time?: number | null;
         };
         /** ScalarsOut */
         ScalarsOut: {
@@ -5675,6 +5828,7 @@ export interface operations {
                 archived?: boolean | null;
                 text?: string | null;
                 name?: string | null;
+                uri?: string | null;
                 sort?: string;
                 limit?: number;
                 cursor?: string | null;
@@ -5918,6 +6072,111 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModelOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    post_model_events_api_v1_models__model_id__events_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ModelEventsIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_model_scalars_api_v1_models__model_id__scalars_get: {
+        parameters: {
+            query?: {
+                metric?: string | null;
+                variant?: string | null;
+                max_points?: number;
+            };
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_model_plots_api_v1_models__model_id__plots_get: {
+        parameters: {
+            query?: {
+                metric?: string | null;
+                variant?: string | null;
+                iteration?: number | null;
+            };
+            header?: never;
+            path: {
+                model_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlotsOut"];
                 };
             };
             /** @description Validation Error */

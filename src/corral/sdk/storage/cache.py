@@ -9,6 +9,9 @@ An archive's extracted folder sits next to it in the same entry.
 * ``CORRAL_CACHE_DIR`` moves the root (default ``~/.corral/cache``);
   ``CORRAL_CACHE_MAX_GB`` bounds its size (default 10). Each insert evicts the
   least recently used entries until the cache fits again (the newest always stays).
+* A cache context (``get_local_copy(cache_context=...)``) is a cache of its own,
+  ``storage-<context>/``, with its own bounds; ``set_file_limit`` bounds the number
+  of cached files of a context for this process.
 * Processes sharing the cache take a lock per URL (``storage/.locks/``, POSIX
   ``flock``) while they fetch, so the same file is not downloaded twice at once.
 
@@ -35,6 +38,27 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_GB = 10.0
 LOCKS = ".locks"
+#: the default cache context (ClearML's name)
+GLOBAL = "global"
+
+_file_limits: dict[str, int] = {}
+
+
+def set_file_limit(limit: int, context: str | None = None) -> int:
+    """Keep at most ``limit`` cached entries in ``context`` (this process); returns it."""
+    if limit < 1:
+        raise ValidationError(f"cache_file_limit must be at least 1, not {limit}")
+    _file_limits[_context_name(context)] = limit
+    return limit
+
+
+def _context_name(context: str | None) -> str:
+    name = context or GLOBAL
+    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ValidationError(
+            f"cache_context={context!r}: use letters, digits, '-', '_' and '.' only"
+        )
+    return name
 
 
 def cache_root() -> Path:
@@ -92,11 +116,23 @@ class StorageCache:
     Args:
         root: the cache root (``storage/`` is created in it); default :func:`cache_root`.
         max_bytes: the size bound; default :func:`max_cache_bytes`.
+        context: a separate cache (``storage-<context>/``); default the global one.
+        max_files: the bound on cached entries; default that of :func:`set_file_limit`.
     """
 
-    def __init__(self, root: Path | None = None, max_bytes: int | None = None) -> None:
-        self.dir = (root or cache_root()) / "storage"
+    def __init__(
+        self,
+        root: Path | None = None,
+        max_bytes: int | None = None,
+        *,
+        context: str | None = None,
+        max_files: int | None = None,
+    ) -> None:
+        name = _context_name(context)
+        folder = "storage" if name == GLOBAL else f"storage-{name}"
+        self.dir = (root or cache_root()) / folder
         self.max_bytes = max_cache_bytes() if max_bytes is None else max_bytes
+        self.max_files = _file_limits.get(name) if max_files is None else max_files
 
     def entry(self, url: str, version: str | None) -> Path:
         """The folder that holds ``url`` at ``version``."""
@@ -174,9 +210,11 @@ class StorageCache:
                 with contextlib.suppress(OSError):
                     entries.append((entry.stat().st_mtime, _tree_size(entry), entry))
         total = sum(size for _, size, _ in entries)
+        count = len(entries)
         freed = 0
         for _, size, entry in sorted(entries):
-            if total - freed <= self.max_bytes:
+            too_many = self.max_files is not None and count > self.max_files
+            if total - freed <= self.max_bytes and not too_many:
                 break
             if entry == keep:
                 continue
@@ -188,6 +226,7 @@ class StorageCache:
                 with contextlib.suppress(OSError):
                     entry.parent.rmdir()  # the URL's last version
             freed += size
+            count -= 1
         if freed:
             log.debug("storage cache: evicted %d bytes to stay under %d", freed, self.max_bytes)
         return freed

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import threading
 import uuid
 import weakref
@@ -30,6 +31,8 @@ from typing import Any
 
 from corral.errors import (
     ConflictError,
+    CorralError,
+    NetworkError,
     NotFoundError,
     PermissionDeniedError,
     ServerUnavailableError,
@@ -160,7 +163,62 @@ def _version(info: dict[str, Any]) -> str:
 def _looks_like_connection_error(e: BaseException) -> bool:
     # botocore's and aiohttp's connection errors do not derive from the builtin ones
     name = type(e).__name__
-    return "Connect" in name or "Timeout" in name
+    return "Connect" in name or "Timeout" in name or "DNS" in name
+
+
+def _chain(e: BaseException) -> Iterator[BaseException]:
+    """``e`` and the exceptions it was raised from (fsspec's HTTP backend turns every
+    failure into ``FileNotFoundError``, raised from the real one)."""
+    seen: set[int] = set()
+    current: BaseException | None = e
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _network_cause(e: BaseException) -> BaseException | None:
+    """The connection failure behind ``e`` (refused, DNS, timeout, reset), if any."""
+    for cause in _chain(e):
+        if isinstance(cause, FileNotFoundError):
+            continue
+        if isinstance(cause, (ConnectionError, TimeoutError, socket.gaierror)):
+            return cause
+        if _looks_like_connection_error(cause) or "ServerDisconnected" in type(cause).__name__:
+            return cause
+    return None
+
+
+def _http_status(e: BaseException) -> int | None:
+    """The HTTP status behind ``e`` (an answer of an http(s) server), if any."""
+    for cause in _chain(e):
+        status = getattr(cause, "status", None)
+        if isinstance(status, int) and 100 <= status < 600:
+            return status
+    return None
+
+
+def network_error(url: str, cause: BaseException) -> NetworkError:
+    """A clear error for a URL that cannot be reached."""
+    reason = str(cause) or type(cause).__name__
+    return NetworkError(
+        f"network error: cannot reach {url} ({type(cause).__name__}: {reason}); "
+        "check the address, the network and that the server is running"
+    )
+
+
+def _missing_or_raise(url: str, e: FileNotFoundError) -> None:
+    """Return when ``e`` really means "no such file"; else raise what it means."""
+    cause = _network_cause(e)
+    if cause is not None:
+        raise network_error(url, cause) from e
+    status = _http_status(e)
+    if status in (401, 403):
+        raise PermissionDeniedError(f"{url}: access denied (HTTP {status})") from e
+    if status is not None and (status >= 500 or status == 429):
+        raise ServerUnavailableError(f"{url}: the server answered HTTP {status}") from e
+    if status is not None and status not in (404, 410):
+        raise ValidationError(f"{url}: the server answered HTTP {status}") from e
 
 
 class FsspecBackend(StorageBackend):
@@ -189,15 +247,24 @@ class FsspecBackend(StorageBackend):
     def _errors(self, url: str) -> Iterator[None]:
         try:
             yield
+        except CorralError:
+            raise  # already Corral's (a missing file told apart inside the block)
         except FileNotFoundError as e:
+            _missing_or_raise(url, e)
             raise NotFoundError(f"no file at {url}") from e
         except PermissionError as e:
             raise PermissionDeniedError(f"{url}: access denied ({e})") from e
-        except (ConnectionError, TimeoutError) as e:
-            raise ServerUnavailableError(f"cannot reach {url}: {e}") from e
+        except (ConnectionError, TimeoutError, socket.gaierror) as e:
+            raise network_error(url, e) from e
         except Exception as e:
-            if _looks_like_connection_error(e):
-                raise ServerUnavailableError(f"cannot reach {url}: {e}") from e
+            cause = _network_cause(e)
+            if cause is not None:
+                raise network_error(url, cause) from e
+            status = _http_status(e) if not self.local else None
+            if status is not None and (status >= 500 or status == 429):
+                raise ServerUnavailableError(f"{url}: the server answered HTTP {status}") from e
+            if status in (401, 403):
+                raise PermissionDeniedError(f"{url}: access denied (HTTP {status})") from e
             raise
 
     def upload(self, local: Path, url: str, progress: ProgressFn | None = None) -> None:
@@ -234,7 +301,8 @@ class FsspecBackend(StorageBackend):
             self.fs.invalidate_cache(path)
             try:
                 info = self.fs.info(path)
-            except FileNotFoundError:
+            except FileNotFoundError as e:
+                _missing_or_raise(url, e)
                 return None
         if info.get("type") != "file":
             return None

@@ -32,10 +32,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal, overload
 
-from corral.errors import NotFoundError, ServerUnavailableError, ValidationError
+from corral.errors import CorralError, NotFoundError, ServerUnavailableError, ValidationError
 from corral.sdk.storage import backends, transfers
 from corral.sdk.storage.backends import base_name, join_uri
-from corral.sdk.storage.cache import StorageCache
+from corral.sdk.storage.cache import StorageCache, set_file_limit
 from corral.sdk.storage.progress import TransferBar
 from corral.sdk.storage.registry import backend_for
 
@@ -51,6 +51,46 @@ def _file_name(url: str) -> str:
     if name in ("", ".", ".."):
         raise ValidationError(f"{url} names a folder, not a file (use the *_folder methods)")
     return name
+
+
+def _cache_name(name: str) -> str:
+    if not isinstance(name, str) or name in ("", ".", "..") or "/" in name or "\\" in name:
+        raise ValidationError(
+            f"name={name!r}: give a plain file name (no folders) for the cached copy"
+        )
+    return name
+
+
+def _download_folder(
+    remote_url: str,
+    local_folder: PathLike | None,
+    match_wildcard: str | None,
+    overwrite: bool,
+    retries: int,
+    max_workers: int | None,
+) -> str:
+    backend = backend_for(remote_url)
+    folder = Path(local_folder).expanduser() if local_folder else None
+    folder = folder or Path.cwd() / (base_name(remote_url.rstrip("/")) or "download")
+    listing = backend.list(remote_url)
+    if not listing:
+        raise NotFoundError(f"no files below {remote_url}")
+    root = folder.resolve()
+    wanted = []
+    for remote in listing:
+        dest = folder / remote.name
+        if ".." in remote.name.split("/") or not dest.resolve().is_relative_to(root):
+            raise ValidationError(f"{remote_url}: {remote.name!r} would land outside {folder}")
+        if _matches(remote.name, match_wildcard) and (overwrite or not dest.exists()):
+            wanted.append((join_uri(remote_url, remote.name), dest, remote.size or 0))
+    with TransferBar(f"download {folder.name}/", sum(size for *_, size in wanted)) as bar:
+        jobs: builtins.list[Callable[[], object]] = []
+        for url, dest, _ in wanted:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            jobs.append(partial(transfers.download, backend, url, dest, retries, bar.file()))
+        transfers.run_all(jobs, max_workers)
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder)
 
 
 def _matches(name: str, wildcard: str | None) -> bool:
@@ -82,9 +122,8 @@ class StorageManager:
     def upload_file(
         local_file: PathLike,
         remote_url: str,
-        *,
         wait_for_upload: bool = True,
-        retries: int = RETRIES,
+        retries: int | None = None,
     ) -> str:
         """Upload a local file to ``remote_url`` (ending in ``/``: into that folder).
 
@@ -102,6 +141,7 @@ class StorageManager:
         local = Path(local_file).expanduser()
         if not local.is_file():
             raise NotFoundError(f"no local file {local}")
+        retries = RETRIES if retries is None else retries
         if remote_url.endswith("/"):
             remote_url = join_uri(remote_url, local.name)
         backend = backend_for(remote_url)
@@ -131,9 +171,8 @@ class StorageManager:
     def upload_folder(
         local_folder: PathLike,
         remote_url: str,
-        *,
         match_wildcard: str | None = None,
-        retries: int = RETRIES,
+        retries: int | None = None,
     ) -> str:
         """Upload every file below ``local_folder`` to ``remote_url``, keeping relative paths.
 
@@ -147,6 +186,7 @@ class StorageManager:
         root = Path(local_folder).expanduser()
         if not root.is_dir():
             raise NotFoundError(f"no local folder {root}")
+        retries = RETRIES if retries is None else retries
         files = [
             (path, path.relative_to(root).as_posix())
             for path in sorted(root.rglob("*"))
@@ -175,40 +215,56 @@ class StorageManager:
     def download_file(
         remote_url: str,
         local_folder: PathLike | None = None,
-        *,
         overwrite: bool = False,
+        skip_zero_size_check: bool = False,
+        silence_errors: bool = False,
+        *,
         retries: int = RETRIES,
-    ) -> str:
+    ) -> str | None:
         """Download a file into ``local_folder`` (default: the current folder).
 
-        An existing local file of that name is kept unless ``overwrite``. Returns its path.
+        An existing local file of that name is kept unless ``overwrite``. Returns its
+        path; with ``silence_errors`` a failure is logged and ``None`` returned.
+        ``skip_zero_size_check`` is accepted for ClearML's scripts: an empty remote
+        file is downloaded as an empty file either way.
 
         Example::
 
             path = StorageManager.download_file("s3://bucket/data/train.csv", "data/")
         """
-        dest = Path(local_folder or os.getcwd()).expanduser() / _file_name(remote_url)
-        if dest.exists() and not overwrite:
+        try:
+            dest = Path(local_folder or os.getcwd()).expanduser() / _file_name(remote_url)
+            if dest.exists() and not overwrite:
+                return str(dest)
+            backend = backend_for(remote_url)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with TransferBar(f"download {dest.name}") as bar:
+                transfers.download(backend, remote_url, dest, retries, bar.file())
             return str(dest)
-        backend = backend_for(remote_url)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with TransferBar(f"download {dest.name}") as bar:
-            transfers.download(backend, remote_url, dest, retries, bar.file())
-        return str(dest)
+        except CorralError as e:
+            if not silence_errors:
+                raise
+            log.warning("download of %s failed: %s", remote_url, e)
+            return None
 
     @staticmethod
     def download_folder(
         remote_url: str,
         local_folder: PathLike | None = None,
-        *,
         match_wildcard: str | None = None,
         overwrite: bool = False,
+        skip_zero_size_check: bool = False,
+        silence_errors: bool = False,
+        max_workers: int | None = None,
+        *,
         retries: int = RETRIES,
-    ) -> str:
+    ) -> str | None:
         """Download every file below ``remote_url`` into ``local_folder``, keeping relative paths.
 
         ``local_folder`` defaults to ``./<name of the remote folder>``. Existing
-        files are kept unless ``overwrite``. Returns the local folder.
+        files are kept unless ``overwrite``. Returns the local folder; with
+        ``silence_errors`` a failure is logged and ``None`` returned. ``max_workers``
+        bounds the files fetched at once (default 8).
 
         Raises:
             NotFoundError: there is no file below ``remote_url``.
@@ -218,54 +274,57 @@ class StorageManager:
 
             StorageManager.download_folder("hub://tasks/abc/outputs/", "outputs")
         """
-        backend = backend_for(remote_url)
-        folder = Path(local_folder).expanduser() if local_folder else None
-        folder = folder or Path.cwd() / (base_name(remote_url.rstrip("/")) or "download")
-        listing = backend.list(remote_url)
-        if not listing:
-            raise NotFoundError(f"no files below {remote_url}")
-        root = folder.resolve()
-        wanted = []
-        for remote in listing:
-            dest = folder / remote.name
-            if ".." in remote.name.split("/") or not dest.resolve().is_relative_to(root):
-                raise ValidationError(f"{remote_url}: {remote.name!r} would land outside {folder}")
-            if _matches(remote.name, match_wildcard) and (overwrite or not dest.exists()):
-                wanted.append((join_uri(remote_url, remote.name), dest, remote.size or 0))
-        with TransferBar(f"download {folder.name}/", sum(size for *_, size in wanted)) as bar:
-            jobs: builtins.list[Callable[[], object]] = []
-            for url, dest, _ in wanted:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                jobs.append(partial(transfers.download, backend, url, dest, retries, bar.file()))
-            transfers.run_all(jobs)
-        folder.mkdir(parents=True, exist_ok=True)
-        return str(folder)
+        try:
+            return _download_folder(
+                remote_url, local_folder, match_wildcard, overwrite, retries, max_workers
+            )
+        except CorralError as e:
+            if not silence_errors:
+                raise
+            log.warning("download of %s failed: %s", remote_url, e)
+            return None
 
     @staticmethod
     def get_local_copy(
-        remote_url: str, *, extract_archive: bool = False, force_download: bool = False
+        remote_url: str,
+        cache_context: str | None = None,
+        extract_archive: bool = True,
+        name: str | None = None,
+        force_download: bool = False,
     ) -> str:
         """A local copy of ``remote_url``, from the cache while the remote is unchanged.
 
-        A local file is returned as it is. With ``extract_archive`` a ``.zip`` or
-        ``.tar(.gz)`` is extracted (safely) into a cached folder, whose path is
-        returned. When the remote cannot be reached the last cached copy is used.
+        A local file is returned as it is (unless ``name`` asks for a cached copy).
+        With ``extract_archive`` (the default) a ``.zip`` or ``.tar(.gz)`` is
+        extracted (safely) into a cached folder, whose path is returned. When the
+        remote cannot be reached the last cached copy is used.
+
+        Args:
+            remote_url: ``hub://``, ``s3://``, ``gs://``, ``az://``, ``http(s)://``,
+                ``file://`` or a local path.
+            cache_context: a separate cache (its own folder and limits); default ``global``.
+            extract_archive: extract an archive and return its folder.
+            name: the file's name in the cache (default: the URL's last segment).
+            force_download: fetch again even when the cached copy is current.
 
         Raises:
-            NotFoundError: no file at ``remote_url``.
-            ServerUnavailableError: out of reach, and nothing cached.
+            NotFoundError: no file at ``remote_url`` (the server answered 404).
+            NetworkError: the URL cannot be reached (connection refused, DNS, timeout),
+                and nothing is cached.
+            ServerUnavailableError: the server answered 5xx, and nothing is cached.
 
         Example::
 
-            images = StorageManager.get_local_copy("s3://b/images.zip", extract_archive=True)
+            images = StorageManager.get_local_copy("s3://b/images.zip")
+            weights = StorageManager.get_local_copy("https://x.org/dl?id=7", name="resnet.pt")
         """
         backend = backend_for(remote_url)
-        cache = StorageCache()
-        name = _file_name(remote_url)
+        cache = StorageCache(context=cache_context)
+        file_name = _cache_name(name) if name is not None else _file_name(remote_url)
         try:
             info = backend.info(remote_url)
         except ServerUnavailableError:
-            cached = cache.latest(remote_url, name, extract=extract_archive)
+            cached = cache.latest(remote_url, file_name, extract=extract_archive)
             if cached is None:
                 raise
             log.warning("%s is out of reach; using the copy cached earlier", remote_url)
@@ -273,23 +332,36 @@ class StorageManager:
         if info is None:
             raise NotFoundError(f"no file at {remote_url}")
         local = backend.local_path(remote_url)
-        if local is not None and not extract_archive:
+        if local is not None and not extract_archive and name is None:
             return str(local)
 
         def fetch(dest: Path) -> None:
-            with TransferBar(f"download {name}") as bar:
+            with TransferBar(f"download {file_name}") as bar:
                 transfers.download(backend, remote_url, dest, RETRIES, bar.file())
 
         path = cache.get(
             remote_url,
             info.version,
-            name,
+            file_name,
             fetch,
-            source=local,
+            source=local if name is None else None,
             extract=extract_archive,
             force=force_download,
         )
         return str(path)
+
+    @staticmethod
+    def set_cache_file_limit(cache_file_limit: int, cache_context: str | None = None) -> int:
+        """Keep at most ``cache_file_limit`` cached files in ``cache_context`` (this
+        process; least recently used go first). Returns the limit.
+
+        The size bound (``CORRAL_CACHE_MAX_GB``) holds as well.
+
+        Example::
+
+            StorageManager.set_cache_file_limit(100)
+        """
+        return set_file_limit(int(cache_file_limit), cache_context)
 
     @overload
     @staticmethod
@@ -337,15 +409,40 @@ class StorageManager:
         return backend_for(remote_url).info(remote_url) is not None
 
     @staticmethod
-    def get_file_size_bytes(remote_url: str) -> int | None:
-        """The size of the file at ``remote_url``; ``None`` if there is none.
+    def get_file_size_bytes(remote_url: str, silence_errors: bool = False) -> int | None:
+        """The size of the file at ``remote_url``; ``None`` if there is none (or, with
+        ``silence_errors``, if it cannot be read).
 
         Example::
 
             StorageManager.get_file_size_bytes("hub://tasks/abc/model.pt")  # 52311
         """
-        info = backend_for(remote_url).info(remote_url)
+        try:
+            info = backend_for(remote_url).info(remote_url)
+        except CorralError:
+            if silence_errors:
+                return None
+            raise
         return None if info is None else info.size
+
+    @staticmethod
+    def get_metadata(remote_url: str, return_full_path: bool = False) -> dict[str, Any] | None:
+        """``{"name", "size", "last_modified"}`` of the file at ``remote_url`` (epoch
+        seconds); ``None`` if there is none. ``name`` is the base name unless
+        ``return_full_path``.
+
+        Example::
+
+            StorageManager.get_metadata("s3://bucket/x.csv")  # {"name": "x.csv", "size": 12, ...}
+        """
+        info = backend_for(remote_url).info(remote_url)
+        if info is None:
+            return None
+        return {
+            "name": remote_url if return_full_path else info.name,
+            "size": info.size,
+            "last_modified": info.modified,
+        }
 
     @staticmethod
     def delete(remote_url: str, recursive: bool = False) -> None:

@@ -68,11 +68,13 @@ def download(
     retrying(lambda: backend.download(url, dest, progress), retries, f"download of {url}")
 
 
-def run_all(jobs: list[Callable[[], object]]) -> None:
-    """Run ``jobs`` in threads; the first failure cancels the ones not started and is raised."""
+def run_all(jobs: list[Callable[[], object]], max_workers: int | None = None) -> None:
+    """Run ``jobs`` in threads (``max_workers`` at once, default :data:`FOLDER_WORKERS`);
+    the first failure cancels the ones not started and is raised."""
     if not jobs:
         return
-    with ThreadPoolExecutor(max_workers=min(FOLDER_WORKERS, len(jobs))) as pool:
+    workers = max(1, min(max_workers or FOLDER_WORKERS, len(jobs)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(job) for job in jobs]
         done, _ = wait(futures, return_when=FIRST_EXCEPTION)
         for future in futures:

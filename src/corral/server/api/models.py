@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
-from corral.schemas.common import Ok, Page
-from corral.schemas.models import ModelBrief, ModelCreate, ModelOut, ModelUpdate
+from corral.schemas.common import NAME_MAX, Ok, Page
+from corral.schemas.events import INT64_MAX, INT64_MIN, IngestResult, PlotOut, PlotsOut, ScalarsOut
+from corral.schemas.models import ModelBrief, ModelCreate, ModelEventsIn, ModelOut, ModelUpdate
 from corral.server.api.deps import CurrentUser, SessionDep, SettingsDep
 from corral.server.api.params import ListParam, OptionalFlag
-from corral.server.services import models
+from corral.server.services import model_events, models
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -28,6 +31,7 @@ def list_models(
     archived: OptionalFlag = False,
     text: Annotated[str | None, Query(max_length=255)] = None,
     name: Annotated[str | None, Query(max_length=255)] = None,
+    uri: Annotated[str | None, Query(max_length=4096)] = None,
     sort: Annotated[str, Query(max_length=64)] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
@@ -36,7 +40,8 @@ def list_models(
     """List models, filtered and sorted, one page at a time (rows without ``design``).
 
     ``sort``: a model field (``-created_at``, ``name``, ``published``...), ``-`` for
-    descending. ``tag`` may be repeated (all must match); ``-tag`` excludes.
+    descending. ``tag`` may be repeated (all must match); ``-tag`` excludes. ``uri``
+    matches the weights' URI exactly.
     ``archived=false`` (default) hides archived models; empty shows both.
     """
     f = models.ModelFilter(
@@ -48,6 +53,7 @@ def list_models(
         archived=archived,
         text=text,
         name=name,
+        uri=uri,
     )
     limit = min(limit, settings.limits.page_size)
     rows, next_cursor, total = models.list_models(
@@ -98,3 +104,78 @@ def archive_model(model_id: str, session: SessionDep, _user: CurrentUser) -> Mod
 @router.post("/{model_id}:unarchive", response_model=ModelOut)
 def unarchive_model(model_id: str, session: SessionDep, _user: CurrentUser) -> ModelOut:
     return ModelOut.model_validate(models.set_archived(session, model_id, False))
+
+
+# --- model reports -------------------------------------------------------------------------
+
+SeriesName = Annotated[str | None, Query(min_length=1, max_length=NAME_MAX)]
+
+
+def _json(content: object) -> Response:
+    """orjson with numpy arrays; NaN and infinities are written as null."""
+    return Response(
+        orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json"
+    )
+
+
+@router.post("/{model_id}/events", response_model=IngestResult)
+def post_model_events(
+    model_id: str,
+    body: ModelEventsIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    _user: CurrentUser,
+) -> IngestResult:
+    """Store scalars and plots reported for a model (``OutputModel.report_*``).
+
+    The events are a task batch's ``scalar``, ``scalars`` and ``plot`` events. A
+    ``batch_id`` already stored for this model answers ``duplicate: true`` and stores
+    nothing. The batch is stored whole or not at all.
+    """
+    stored = model_events.ingest(session, model_id, body, settings.limits)
+    return IngestResult(batch_id=body.batch_id, stored=stored, duplicate=stored == 0)
+
+
+@router.get(
+    "/{model_id}/scalars",
+    response_model=ScalarsOut,
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
+def get_model_scalars(
+    model_id: str,
+    session: SessionDep,
+    _user: CurrentUser,
+    metric: SeriesName = None,
+    variant: SeriesName = None,
+    max_points: Annotated[int, Query(ge=1, le=100_000)] = 2000,
+) -> Response:
+    """Every scalar series reported for the model, in iteration order, in the shape of a
+    task's scalars (``task_id`` holds the model's id). Single values are the series of
+    the metric ``Summary`` at iteration 0."""
+    found = model_events.read_scalars(
+        session, model_id, metric=metric, variant=variant, max_points=max_points
+    )
+    return _json({"series": [s.as_dict() for s in found]})
+
+
+@router.get("/{model_id}/plots", response_model=PlotsOut)
+def get_model_plots(
+    model_id: str,
+    session: SessionDep,
+    _user: CurrentUser,
+    metric: SeriesName = None,
+    variant: SeriesName = None,
+    iteration: Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX)] = None,
+) -> Response:
+    """The model's latest plot per (metric, variant), or those at ``iteration``, and the
+    iterations that have a plot per (metric, variant)."""
+    found = model_events.read_plots(
+        session, model_id, metric=metric, variant=variant, iteration=iteration
+    )
+    return _json(
+        {
+            "items": [PlotOut.model_validate(r).model_dump() for r in found.items],
+            "iterations": found.iterations_list(),
+        }
+    )

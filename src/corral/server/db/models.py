@@ -425,6 +425,36 @@ class DebugSample(Base):
     __table_args__ = (Index("ix_debug_samples_task", "task_id", "metric", "variant", "iteration"),)
 
 
+class ModelEvent(Base):
+    """A scalar point or a plot reported for a model (``OutputModel.report_*``).
+
+    Models report little (a few curves and tables, ClearML-style), so one row per
+    point or plot, in one table, is enough; ``kind`` tells them apart. ``batch_id``
+    lets a retried batch be stored once.
+    """
+
+    __tablename__ = "model_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    model_id: Mapped[str] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    batch_id: Mapped[str] = mapped_column(String(64))
+    #: "scalar" or "plot"
+    kind: Mapped[str] = mapped_column(String(16))
+    metric: Mapped[str] = mapped_column(String(255))
+    variant: Mapped[str] = mapped_column(String(255))
+    iteration: Mapped[int] = mapped_column(BigInteger)
+    time: Mapped[float] = mapped_column(Double)
+    #: a scalar's value (NaN for a missing one)
+    value: Mapped[float | None] = mapped_column(Double)
+    #: a plot's plotly figure JSON
+    figure: Mapped[dict[str, Any] | None] = mapped_column()
+
+    __table_args__ = (
+        Index("ix_model_events_series", "model_id", "kind", "metric", "variant", "iteration"),
+        Index("ix_model_events_batch", "model_id", "batch_id"),
+    )
+
+
 class TaskMetricSummary(Base):
     """Last/min/max of every (task, metric, variant), kept up to date on ingest."""
 

@@ -58,6 +58,8 @@ class ModelFilter:
     text: str | None = None
     #: exact name
     name: str | None = None
+    #: exact weights URI
+    uri: str | None = None
 
 
 def _is_postgres(session: Session) -> bool:
@@ -246,6 +248,8 @@ def apply_filter(session: Session, q: Any, f: ModelFilter) -> Any:
         q = q.where(Model.framework == f.framework)
     if f.name:
         q = q.where(Model.name == f.name)
+    if f.uri:
+        q = q.where(Model.uri == f.uri)
     if f.published is not None:
         q = q.where(Model.published.is_(f.published))
     if f.archived is not None:

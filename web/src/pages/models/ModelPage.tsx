@@ -1,6 +1,6 @@
 // One model: where it comes from (its task and parent model), what it is (framework,
 // labels, metadata, design), where its weights are (download), and what may be done with
-// it (publish, archive, tags, description).
+// it (publish, archive, tags, description), and what was reported for it (charts, plots).
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router-dom";
 import { ApiError, downloadUrl } from "../../api/client";
@@ -10,6 +10,7 @@ import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatTime, formatValue } from "../../lib/format";
 import { ModelActions, ModelComment, ModelTags } from "./ModelEdit";
+import { ModelReports } from "./ModelReports";
 import { hubFilePath, labelRows } from "./modelFilters";
 import { ModelState } from "./ModelsPage";
 import "./models.css";
@@ -67,6 +68,7 @@ export function ModelPage() {
         <h2>Design</h2>
         {m.design ? <pre className="code">{m.design}</pre> : <p className="muted">No design or configuration was recorded.</p>}
       </section>
+      <ModelReports model={m} />
     </section>
   );
 }

@@ -8,14 +8,31 @@ import { PlotlyFigure } from "../../../charts/PlotlyFigure";
 import { ErrorBox, Loading } from "../../../components/feedback";
 import type { PlotItem, PlotsOut } from "../../../api/types";
 
-export function PlotCard({ taskId, latest, iterations }: { taskId: string; latest: PlotItem; iterations: number[] }) {
+/** Whose plots a card reads: a task's (the default) or a model's. */
+export type PlotOwner = { kind: "task" | "model"; id: string };
+
+export function PlotCard({
+  taskId,
+  owner,
+  latest,
+  iterations,
+}: {
+  taskId?: string;
+  owner?: PlotOwner;
+  latest: PlotItem;
+  iterations: number[];
+}) {
   const [picked, setPicked] = useState<number | null>(null);
   const { metric, variant } = latest;
   const title = `${metric} / ${variant}`;
   const other = picked !== null && picked !== latest.iteration;
+  const of: PlotOwner = owner ?? { kind: "task", id: taskId ?? "" };
   const at = useQuery({
-    queryKey: queryKeys.task.plot(taskId, metric, variant, picked),
-    queryFn: ({ signal }) => get<PlotsOut>(`/tasks/${taskId}/plots`, { metric, variant, iteration: picked }, signal),
+    queryKey:
+      of.kind === "model"
+        ? queryKeys.model.plot(of.id, metric, variant, picked)
+        : queryKeys.task.plot(of.id, metric, variant, picked),
+    queryFn: ({ signal }) => get<PlotsOut>(`/${of.kind}s/${of.id}/plots`, { metric, variant, iteration: picked }, signal),
     enabled: other,
   });
   const item = other ? at.data?.items[0] : latest;
