@@ -6,19 +6,47 @@ bars) keeps only the text after it, so a progress bar arrives as its final state
 its line ends. Partial lines are sent on ``flush_partial()`` (called at close).
 Output of child processes and C extensions, which bypasses ``sys.stdout``, is not seen
 here; under an agent the agent captures the whole process output instead.
+
+What the SDK writes itself is never captured, so that it cannot feed back into what it
+sends: writes made while the sink runs, during a hub request (e.g. a user's logging
+handler printing a record), and on a thread inside :func:`uncaptured` (the thread that
+ships the console: a warning it logs about a batch must not become another batch).
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
+
+from corral.client.http import in_hub_request
 
 #: a longer line is cut into pieces of this many characters (the hub's limit is 64 KiB)
 MAX_LINE = 32 * 1024
 
 Sink = Callable[[str, str], None]
+
+_thread = threading.local()
+
+
+@contextmanager
+def uncaptured() -> Iterator[None]:
+    """What this thread writes to ``sys.stdout``/``sys.stderr`` in the block is not captured.
+
+    It still reaches the terminal.
+
+    Example:
+        >>> with uncaptured():
+        ...     print("shown, not sent")  # doctest: +SKIP
+    """
+    previous = getattr(_thread, "off", False)
+    _thread.off = True
+    try:
+        yield
+    finally:
+        _thread.off = previous
 
 
 class _Tee:
@@ -34,8 +62,8 @@ class _Tee:
 
     def write(self, text: str) -> int:
         n = self._original.write(text)
-        if getattr(self._busy, "on", False):
-            return n  # our own logging while sending: do not capture it again
+        if getattr(self._busy, "on", False) or getattr(_thread, "off", False) or in_hub_request():
+            return n  # the SDK's own output: do not capture it again
         try:
             self._capture(text)
         except Exception:  # capture must never break the user's print
