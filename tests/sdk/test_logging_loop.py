@@ -47,6 +47,10 @@ for i in range(3):
     print(f"user line {{i}}")
     mine.info("user record %d", i)
     task.flush()  # each flush is a round of SDK requests
+task.upload_artifact("numbers", artifact_object={{"a": [1, 2, 3]}})
+task.flush(wait_for_uploads=True)
+again = Task.get_task(task_id=task.id)
+assert again.artifacts["numbers"].get() == {{"a": [1, 2, 3]}}  # a streamed download
 
 mine.info("USER-HTTP-START")
 url = f"http://127.0.0.1:{{server.server_address[1]}}/mine"
