@@ -58,6 +58,8 @@ assert httpx.get(url).text == "ok"
 mine.info("USER-HTTP-END")
 print("TASK " + task.id)
 print("URL " + url)
+task.close()
+mine.info("after close")  # the handler writes to the original stream again
 """
 
 
@@ -93,9 +95,10 @@ def test_sdk_requests_make_no_log_lines_and_the_users_own_still_do(
     console = [line["text"] for line in _all_logs(sdk_api, task_id)]
     assert [t for t in console if t.startswith("user line")] == [f"user line {i}" for i in range(3)]
     assert _outside_user_request(console) == [], console
-    if not before:  # the handler writes to the captured sys.stderr: the user's lines arrive
-        assert "INFO:mine:user record 2" in console
-        assert any(f"GET {url}" in t for t in console if "HTTP Request" in t)
+    # the handler writes to the captured stderr, also when made before Task.init
+    assert "INFO:mine:user record 2" in console
+    assert "after close" in out.stderr and not [t for t in console if "after close" in t]
+    assert any(f"GET {url}" in t for t in console if "HTTP Request" in t)
 
     series = f.ok(sdk_api.get(f"/tasks/{task_id}/scalars", params={"metric": "loss"}))["series"]
     assert [s["iterations"][-1] for s in series] == [59]
