@@ -42,6 +42,8 @@ task = Task.init(project_name={project!r}, task_name="lightgbm", auto_connect_fr
 rounds = []
 def mine(env):
     rounds.append(env.iteration)
+    if env.iteration == 3:  # stops: the stopping round is reported all the same
+        raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
 
 rng = np.random.default_rng(0)
 X, y = rng.random((120, 4)), rng.random(120)

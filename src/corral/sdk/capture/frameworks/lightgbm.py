@@ -3,8 +3,8 @@
 * ``lightgbm.train`` (and so ``LGBMModel.fit``, which calls it) gets one more callback:
   after every boosting round it reports each evaluation result with title = the data
   set's name (``"training"``, ``"valid_0"``...) and series = the metric (``"l2"``), at the
-  round's number as iteration - ClearML's naming. It runs after LightGBM's own logging
-  and recording callbacks and before early stopping, so the last round is reported too.
+  round's number as iteration - ClearML's naming. It runs before every other callback
+  (a callback stops a training by raising, and the round that stops must be reported).
   The user's list of callbacks is never modified.
 * ``Booster.save_model(path)`` registers the file as an output model (framework
   ``lightgbm``); the scikit-learn wrappers save through their ``booster_``.
@@ -21,9 +21,9 @@ from corral.sdk.capture.frameworks.model_files import ModelFileBinding
 #: where ``train`` is looked up: the package, its module, and the sklearn wrappers' import
 TRAIN_FUNCTIONS = ("lightgbm", "lightgbm.engine", "lightgbm.sklearn")
 
-#: LightGBM runs callbacks by ``order``: its log_evaluation is 10, record_evaluation 20,
-#: early_stopping 30 (which ends training by raising)
-ORDER = 25
+#: LightGBM runs callbacks by ascending ``order``: its own have 10 to 30, the user's
+#: ``-len(callbacks)`` to -1 unless they set one; ours runs first
+ORDER = -(2**31)
 
 
 class EvaluationReporter:

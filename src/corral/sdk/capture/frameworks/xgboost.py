@@ -1,7 +1,8 @@
 """XGBoost: training curves, and saved models.
 
 * ``xgboost.train`` (and so the scikit-learn wrappers' ``fit``, which call it) gets one
-  more training callback, appended after the user's: after every boosting round it
+  more training callback, put before the user's (XGBoost calls no further callback once
+  one asks to stop, and the round that stops must be reported too): after every round it
   reports the last value of each metric of each evaluation set, with title = the set's
   name (``"train"``, ``"validation_0"``...) and series = the metric (``"rmse"``), at the
   round's number as iteration - ClearML's naming. The second and later trainings of a
@@ -79,4 +80,4 @@ class XGBoostBinding(ModelFileBinding):
             return
         n = next(self._trainings)
         callback = make_callback(sink, f" - {n}" if n else "")
-        kwargs["callbacks"] = [*(kwargs.get("callbacks") or ()), callback]
+        kwargs["callbacks"] = [callback, *(kwargs.get("callbacks") or ())]
