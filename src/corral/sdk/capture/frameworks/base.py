@@ -66,13 +66,14 @@ HIDDEN_SUFFIX = " (a patched call's frame, skipped by warnings like importlib._b
 
 
 def hide_from_warnings(func: F) -> F:
-    """Make the frames of ``func`` (and of the functions defined in it) invisible to
-    ``warnings.warn(stacklevel=...)`` and ``logging``'s ``stacklevel``.
+    """Hide the frames of ``func`` (and of functions defined in it) from ``stacklevel``.
 
-    A framework that warns about its caller (``stacklevel=2``, matplotlib's
+    ``warnings.warn(stacklevel=...)`` and ``logging``'s ``stacklevel`` skip them. A
+    framework that warns about its caller (``stacklevel=2``, matplotlib's
     ``warn_external``) would otherwise name the wrapper standing between it and the
-    user's code. The frames keep their line numbers, and tracebacks still show their
-    source lines (served from the real file through ``linecache``).
+    user's code. The frames keep their line numbers; tracebacks formatted by the
+    ``traceback`` module (logging, pytest, IPython) show their source lines through
+    ``linecache``, the interpreter's own last-resort printout shows only file and line.
     """
     func.__code__ = _hidden(func.__code__, func.__globals__)
     return func
