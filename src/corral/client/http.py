@@ -7,11 +7,22 @@ Each resource has typed methods (``client.tasks.get(task_id)``,
 ``client.queues.list()``, ``client.changes.follow(...)``; see
 ``corral.client.resources``); ``get``/``post``/``patch``/``delete`` remain for the
 rest of the API.
+
+The client's own traffic is quiet: ``httpx`` and ``httpcore`` log every request (at
+INFO and DEBUG), and a script that calls ``logging.basicConfig(level=logging.DEBUG)``
+would otherwise see a line per report, or feed those lines back into its captured
+console, which sends them, which logs again. While a :class:`HubClient` request runs
+(or its streamed body is read), :data:`QUIET_LOGGERS` drop their records on that thread;
+the same loggers still log every other ``httpx`` client of the process.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +47,85 @@ if TYPE_CHECKING:
 
 API = "/api/v1"
 
+#: the loggers of ``httpx`` and ``httpcore`` (one per module of httpcore: a logger's
+#: filter does not apply to its children's records)
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.connection_pool",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+_in_hub_request: ContextVar[bool] = ContextVar("corral_hub_request", default=False)
+
+
+def in_hub_request() -> bool:
+    """Whether the calling thread is inside a request of a :class:`HubClient` now."""
+    return _in_hub_request.get()
+
+
+@contextmanager
+def hub_request() -> Iterator[None]:
+    """Mark the block as the hub client's own traffic: its HTTP log records are dropped."""
+    token = _in_hub_request.set(True)
+    try:
+        yield
+    finally:
+        _in_hub_request.reset(token)
+
+
+class _DropHubTraffic(logging.Filter):
+    """Drops the records made while a :class:`HubClient` request runs on this thread."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _in_hub_request.get()
+
+
+_DROP = _DropHubTraffic("")
+
+
+def quiet_http_logs() -> None:
+    """Put the filter on :data:`QUIET_LOGGERS` (idempotent; other clients still log)."""
+    for name in QUIET_LOGGERS:
+        target = logging.getLogger(name)
+        if _DROP not in target.filters:
+            target.addFilter(_DROP)
+
+
+class _QuietBody(httpx.SyncByteStream):
+    """A streamed response body whose reading and closing are quiet too."""
+
+    def __init__(self, inner: httpx.SyncByteStream) -> None:
+        self._inner = inner
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = iter(self._inner)
+        while True:
+            with hub_request():
+                chunk = next(chunks, None)
+            if chunk is None:
+                return
+            yield chunk
+
+    def close(self) -> None:
+        with hub_request():
+            self._inner.close()
+
+
+class _QuietClient(httpx.Client):
+    """An ``httpx.Client`` whose requests (and streamed bodies) make no log records."""
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        with hub_request():
+            response = super().send(request, **kwargs)
+        if not response.is_stream_consumed and isinstance(response.stream, httpx.SyncByteStream):
+            response.stream = _QuietBody(response.stream)
+        return response
+
 
 class HubClient:
     """``HubClient.from_config()`` connects with ``~/.corral/config.toml`` (or ``CORRAL_*``)."""
@@ -55,7 +145,8 @@ class HubClient:
             headers["Authorization"] = f"Bearer {creds.access_key}:{creds.secret_key}"
         # plain http needs no certificates: loading them costs ~20-50 ms per client
         verify = not creds.url.lower().startswith("http://")
-        self._http = httpx.Client(
+        quiet_http_logs()
+        self._http = _QuietClient(
             base_url=creds.url.rstrip("/"),
             headers=headers,
             timeout=timeout,

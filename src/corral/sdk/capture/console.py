@@ -5,20 +5,52 @@ first, then complete lines go to ``sink(stream, text)``. A carriage return (prog
 bars) keeps only the text after it, so a progress bar arrives as its final state when
 its line ends. Partial lines are sent on ``flush_partial()`` (called at close).
 Output of child processes and C extensions, which bypasses ``sys.stdout``, is not seen
-here; under an agent the agent captures the whole process output instead.
+here; under an agent the agent captures the whole process output instead. Logging
+handlers made before the capture started (``logging.basicConfig`` at the top of a
+script, or by Hydra) hold the original stream: they are pointed at the wrapper too, and
+back at the original when the capture stops.
+
+What the SDK writes itself is never captured, so that it cannot feed back into what it
+sends: writes made while the sink runs, during a hub request (e.g. a user's logging
+handler printing a record), and on a thread inside :func:`uncaptured` (the thread that
+ships the console: a warning it logs about a batch must not become another batch).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
+
+from corral.client.http import in_hub_request
 
 #: a longer line is cut into pieces of this many characters (the hub's limit is 64 KiB)
 MAX_LINE = 32 * 1024
 
 Sink = Callable[[str, str], None]
+
+_thread = threading.local()
+
+
+@contextmanager
+def uncaptured() -> Iterator[None]:
+    """What this thread writes to ``sys.stdout``/``sys.stderr`` in the block is not captured.
+
+    It still reaches the terminal.
+
+    Example:
+        >>> with uncaptured():
+        ...     print("shown, not sent")  # doctest: +SKIP
+    """
+    previous = getattr(_thread, "off", False)
+    _thread.off = True
+    try:
+        yield
+    finally:
+        _thread.off = previous
 
 
 class _Tee:
@@ -34,8 +66,8 @@ class _Tee:
 
     def write(self, text: str) -> int:
         n = self._original.write(text)
-        if getattr(self._busy, "on", False):
-            return n  # our own logging while sending: do not capture it again
+        if getattr(self._busy, "on", False) or getattr(_thread, "off", False) or in_hub_request():
+            return n  # the SDK's own output: do not capture it again
         try:
             self._capture(text)
         except Exception:  # capture must never break the user's print
@@ -85,6 +117,7 @@ class ConsoleCapture:
     def __init__(self, sink: Sink) -> None:
         self._sink = sink
         self._tees: list[tuple[str, _Tee, TextIO]] = []
+        self._handlers: list[tuple[logging.StreamHandler[Any], _Tee, TextIO]] = []
 
     def start(self) -> None:
         if self._tees:
@@ -96,6 +129,20 @@ class ConsoleCapture:
             tee = _Tee(original, name, self._sink)
             setattr(sys, name, tee)
             self._tees.append((name, tee, original))
+        self._retarget_handlers()
+
+    def _retarget_handlers(self) -> None:
+        """Point the logging handlers that write to a wrapped stream at its wrapper."""
+        tees = {id(original): (tee, original) for _, tee, original in self._tees}
+        loggers: list[Any] = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+        for owner in loggers:
+            for handler in list(getattr(owner, "handlers", ())):  # placeholders have none
+                if not isinstance(handler, logging.StreamHandler):
+                    continue
+                found = tees.get(id(handler.stream))
+                if found is not None and handler.stream is found[1]:
+                    handler.setStream(found[0])
+                    self._handlers.append((handler, *found))
 
     def flush_partial(self) -> None:
         for _, tee, _ in self._tees:
@@ -103,6 +150,10 @@ class ConsoleCapture:
 
     def stop(self) -> None:
         self.flush_partial()
+        for handler, tee, original in self._handlers:
+            if handler.stream is tee:
+                handler.setStream(original)
+        self._handlers = []
         for name, tee, original in self._tees:
             if getattr(sys, name) is tee:
                 setattr(sys, name, original)

@@ -16,13 +16,17 @@ Every patch made through :meth:`Binding.patch` follows the same rules:
 * a thread-local guard makes nested patched calls plain calls, so a call reported by one
   binding (``XGBModel.save_model`` calling ``Booster.save_model``, our own ``savefig``
   while a sink renders a figure) is reported once;
-* :meth:`Binding.uninstall` puts back the exact original objects.
+* :meth:`Binding.uninstall` puts back the exact original objects;
+* the wrapper's frame is hidden from ``stacklevel`` (see :func:`hide_from_warnings`): a
+  warning the framework issues about its caller points at the user's line, as it would
+  without the patch, not at this file.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import linecache
 import logging
 import sys
 import threading
@@ -30,7 +34,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from types import CodeType
+from typing import Any, ClassVar, Protocol, TypeVar
 
 logger = logging.getLogger("corral.sdk")
 
@@ -51,6 +56,38 @@ After = Callable[[Any, tuple[Any, ...], dict[str, Any]], None]
 _MISSING = object()
 _MARK = "__corral_capture__"
 _guard = threading.local()
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: appended to the file name of a hidden frame; ``warnings`` and ``logging`` skip frames
+#: whose file name contains both "importlib" and "_bootstrap" (CPython's import machinery)
+#: when they walk ``stacklevel`` frames up, and so they skip ours
+HIDDEN_SUFFIX = " (a patched call's frame, skipped by warnings like importlib._bootstrap's)"
+
+
+def hide_from_warnings(func: F) -> F:
+    """Hide the frames of ``func`` (and of functions defined in it) from ``stacklevel``.
+
+    ``warnings.warn(stacklevel=...)`` and ``logging``'s ``stacklevel`` skip them. A
+    framework that warns about its caller (``stacklevel=2``, matplotlib's
+    ``warn_external``) would otherwise name the wrapper standing between it and the
+    user's code. The frames keep their line numbers; tracebacks formatted by the
+    ``traceback`` module (logging, pytest, IPython) show their source lines through
+    ``linecache``, the interpreter's own last-resort printout shows only file and line.
+    """
+    func.__code__ = _hidden(func.__code__, func.__globals__)
+    return func
+
+
+def _hidden(code: CodeType, module_globals: dict[str, Any]) -> CodeType:
+    if code.co_filename.endswith(HIDDEN_SUFFIX):
+        return code
+    name = code.co_filename + HIDDEN_SUFFIX
+    linecache.lazycache(name, module_globals)  # the source of the module, on demand
+    consts = tuple(
+        _hidden(c, module_globals) if isinstance(c, CodeType) else c for c in code.co_consts
+    )
+    return code.replace(co_filename=name, co_consts=consts)
 
 
 class CaptureSink(Protocol):
@@ -121,6 +158,7 @@ class _Patch:
             setattr(self.owner, self.attr, self.raw)
 
 
+@hide_from_warnings
 def _wrap(
     patch: _Patch, original: Callable[..., Any], before: Before | None, after: After | None
 ) -> Any:

@@ -19,7 +19,7 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
 
-from corral.sdk.capture.frameworks.base import logger
+from corral.sdk.capture.frameworks.base import hide_from_warnings, logger
 
 
 class _NotifyingLoader(Loader):
@@ -34,6 +34,7 @@ class _NotifyingLoader(Loader):
         create = getattr(self._loader, "create_module", None)
         return create(spec) if create is not None else None
 
+    @hide_from_warnings  # a module's import-time warning names the user's import line
     def exec_module(self, module: ModuleType) -> None:
         self._spec.loader = self._loader
         module.__loader__ = self._loader
