@@ -2594,7 +2594,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom";
+            type: "training" | "testing" | "inference" | "data_processing" | "application" | "monitor" | "controller" | "optimizer" | "service" | "qc" | "custom";
             /**
              * Status
              * @enum {string}
@@ -2682,7 +2682,7 @@ export interface components {
              * @default training
              * @enum {string}
              */
-            type: "training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom";
+            type: "training" | "testing" | "inference" | "data_processing" | "application" | "monitor" | "controller" | "optimizer" | "service" | "qc" | "custom";
             /**
              * Tags
              * @default []
@@ -2744,7 +2744,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom";
+            type: "training" | "testing" | "inference" | "data_processing" | "application" | "monitor" | "controller" | "optimizer" | "service" | "qc" | "custom";
             /**
              * Status
              * @enum {string}
@@ -2836,7 +2836,7 @@ export interface components {
             /** Project Id */
             project_id?: string | null;
             /** Type */
-            type?: ("training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom") | null;
+            type?: ("training" | "testing" | "inference" | "data_processing" | "application" | "monitor" | "controller" | "optimizer" | "service" | "qc" | "custom") | null;
             /** Parent Id */
             parent_id?: string | null;
             script?: components["schemas"]["Script"] | null;
