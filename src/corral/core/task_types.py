@@ -10,7 +10,7 @@ behaviour in Corral; they label and filter like any other type.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Literal, cast, get_args
+from typing import Literal, get_args
 
 #: the type names on the wire (the same values as ``TaskType``; checked below)
 TaskTypeName = Literal[
@@ -60,4 +60,4 @@ def task_type_name(value: str | TaskType) -> TaskTypeName:
     name = value.value if isinstance(value, TaskType) else value
     if not isinstance(name, str) or name not in TASK_TYPES:
         raise ValueError(f"task type {value!r} is not one of {', '.join(TASK_TYPES)}")
-    return cast(TaskTypeName, name)
+    return name
