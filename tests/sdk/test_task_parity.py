@@ -136,6 +136,7 @@ for i in range(3):
     task.logger.report_scalar("loss", "train", value=1.0 / (i + 1), iteration=i)
     task.logger.report_plotly("curve", "val", {{"data": [{{"y": [i, i + 1]}}]}}, iteration=i)
     print(f"epoch {{i}} done", flush=True)
+task.logger.report_single_value("accuracy", 0.93)
 task.set_progress(40)
 task.set_initial_iteration(100)
 task.logger.report_scalar("loss", "resumed", value=0.1, iteration=1)
@@ -165,6 +166,10 @@ def test_a_run_uses_task_logger_is_local_and_its_results_read_back(
     assert task.get_last_iteration() == 101
     assert task.get_user_properties() == {}  # progress is not a user property
     assert task.get_progress() == 40
+    assert task.get_reported_single_values() == {"accuracy": 0.93}
+    assert task.get_reported_single_value("missing") is None
+    assert Task.get_project_id(project) == stored["project_id"]
+    assert Task.get_project_id(f.unique("no-such-project")) is None
     # the last console reports, oldest first, as the console capture sent them
     reports = task.get_reported_console_output(number_of_reports=50)
     joined = "".join(reports)
@@ -433,5 +438,9 @@ def test_status_calls_of_another_task(sdk_api: httpx.Client, sdk_client: None) -
     with pytest.raises(RuntimeError, match="failed"):
         failing.wait_for_status(check_interval_sec=0.1)
     failing.started()  # a refusal (not a draft) is only logged
+    stopping = Task.get_task(task_id=f.task(sdk_api, project)["id"])
+    stopping.mark_started(force=True)
+    stopping.mark_stopped(force=True, status_message=None)  # ClearML's spelling
+    assert f.ok(sdk_api.get(f"/tasks/{stopping.id}"))["status"] == "stopped"
     assert Task.set_resource_monitor_iteration_timeout(seconds_from_start=5) is True
     assert uuid.UUID(task.task_id).hex == task.id

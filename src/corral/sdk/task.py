@@ -48,6 +48,8 @@ log = logging.getLogger("corral.sdk")
 
 #: the runtime key of ``set_progress`` (not a user property)
 _PROGRESS = "progress"
+#: the metric ``Logger.report_single_value`` reports under
+SINGLE_VALUES = "Summary"
 
 # a script that parses its arguments before Task.init is captured too
 arguments.install()
@@ -612,14 +614,31 @@ class Task:
 
     # --- status -------------------------------------------------------------------------
 
-    def mark_completed(self, status_message: str = "") -> None:
-        self._status_action("complete", {"message": status_message})
+    def mark_completed(self, status_message: str | None = "", *, force: bool = False) -> None:
+        """Complete the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
+        self._status_action("complete", {"message": status_message or ""})
 
-    def mark_failed(self, status_reason: str = "", status_message: str = "") -> None:
-        self._status_action("fail", {"reason": status_reason, "message": status_message})
+    def mark_failed(
+        self,
+        status_reason: str | None = "",
+        status_message: str | None = "",
+        *,
+        force: bool = False,
+    ) -> None:
+        """Fail the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
+        body = {"reason": status_reason or "", "message": status_message or ""}
+        self._status_action("fail", body)
 
-    def mark_stopped(self, status_reason: str = "", status_message: str = "") -> None:
-        self._status_action("stop", {"reason": status_reason, "message": status_message})
+    def mark_stopped(
+        self,
+        status_reason: str | None = "",
+        status_message: str | None = "",
+        *,
+        force: bool = False,
+    ) -> None:
+        """Stop the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
+        body = {"reason": status_reason or "", "message": status_message or ""}
+        self._status_action("stop", body)
 
     def mark_started(self, force: bool = False) -> None:
         """Set a draft or queued task running (the running task of this process already is)."""
@@ -814,6 +833,15 @@ class Task:
         self._handle.flush(30)
         return queries.plots(self.id, max(1, max_iterations or 1))
 
+    def get_reported_single_values(self) -> dict[str, float]:
+        """The values reported with ``Logger.report_single_value``, by name."""
+        summary = self.get_last_scalar_metrics().get(SINGLE_VALUES, {})
+        return {name: float(values["last"]) for name, values in summary.items()}
+
+    def get_reported_single_value(self, name: str) -> float | None:
+        """One value reported with ``Logger.report_single_value``, or ``None``."""
+        return self.get_reported_single_values().get(name)
+
     def get_output_log_web_page(self) -> str:
         """The address of the task's console in the web UI."""
         return self.get_task_output_log_web_page(self.id)
@@ -916,6 +944,12 @@ class Task:
             exact=False,
         )
         return [cls(row) for row in rows]
+
+    @classmethod
+    def get_project_id(cls, project_name: str, search_hidden: bool = True) -> str | None:
+        """The id of the project named exactly ``project_name``, or ``None``."""
+        project = _client().projects.find(project_name)
+        return None if project is None else str(project["id"])
 
     @classmethod
     def get_by_name(cls, task_name: str) -> Task:
