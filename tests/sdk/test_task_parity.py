@@ -265,7 +265,7 @@ def test_get_tasks_task_filter_keys_status_tags_archived_parent_and_search(
     def ids(**kw: Any) -> set[str]:
         return {t.id for t in Task.get_tasks(project_name=project, **kw)}
 
-    assert ids(task_filter={"status": ["completed"]}) == {done["id"]}
+    assert ids(task_filter={"status": [Task.TaskStatusEnum.completed]}) == {done["id"]}
     assert ids(task_filter={"status": "created", "system_tags": ["-archived"]}) == {child["id"]}
     assert ids(allow_archived=False) == {done["id"], child["id"]}
     assert ids(tags=["best"]) == {done["id"], archived["id"]}
@@ -294,6 +294,8 @@ def test_get_tasks_task_filter_keys_status_tags_archived_parent_and_search(
         ({"page": 2}, "page_size"),
         ({"page_size": 0}, ">= 1"),
         ({"type": ["quality"]}, "not one of"),
+        ({"status": ["closed"]}, "in_progress"),
+        ({"order_by": ["-metric:acc"]}, "cannot sort"),
         ({"_all_": {"fields": ["script.repository"], "pattern": "x"}}, "name, comment or id"),
     ]:
         with pytest.raises(ValueError, match=message):

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from corral.errors import NotFoundError
+from corral.errors import NotFoundError, ValidationError
 from corral.sdk import task_filter as task_filter_
 from corral.sdk.session import hub_client
 
@@ -76,14 +76,17 @@ def find_tasks(
     start, stop = query.window
     if limit is not None:
         stop = start + limit if stop is None else min(stop, start + limit)
-    if exact and name:
-        # the hub's text search is a part of the name: read on until enough match whole
-        rows: Iterator[TaskBrief] = (
-            r for r in hub_client().tasks.iter(**params) if r["name"] == name
-        )
-        return list(itertools.islice(rows, start, stop))
-    # exactly the rows up to the window's end: one request up to 500 rows
-    return list(hub_client().tasks.iter(limit=stop, **params))[start:]
+    try:
+        if exact and name:
+            # the hub's text search is a part of the name: read on until enough match whole
+            rows: Iterator[TaskBrief] = (
+                r for r in hub_client().tasks.iter(**params) if r["name"] == name
+            )
+            return list(itertools.islice(rows, start, stop))
+        # exactly the rows up to the window's end: one request up to 500 rows
+        return list(hub_client().tasks.iter(limit=stop, **params))[start:]
+    except ValidationError as e:  # the hub refused the query (a sort in Corral's form...)
+        raise ValueError(f"task_filter: {e.detail}") from e
 
 
 def find_models(

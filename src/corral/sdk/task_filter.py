@@ -41,6 +41,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from corral.core.task_status import TaskStatus
 from corral.core.task_types import TaskType, task_type_name
 
 log = logging.getLogger("corral.sdk")
@@ -148,7 +149,9 @@ def translate(task_filter: Mapping[str, Any] | None, tags: Sequence[str] | None)
             _system_tags(q, _strings(key, value))
         elif key == "type":
             q.params["type"] = [task_type_name(t) for t in _items(key, value)]
-        elif key in ("status", "user", "user_id", "id", "project", "project_id"):
+        elif key == "status":
+            q.params["status"] = [_status(s) for s in _items(key, value)]
+        elif key in ("user", "user_id", "id", "project", "project_id"):
             name = {"user": "user_id", "project": "project_id"}.get(key, key)
             q.params[name] = _strings(key, value)
         elif key in ("parent", "parent_id"):
@@ -208,6 +211,15 @@ def sort_spec(key: str) -> str:
         f"cannot sort by {key!r}: use a task field ({', '.join(sorted(_SORT_FIELDS))}), "
         "'-metric:TITLE:SERIES:last|min|max' or 'param:SECTION:NAME'"
     )
+
+
+def _status(value: Any) -> str:
+    name = value.value if isinstance(value, TaskStatus) else value
+    if name not in {s.value for s in TaskStatus}:
+        raise ValueError(
+            f"task status {value!r} is not one of {', '.join(s.value for s in TaskStatus)}"
+        )
+    return str(name)
 
 
 def _tag_list(tags: list[str]) -> list[str]:
