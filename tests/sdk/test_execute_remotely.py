@@ -1,4 +1,5 @@
-"""``task.execute_remotely``: a local run hands itself to a queue; under an agent it is a no-op."""
+"""``task.execute_remotely``: a local run hands itself to a queue, or leaves a draft when no
+queue is given; under an agent it is a no-op (and ``running_locally`` is false there)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,17 @@ from typing import Any
 
 import httpx
 
+from corral.testing.hub import Hub
+from tests import factories as f
+from tests.agents import StartAgent, make_queue, start_agent, wait_status  # noqa: F401
+from tests.agents import console as console_lines
 from tests.factories import ok, unique
 from tests.sdk.conftest import run_script
+
+
+def _line(stdout: str, prefix: str) -> str:
+    return next(line[len(prefix) :] for line in stdout.splitlines() if line.startswith(prefix))
+
 
 SCRIPT = """
 import argparse
@@ -117,3 +127,69 @@ def test_an_unknown_queue_fails_before_anything_changes(
     assert proc.returncode == 1 and "no queue named" in proc.stderr
     task = _task(sdk_api, project)
     assert task["status"] == "failed"  # the exception ended the local run as usual
+
+
+# --- no queue: a draft; running_locally under a real agent ---------------------------------
+
+REMOTE = """
+from corral import Task
+
+task = Task.init(project_name={project!r}, task_name="remote")
+params = task.connect({{"width": 8}})
+print("TASK " + task.id, flush=True)
+task.execute_remotely()
+print("REMOTE", Task.running_locally(), task.running_locally(), bool(task.running_locally),
+      "width", params["width"], flush=True)
+"""
+
+
+def test_execute_remotely_without_a_queue_leaves_a_draft_that_an_agent_runs(
+    sdk_env: dict[str, str],
+    sdk_api: httpx.Client,
+    sdk_hub: Hub,
+    start_agent: StartAgent,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    project = f.unique("parity-remote")
+    out = run_script(REMOTE.format(project=project), sdk_env, tmp_path)
+    task_id = _line(out.stdout, "TASK ")
+    assert "REMOTE" not in out.stdout  # the process ended at execute_remotely
+    assert f"corral task enqueue {task_id} --queue NAME" in out.stderr
+    draft = f.ok(sdk_api.get(f"/tasks/{task_id}"))
+    assert (draft["status"], draft["queue_id"]) == ("created", None)
+    assert draft["hyperparams"]["General"]["width"]["value"] == 8
+    assert draft["script"]["code"] or draft["script"]["repository"]
+
+    # what the hint says, then a real agent runs it: there it is not local
+    queue = make_queue(sdk_api)
+    f.ok(sdk_api.post(f"/tasks/{task_id}:enqueue", json={"queue": queue}))
+    start_agent(sdk_hub, "--queue", queue)
+    done = wait_status(sdk_api, task_id, "completed", "failed", timeout=120)
+    lines = console_lines(sdk_api, task_id)
+    assert done["status"] == "completed", lines[-20:]
+    assert any("REMOTE False False False width 8" in line for line in lines), lines[-20:]
+
+
+def test_execute_remotely_refuses_to_hand_over_without_exiting(
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+) -> None:
+    project = f.unique("parity-remote")
+    code = f"""
+    from corral import Task
+    task = Task.init(project_name={project!r}, task_name="stay")
+    try:
+        task.execute_remotely(clone=False, exit_process=False)
+    except ValueError as e:
+        print("REFUSED", e)
+    clone = task.execute_remotely(clone=True, exit_process=False)
+    print("CLONE " + clone.id, clone.status)
+    print("TASK " + task.id)
+    """
+    out = run_script(code, sdk_env, tmp_path)
+    assert "REFUSED" in out.stdout and "exit_process=True" in out.stdout
+    clone_id, status = _line(out.stdout, "CLONE ").split()
+    assert status == "created"
+    assert f"corral task enqueue {clone_id} --queue NAME" in out.stderr
+    original = f.ok(sdk_api.get(f"/tasks/{_line(out.stdout, 'TASK ')}"))
+    assert original["status"] == "completed"  # this run went on and ended as usual
+    assert f.ok(sdk_api.get(f"/tasks/{clone_id}"))["status"] == "created"

@@ -16,16 +16,20 @@ The process's exit closes the task: completed, or failed on an uncaught exceptio
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from corral.client.http import HubClient
-from corral.core.task_status import TRANSITIONS
-from corral.core.task_types import TASK_TYPES
+from corral.core.task_status import TRANSITIONS, TaskStatus
+from corral.core.task_types import TaskType, task_type_name
 from corral.errors import AuthError, CorralError, NotFoundError, ServerUnavailableError
+from corral.schemas.tasks import Runtime
 from corral.sdk import connect as C
 from corral.sdk import params as P
 from corral.sdk import queries
@@ -36,12 +40,17 @@ from corral.sdk.logger import Logger, logger_for
 from corral.sdk.model import Model
 from corral.sdk.outbox import Outbox
 from corral.sdk.registered import registry_of
-from corral.sdk.remote import execute_remotely
+from corral.sdk.remote import RunningLocally, execute_remotely
 from corral.sdk.run_capture import start_capture
 from corral.sdk.run_start import start_run
 from corral.sdk.session import hub_client
 
 log = logging.getLogger("corral.sdk")
+
+#: the runtime key of ``set_progress`` (not a user property)
+_PROGRESS = "progress"
+#: the metric ``Logger.report_single_value`` reports under
+SINGLE_VALUES = "Summary"
 
 # a script that parses its arguments before Task.init is captured too
 arguments.install()
@@ -51,6 +60,11 @@ class Task:
     """A task on the hub. ``Task.init`` makes the one this process runs; the class methods
     (``get_task``, ``get_tasks``, ``clone``, ``enqueue``) work with any task.
     """
+
+    #: the task types, as ``Task.init(task_type=Task.TaskTypes.testing)`` spells them
+    TaskTypes = TaskType
+    #: the statuses, as ``task.wait_for_status(status=[Task.TaskStatusEnum.completed])``
+    TaskStatusEnum = TaskStatus
 
     _current: Task | None = None
     _offline: bool = False
@@ -98,7 +112,7 @@ class Task:
         cls,
         project_name: str | None = None,
         task_name: str | None = None,
-        task_type: str = "training",
+        task_type: str | TaskType = TaskType.training,
         tags: Sequence[str] | None = None,
         output_uri: str | bool | None = None,
         reuse_last_task_id: bool | str = True,
@@ -113,8 +127,9 @@ class Task:
         Args:
             project_name: hierarchical project name (``team/vision``); created if missing.
             task_name: the run's name; the script's file name when omitted.
-            task_type: ``training``, ``testing``, ``inference``, ``data_processing``,
-                ``controller``, ``optimizer``, ``service`` or ``custom``.
+            task_type: a ``Task.TaskTypes`` member or its name: ``training``, ``testing``,
+                ``inference``, ``data_processing``, ``application``, ``monitor``,
+                ``controller``, ``optimizer``, ``service``, ``qc`` or ``custom``.
             tags: tags of the task.
             output_uri: where artifacts and models go: ``hub://`` (default, the hub's file
                 store) or ``s3://bucket/prefix``, ``gs://``, ``az://``, ``file:///path``.
@@ -136,12 +151,10 @@ class Task:
         with cls._init_lock:
             if cls._current is not None:
                 return cls._current
-            if task_type not in TASK_TYPES:
-                raise ValueError(f"task_type must be one of {', '.join(TASK_TYPES)}")
             kw: dict[str, Any] = dict(
                 project_name=project_name,
                 task_name=task_name,
-                task_type=task_type,
+                task_type=task_type_name(task_type),
                 tags=list(tags or []),
                 output_uri=output_uri,
                 reuse_last_task_id=reuse_last_task_id,
@@ -212,9 +225,53 @@ class Task:
         """The task as the hub last returned it (``reload()`` refreshes it)."""
         return self._data
 
+    #: ``True`` unless an agent runs the task: ``Task.running_locally()`` (ClearML's
+    #: spelling), ``task.running_locally()`` and ``if task.running_locally:`` all work
+    running_locally = RunningLocally()
+
     @property
-    def running_locally(self) -> bool:
-        return not self._handle.remote
+    def task_id(self) -> str:
+        """The task's id (``task.id``)."""
+        return self.id
+
+    @property
+    def task_type(self) -> str:
+        """The task's type name (a ``Task.TaskTypes`` value)."""
+        return str(self._data.get("type", ""))
+
+    @property
+    def parent(self) -> str | None:
+        """The id of the task this one was cloned from (or made by), if any."""
+        parent = self._data.get("parent_id")
+        return str(parent) if parent else None
+
+    @property
+    def logger(self) -> Logger:
+        """The task's ``Logger`` (the same as ``get_logger()``)."""
+        return self.get_logger()
+
+    def is_current_task(self) -> bool:
+        """Whether this is the task ``Task.init`` started in this process."""
+        return Task._current is not None and Task._current.id == self.id
+
+    def is_main_task(self) -> bool:
+        """The same as :meth:`is_current_task` (Corral runs one task per process)."""
+        return self.is_current_task()
+
+    def get_project_name(self) -> str | None:
+        """The name of the task's project (``team/vision``), or ``None`` if it has none."""
+        name = self._data.get("project_name")
+        if name:
+            return str(name)
+        project_id = self._data.get("project_id")
+        if not project_id:
+            return None
+        try:
+            name = _client().projects.get(str(project_id))["name"]
+        except NotFoundError:
+            return None
+        self._data["project_name"] = name
+        return str(name)
 
     @property
     def artifacts(self) -> Artifacts:
@@ -289,10 +346,89 @@ class Task:
                 out[f"{section}/{key}"] = P.cast(value, param.get("type", "")) if cast else value
         return out
 
-    def get_parameters_as_dict(self) -> dict[str, dict[str, Any]]:
-        """Sections as nested dicts: ``{"Args": {"lr": 0.1}, "General": {...}}``."""
+    def get_parameters_as_dict(self, cast: bool = False) -> dict[str, dict[str, Any]]:
+        """Sections as nested dicts: ``{"Args": {"lr": 0.1}, "General": {...}}``.
+
+        Values always keep their types (``cast`` is accepted for ClearML's signature).
+        """
         C.sync_connected(self._handle)
         return {s: P.unflatten(p) for s, p in (self._data.get("hyperparams") or {}).items()}
+
+    def set_parameters_as_dict(self, dictionary: Mapping[str, Any]) -> None:
+        """Set parameters from sections as nested dicts, once (nothing is tracked after).
+
+        ``{"Args": {"lr": 0.1}, "General": {"model": {"layers": 3}}}`` sets ``Args/lr``
+        and ``General/model/layers``; a value that is not a dict goes to ``General``.
+        """
+        if not isinstance(dictionary, Mapping):
+            raise TypeError(f"set_parameters_as_dict takes a dict, not {type(dictionary).__name__}")
+        flat: dict[str, Any] = {}
+        for section, values in dictionary.items():
+            if isinstance(values, Mapping) and values:
+                for name in P.flatten(values):
+                    flat[f"{section}/{name}"] = _leaf(values, name)
+            else:
+                flat[f"General/{section}"] = values
+        C.set_parameters(self._handle, flat)
+
+    def get_configuration_object(self, name: str) -> str | None:
+        """The text of the configuration object ``name``, or ``None`` if there is none."""
+        item = (self._data.get("configuration") or {}).get(name)
+        return None if item is None else str(item.get("value", ""))
+
+    def get_configuration_object_as_dict(self, name: str) -> Any:
+        """The configuration object ``name`` parsed (JSON or YAML), or ``None`` if there is none.
+
+        Raises:
+            ValueError: its text is neither JSON nor YAML.
+        """
+        text = self.get_configuration_object(name)
+        if text is None:
+            return None
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass
+        try:
+            import yaml  # PyYAML: a dependency of the hydra/omegaconf capture
+
+            return yaml.safe_load(text)
+        except ImportError as e:
+            raise ValueError(f"configuration {name!r} is not JSON (install PyYAML for YAML)") from e
+        except yaml.YAMLError as e:
+            raise ValueError(f"configuration {name!r} is neither JSON nor YAML: {e}") from e
+
+    def get_configuration_objects(self) -> dict[str, str]:
+        """Every configuration object's text by name."""
+        items = self._data.get("configuration") or {}
+        return {name: str(item.get("value", "")) for name, item in items.items()}
+
+    def set_configuration_object(
+        self,
+        name: str,
+        config_text: str | None = None,
+        description: str | None = None,
+        config_type: str | None = None,
+        config_dict: Mapping[str, Any] | Sequence[Any] | None = None,
+    ) -> None:
+        """Store a configuration object as text, or a dict/list as JSON (not both).
+
+        Unlike ``connect_configuration`` nothing is read back under an agent: this is for
+        tools that write another task's configuration.
+        """
+        if (config_text is None) == (config_dict is None):
+            raise ValueError("set_configuration_object takes config_text or config_dict (one)")
+        if config_dict is not None:
+            text, kind = json.dumps(P.to_json_value(config_dict), indent=2), config_type or "json"
+        elif isinstance(config_text, str):
+            text, kind = config_text, config_type or "text"
+        else:
+            raise TypeError(f"config_text must be a string, not {type(config_text).__name__}")
+        item = {"type": kind, "value": text, "description": description or ""}
+        self._data.setdefault("configuration", {})[name] = item
+        self._handle.request(
+            "PATCH", f"tasks/{self.id}/configuration", {"configuration": {name: item}}
+        )
 
     def get_parameter(self, name: str, default: Any = None) -> Any:
         return self.get_parameters().get(name, default)
@@ -319,6 +455,105 @@ class Task:
 
     def get_tags(self) -> list[str]:
         return list(self._data.get("tags", []))
+
+    def set_tags(self, tags: Sequence[str]) -> None:
+        """Replace the task's tags."""
+        new = [tags] if isinstance(tags, str) else list(tags)
+        self._data["tags"] = new
+        self._handle.request("PATCH", f"tasks/{self.id}", {"tags": new}, force=False)
+
+    def set_task_type(self, task_type: str | TaskType) -> None:
+        """Change the type (a draft, or the running task itself); see ``Task.TaskTypes``."""
+        name = task_type_name(task_type)
+        self._data["type"] = name
+        self._handle.request("PATCH", f"tasks/{self.id}", {"type": name})
+
+    def rename(self, new_name: str) -> None:
+        """The same as :meth:`set_name`."""
+        self.set_name(new_name)
+
+    def set_parent(self, parent: Task | str | None) -> None:
+        """Record the task this one comes from (a draft, or the running task itself)."""
+        parent_id = parent.id if isinstance(parent, Task) else parent
+        self._data["parent_id"] = parent_id
+        self._handle.request("PATCH", f"tasks/{self.id}", {"parent_id": parent_id})
+
+    def move_to_project(
+        self, new_project_id: str | None = None, new_project_name: str | None = None
+    ) -> None:
+        """Move the task to another project, by id or by name (created if missing)."""
+        if not new_project_id and not new_project_name:
+            raise ValueError("move_to_project needs new_project_id or new_project_name")
+        if not new_project_id:
+            assert new_project_name is not None
+            found = _client().projects.find(new_project_name)
+            project = found or _client().projects.create(new_project_name)
+            new_project_id = project["id"]
+        self._data["project_id"] = new_project_id
+        self._data.pop("project_name", None)
+        self._handle.request(
+            "PATCH", f"tasks/{self.id}", {"project_id": new_project_id}, force=False
+        )
+
+    def get_user_properties(self, value_only: bool = False) -> dict[str, Any]:
+        """The properties set with ``set_user_properties`` (not the machine facts).
+
+        Returns:
+            ``{name: {"name", "value", "description"}}``, or ``{name: value}`` with ``value_only``.
+        """
+        facts = set(Runtime.model_fields) | {_PROGRESS}
+        runtime = self._data.get("runtime") or {}
+        props = {k: v for k, v in runtime.items() if k not in facts}
+        if value_only:
+            return props
+        return {k: {"name": k, "value": v, "description": ""} for k, v in props.items()}
+
+    def set_progress(self, progress: int) -> None:
+        """How far the task is, 0 to 100 (shown with the task's properties)."""
+        if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
+            raise ValueError(f"progress must be an int from 0 to 100, not {progress!r}")
+        self._data["runtime"] = {**self._data.get("runtime", {}), _PROGRESS: progress}
+        self._handle.request(
+            "PATCH", f"tasks/{self.id}", {"runtime": {_PROGRESS: progress}}, force=False
+        )
+
+    def get_progress(self) -> int | None:
+        """The progress set with :meth:`set_progress`, or ``None``."""
+        value = (self._data.get("runtime") or {}).get(_PROGRESS)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def get_archived(self) -> bool:
+        """Whether the task is archived (as last read from the hub)."""
+        return bool(self._data.get("archived"))
+
+    def set_archived(self, archive: bool) -> None:
+        """Archive the task (hidden from lists by default), or take it out of the archive."""
+        self._handle.flush(30)
+        self._data = _client().post(f"tasks/{self.id}:{'archive' if archive else 'unarchive'}")
+
+    def set_initial_iteration(self, offset: int = 0) -> int:
+        """Add ``offset`` to the iterations reported from now on (training resumed at a step)."""
+        if isinstance(offset, bool) or not isinstance(offset, int):
+            raise ValueError(f"the initial iteration must be an int, not {offset!r}")
+        self._handle.iteration_offset = offset
+        if self._handle.logger is not None:
+            self._handle.logger.set_iteration_offset(offset)
+        return offset
+
+    def get_initial_iteration(self) -> int:
+        """The offset added to reported iterations (see :meth:`set_initial_iteration`)."""
+        return int(self._handle.iteration_offset)
+
+    @classmethod
+    def set_resource_monitor_iteration_timeout(
+        cls,
+        seconds_from_start: float = 30.0,
+        wait_for_first_iteration_to_start_sec: float = 180.0,
+        max_wait_for_first_iteration_to_start_sec: float = 1800.0,
+    ) -> bool:
+        """Accepted for ClearML's scripts; does nothing: Corral's machine statistics are
+        always reported against time since the start, never against iterations."""
+        return True
 
     def set_comment(self, comment: str) -> None:
         self._data["comment"] = comment
@@ -444,14 +679,113 @@ class Task:
 
     # --- status -------------------------------------------------------------------------
 
-    def mark_completed(self, status_message: str = "") -> None:
-        self._status_action("complete", {"message": status_message})
+    def mark_completed(self, status_message: str | None = "", *, force: bool = False) -> None:
+        """Complete the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
+        self._status_action("complete", {"message": status_message or ""})
 
-    def mark_failed(self, status_reason: str = "", status_message: str = "") -> None:
-        self._status_action("fail", {"reason": status_reason, "message": status_message})
+    def mark_failed(
+        self,
+        status_reason: str | None = "",
+        status_message: str | None = "",
+        *,
+        force: bool = False,
+    ) -> None:
+        """Fail the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
+        body = {"reason": status_reason or "", "message": status_message or ""}
+        self._status_action("fail", body)
 
-    def mark_stopped(self, status_reason: str = "", status_message: str = "") -> None:
-        self._status_action("stop", {"reason": status_reason, "message": status_message})
+    def mark_stopped(
+        self,
+        status_reason: str | None = "",
+        status_message: str | None = "",
+        *,
+        force: bool = False,
+    ) -> None:
+        """Stop the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
+        body = {"reason": status_reason or "", "message": status_message or ""}
+        self._status_action("stop", body)
+
+    def mark_started(self, force: bool = False) -> None:
+        """Set a draft or queued task running (the running task of this process already is)."""
+        if self.is_current_task() or self.status == "in_progress":
+            return
+        self._status_action("start", {})
+
+    def started(self, ignore_errors: bool = True, force: bool = False) -> None:
+        """The same as :meth:`mark_started`; with ``ignore_errors`` a refusal is only logged."""
+        try:
+            self.mark_started(force=force)
+        except CorralError as e:
+            if not ignore_errors:
+                raise
+            log.warning("could not start task %s: %s", self.id, e)
+
+    def reset(self, set_started_on_success: bool = False, force: bool = False) -> None:
+        """Back to a draft: results cleared, inputs kept (``force`` for a running task)."""
+        self._handle.flush(30)
+        self._data = _client().post(f"tasks/{self.id}:reset", json={"force": force})
+        if set_started_on_success:
+            self._status_action("start", {})
+
+    def wait_for_status(
+        self,
+        status: Iterable[str] = (TaskStatus.completed, TaskStatus.stopped),
+        raise_on_status: Iterable[str] | None = (TaskStatus.failed,),
+        check_interval_sec: float = 60.0,
+    ) -> None:
+        """Wait until the task reaches one of ``status`` (reading it every ``check_interval_sec``).
+
+        Raises:
+            RuntimeError: it reached one of ``raise_on_status``.
+        """
+        wanted = {str(s) for s in status}
+        failing = {str(s) for s in raise_on_status or ()}
+        while self.get_status() not in wanted | failing:
+            time.sleep(check_interval_sec)
+        if self.status in failing:
+            raise RuntimeError(f"task {self.id} has status {self.status}")
+
+    def delete(
+        self,
+        delete_artifacts_and_models: bool = True,
+        skip_models_used_by_other_tasks: bool = True,
+        raise_on_error: bool = False,
+    ) -> bool:
+        """Delete the task with its results, artifacts and their stored files.
+
+        Args:
+            delete_artifacts_and_models: also delete the models the task made
+                (their files go unless another record uses them).
+            skip_models_used_by_other_tasks: keep the published ones among those models
+                (the hub does not tell which tasks load a model; published models are
+                the ones meant for other tasks).
+            raise_on_error: raise instead of logging and returning ``False``.
+
+        Returns:
+            ``True`` when the task was deleted. Under an agent, the task the agent runs is
+            not deleted (``False``), as in ClearML.
+        """
+        run = self._handle.run
+        if run is not None and run.remote:
+            return False
+        try:
+            models = self._own_models() if delete_artifacts_and_models else []
+            if run is not None and run.active:
+                run.close("stopped", {"reason": "deleted by the script"})
+            _client().request("DELETE", f"tasks/{self.id}", params={"force": "true"})
+            for model in models:
+                if skip_models_used_by_other_tasks and model.get("published"):
+                    continue
+                _client().request("DELETE", f"models/{model['id']}", params={"force": "true"})
+        except CorralError as e:
+            if raise_on_error:
+                raise
+            log.error("could not delete task %s: %s", self.id, e)
+            return False
+        return True
+
+    def _own_models(self) -> list[dict[str, Any]]:
+        return [dict(m) for m in _client().models.iter(task_id=self.id, archived="")]
 
     def publish(self) -> None:
         """Publish a completed task (it becomes read-only)."""
@@ -472,9 +806,12 @@ class Task:
 
         Locally, the capture is finished (code, packages, arguments and parameters reach
         the hub), the task goes back to draft (what it reported so far is cleared) and
-        into ``queue_name`` (``default``), and the process exits. With ``clone=True`` a
-        copy is enqueued instead and, with ``exit_process=False``, this run goes on.
-        Under an agent it does nothing and returns ``None``, so the script continues there.
+        into ``queue_name``, and the process exits. With no ``queue_name`` the task is
+        left a draft and a line says how to enqueue it (``corral task enqueue ID --queue
+        NAME``). With ``clone=True`` a copy is enqueued (or left a draft) instead and,
+        with ``exit_process=False``, this run goes on; ``clone=False`` needs
+        ``exit_process=True`` (``ValueError``). Under an agent it does nothing and
+        returns ``None``, so the script continues there.
 
         Example::
 
@@ -528,6 +865,60 @@ class Task:
             }
         return out
 
+    def get_last_iteration(self) -> int:
+        """The last iteration the task reported (0 before any)."""
+        self._handle.flush(30)
+        if not self._handle.offline:
+            self._data = _client().get(f"tasks/{self.id}")
+        return int(self._data.get("last_iteration") or 0)
+
+    def get_reported_console_output(self, number_of_reports: int = 1) -> list[str]:
+        """The last ``number_of_reports`` console reports (oldest first), as sent.
+
+        A report is what the console capture sent at once: one or several lines.
+        """
+        if isinstance(number_of_reports, bool) or not isinstance(number_of_reports, int):
+            raise ValueError(f"number_of_reports must be an int, not {number_of_reports!r}")
+        if number_of_reports < 1:
+            return []
+        self._handle.flush(30)
+        return queries.console_tail(self.id, number_of_reports)
+
+    def get_reported_plots(self, max_iterations: int | None = None) -> list[dict[str, Any]]:
+        """The plots of the last ``max_iterations`` iterations of each series (default 1).
+
+        Each is a dict with ``metric``, ``variant``, ``iter``, ``timestamp`` (ms),
+        ``task``, ``type`` (``"plot"``), ``plot_str`` (the plotly figure as JSON text)
+        and ``figure`` (the same, as a dict).
+        """
+        if max_iterations is not None and (
+            isinstance(max_iterations, bool) or not isinstance(max_iterations, int)
+        ):
+            raise ValueError(f"max_iterations must be an int, not {max_iterations!r}")
+        self._handle.flush(30)
+        return queries.plots(self.id, max(1, max_iterations or 1))
+
+    def get_reported_single_values(self) -> dict[str, float]:
+        """The values reported with ``Logger.report_single_value``, by name."""
+        summary = self.get_last_scalar_metrics().get(SINGLE_VALUES, {})
+        return {name: float(values["last"]) for name, values in summary.items()}
+
+    def get_reported_single_value(self, name: str) -> float | None:
+        """One value reported with ``Logger.report_single_value``, or ``None``."""
+        return self.get_reported_single_values().get(name)
+
+    def get_output_log_web_page(self) -> str:
+        """The address of the task's console in the web UI."""
+        return self.get_task_output_log_web_page(self.id)
+
+    @classmethod
+    def get_task_output_log_web_page(
+        cls, task_id: str, project_id: str | None = None, app_server_host: str | None = None
+    ) -> str:
+        """The address of a task's console in the web UI (of ``app_server_host``, else the hub)."""
+        base = (app_server_host or _client().creds.url).rstrip("/")
+        return f"{base}/experiments/{task_id}/console"
+
     # --- working with other tasks -------------------------------------------------------
 
     @classmethod
@@ -538,8 +929,22 @@ class Task:
         task_name: str | None = None,
         tags: Sequence[str] | None = None,
         allow_archived: bool = True,
+        task_filter: Mapping[str, Any] | None = None,
     ) -> Task:
-        """A task by id, or the newest one matching project, name and tags."""
+        """A task by id, or the newest one with this exact name, project, tags and filter.
+
+        Args:
+            task_id: the task's id; the other arguments are ignored when given.
+            project_name: the project (exactly this name; its subprojects too).
+            task_name: the task's whole name.
+            tags: tags it must all have; ``-tag`` excludes a tag.
+            allow_archived: ``False`` leaves archived tasks out.
+            task_filter: more filters and the order (see :meth:`get_tasks`); the first
+                task in that order is returned.
+
+        Raises:
+            NotFoundError: no task matches.
+        """
         if task_id:
             return cls(_client().get(f"tasks/{task_id}"))
         found = queries.find_tasks(
@@ -547,12 +952,14 @@ class Task:
             task_name=task_name,
             tags=tags,
             allow_archived=allow_archived,
+            task_filter=task_filter,
             limit=1,
         )
         if not found:
             raise NotFoundError(
                 f"no task named {task_name!r} in project {project_name!r}"
                 + (f" with tags {list(tags)}" if tags else "")
+                + (f" matching {dict(task_filter)}" if task_filter else "")
             )
         return cls(_client().get(f"tasks/{found[0]['id']}"))
 
@@ -560,27 +967,64 @@ class Task:
     def get_tasks(
         cls,
         task_ids: Sequence[str] | None = None,
-        project_name: str | None = None,
+        project_name: str | Sequence[str] | None = None,
         task_name: str | None = None,
         tags: Sequence[str] | None = None,
-        task_filter: Mapping[str, Any] | None = None,
         allow_archived: bool = True,
+        task_filter: Mapping[str, Any] | None = None,
     ) -> list[Task]:
-        """Tasks by ids, or matching project (and subprojects), name part, tags and filters.
+        """Tasks by ids, or matching projects (and subprojects), a name part, tags and filters.
 
-        ``task_filter`` adds query parameters of ``GET /tasks`` (``status``, ``type``, ``sort``...).
+        Args:
+            task_ids: these tasks (the other arguments are ignored).
+            project_name: a project name or a list of them.
+            task_name: a part of the name (or comment); ``^name$`` matches the whole name.
+            tags: tags they must all have; ``-tag`` excludes a tag.
+            allow_archived: ``False`` leaves archived tasks out.
+            task_filter: ClearML's keys ``order_by`` (one key, e.g. ``["-last_update"]``
+                or ``["-metric:accuracy:val:max"]``), ``page_size``/``page``,
+                ``status``, ``type``, ``tags``, ``user``, ``parent``, ``search_text``,
+                ``_any_``; see ``corral.sdk.task_filter`` for the whole list.
+
+        Returns:
+            Every match (newest first unless ordered), or one page with ``page_size``:
+            the hub is asked for that page alone.
+
+        Example::
+
+            best = Task.get_tasks(
+                project_name="parking",
+                task_filter={"order_by": ["-metric:accuracy:val:max"], "page_size": 10},
+            )
         """
         if task_ids:
-            return [cls(_client().get(f"tasks/{tid}")) for tid in task_ids]
+            ids = [task_ids] if isinstance(task_ids, str) else list(task_ids)
+            return [cls(_client().get(f"tasks/{tid}")) for tid in ids]
         rows = queries.find_tasks(
             project_name=project_name,
             task_name=task_name,
             tags=tags,
             allow_archived=allow_archived,
-            extra=task_filter,
+            task_filter=task_filter,
             exact=False,
         )
         return [cls(row) for row in rows]
+
+    @classmethod
+    def get_project_id(cls, project_name: str, search_hidden: bool = True) -> str | None:
+        """The id of the project named exactly ``project_name``, or ``None``."""
+        project = _client().projects.find(project_name)
+        return None if project is None else str(project["id"])
+
+    @classmethod
+    def get_by_name(cls, task_name: str) -> Task:
+        """Deprecated in ClearML: the newest task with this name in any project."""
+        warnings.warn(
+            "Task.get_by_name is deprecated; use Task.get_task(task_name=...)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return cls.get_task(task_name=task_name)
 
     @classmethod
     def clone(
@@ -620,12 +1064,36 @@ class Task:
         }
         return cls(_client().post(f"tasks/{task_id}:enqueue", json=body))
 
+    @classmethod
+    def dequeue(cls, task: Task | str) -> Task:
+        """Take a queued task out of its queue (it becomes a draft again)."""
+        task_id = task.id if isinstance(task, Task) else task
+        return cls(_client().post(f"tasks/{task_id}:dequeue"))
+
+    @classmethod
+    def get_num_enqueued_tasks(
+        cls, queue_name: str | None = None, queue_id: str | None = None
+    ) -> int:
+        """How many tasks wait in a queue (by name or id)."""
+        queue = queue_id or queue_name
+        if not queue:
+            raise ValueError("get_num_enqueued_tasks needs queue_name or queue_id")
+        return len(_client().queues.get(queue)["entries"])
+
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.name!r} {self.status}>"
 
 
 def _client() -> HubClient:
     return hub_client()
+
+
+def _leaf(values: Mapping[str, Any], flat_name: str) -> Any:
+    """The value at a flattened name (``a/b``) of a nested dict."""
+    node: Any = values
+    for part in flat_name.split(P.SEP):
+        node = node[part]
+    return node
 
 
 def _is_id(text: str) -> bool:

@@ -2747,7 +2747,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom";
+            type: "training" | "testing" | "inference" | "data_processing" | "application" | "monitor" | "controller" | "optimizer" | "service" | "qc" | "custom";
             /**
              * Status
              * @enum {string}
@@ -2835,7 +2835,7 @@ export interface components {
              * @default training
              * @enum {string}
              */
-            type: "training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom";
+            type: "training" | "testing" | "inference" | "data_processing" | "application" | "monitor" | "controller" | "optimizer" | "service" | "qc" | "custom";
             /**
              * Tags
              * @default []
@@ -2897,7 +2897,7 @@ export interface components {
              * Type
              * @enum {string}
              */
-            type: "training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom";
+            type: "training" | "testing" | "inference" | "data_processing" | "application" | "monitor" | "controller" | "optimizer" | "service" | "qc" | "custom";
             /**
              * Status
              * @enum {string}
@@ -2989,7 +2989,7 @@ export interface components {
             /** Project Id */
             project_id?: string | null;
             /** Type */
-            type?: ("training" | "testing" | "inference" | "data_processing" | "controller" | "optimizer" | "service" | "custom") | null;
+            type?: ("training" | "testing" | "inference" | "data_processing" | "application" | "monitor" | "controller" | "optimizer" | "service" | "qc" | "custom") | null;
             /** Parent Id */
             parent_id?: string | null;
             script?: components["schemas"]["Script"] | null;

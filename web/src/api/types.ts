@@ -111,8 +111,16 @@ export const TASK_TYPES = everyOf<TaskType>()([
   "testing",
   "inference",
   "data_processing",
+  "application",
+  "monitor",
   "controller",
   "optimizer",
   "service",
+  "qc",
   "custom",
 ]);
+
+/** How a task type reads in the UI: "data processing", "QC". */
+export function taskTypeLabel(type: string): string {
+  return type === "qc" ? "QC" : type.replace("_", " ");
+}

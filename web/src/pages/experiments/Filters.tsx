@@ -1,7 +1,7 @@
 // The filter bar: text, status, type, tags, user, the archive. Every change goes to the
 // URL (the page reads its filters from there).
 import { useEffect, useRef, useState } from "react";
-import { TASK_STATUSES, TASK_TYPES, type User } from "../../api/types";
+import { TASK_STATUSES, TASK_TYPES, taskTypeLabel, type User } from "../../api/types";
 import { statusLabel } from "../../components/StatusBadge";
 import { useFollowingState, useStateFor } from "../../lib/useStateFor";
 import { isFiltered, splitTags, type TableQuery } from "./urlState";
@@ -113,7 +113,7 @@ export function Filters({
       />
       <MultiSelect
         label="Type"
-        options={TASK_TYPES.map((t) => ({ value: t, label: t.replace("_", " ") }))}
+        options={TASK_TYPES.map((t) => ({ value: t, label: taskTypeLabel(t) }))}
         selected={query.type}
         onChange={(type) => onChange({ type })}
       />

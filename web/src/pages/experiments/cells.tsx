@@ -1,7 +1,7 @@
 // What each column shows for a task.
 import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
-import type { TaskBrief } from "../../api/types";
+import { taskTypeLabel, type TaskBrief } from "../../api/types";
 import { StatusBadge } from "../../components/StatusBadge";
 import { formatAgo, formatDuration, formatNumber, formatTime, formatValue, taskDuration } from "../../lib/format";
 import { metricValue, paramValue, type Column } from "./columns";
@@ -43,7 +43,7 @@ function Builtin({ column, task, names }: { column: Extract<Column, { kind: "bui
         </>
       );
     case "type":
-      return <>{task.type}</>;
+      return <>{taskTypeLabel(task.type)}</>;
     case "tags":
       return (
         <>

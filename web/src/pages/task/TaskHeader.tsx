@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
 import { queries } from "../../api/queries";
-import type { TaskOut } from "../../api/types";
+import { taskTypeLabel, type TaskOut } from "../../api/types";
 import { StatusBadge } from "../../components/StatusBadge";
 import { useToast } from "../../components/toast";
 import { formatAgo } from "../../lib/format";
@@ -35,7 +35,7 @@ export function TaskHeader({ task }: { task: TaskOut }) {
         </span>
         {task.archived && <span className="status archived-badge">archived</span>}
         {task.status_reason && <span data-testid="status-reason">{task.status_reason}</span>}
-        <span>{task.type}</span>
+        <span>{taskTypeLabel(task.type)}</span>
         <span title={task.last_update}>updated {formatAgo(task.last_update)}</span>
         <span className="id" data-testid="task-id">
           {task.id}

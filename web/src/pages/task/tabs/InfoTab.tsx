@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState, type ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { queries } from "../../../api/queries";
-import type { TaskOut } from "../../../api/types";
+import { taskTypeLabel, type TaskOut } from "../../../api/types";
 import { StatusBadge } from "../../../components/StatusBadge";
 import { formatDuration, formatTime, taskDuration } from "../../../lib/format";
 import { runtimeFacts } from "../runtimeFacts";
@@ -51,7 +51,7 @@ export function InfoTab({ task }: { task: TaskOut }) {
           <Row label="Status reason">{dash(task.status_reason)}</Row>
           <Row label="Status message">{dash(task.status_message)}</Row>
           <Row label="Exit code">{dash(task.exit_code)}</Row>
-          <Row label="Type">{task.type}</Row>
+          <Row label="Type">{taskTypeLabel(task.type)}</Row>
           <Row label="Created">{formatTime(task.created_at)}</Row>
           <Row label="Started">{formatTime(task.started_at)}</Row>
           <Row label="Completed">{formatTime(task.completed_at)}</Row>
