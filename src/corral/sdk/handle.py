@@ -49,8 +49,6 @@ class RunControl(Protocol):
 
     def hand_over(self, timeout: float) -> bool: ...
 
-    def on_stop(self, stopper: Any) -> None: ...
-
 
 class RunHandle:
     """A task as the helpers see it.
