@@ -198,6 +198,8 @@ def section(invocation: _Invocation) -> dict[str, dict[str, Any]]:
         for name, default, kind in arguments:
             rows[f"{command}/{name}"] = _row(default, kind)
     for path, values in invocation.steps:
+        if path and path != ran:  # reported as the command before Fire went further
+            rows[path] = _row(False, COMMAND_TYPE, "Fire command (True runs it)")
         for name, value in values.items():
             rows[f"{path}/{name}" if path else name] = _row(value)
     if ran:
