@@ -175,7 +175,9 @@ def test_two_selected_commands_fail_with_a_clear_message(
     code = f"PROJECT = {f.unique('sdk-click-two')!r}\n" + SCRIPT
     first = run_script(code, sdk_env, tmp_path / "a", args=["hello", "--name", "Ada"])
     clone = _clone_with(
-        sdk_api, _line(first.stdout, "TASK "), {"runserver": {"value": True, "type": "click.Command"}}
+        sdk_api,
+        _line(first.stdout, "TASK "),
+        {"runserver": {"value": True, "type": "click.Command"}},
     )
     second = run_script(code, {**sdk_env, "CORRAL_TASK_ID": clone}, tmp_path / "b", check=False)
     assert second.returncode != 0
