@@ -205,9 +205,7 @@ def test_a_hydra_app_reruns_by_an_agent_with_an_edited_override(
     repo = tmp_path / "repo"
     repo.mkdir()
     write_app(repo)
-    (repo / "app.py").write_text(
-        "PROJECT = 'cli-parsers-e2e'\n" + textwrap.dedent(HYDRA_APP)
-    )
+    (repo / "app.py").write_text("PROJECT = 'cli-parsers-e2e'\n" + textwrap.dedent(HYDRA_APP))
     (repo / ".gitignore").write_text("outputs/\n")
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", ".")

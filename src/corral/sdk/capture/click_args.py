@@ -20,6 +20,7 @@ Options with ``hide_input`` (passwords) are never recorded.
 from __future__ import annotations
 
 import functools
+import logging
 import sys
 import threading
 from collections.abc import Iterator
@@ -27,6 +28,8 @@ from typing import Any
 
 from corral.sdk.capture import cli_state
 from corral.sdk.params import cast, to_json_value, type_name
+
+log = logging.getLogger("corral.sdk")
 
 #: the type of a command row (ClearML's name): ``True`` runs that command
 COMMAND_TYPE = "click.Command"
@@ -251,7 +254,13 @@ def _stored_command_line(root: Any, args: Any) -> Any:
         return args
     if not stored:
         return args
-    built = command_line(root, stored)
+    try:
+        built = command_line(root, stored)
+    except ValueError:
+        raise  # rows that select several commands: the user must fix them
+    except Exception:  # a command tree this capture does not understand: parse as given
+        log.debug("corral: could not build click's command line from the task", exc_info=True)
+        return args
     return args if built is None else built
 
 
