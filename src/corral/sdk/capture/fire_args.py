@@ -158,8 +158,11 @@ def _listing(component: Any, context: Any) -> dict[str, list[tuple[str, Any, str
                 continue
             raw = inspect.getattr_static(owner, name, None)
             if isinstance(raw, (staticmethod, classmethod)) or inspect.isfunction(raw):
+                member = getattr(component, name)
+                if getattr(member, "__module__", None) != owner.__module__:
+                    continue  # inherited from a library's base class: not the script's command
                 unbound = inspect.isclass(component) and inspect.isfunction(raw)
-                found.append((name, getattr(component, name), unbound))
+                found.append((name, member, unbound))
     return {name: _arguments(fn, drop) for name, fn, drop in found[:MAX_COMMANDS]}
 
 
