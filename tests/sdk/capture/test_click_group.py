@@ -17,10 +17,11 @@ import httpx
 from tests import factories as f
 from tests.sdk.conftest import run_script
 
+# corral is imported first: click is wrapped from the import hook
 SCRIPT = """
 import json
-import click
 from corral import Task
+import click
 
 @click.group()
 @click.option("--print-something/--dont-print-something", default=True)

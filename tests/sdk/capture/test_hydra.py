@@ -19,11 +19,12 @@ from tests import factories as f
 from tests.agents import console
 from tests.sdk.conftest import run_script
 
+# corral is imported first: Hydra's runner is wrapped from the import hook
 APP = """
 import json, logging
+from corral import Task
 import hydra
 from omegaconf import OmegaConf
-from corral import Task
 
 log = logging.getLogger(__name__)
 
