@@ -20,19 +20,24 @@ from tests.agents import console
 from tests.sdk.conftest import run_script
 
 # corral is imported first: Hydra's runner is wrapped from the import hook
+# (each line in one write: Hydra's log handler writes to the same stdout from other threads)
 APP = """
-import json, logging
+import json, logging, sys
 from corral import Task
 import hydra
 from omegaconf import OmegaConf
 
 log = logging.getLogger(__name__)
 
+def say(text):
+    sys.stdout.write(text + "\\n")
+    sys.stdout.flush()
+
 @hydra.main(config_path="conf", config_name="config", version_base=None)
 def app(cfg):
     task = Task.init(project_name=PROJECT, task_name="hydra app", reuse_last_task_id=False)
-    print("TASK " + task.id, flush=True)
-    print("CFG " + json.dumps(OmegaConf.to_container(cfg, resolve=True)), flush=True)
+    say("TASK " + task.id)
+    say("CFG " + json.dumps(OmegaConf.to_container(cfg, resolve=True)))
     log.info("the app logs through Hydra's logging")
 
 if __name__ == "__main__":
