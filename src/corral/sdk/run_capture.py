@@ -18,7 +18,6 @@ from corral.client.http import HubClient
 from corral.core.task_status import S, can
 from corral.errors import NotFoundError
 from corral.sdk import local_state, threads
-from corral.sdk import params as P
 from corral.sdk.abort import AbortWatcher, Connect
 from corral.sdk.artifacts import upload_artifact
 from corral.sdk.capture import arguments
@@ -61,10 +60,7 @@ def start_capture(handle: RunHandle, run: Run, kw: Mapping[str, Any]) -> None:
         run.on_stop(console.stop)
 
     if kw["auto_connect_arg_parser"]:
-        arguments.attach(
-            lambda section: handle.set_section("Args", section),
-            _stored_args(handle) if run.remote else None,
-        )
+        arguments.attach(handle, remote=run.remote)
         run.on_stop(arguments.detach)
 
     if kw["auto_connect_frameworks"]:
@@ -144,11 +140,6 @@ def _replay_orphans() -> None:
         return
     _last_replay = now
     threads.start(threading.Thread(target=replay_orphans, name="corral-replay", daemon=True))
-
-
-def _stored_args(handle: RunHandle) -> dict[str, Any]:
-    section = (handle.data.get("hyperparams") or {}).get("Args") or {}
-    return {name: P.cast(p.get("value"), p.get("type", "")) for name, p in section.items()}
 
 
 def _start_monitor(handle: RunHandle, run: Run) -> None:

@@ -139,7 +139,8 @@ class Task:
                 reuses that task; ``False`` always creates a new one.
             continue_last_task: go on with the previous task (or the given id) keeping its
                 results; iterations continue after its last one.
-            auto_connect_arg_parser: report argparse/click arguments as ``Args/...``.
+            auto_connect_arg_parser: report the command line (argparse, click, Fire:
+                ``Args/...``; Hydra: ``Hydra/...`` and the ``OmegaConf`` configuration).
             auto_connect_frameworks: capture TensorBoard, matplotlib and model saving; a
                 dict switches single frameworks (``{"matplotlib": False}``).
             auto_resource_monitoring: report cpu, memory, disk, network and gpu use.
