@@ -30,7 +30,6 @@ from typing import Any
 from corral.client.http import HubClient
 from corral.client.retry import RetryPolicy
 from corral.sdk import spool, threads
-from corral.sdk.capture.console import uncaptured
 from corral.sdk.sender import Op, Refused, Transient, Unauthorized, send
 
 log = logging.getLogger("corral.sdk")
@@ -165,7 +164,7 @@ class Outbox:
     # --- the shipper thread -----------------------------------------------------------
 
     def _run(self) -> None:
-        with uncaptured():  # what this thread logs (a refused batch...) is not sent again
+        with threads.uncaptured():  # what this thread logs (a refused batch...) is not sent again
             self._loop()
 
     def _loop(self) -> None:

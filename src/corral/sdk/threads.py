@@ -1,4 +1,5 @@
-"""The SDK's background threads leave SIGINT and SIGTERM to the main thread.
+"""The SDK's background threads leave SIGINT and SIGTERM to the main thread, and keep
+what they write out of the console capture (:func:`uncaptured`).
 
 Linux delivers a signal sent to the process to any thread that does not block it.
 Python runs its handlers in the main thread only, so when a background thread
@@ -18,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+_thread = threading.local()
 
 
 @contextmanager
@@ -43,3 +46,28 @@ def block_signals() -> None:
     """Block SIGINT and SIGTERM in the calling thread (an executor's ``initializer``)."""
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+
+
+@contextmanager
+def uncaptured() -> Iterator[None]:
+    """What this thread writes to ``sys.stdout``/``sys.stderr`` in the block is not taken
+    by the console capture (``corral.sdk.capture.console``); it still reaches the terminal.
+
+    The thread that ships the console runs inside it: a warning it logs about a batch
+    must not become another batch.
+
+    Example:
+        >>> with uncaptured():
+        ...     print("shown, not sent")  # doctest: +SKIP
+    """
+    previous = getattr(_thread, "off", False)
+    _thread.off = True
+    try:
+        yield
+    finally:
+        _thread.off = previous
+
+
+def is_uncaptured() -> bool:
+    """Whether this thread is inside :func:`uncaptured`."""
+    return bool(getattr(_thread, "off", False))

@@ -12,7 +12,7 @@ back at the original when the capture stops.
 
 What the SDK writes itself is never captured, so that it cannot feed back into what it
 sends: writes made while the sink runs, during a hub request (e.g. a user's logging
-handler printing a record), and on a thread inside :func:`uncaptured` (the thread that
+handler printing a record), and on a thread inside ``corral.sdk.threads.uncaptured`` (the thread that
 ships the console: a warning it logs about a batch must not become another batch).
 """
 
@@ -21,36 +21,16 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TextIO
 
 from corral.client.http import in_hub_request
+from corral.sdk.threads import is_uncaptured
 
 #: a longer line is cut into pieces of this many characters (the hub's limit is 64 KiB)
 MAX_LINE = 32 * 1024
 
 Sink = Callable[[str, str], None]
-
-_thread = threading.local()
-
-
-@contextmanager
-def uncaptured() -> Iterator[None]:
-    """What this thread writes to ``sys.stdout``/``sys.stderr`` in the block is not captured.
-
-    It still reaches the terminal.
-
-    Example:
-        >>> with uncaptured():
-        ...     print("shown, not sent")  # doctest: +SKIP
-    """
-    previous = getattr(_thread, "off", False)
-    _thread.off = True
-    try:
-        yield
-    finally:
-        _thread.off = previous
 
 
 class _Tee:
@@ -66,7 +46,7 @@ class _Tee:
 
     def write(self, text: str) -> int:
         n = self._original.write(text)
-        if getattr(self._busy, "on", False) or getattr(_thread, "off", False) or in_hub_request():
+        if getattr(self._busy, "on", False) or is_uncaptured() or in_hub_request():
             return n  # the SDK's own output: do not capture it again
         try:
             self._capture(text)
