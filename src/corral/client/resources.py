@@ -204,15 +204,16 @@ class Models(_Resource):
 class Projects(_Resource):
     """``/projects``."""
 
-    def list(self, *, search: str | None = None) -> list[Project]:
-        return cast("list[Project]", self._get("projects", search=search))
+    def list(self, *, search: str | None = None, name: str | None = None) -> list[Project]:
+        """Projects whose name or description contains ``search``, or named ``name``."""
+        return cast("list[Project]", self._get("projects", search=search, name=name))
 
     def get(self, project_id: str) -> Project:
         return cast("Project", self._get(f"projects/{project_id}"))
 
     def find(self, name: str) -> Project | None:
         """The project named exactly ``name`` (a hierarchical name like ``a/b``)."""
-        return next((p for p in self.list(search=name) if p["name"] == name), None)
+        return next((p for p in self.list(name=name) if p["name"] == name), None)
 
     def create(self, name: str, **body: Any) -> Project:
         return cast(

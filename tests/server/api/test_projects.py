@@ -107,6 +107,18 @@ def test_search_matches_any_case_and_takes_wildcards_literally(api: httpx.Client
     assert names == [f"{base}_x%y"]
 
 
+def test_name_matches_the_whole_name_only(api: httpx.Client) -> None:
+    base = f.unique("Exact")
+    for name in (base, f"{base}/sub", f"{base}2", f"X{base}"):
+        f.project(api, name)
+    f.task(api, f"{base}/sub")
+    rows = f.ok(api.get("/projects", params={"name": base}))
+    assert [p["name"] for p in rows] == [base]
+    assert rows[0]["task_count"] == 1  # its subtree's figures, as in every list
+    assert f.ok(api.get("/projects", params={"name": base.upper()})) == []
+    assert f.ok(api.get("/projects", params={"name": f"{base}/sub"}))[0]["name"] == f"{base}/sub"
+
+
 # --- subtree figures: task_count and last_activity ------------------------------------------
 
 

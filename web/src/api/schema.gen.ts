@@ -193,6 +193,9 @@ export interface paths {
          * List Projects
          * @description All projects (or the children of ``parent_id``) by name.
          *
+         *     ``search`` matches a part of the name or description; ``name`` the whole name (at
+         *     most one project: how the SDK finds a project by its name).
+         *
          *     ``task_count`` counts the tasks of the project and of all its subprojects;
          *     ``last_activity`` is the newest ``last_update`` among them and their tasks.
          */
@@ -3534,6 +3537,7 @@ export interface operations {
                 parent_id?: string | null;
                 search?: string | null;
                 top_level?: boolean;
+                name?: string | null;
             };
             header?: never;
             path?: never;

@@ -23,13 +23,19 @@ def list_projects(
     parent_id: str | None = None,
     search: str | None = None,
     top_level: bool = False,
+    name: str | None = None,
 ) -> list[ProjectOut]:
     """All projects (or the children of ``parent_id``) by name.
+
+    ``search`` matches a part of the name or description; ``name`` the whole name (at
+    most one project: how the SDK finds a project by its name).
 
     ``task_count`` counts the tasks of the project and of all its subprojects;
     ``last_activity`` is the newest ``last_update`` among them and their tasks.
     """
-    rows = projects.list_projects(session, parent_id=parent_id, search=search, top_level=top_level)
+    rows = projects.list_projects(
+        session, parent_id=parent_id, search=search, top_level=top_level, name=name
+    )
     return [_out(row) for row in rows]
 
 

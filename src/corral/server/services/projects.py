@@ -193,9 +193,15 @@ def list_projects(
     parent_id: str | None = None,
     search: str | None = None,
     top_level: bool = False,
+    name: str | None = None,
 ) -> list[ProjectStats]:
-    """Projects by name, each with the task count and last activity of its subtree."""
+    """Projects by name, each with the task count and last activity of its subtree.
+
+    ``search``: a part of the name or description; ``name``: the whole name.
+    """
     q = select(Project.id)
+    if name is not None:
+        q = q.where(Project.name == name)
     if parent_id:
         q = q.where(Project.parent_id == parent_id)
     elif top_level:
