@@ -19,7 +19,7 @@ import pytest
 from corral import Task
 from corral.client.config import HubCredentials
 from corral.client.http import HubClient
-from corral.errors import NotFoundError
+from corral.errors import CorralError, NotFoundError
 from corral.sdk import session
 from corral.testing.hub import Hub
 from tests import factories as f
@@ -442,7 +442,23 @@ def test_status_calls_of_another_task(sdk_api: httpx.Client, sdk_client: None) -
     failing.started()  # a refusal (not a draft) is only logged
     stopping = Task.get_task(task_id=f.task(sdk_api, project)["id"])
     stopping.mark_started(force=True)
-    stopping.mark_stopped(force=True, status_message=None)  # ClearML's spelling
-    assert f.ok(sdk_api.get(f"/tasks/{stopping.id}"))["status"] == "stopped"
+    stopping.mark_stopped(True, "by hand")  # ClearML's positional order: (force, message)
+    stored = f.ok(sdk_api.get(f"/tasks/{stopping.id}"))
+    assert (stored["status"], stored["status_reason"]) == ("stopped", "")
+    assert stored["status_message"] == "by hand"
+
+    # ClearML's order for complete/fail: (ignore_errors, [status_reason,] status_message)
+    ended = Task.get_task(task_id=f.task(sdk_api, project)["id"])
+    ended.mark_started()
+    ended.mark_failed(False, "diverged", "loss was nan")
+    stored = f.ok(sdk_api.get(f"/tasks/{ended.id}"))
+    assert (stored["status"], stored["status_reason"]) == ("failed", "diverged")
+    assert stored["status_message"] == "loss was nan"
+    ended.mark_completed()  # refused (already final): ignore_errors=True only logs it
+    assert f.ok(sdk_api.get(f"/tasks/{ended.id}"))["status"] == "failed"
+    with pytest.raises(CorralError):
+        ended.mark_completed(ignore_errors=False)
+    with pytest.raises(CorralError):
+        ended.mark_stopped()  # as in ClearML, a refused stop raises
     assert Task.set_resource_monitor_iteration_timeout(seconds_from_start=5) is True
     assert uuid.UUID(task.task_id).hex == task.id

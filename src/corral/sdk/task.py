@@ -28,7 +28,14 @@ from typing import Any
 from corral.client.http import HubClient
 from corral.core.task_status import TRANSITIONS, TaskStatus
 from corral.core.task_types import TaskType, task_type_name
-from corral.errors import AuthError, CorralError, NotFoundError, ServerUnavailableError
+from corral.errors import (
+    AuthError,
+    ConflictError,
+    CorralError,
+    NotFoundError,
+    ServerUnavailableError,
+    ValidationError,
+)
 from corral.schemas.tasks import Runtime
 from corral.sdk import connect as C
 from corral.sdk import params as P
@@ -680,31 +687,61 @@ class Task:
 
     # --- status -------------------------------------------------------------------------
 
-    def mark_completed(self, status_message: str | None = "", *, force: bool = False) -> None:
-        """Complete the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
-        self._status_action("complete", {"message": status_message or ""})
+    def mark_completed(
+        self,
+        ignore_errors: bool = True,
+        status_message: str | None = None,
+        force: bool = False,
+    ) -> None:
+        """Complete the task (ClearML's argument order).
+
+        Args:
+            ignore_errors: a change the hub refuses (the task is already final, say) is
+                logged as a warning instead of raised.
+            status_message: shown with the status.
+            force: accepted for ClearML's scripts; nothing needs it.
+        """
+        if isinstance(ignore_errors, str):  # Corral's earlier order: (status_message)
+            ignore_errors, status_message = True, ignore_errors
+        self._mark("complete", {"message": status_message or ""}, ignore_errors)
 
     def mark_failed(
         self,
-        status_reason: str | None = "",
-        status_message: str | None = "",
-        *,
+        ignore_errors: bool = True,
+        status_reason: str | None = None,
+        status_message: str | None = None,
         force: bool = False,
     ) -> None:
-        """Fail the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
+        """Fail the task (ClearML's argument order; see :meth:`mark_completed`)."""
+        if isinstance(ignore_errors, str):  # Corral's earlier order: (reason, message)
+            if isinstance(status_reason, str):
+                status_message = status_reason
+            ignore_errors, status_reason = True, ignore_errors
         body = {"reason": status_reason or "", "message": status_message or ""}
-        self._status_action("fail", body)
+        self._mark("fail", body, ignore_errors)
 
     def mark_stopped(
         self,
-        status_reason: str | None = "",
-        status_message: str | None = "",
-        *,
         force: bool = False,
+        status_message: str | None = None,
+        status_reason: str | None = None,
     ) -> None:
-        """Stop the task (``force`` is accepted for ClearML's scripts; nothing needs it)."""
+        """Stop the task (ClearML's argument order; ``status_reason`` is Corral's own).
+
+        A change the hub refuses raises, as in ClearML.
+        """
+        if isinstance(force, str):  # Corral's earlier order: (reason, message)
+            force, status_reason = False, force
         body = {"reason": status_reason or "", "message": status_message or ""}
-        self._status_action("stop", body)
+        self._mark("stop", body, ignore_errors=False)
+
+    def _mark(self, action: str, body: dict[str, Any], ignore_errors: bool) -> None:
+        try:
+            self._status_action(action, body)
+        except (ValidationError, ConflictError) as e:
+            if not ignore_errors:
+                raise
+            log.warning("could not %s task %s: %s", action, self.id, e)
 
     def mark_started(self, force: bool = False) -> None:
         """Set a draft or queued task running (the running task of this process already is)."""
