@@ -25,6 +25,7 @@ from corral.sdk.capture.console import ConsoleCapture
 from corral.sdk.capture.frameworks import install
 from corral.sdk.capture.resources import ResourceMonitor
 from corral.sdk.capture.reuse import environment_patch
+from corral.sdk.connect import set_parameters
 from corral.sdk.handle import RunHandle
 from corral.sdk.logger import Logger, logger_for
 from corral.sdk.model import OutputModel
@@ -208,6 +209,9 @@ class FrameworkSink:
 
     def report_text(self, text: str) -> None:
         self._logger.report_text(text, print_console=False)
+
+    def report_parameters(self, section: str, values: dict[str, Any]) -> None:
+        set_parameters(self._handle, {f"{section}/{name}": v for name, v in values.items()})
 
     def register_output_model(self, path: str, framework: str, name: str | None = None) -> None:
         """A saved model file: the first save registers a model, later saves update it."""

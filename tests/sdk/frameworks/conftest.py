@@ -46,6 +46,9 @@ class CollectingSink:
     def report_text(self, text: str) -> None:
         self.calls.append(("report_text", (text,)))
 
+    def report_parameters(self, section: str, values: dict[str, Any]) -> None:
+        self.calls.append(("report_parameters", (section, dict(values))))
+
     def register_output_model(self, path: str, framework: str, name: str | None = None) -> None:
         self.calls.append(("register_output_model", (path, framework, name)))
 
@@ -95,6 +98,8 @@ class Sink:
         self.calls.append(["report_matplotlib_figure", title, series, iteration])
     def report_text(self, text):
         self.calls.append(["report_text", text])
+    def report_parameters(self, section, values):
+        self.calls.append(["report_parameters", section, sorted(values)])
     def register_output_model(self, path, framework, name=None):
         self.calls.append(["register_output_model", path, framework, name])
 

@@ -97,6 +97,11 @@ def test_training_curves_of_every_valid_set_arrive_with_clearml_names(
     assert training_l2 == sorted(training_l2, reverse=True)  # boosting fits the training set
     models = f.ok(sdk_api.get("/models", params={"task_id": task_id}))["items"]
     assert [(m["name"], m["framework"]) for m in models] == [("gbm", "lightgbm")]
+    # the training's params are recorded in General, as ClearML does
+    general = f.ok(sdk_api.get(f"/tasks/{task_id}/hyperparams"))["General"]
+    assert general["objective"]["value"] == "regression"
+    assert general["metric"]["value"] == ["l2", "l1"]
+    assert general["min_data_in_leaf"] == {"value": 5, "type": "int", "description": ""}
 
 
 def test_switched_off_lightgbm_reports_no_curves(

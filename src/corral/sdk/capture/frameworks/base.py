@@ -107,6 +107,9 @@ class CaptureSink(Protocol):
 
     def report_text(self, text: str) -> None: ...
 
+    def report_parameters(self, section: str, values: dict[str, Any]) -> None:
+        """Record ``values`` as the task's parameters ``section/name`` (merged)."""
+
     def register_output_model(self, path: str, framework: str, name: str | None = None) -> None: ...
 
 

@@ -6,6 +6,9 @@
   round's number as iteration - ClearML's naming. It runs before every other callback
   (a callback stops a training by raising, and the round that stops must be reported).
   The user's list of callbacks is never modified.
+* the ``params`` of a ``lightgbm.train`` call are recorded as parameters of section
+  ``General`` (as ClearML does; a set becomes a list), so the run shows what it trained
+  with. A scikit-learn wrapper's ``fit`` reports its curves only.
 * ``Booster.save_model(path)`` registers the file as an output model (framework
   ``lightgbm``); the scikit-learn wrappers save through their ``booster_``.
 """
@@ -57,12 +60,25 @@ class LightGBMBinding(ModelFileBinding):
             super().install(sink)
             for module in TRAIN_FUNCTIONS:
                 if module in sys.modules:
-                    self.patch_path(module, "train", before=self._train)
+                    # the sklearn wrappers' fit: curves only; its params are the estimator's
+                    before = self._fit_train if module == "lightgbm.sklearn" else self._train
+                    self.patch_path(module, "train", before=before)
 
-    def _train(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    def _fit_train(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         sink = self.sink
         if sink is None:
             return
         if len(args) > 8:  # callbacks given by position (the 9th parameter): left alone
             return
         kwargs["callbacks"] = [*(kwargs.get("callbacks") or ()), EvaluationReporter(sink)]
+
+    def _train(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._fit_train(args, kwargs)
+        sink = self.sink
+        if sink is None:
+            return
+        params = args[0] if args else kwargs.get("params")
+        if isinstance(params, dict) and params:
+            sink.report_parameters(
+                "General", {str(k): list(v) if isinstance(v, set) else v for k, v in params.items()}
+            )
