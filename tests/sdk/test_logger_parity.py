@@ -272,6 +272,7 @@ def test_clearml_logger_calls_arrive_on_the_hub(
     assert plots["table", "url", 0]["layout"]["height"] == 300
     assert plots["table", "url", 0]["data"][0]["columnwidth"] == [2, 1]
     network = _line(stdout, "NETWORK ")
+    assert network.startswith("NetworkError: network error") and "no file at" not in network
     assert "http://127.0.0.1:9/scores.csv" in network
 
     # matplotlib: pyplot's current figure, as plotly and as a picture; a PNG sample
