@@ -75,6 +75,8 @@ class AbortWatcher:
             except NotFoundError:
                 return self._fire("deleted")
             except Exception:  # a bug or a broken answer: look again later, from the cursor
+                if self._stop.is_set():  # stopped meanwhile (the run ended): nothing failed
+                    return None
                 log.debug("abort watch failed", exc_info=True)
                 cursor = follower.cursor if follower is not None else cursor
                 self._stop.wait(backoff.next())
