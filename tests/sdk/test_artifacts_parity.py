@@ -13,7 +13,6 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ import pytest
 from corral import Task
 from corral.testing.hub import Hub
 from tests import factories as f
+from tests.agents import wait_for
 from tests.sdk.conftest import env_for, run_script
 
 JPEGS = {"a.jpg": b"\xff\xd8 first", "b.jpg": b"\xff\xd8 second", "sub/c.jpg": b"\xff\xd8 third"}
@@ -284,14 +284,6 @@ def _frame_on_hub(api: httpx.Client, task_id: str, name: str) -> tuple[pd.DataFr
     return pd.read_parquet(io.BytesIO(data)), record
 
 
-def _wait_for(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 def test_a_registered_dataframe_follows_its_changes_at_flush_and_at_exit(
     script: Callable[..., Script], sdk_api: httpx.Client
 ) -> None:
@@ -338,7 +330,7 @@ def test_a_registered_dataframe_is_uploaded_again_in_the_background(
         response = sdk_api.get(f"/tasks/{task_id}/artifacts/live")
         return response.status_code == 200 and response.json()["metadata"]["rows"] == 2
 
-    _wait_for(changed, "the change to reach the hub")
+    wait_for(changed, "the change to reach the hub")
     frame, _ = _frame_on_hub(sdk_api, task_id, "live")
     assert frame["n"].tolist() == [0, 1]
     run.finish()

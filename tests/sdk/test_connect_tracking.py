@@ -11,18 +11,14 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from tests import factories as f
+from tests.agents import wait_for
 from tests.sdk.conftest import run_script
-
-#: generous: the suite runs on a busy 2-core machine
-DEADLINE = 60.0
 
 
 def _hp(api: httpx.Client, task_id: str) -> dict[str, Any]:
@@ -31,14 +27,6 @@ def _hp(api: httpx.Client, task_id: str) -> dict[str, Any]:
 
 def _values(section: dict[str, Any]) -> dict[str, Any]:
     return {key: row["value"] for key, row in section.items()}
-
-
-def _wait_for(check: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 class _Script:
@@ -134,7 +122,7 @@ def test_a_connected_dict_is_tracked_while_running_and_at_exit(
             general = _values(_hp(sdk_api, task_id).get("General", {}))
             return general.get("batch") == 32
 
-        _wait_for(first, "the changes flushed by task.flush()")
+        wait_for(first, "the changes flushed by task.flush()")
         general = _hp(sdk_api, task_id)["General"]
         assert _values(general) == {
             "lr": 0.05,
@@ -153,7 +141,7 @@ def test_a_connected_dict_is_tracked_while_running_and_at_exit(
             general = _values(_hp(sdk_api, task_id)["General"])
             return general.get("epochs") == 7 and "opt/beta" not in general
 
-        _wait_for(second, "the changes found by the background look")
+        wait_for(second, "the changes found by the background look")
 
         script.go()
         script.finish()
