@@ -25,11 +25,10 @@ from typing import Any
 from corral.errors import CorralError, NotFoundError
 from corral.sdk import (
     figures,
-    model_reports,
     storage,  # lazy package: StorageManager loads on first use
 )
 from corral.sdk.handle import HasHandle, RunHandle, current_handle
-from corral.sdk.model_reports import ModelReporter, finish_layout
+from corral.sdk.model_reports import ModelReporter
 from corral.sdk.params import to_json_value
 from corral.sdk.queries import find_models
 from corral.sdk.session import hub_client
@@ -108,7 +107,13 @@ class _Reports:
         comment: str | None = None,
         extra_layout: Mapping[str, Any] | None = None,
     ) -> None:
-        self._reporter.plot(title, series, iteration, finish_layout(figure, comment, extra_layout))
+        if comment:
+            layout = figure.setdefault("layout", {})
+            heading = layout.get("title") if isinstance(layout.get("title"), dict) else {}
+            text = figures.with_comment(str(heading.get("text") or title), comment)
+            layout["title"] = {**heading, "text": text}
+        figures.merge_layout(figure, extra_layout)
+        self._reporter.plot(title, series, iteration, figure)
 
     def report_scalar(self, title: str, series: str, value: float, iteration: int) -> None:
         """One point of the model's series ``title/series``.
@@ -265,16 +270,16 @@ class _Reports:
         extra_layout: Mapping[str, Any] | None = None,
     ) -> None:
         """Points ``[[x, y, z], ...]`` in 3-D (a list of such lists: one trace each)."""
-        fig = model_reports.scatter3d(
+        fig = figures.scatter3d(
             scatter,
             name=series,
             mode=_plotly_mode(mode),
             labels=labels,
             fill=fill,
             title=title,
-            xaxis=xaxis,
-            yaxis=yaxis,
-            zaxis=zaxis,
+            xaxis=xaxis or "",
+            yaxis=yaxis or "",
+            zaxis=zaxis or "",
         )
         self._plot(title, series, iteration, fig, comment, extra_layout)
 
@@ -349,14 +354,14 @@ class _Reports:
         extra_layout: Mapping[str, Any] | None = None,
     ) -> None:
         """A 3-D surface of ``matrix[y][x]``; ``camera`` is the eye's (x, y, z)."""
-        fig = model_reports.surface(
+        fig = figures.surface(
             matrix,
             xlabels=xlabels,
             ylabels=ylabels,
             title=title,
-            xaxis=xaxis,
-            yaxis=yaxis,
-            zaxis=zaxis,
+            xaxis=xaxis or "",
+            yaxis=yaxis or "",
+            zaxis=zaxis or "",
             camera=camera,
         )
         self._plot(title, series, iteration, fig, comment, extra_layout)
