@@ -29,10 +29,7 @@ S3_WEIGHTS = b"s3 weights " * 100
 WRITE = """
 from pathlib import Path
 from corral import OutputModel, Task
-
-class SeriesInfo:  # the shape of clearml.utilities.plotly_reporter.SeriesInfo
-    def __init__(self, name, data):
-        self.name, self.data = name, data
+from corral.utilities.plotly_reporter import SeriesInfo
 
 task = Task.init(project_name=PROJECT, task_name="model-parity")
 out = OutputModel(task, None, {"layers": 3}, {"cat": 0, "dog": 1}, "registered", ["t1"],

@@ -25,11 +25,8 @@ import shutil
 import time
 import types
 import uuid
-from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, ClassVar
 
-from corral.sdk import figures
 from corral.sdk.capture.frameworks.base import paused
 from corral.sdk.figures import SeriesInfo
 from corral.sdk.handle import RunHandle, current_handle
@@ -38,6 +35,7 @@ from corral.sdk.media import MediaSource, content_type_of, media_source
 from corral.sdk.mpl_figures import from_matplotlib
 from corral.sdk.outbox import Weighted
 from corral.sdk.plot_json import sanitize
+from corral.sdk.plot_reports import PlotReports
 
 log = logging.getLogger("corral.sdk")
 _time = time.time
@@ -46,7 +44,7 @@ _time = time.time
 _LEVEL_MAX = 16
 
 
-class Logger:
+class Logger(PlotReports):
     """Reports of one task; get it with ``task.get_logger()`` or ``Logger.current_logger()``."""
 
     #: ClearML's line-plot series type, also at ``corral.utilities.plotly_reporter``
@@ -132,297 +130,6 @@ class Logger:
             self._outbox.event({"type": "log", "text": line, "level": level_name, "time": _time()})
 
     # --- plots --------------------------------------------------------------------------
-
-    def report_plotly(
-        self, title: str, series: str, figure: Any, iteration: int | None = None
-    ) -> None:
-        """A plotly figure: a dict (``{"data": [...], "layout": {...}}``) or a ``plotly`` Figure."""
-        if hasattr(figure, "to_plotly_json"):
-            figure = figure.to_plotly_json()
-        elif hasattr(figure, "to_dict"):
-            figure = figure.to_dict()
-        if not isinstance(figure, dict):
-            raise TypeError(f"report_plotly needs a dict or a plotly Figure, not {type(figure)}")
-        self._plot(title, series, iteration, figure)
-
-    def report_table(
-        self,
-        title: str,
-        series: str,
-        iteration: int | None = None,
-        table_plot: Any = None,
-        csv: str | os.PathLike[str] | None = None,
-        url: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-        extra_data: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A table: a pandas DataFrame or a list of rows (``table_plot``), or a CSV.
-
-        Args:
-            table_plot: a DataFrame (its index is the first column), or rows whose first
-                row is the header.
-            csv: a CSV file: a local path, any storage URL (``https://``, ``s3://``,
-                ``hub://``...), or CSV text.
-            url: a CSV at a URL (any storage URL, fetched through ``StorageManager``).
-            extra_layout: plotly layout attributes merged into the figure's layout.
-            extra_data: plotly trace attributes merged into the table trace.
-
-        Raises:
-            ValueError: none or several of ``table_plot``, ``csv``, ``url``.
-            NotFoundError, ServerUnavailableError: the URL has no file or cannot be reached.
-
-        Example::
-
-            logger.report_table("data", "head", table_plot=frame.head(20))
-            logger.report_table("data", "remote", url="https://example.com/data.csv")
-        """
-        given = [
-            n for n, v in (("table_plot", table_plot), ("csv", csv), ("url", url)) if v is not None
-        ]
-        if len(given) != 1:
-            got = f"got {', '.join(given)}" if given else "got none"
-            raise ValueError(f"report_table needs exactly one of table_plot=, csv= or url= ({got})")
-        data = table_plot
-        if csv is not None:
-            data = _csv_source(csv)
-        elif url is not None:
-            data = _csv_source(url)
-        fig = figures.table(data, title=title)
-        figures.merge_layout(fig, extra_data, key="data")
-        figures.merge_layout(fig, extra_layout)
-        self._plot(title, series, iteration, fig)
-
-    def report_histogram(
-        self,
-        title: str,
-        series: str,
-        values: Any,
-        iteration: int | None = None,
-        labels: list[str] | None = None,
-        xlabels: list[str] | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        mode: str | None = None,
-        data_args: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Bars of ``values`` (bin heights; 2-D: one series per column named by ``labels``).
-
-        ``mode`` is how several series share a bin: "group" (default), "stack",
-        "relative"; ``data_args`` are plotly bar attributes (one dict, or one per series).
-        """
-        fig = figures.histogram(
-            values,
-            labels=labels,
-            xlabels=xlabels,
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            title=title,
-            mode=mode or "group",
-            data_args=data_args,
-        )
-        figures.merge_layout(fig, extra_layout)
-        self._plot(title, series, iteration, fig)
-
-    def report_vector(
-        self,
-        title: str,
-        series: str,
-        values: Any,
-        iteration: int | None = None,
-        labels: list[str] | None = None,
-        xlabels: list[str] | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        mode: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """The same as :meth:`report_histogram` (kept for ClearML scripts)."""
-        self.report_histogram(
-            title, series, values, iteration, labels, xlabels, xaxis, yaxis, mode,
-            extra_layout=extra_layout,
-        )  # fmt: skip
-
-    def report_line_plot(
-        self,
-        title: str,
-        series: Sequence[figures.SeriesInfo | Mapping[str, Any]],
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        mode: str = "lines",
-        iteration: int | None = None,
-        reverse_xaxis: bool = False,
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Several lines in one plot, each a :class:`SeriesInfo` (name, N x 2 data, labels).
-
-        The plot is stored with ``title`` as both its title and its series.
-
-        Example::
-
-            from corral.utilities.plotly_reporter import SeriesInfo
-            logger.report_line_plot("roc", [SeriesInfo("model", [[0, 0], [0.2, 0.8], [1, 1]])],
-                                    xaxis="FPR", yaxis="TPR")
-        """
-        if isinstance(series, (str, bytes, Mapping)):
-            raise TypeError("report_line_plot needs a list of SeriesInfo (one per line)")
-        fig = figures.line_plot(
-            list(series),
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            title=figures.with_comment(title, comment),
-            mode=mode,
-            reverse_xaxis=reverse_xaxis,
-        )
-        figures.merge_layout(fig, extra_layout)
-        self._plot(title, title, iteration, fig)
-
-    def report_scatter2d(
-        self,
-        title: str,
-        series: str,
-        scatter: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        labels: list[str] | None = None,
-        mode: str = "lines",
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Points ``[[x, y], ...]`` as lines and/or markers (``mode``), a hover text per point."""
-        fig = figures.scatter2d(
-            scatter,
-            mode=mode,
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            labels=labels,
-            title=figures.with_comment(title, comment),
-            name=series,
-        )
-        figures.merge_layout(fig, extra_layout)
-        self._plot(title, series, iteration, fig)
-
-    def report_scatter3d(
-        self,
-        title: str,
-        series: str,
-        scatter: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        zaxis: str | None = None,
-        labels: list[str] | None = None,
-        mode: str = "markers",
-        fill: bool = False,
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """3-D points: ``scatter`` is N x 3, or a list of N x 3 arrays (one trace each).
-
-        Example::
-
-            logger.report_scatter3d("cloud", "points", scatter=np.random.rand(50, 3), iteration=0)
-        """
-        fig = figures.scatter3d(
-            scatter,
-            mode=mode,
-            fill=fill,
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            zaxis=zaxis or "",
-            labels=labels,
-            title=figures.with_comment(title, comment),
-            name=series,
-        )
-        figures.merge_layout(fig, extra_layout)
-        self._plot(title, series, iteration, fig)
-
-    def report_surface(
-        self,
-        title: str,
-        series: str,
-        matrix: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        zaxis: str | None = None,
-        xlabels: list[str] | None = None,
-        ylabels: list[str] | None = None,
-        camera: Sequence[float] | None = None,
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A 3-D surface: the height at (column, row) is ``matrix[row][column]``.
-
-        ``camera`` is the viewer's eye ``(x, y, z)``.
-
-        Example::
-
-            logger.report_surface("loss landscape", "lr x wd", matrix=grid, zaxis="loss")
-        """
-        fig = figures.surface(
-            matrix,
-            xlabels=xlabels,
-            ylabels=ylabels,
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            zaxis=zaxis or "",
-            camera=camera,
-            title=figures.with_comment(title, comment),
-        )
-        figures.merge_layout(fig, extra_layout)
-        self._plot(title, series, iteration, fig)
-
-    def report_confusion_matrix(
-        self,
-        title: str,
-        series: str,
-        matrix: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        xlabels: list[str] | None = None,
-        ylabels: list[str] | None = None,
-        yaxis_reversed: bool = False,
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A heatmap with each value written in its cell.
-
-        Row 0 is at the bottom; ``yaxis_reversed=True`` puts it at the top.
-        """
-        fig = figures.confusion_matrix(
-            matrix,
-            xlabels=xlabels,
-            ylabels=ylabels,
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            title=figures.with_comment(title, comment),
-            yaxis_reversed=yaxis_reversed,
-        )
-        figures.merge_layout(fig, extra_layout)
-        self._plot(title, series, iteration, fig)
-
-    def report_matrix(
-        self,
-        title: str,
-        series: str,
-        matrix: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        xlabels: list[str] | None = None,
-        ylabels: list[str] | None = None,
-        yaxis_reversed: bool = False,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """The same as :meth:`report_confusion_matrix` (kept for ClearML scripts)."""
-        self.report_confusion_matrix(
-            title, series, matrix, iteration, xaxis, yaxis, xlabels, ylabels, yaxis_reversed,
-            extra_layout=extra_layout,
-        )  # fmt: skip
 
     def report_matplotlib_figure(
         self,
@@ -758,15 +465,6 @@ def _figure_of(figure: Any) -> Any:
             f"report_matplotlib_figure needs a matplotlib Figure or pyplot, not {type(figure).__name__}"
         )
     return figure
-
-
-def _csv_source(source: str | os.PathLike[str]) -> Any:
-    """What ``figures.table`` reads for a ``csv``/``url`` argument: a URL is fetched first."""
-    if isinstance(source, str) and "\n" not in source and "://" in source:
-        from corral.sdk.storage import StorageManager  # fsspec and the cache, on first use
-
-        return Path(StorageManager.get_local_copy(source))
-    return source
 
 
 def _safe(text: str) -> str:

@@ -24,12 +24,12 @@ from typing import Any
 
 from corral.errors import CorralError, NotFoundError
 from corral.sdk import (
-    figures,
     storage,  # lazy package: StorageManager loads on first use
 )
 from corral.sdk.handle import HasHandle, RunHandle, current_handle
 from corral.sdk.model_reports import ModelReporter
 from corral.sdk.params import to_json_value
+from corral.sdk.plot_reports import PlotReports
 from corral.sdk.queries import find_models
 from corral.sdk.session import hub_client
 
@@ -79,7 +79,7 @@ def _config_text(config_text: str | None, config_dict: Any) -> str | None:
     return config_text
 
 
-class _Reports:
+class _Reports(PlotReports):
     """The report methods of a model (ClearML's ``BaseModel.report_*``).
 
     They are stored on the hub for this model: ``GET /models/{id}/scalars`` and
@@ -98,21 +98,7 @@ class _Reports:
             self._reporter_obj = ModelReporter(self.id, self._report_handle())
         return self._reporter_obj
 
-    def _plot(
-        self,
-        title: str,
-        series: str,
-        iteration: int | None,
-        figure: dict[str, Any],
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        if comment:
-            layout = figure.setdefault("layout", {})
-            heading = layout.get("title") if isinstance(layout.get("title"), dict) else {}
-            text = figures.with_comment(str(heading.get("text") or title), comment)
-            layout["title"] = {**heading, "text": text}
-        figures.merge_layout(figure, extra_layout)
+    def _plot(self, title: str, series: str, iteration: int | None, figure: dict[str, Any]) -> None:
         self._reporter.plot(title, series, iteration, figure)
 
     def report_scalar(self, title: str, series: str, value: float, iteration: int) -> None:
@@ -127,264 +113,6 @@ class _Reports:
     def report_single_value(self, name: str, value: float) -> None:
         """A single number of the model (the series ``Summary/name`` at iteration 0)."""
         self._reporter.scalar("Summary", name, value, 0)
-
-    def report_histogram(
-        self,
-        title: str,
-        series: str,
-        values: Any,
-        iteration: int | None = None,
-        labels: list[str] | None = None,
-        xlabels: list[str] | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        mode: str | None = None,
-        data_args: Any = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Bars of ``values`` (already binned; 2-D: one series per column named by ``labels``)."""
-        fig = figures.histogram(
-            values,
-            labels=labels,
-            xlabels=xlabels,
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            title=title,
-            mode=mode or "group",
-            data_args=data_args,
-        )
-        self._plot(title, series, iteration, fig, None, extra_layout)
-
-    def report_vector(
-        self,
-        title: str,
-        series: str,
-        values: Any,
-        iteration: int | None = None,
-        labels: list[str] | None = None,
-        xlabels: list[str] | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        mode: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A vector as bars (the same as :meth:`report_histogram`)."""
-        self.report_histogram(
-            title,
-            series,
-            values,
-            iteration=iteration,
-            labels=labels,
-            xlabels=xlabels,
-            xaxis=xaxis,
-            yaxis=yaxis,
-            mode=mode,
-            extra_layout=extra_layout,
-        )
-
-    def report_table(
-        self,
-        title: str,
-        series: str,
-        iteration: int | None = None,
-        table_plot: Any = None,
-        csv: str | None = None,
-        url: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A table: a DataFrame or list of rows (``table_plot``), CSV text or a CSV file
-        (``csv``), or a CSV file at a URL (``url``: ``https://``, ``s3://``, a path...)."""
-        given = [x for x in (table_plot, csv, url) if x is not None]
-        if len(given) != 1:
-            raise ValueError("report_table needs exactly one of table_plot, csv or url")
-        data = given[0]
-        if url is not None:
-            data = Path(storage.StorageManager.get_local_copy(url, extract_archive=False))
-        self._plot(title, series, iteration, figures.table(data, title=title), None, extra_layout)
-
-    def report_line_plot(
-        self,
-        title: str,
-        series: Sequence[Any],
-        xaxis: str,
-        yaxis: str,
-        mode: str = "lines",
-        iteration: int | None = None,
-        reverse_xaxis: bool = False,
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Several lines in one chart: ``series`` holds ``SeriesInfo(name, data)`` objects
-        (``data`` is N x 2), or ``{"name": ..., "data": ...}`` dicts."""
-        lines: dict[str, Any] = {}
-        for item in series:
-            name, data = _series_info(item)
-            rows = [list(p) for p in _rows(data)]
-            if any(len(r) != 2 for r in rows):
-                raise ValueError(f"series {name!r}: data must be N x 2 (x, y) points")
-            lines[name] = ([r[0] for r in rows], [r[1] for r in rows])
-        fig = figures.line_plot(lines, xaxis=xaxis, yaxis=yaxis, title=title, mode=mode)
-        if reverse_xaxis:
-            fig["layout"]["xaxis"]["autorange"] = "reversed"
-        self._plot(title, title, iteration, fig, comment, extra_layout)
-
-    def report_scatter2d(
-        self,
-        title: str,
-        series: str,
-        scatter: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        labels: list[str] | None = None,
-        mode: str = "line",
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Points ``[[x, y], ...]`` as lines and/or markers (``mode``: ``lines``,
-        ``markers``, ``lines+markers``; ClearML's ``line`` is ``lines``)."""
-        fig = figures.scatter2d(
-            scatter,
-            mode=_plotly_mode(mode),
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            labels=labels,
-            title=title,
-            name=series,
-        )
-        self._plot(title, series, iteration, fig, comment, extra_layout)
-
-    def report_scatter3d(
-        self,
-        title: str,
-        series: str,
-        scatter: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        zaxis: str | None = None,
-        labels: list[str] | None = None,
-        mode: str = "markers",
-        fill: bool = False,
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Points ``[[x, y, z], ...]`` in 3-D (a list of such lists: one trace each)."""
-        fig = figures.scatter3d(
-            scatter,
-            name=series,
-            mode=_plotly_mode(mode),
-            labels=labels,
-            fill=fill,
-            title=title,
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            zaxis=zaxis or "",
-        )
-        self._plot(title, series, iteration, fig, comment, extra_layout)
-
-    def report_confusion_matrix(
-        self,
-        title: str,
-        series: str,
-        matrix: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        xlabels: list[str] | None = None,
-        ylabels: list[str] | None = None,
-        yaxis_reversed: bool = False,
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A heatmap of ``matrix[actual][predicted]``; row 0 at the bottom unless
-        ``yaxis_reversed`` (then at the top, as confusion matrices are usually read)."""
-        fig = figures.confusion_matrix(
-            matrix,
-            xlabels=xlabels,
-            ylabels=ylabels,
-            xaxis="Predicted" if xaxis is None else xaxis,
-            yaxis="Actual" if yaxis is None else yaxis,
-            title=title,
-        )
-        if not yaxis_reversed:
-            fig["layout"]["yaxis"].pop("autorange", None)
-        self._plot(title, series, iteration, fig, comment, extra_layout)
-
-    def report_matrix(
-        self,
-        title: str,
-        series: str,
-        matrix: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        xlabels: list[str] | None = None,
-        ylabels: list[str] | None = None,
-        yaxis_reversed: bool = False,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A heatmap of ``matrix`` (the same as :meth:`report_confusion_matrix`)."""
-        self.report_confusion_matrix(
-            title,
-            series,
-            matrix,
-            iteration=iteration,
-            xaxis=xaxis,
-            yaxis=yaxis,
-            xlabels=xlabels,
-            ylabels=ylabels,
-            yaxis_reversed=yaxis_reversed,
-            extra_layout=extra_layout,
-        )
-
-    def report_surface(
-        self,
-        title: str,
-        series: str,
-        matrix: Any,
-        iteration: int | None = None,
-        xaxis: str | None = None,
-        yaxis: str | None = None,
-        zaxis: str | None = None,
-        xlabels: list[str] | None = None,
-        ylabels: list[str] | None = None,
-        camera: Sequence[float] | None = None,
-        comment: str | None = None,
-        extra_layout: Mapping[str, Any] | None = None,
-    ) -> None:
-        """A 3-D surface of ``matrix[y][x]``; ``camera`` is the eye's (x, y, z)."""
-        fig = figures.surface(
-            matrix,
-            xlabels=xlabels,
-            ylabels=ylabels,
-            title=title,
-            xaxis=xaxis or "",
-            yaxis=yaxis or "",
-            zaxis=zaxis or "",
-            camera=camera,
-        )
-        self._plot(title, series, iteration, fig, comment, extra_layout)
-
-
-def _plotly_mode(mode: str) -> str:
-    return {"line": "lines", "marker": "markers", "line+markers": "lines+markers"}.get(mode, mode)
-
-
-def _series_info(item: Any) -> tuple[str, Any]:
-    if isinstance(item, Mapping):
-        return str(item["name"]), item["data"]
-    if hasattr(item, "name") and hasattr(item, "data"):
-        return str(item.name), item.data
-    raise TypeError(
-        f"report_line_plot series items are SeriesInfo(name, data) objects, not {type(item)}"
-    )
-
-
-def _rows(data: Any) -> list[Any]:
-    if hasattr(data, "tolist"):
-        data = data.tolist()
-    return [r.tolist() if hasattr(r, "tolist") else r for r in data]
 
 
 class Model(_Reports):
