@@ -152,42 +152,19 @@ def is_link(obj: Any) -> bool:
     return parsed.scheme.lower() in LINK_SCHEMES and bool(parsed.netloc)
 
 
-def upload_artifact(
-    handle: RunHandle,
-    name: str,
-    obj: Any,
-    *,
-    metadata: Mapping[str, Any] | None = None,
-    delete_after_upload: bool = False,
-    auto_pickle: bool | None = True,
-    preview: Any = None,
-    wait_on_upload: bool = False,
-    extension_name: str | None = None,
-    serialization_function: Callable[[Any], bytes | bytearray] | None = None,
-    retries: int = 0,
-    sort_keys: bool = True,
-) -> bool:
-    """Serialize ``obj`` now and upload it as the task's artifact ``name`` (see ``Task``)."""
+def upload_artifact(handle: RunHandle, name: str, obj: Any, **options: Any) -> bool:
+    """Serialize ``obj`` now and upload it as the task's artifact ``name`` (see ``Task``).
+
+    ``options`` are :func:`store_artifact`'s; a registered name (``register_artifact``)
+    is refused.
+    """
     registry = handle.registered
     if registry is not None and name in registry:
         raise ValueError(
             f"artifact {name!r} is registered (register_artifact): it is uploaded as it "
             "changes; unregister_artifact it first, or pick another name"
         )
-    return store_artifact(
-        handle,
-        name,
-        obj,
-        metadata=metadata,
-        delete_after_upload=delete_after_upload,
-        auto_pickle=auto_pickle,
-        preview=preview,
-        wait_on_upload=wait_on_upload,
-        extension_name=extension_name,
-        serialization_function=serialization_function,
-        retries=retries,
-        sort_keys=sort_keys,
-    )
+    return store_artifact(handle, name, obj, **options)
 
 
 def store_artifact(

@@ -18,9 +18,12 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from corral.sdk.capture.frameworks import Installed, install
+from tests import factories as f
+from tests.sdk.conftest import run_script
 
 
 class CollectingSink:
@@ -134,3 +137,22 @@ def write_package(root: Path, files: Mapping[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(source))
     return root
+
+
+Curves = dict[tuple[str, str], tuple[list[int], list[float]]]
+
+
+def run_and_read_curves(
+    script: str, env: dict[str, str], api: httpx.Client, cwd: Path
+) -> tuple[str, Curves]:
+    """Run a training ``script`` (it prints ``TASK <id>``) against the hub; the task's id
+    and its curves ``{(title, series): (iterations, values)}`` without the machine's."""
+    out = run_script(script, env, cwd)
+    task_id = next(x.split()[1] for x in out.stdout.splitlines() if x.startswith("TASK "))
+    page = f.ok(api.get(f"/tasks/{task_id}/scalars", params={"full": "true"}))
+    curves = {
+        (s["metric"], s["variant"]): (s["iterations"], s["values"])
+        for s in page["series"]
+        if not s["metric"].startswith(":monitor:")  # machine use, when the run lasts
+    }
+    return task_id, curves

@@ -9,8 +9,7 @@ import lightgbm
 import numpy as np
 
 from tests import factories as f
-from tests.sdk.conftest import run_script
-from tests.sdk.frameworks.conftest import Capture, CollectingSink
+from tests.sdk.frameworks.conftest import Capture, CollectingSink, Curves, run_and_read_curves
 
 
 def test_booster_save_model_registers_a_lightgbm_model(
@@ -64,17 +63,9 @@ print("TASK " + task.id)
 
 def _lgb_run(
     env: dict[str, str], api: httpx.Client, cwd: Path, frameworks: object = True
-) -> tuple[str, dict[tuple[str, str], tuple[list[int], list[float]]]]:
+) -> tuple[str, Curves]:
     code = LGB_SCRIPT.format(project=f.unique("sdk-lightgbm"), frameworks=frameworks)
-    out = run_script(code, env, cwd)
-    task_id = next(x.split()[1] for x in out.stdout.splitlines() if x.startswith("TASK "))
-    page = f.ok(api.get(f"/tasks/{task_id}/scalars", params={"full": "true"}))
-    curves = {
-        (s["metric"], s["variant"]): (s["iterations"], s["values"])
-        for s in page["series"]
-        if not s["metric"].startswith(":monitor:")  # machine use, when the run lasts
-    }
-    return task_id, curves
+    return run_and_read_curves(code, env, api, cwd)
 
 
 def test_training_curves_of_every_valid_set_arrive_with_clearml_names(

@@ -13,8 +13,7 @@ from pathlib import Path
 import httpx
 
 from tests import factories as f
-from tests.sdk.conftest import run_script
-from tests.sdk.frameworks.conftest import run_python, write_package
+from tests.sdk.frameworks.conftest import Curves, run_and_read_curves, run_python, write_package
 
 
 def test_booster_and_sklearn_wrapper_save_model_register_once(tmp_path: Path) -> None:
@@ -92,17 +91,9 @@ print("TASK " + task.id)
 
 def _xgb_run(
     env: dict[str, str], api: httpx.Client, cwd: Path, frameworks: object = True
-) -> tuple[str, dict[tuple[str, str], tuple[list[int], list[float]]]]:
+) -> tuple[str, Curves]:
     code = XGB_SCRIPT.format(project=f.unique("sdk-xgboost"), frameworks=frameworks)
-    out = run_script(code, env, cwd)
-    task_id = next(x.split()[1] for x in out.stdout.splitlines() if x.startswith("TASK "))
-    page = f.ok(api.get(f"/tasks/{task_id}/scalars", params={"full": "true"}))
-    curves = {
-        (s["metric"], s["variant"]): (s["iterations"], s["values"])
-        for s in page["series"]
-        if not s["metric"].startswith(":monitor:")  # machine use, when the run lasts
-    }
-    return task_id, curves
+    return run_and_read_curves(code, env, api, cwd)
 
 
 def test_training_curves_of_every_eval_set_arrive_with_clearml_names(
