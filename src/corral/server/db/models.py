@@ -74,18 +74,66 @@ def _id() -> Mapped[str]:
 
 
 class User(Base):
+    """A person (``kind="person"``) or a service account for agents and automation.
+
+    ``role`` is the hub-wide role: ``admin``, ``user`` or ``worker`` (an agent's
+    account: register, heartbeat, dequeue, update only the tasks leased to it).
+    """
+
     __tablename__ = "users"
 
     id: Mapped[str] = _id()
     name: Mapped[str] = mapped_column(String(255), unique=True)
     email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(16), default="user")
+    kind: Mapped[str] = mapped_column(String(16), default="person")
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime | None]
+    #: CIDR networks the user may connect from (empty: anywhere the hub allows)
+    allowed_ips: Mapped[list[Any]] = mapped_column(default=list)
+    #: ``local`` (password) or ``oidc`` (created at a first single sign-on)
+    auth_source: Mapped[str] = mapped_column(String(16), default="local")
+    #: the identity provider's ``iss`` and ``sub`` ("ISSUER|SUBJECT") for OIDC users
+    external_id: Mapped[str | None] = mapped_column(String(512), unique=True)
+
+
+class Team(Base):
+    """A group of users; teams are members of projects like users are."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[str] = _id()
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: ``local`` (made by an admin) or ``oidc`` (kept in step with a group claim)
+    source: Mapped[str] = mapped_column(String(16), default="local")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ApiKey(Base):
+    """An access key and the hash of its secret.
+
+    Scopes: ``read_only``; ``projects`` (project ids, each with its subprojects;
+    empty: every project the user may use); ``expires_at``; ``allowed_ips``.
+    ``kind="task"`` marks the short-lived token the hub issues for one run of a
+    task (``task_id``): it acts as the task's owner, writes only to that task's
+    project, and is revoked when the run ends.
+    """
+
     __tablename__ = "api_keys"
 
     id: Mapped[str] = _id()
@@ -93,8 +141,17 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(128))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(255), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="user")
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    projects: Mapped[list[Any]] = mapped_column(default=list)
+    allowed_ips: Mapped[list[Any]] = mapped_column(default=list)
+    task_id: Mapped[str | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
+    last_used_address: Mapped[str | None] = mapped_column(String(64))
     revoked_at: Mapped[datetime | None]
 
 
@@ -108,6 +165,82 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]
+    address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+
+class LoginThrottle(Base):
+    """Failed logins of one user name (``user:NAME``) or one address (``ip:ADDR``)."""
+
+    __tablename__ = "login_throttle"
+
+    subject: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: no attempt is checked before this time (the growing delay)
+    next_attempt_at: Mapped[datetime | None]
+    #: a temporary lockout, cleared by time or by an admin
+    locked_until: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who did what, when, from where (logins, keys, roles, deletions, enqueues...)."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_time", "time"),
+        Index("ix_audit_actor", "actor_id", "id"),
+        Index("ix_audit_action", "action", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    time: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[str | None] = mapped_column(String(32))
+    actor_name: Mapped[str] = mapped_column(String(255), default="")
+    #: ``<noun>.<verb>``, e.g. ``login.failed``, ``key.revoked``, ``task.enqueued``
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32), default="")
+    target_id: Mapped[str] = mapped_column(String(255), default="")
+    target_name: Mapped[str] = mapped_column(String(1024), default="")
+    address: Mapped[str | None] = mapped_column(String(64))
+    #: ``ok``, ``denied`` or ``failed``
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Quota(Base):
+    """Limits of one user or team: running tasks per queue (or in any queue), storage."""
+
+    __tablename__ = "quotas"
+    __table_args__ = (UniqueConstraint("subject_type", "subject_id", "queue_id"),)
+
+    id: Mapped[str] = _id()
+    #: ``user`` or ``team``
+    subject_type: Mapped[str] = mapped_column(String(8))
+    subject_id: Mapped[str] = mapped_column(String(32))
+    #: None: the running-task limit counts every queue together
+    queue_id: Mapped[str | None] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"))
+    max_running: Mapped[int | None] = mapped_column(Integer)
+    max_storage_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoredObject(Base):
+    """A file in the hub's store and who put it there (for storage quotas and access)."""
+
+    __tablename__ = "stored_objects"
+
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    project_id: Mapped[str | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), index=True
+    )
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- projects and tasks -------------------------------------------------------
@@ -128,6 +261,22 @@ class Project(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_update: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProjectMember(Base):
+    """A user's or a team's role on a project (and, by inheritance, its subprojects)."""
+
+    __tablename__ = "project_members"
+
+    project_id: Mapped[str] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: ``user`` or ``team``
+    member_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    member_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    #: ``owner``, ``editor`` or ``viewer``
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Task(Base):
