@@ -13,6 +13,7 @@ from corral.server.api import (
     files,
     health,
     models,
+    oidc,
     projects,
     queues,
     tasks,
@@ -30,6 +31,7 @@ def include_routers(app: FastAPI) -> None:
     for module in (
         health,
         auth,
+        oidc,
         users,
         projects,
         tasks,

@@ -1,0 +1,203 @@
+"""Users who log in with single sign-on: found or created, their teams kept in step.
+
+An OIDC user is known by ``external_id`` = ``"ISSUER|SUBJECT"``, never by name or
+e-mail (a provider account named like a local user does not become that user:
+the new account gets a name of its own, ``alice-2``). Its teams with
+``source="oidc"`` follow the provider's groups claim at every login; local teams
+are never touched, and a group named like a local team is not mapped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from corral.errors import PermissionDeniedError
+from corral.server.auth import addresses
+from corral.server.auth.credentials import digest, new_token
+from corral.server.auth.oidc import Identity
+from corral.server.db.models import Team, TeamMember, User, WebSession
+from corral.server.services import audit, changes
+from corral.server.services.clock import now
+
+_NAME_MAX = 64
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_.@-]+")
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    web: WebSession
+    #: the session cookie's value (only its hash is stored)
+    token: str
+    created: bool
+
+
+def sign_in(
+    session: Session,
+    identity: Identity,
+    *,
+    hours: int,
+    address: str,
+    user_agent: str,
+) -> SignedIn:
+    """Find or create the user, refuse an inactive one, sync teams, open a session.
+
+    Raises:
+        PermissionDeniedError: the account is deactivated or may not connect from
+            ``address``.
+    """
+    user = session.scalar(select(User).where(User.external_id == identity.external_id))
+    created = user is None
+    if user is None:
+        user = _create_user(session, identity)
+    audit.set_context(session, user.id, user.name, address)
+    if not user.active:
+        raise PermissionDeniedError(f"the account {user.name!r} is deactivated")
+    if not addresses.allowed(address, user.allowed_ips):
+        raise PermissionDeniedError(
+            f"the account {user.name!r} may not be used from {address or 'an unknown address'}"
+        )
+    if identity.email and identity.email != user.email:
+        user.email = identity.email[:320]
+    sync_teams(session, user, identity.groups)
+    web, token = open_session(session, user, hours=hours, address=address, user_agent=user_agent)
+    audit.record(
+        session,
+        "login.ok",
+        target_type="user",
+        target_id=user.id,
+        target_name=user.name,
+        detail={"via": "oidc"},
+    )
+    return SignedIn(user=user, web=web, token=token, created=created)
+
+
+def _create_user(session: Session, identity: Identity) -> User:
+    user = User(
+        name=_unique_name(session, identity.username or "user"),
+        email=identity.email[:320] if identity.email else None,
+        role="user",
+        kind="person",
+        password_hash=None,
+        auth_source="oidc",
+        external_id=identity.external_id,
+    )
+    session.add(user)
+    session.flush()
+    changes.record(
+        session, "user", user.id, "created", user_id=user.id, payload={"name": user.name}
+    )
+    audit.record(
+        session,
+        "user.created",
+        target_type="user",
+        target_id=user.id,
+        target_name=user.name,
+        detail={"via": "oidc", "external_id": identity.external_id},
+        actor=(user.id, user.name),
+    )
+    return user
+
+
+def _unique_name(session: Session, wanted: str) -> str:
+    """A valid user name from ``wanted``, with ``-2``, ``-3``... when it is taken."""
+    base = _NOT_NAME.sub("-", wanted).lstrip("_.@-")[: _NAME_MAX - 6] or "user"
+    name, n = base, 1
+    while session.scalar(select(User.id).where(User.name == name)) is not None:
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def sync_teams(session: Session, user: User, groups: list[str]) -> None:
+    """Make the user's ``oidc`` teams exactly ``groups`` (creating teams as needed)."""
+    wanted = set(groups)
+    teams = {t.name: t for t in session.scalars(select(Team).where(Team.name.in_(wanted)))}
+    for name in sorted(wanted - teams.keys()):
+        team = Team(name=name, description="from single sign-on", source="oidc")
+        session.add(team)
+        session.flush()
+        teams[name] = team
+        changes.record(session, "team", team.id, "created", payload={"name": name})
+        audit.record(
+            session,
+            "team.created",
+            target_type="team",
+            target_id=team.id,
+            target_name=name,
+            detail={"via": "oidc"},
+        )
+    target = {t.id: t for t in teams.values() if t.source == "oidc"}
+    current = {
+        team.id: team
+        for team in session.scalars(
+            select(Team)
+            .join(TeamMember, TeamMember.team_id == Team.id)
+            .where(TeamMember.user_id == user.id, Team.source == "oidc")
+        )
+    }
+    for team_id in current.keys() - target.keys():
+        session.execute(
+            delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user.id)
+        )
+        _member_changed(session, current[team_id], user, "team.member_removed")
+    for team_id in target.keys() - current.keys():
+        session.add(TeamMember(team_id=team_id, user_id=user.id))
+        _member_changed(session, target[team_id], user, "team.member_added")
+    session.flush()
+
+
+def _member_changed(session: Session, team: Team, user: User, action: str) -> None:
+    changes.record(session, "team", team.id, "updated", payload={"user_id": user.id})
+    audit.record(
+        session,
+        action,
+        target_type="team",
+        target_id=team.id,
+        target_name=team.name,
+        detail={"via": "oidc", "user": user.name},
+    )
+
+
+def open_session(
+    session: Session, user: User, *, hours: int, address: str, user_agent: str
+) -> tuple[WebSession, str]:
+    """A browser session for ``user`` (as ``POST /auth/login`` opens): the row and its token."""
+    token = new_token()
+    at = now()
+    web = WebSession(
+        token_hash=digest(token),
+        user_id=user.id,
+        csrf_token=new_token(),
+        created_at=at,
+        expires_at=at + timedelta(hours=hours),
+        last_seen_at=at,
+        address=address or None,
+        user_agent=user_agent[:255],
+    )
+    session.add(web)
+    # expired sessions of anyone go here too, so the table does not grow forever
+    session.execute(delete(WebSession).where(WebSession.expires_at < at))
+    session.flush()
+    return web, token
+
+
+def record_failure(
+    session: Session, reason: str, *, address: str, external_id: str = "", name: str = ""
+) -> None:
+    """Audit a refused single sign-on (in a transaction of its own: the login's rolled back)."""
+    audit.record(
+        session,
+        "login.failed",
+        target_type="user",
+        target_name=name,
+        outcome="failed",
+        detail={"via": "oidc", "reason": reason[:500], "external_id": external_id},
+        actor=(None, name),
+        address=address,
+    )
