@@ -18,6 +18,7 @@ import json
 import re
 import secrets
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,7 +41,7 @@ def ensure_installed() -> None:
     marker = HERE / "node_modules" / "oidc-provider" / "package.json"
     if marker.exists():
         return
-    with (HERE / ".install.lock").open("w") as lock:
+    with (Path(tempfile.gettempdir()) / "corral-test-oidc-npm.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not marker.exists():
             subprocess.run(
