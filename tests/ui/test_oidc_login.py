@@ -1,0 +1,88 @@
+"""Single sign-on in chromium, against a real OpenID Connect provider on loopback.
+
+The provider (``tests/oidc``) shows its own login and consent pages; the browser
+fills them in like a person would and comes back to the hub logged in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Browser, expect
+
+from corral.testing.hub import Hub
+from tests import factories as f
+from tests.oidc.local_provider import LocalProvider, database, sso_hub
+from tests.ui.conftest import WAIT_MS
+
+BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def sso(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Hub, LocalProvider]]:
+    with sso_hub(tmp_path_factory.mktemp(f"sso-ui-{request.param}"), request.param) as pair:
+        yield pair
+
+
+def _user_and_teams(hub: Hub, external_id: str) -> tuple[str, str, set[str]]:
+    engine = database(hub)
+    try:
+        with engine.connect() as conn:
+            user_id, auth_source = conn.execute(
+                sa.text("SELECT id, auth_source FROM users WHERE external_id = :x"),
+                {"x": external_id},
+            ).one()
+            teams = conn.execute(
+                sa.text(
+                    "SELECT t.name FROM teams t JOIN team_members m ON m.team_id = t.id"
+                    " WHERE m.user_id = :u AND t.source = 'oidc'"
+                ),
+                {"u": user_id},
+            ).scalars()
+            return user_id, auth_source, set(teams)
+    finally:
+        engine.dispose()
+
+
+def test_sso_login_in_the_browser_lands_logged_in(
+    browser: Browser, sso: tuple[Hub, LocalProvider]
+) -> None:
+    hub, provider = sso
+    login, group = f.unique("ada"), f.unique("ml-team")
+    provider.add_account(login, "provider-password", groups=[group], email=f"{login}@example.com")
+    context = browser.new_context(base_url=hub.url)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        page.goto("/experiments")
+        expect(page.get_by_role("button", name="Log in", exact=True)).to_be_visible()
+        # the login page's SSO button leads here (web/src/pages/account/LoginPage.tsx)
+        page.goto("/api/v1/auth/oidc/login?next=/experiments")
+
+        # the provider's own pages
+        expect(page).to_have_url(re.compile(re.escape(provider.issuer) + "/interaction/"))
+        page.get_by_label("Username").fill(login)
+        page.get_by_label("Password").fill("provider-password")
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("button", name="Allow").click()
+
+        # back on the hub, logged in, where the login started
+        expect(page.get_by_role("button", name=f"{login} ▾")).to_be_visible()
+        expect(page).to_have_url(hub.url + "/experiments")
+        page.reload()
+        expect(page.get_by_role("button", name=f"{login} ▾")).to_be_visible()
+    finally:
+        context.close()
+    assert not errors, errors
+
+    _, auth_source, teams = _user_and_teams(hub, f"{provider.issuer}|{login}")
+    assert auth_source == "oidc"
+    assert teams == {group}
