@@ -21,6 +21,7 @@ from corral.server.auth import addresses
 from corral.server.auth.credentials import digest, new_token
 from corral.server.auth.oidc import Identity
 from corral.server.db.models import Team, TeamMember, User, WebSession
+from corral.server.db.unit_of_work import USER_ID
 from corral.server.services import audit, changes
 from corral.server.services.clock import now
 
@@ -55,6 +56,7 @@ def sign_in(
     created = user is None
     if user is None:
         user = _create_user(session, identity)
+    session.info[USER_ID] = user.id
     audit.set_context(session, user.id, user.name, address)
     if not user.active:
         raise PermissionDeniedError(f"the account {user.name!r} is deactivated")
