@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 
 from corral.errors import AuthError
 from corral.server.auth.oidc import COOKIE, COOKIE_PATH, safe_next, seal, unseal
-from corral.testing.hub import Hub
+from corral.testing.hub import Hub, free_port, make_hub
 from tests import factories as f
 from tests.oidc.local_provider import SSO_NAME, LocalProvider, database, drive_login, sso_hub
 
@@ -293,6 +294,25 @@ def test_a_replayed_code_is_refused(sso: tuple[Hub, LocalProvider], browser: htt
         assert "corral_session" not in attacker.cookies
 
 
+def test_an_id_token_for_another_nonce_is_refused(
+    sso: tuple[Hub, LocalProvider], browser: httpx.Client
+) -> None:
+    """The provider's real ID token carries the login's nonce; another one is refused."""
+    hub, provider = sso
+    login = _account(provider)
+    callback = drive_login(browser, hub, login, f"pw-{login}")
+    sealed = browser.cookies.get(COOKIE, path=COOKIE_PATH)
+    assert sealed
+    state = unseal(provider.client_secret, sealed)
+    resealed = seal(provider.client_secret, {**state, "nonce": "another-nonce"})
+    browser.cookies.set(COOKIE, resealed, domain="127.0.0.1", path=COOKIE_PATH)
+    r = browser.get(callback)
+    assert r.status_code == 401, r.text
+    assert "ID token is not valid" in r.text and "nonce" in r.text
+    assert "corral_session" not in browser.cookies
+    assert _user_row(hub, _external_id(provider, login)) is None
+
+
 def test_next_outside_the_hub_lands_on_the_hub(
     sso: tuple[Hub, LocalProvider], browser: httpx.Client
 ) -> None:
@@ -373,3 +393,20 @@ def test_the_state_cookie_belongs_to_the_hub_only() -> None:
         unseal("secret-two", sealed)
     with pytest.raises(AuthError, match="too long"):
         unseal("secret-one", seal("secret-one", {"state": "s", "exp": 1}))
+
+
+def test_an_unreachable_provider_is_a_clear_page(tmp_path: Path) -> None:
+    hub = make_hub(tmp_path / "hub", "sqlite")
+    hub.extra_env = {
+        "CORRAL_OIDC_ISSUER": f"http://127.0.0.1:{free_port()}",
+        "CORRAL_OIDC_CLIENT_ID": "corral",
+        "CORRAL_OIDC_CLIENT_SECRET": "secret",
+    }
+    hub.start()
+    try:
+        r = httpx.get(hub.url + "/api/v1/auth/oidc/login", timeout=60)
+        assert r.status_code == 503
+        assert r.headers["content-type"].startswith("text/html")
+        assert "discovery document could not be read" in r.text
+    finally:
+        hub.dispose()
