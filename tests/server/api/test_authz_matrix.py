@@ -204,6 +204,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/login"): Rule(
         "anonymous", lambda w: {"json": {"username": "nobody", "password": "x"}, "accept": {401}}
     ),
+    # single sign-on: off on this hub, so its two routes answer 404 to everyone
+    ("GET", "/api/v1/auth/providers"): Rule("anonymous"),
+    ("GET", "/api/v1/auth/oidc/login"): Rule(
+        "anonymous", lambda w: {"params": {"next": "/"}, "accept": {404}}
+    ),
+    ("GET", "/api/v1/auth/oidc/callback"): Rule(
+        "anonymous", lambda w: {"params": {"code": "c", "state": "s"}, "accept": {404}}
+    ),
     ("POST", "/api/v1/auth/logout"): Rule("user-write"),
     ("GET", "/api/v1/auth/me"): Rule("user"),
     # users and keys
