@@ -8,7 +8,9 @@ accounts of its own on a provider and hub shared by the module (one per backend)
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -410,3 +412,29 @@ def test_an_unreachable_provider_is_a_clear_page(tmp_path: Path) -> None:
         assert "discovery document could not be read" in r.text
     finally:
         hub.dispose()
+
+
+def test_two_first_logins_at_once_make_one_user(sso: tuple[Hub, LocalProvider]) -> None:
+    hub, provider = sso
+    group = f.unique("grp")
+    login = _account(provider, groups=[group])
+    clients = [httpx.Client(timeout=60) for _ in range(2)]
+    try:
+        callbacks = [drive_login(c, hub, login, f"pw-{login}") for c in clients]
+        barrier = threading.Barrier(2)
+
+        def finish(i: int) -> int:
+            barrier.wait()
+            return clients[i].get(callbacks[i]).status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = list(pool.map(finish, range(2)))
+        assert statuses == [302, 302]
+        ids = {f.ok(c.get(hub.url + "/api/v1/auth/me"))["user"]["id"] for c in clients}
+        assert len(ids) == 1
+    finally:
+        for c in clients:
+            c.close()
+    row = _user_row(hub, _external_id(provider, login))
+    assert row is not None and row["id"] in ids
+    assert _teams_of(hub, row["id"]) == {group: "oidc"}

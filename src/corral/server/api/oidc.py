@@ -19,7 +19,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from corral.errors import CorralError, PermissionDeniedError
+from corral.errors import ConflictError, CorralError, PermissionDeniedError
 from corral.schemas.sso import AuthProviders, OidcProvider
 from corral.server.api.deps import SESSION_COOKIE, SettingsDep, request_address
 from corral.server.auth import addresses, oidc
@@ -152,19 +152,29 @@ def _refuse_blocked_address(request: Request, settings: ServerSettings) -> None:
 def _sign_in(
     request: Request, settings: ServerSettings, identity: oidc.Identity, address: str
 ) -> str:
-    """The new session's cookie token."""
+    """The new session's cookie token.
+
+    Two first logins at once may both create the same user or team; the one that
+    loses (a 409 at the commit) runs again and finds what the other made.
+    """
     state = request.app.state
-    with write_transaction(
-        state.sessionmaker, files=state.files, notifier=state.changes_notifier
-    ) as session:
-        signed = sso.sign_in(
-            session,
-            identity,
-            hours=settings.session_hours,
-            address=address,
-            user_agent=request.headers.get("user-agent", ""),
-        )
-    return signed.token
+    for attempt in (1, 2):
+        try:
+            with write_transaction(
+                state.sessionmaker, files=state.files, notifier=state.changes_notifier
+            ) as session:
+                signed = sso.sign_in(
+                    session,
+                    identity,
+                    hours=settings.session_hours,
+                    address=address,
+                    user_agent=request.headers.get("user-agent", ""),
+                )
+            return signed.token
+        except ConflictError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def _record_failure(
