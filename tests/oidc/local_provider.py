@@ -56,6 +56,8 @@ def ensure_installed() -> None:
 class LocalProvider:
     root: Path
     redirect_uri: str
+    #: the host name in the issuer URL (it always listens on 127.0.0.1)
+    host: str = "127.0.0.1"
     port: int = field(default_factory=free_port)
     client_id: str = "corral-hub"
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
@@ -63,7 +65,7 @@ class LocalProvider:
 
     @property
     def issuer(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def accounts_file(self) -> Path:
@@ -88,6 +90,7 @@ class LocalProvider:
             json.dumps(
                 {
                     "port": self.port,
+                    "host": self.host,
                     "accounts_file": str(self.accounts_file),
                     "client": {
                         "client_id": self.client_id,
@@ -106,7 +109,7 @@ class LocalProvider:
             start_new_session=True,
         )
         deadline = time.monotonic() + timeout
-        url = self.issuer + "/.well-known/openid-configuration"
+        url = f"http://127.0.0.1:{self.port}/.well-known/openid-configuration"
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the OIDC provider exited:\n{self.log()}")
@@ -134,11 +137,19 @@ class LocalProvider:
 
 
 @contextmanager
-def sso_hub(root: Path, backend: str) -> Iterator[tuple[Hub, LocalProvider]]:
-    """A local provider and a hub (``backend``) with single sign-on pointed at it."""
+def sso_hub(
+    root: Path, backend: str, *, provider_host: str = "127.0.0.1"
+) -> Iterator[tuple[Hub, LocalProvider]]:
+    """A local provider and a hub (``backend``) with single sign-on pointed at it.
+
+    ``provider_host="localhost"`` puts the provider on another site than the hub
+    (127.0.0.1) for a browser, so cookies behave as with a real provider.
+    """
     hub = make_hub(root / "hub", backend)
     hub.port = free_port()
-    provider = LocalProvider(root / "provider", redirect_uri=f"{hub.url}/api/v1/auth/oidc/callback")
+    provider = LocalProvider(
+        root / "provider", redirect_uri=f"{hub.url}/api/v1/auth/oidc/callback", host=provider_host
+    )
     provider.start()
     hub.extra_env = {
         "CORRAL_OIDC_ISSUER": provider.issuer,

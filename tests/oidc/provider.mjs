@@ -4,8 +4,10 @@
 //
 //   node provider.mjs CONFIG.json
 //
-// CONFIG.json: {"port": 4000, "client": {"client_id", "client_secret", "redirect_uris": [...]},
-//               "accounts_file": "accounts.json"}
+// CONFIG.json: {"port": 4000, "host": "127.0.0.1", "accounts_file": "accounts.json",
+//               "client": {"client_id", "client_secret", "redirect_uris": [...]}}
+// It listens on 127.0.0.1; "host" is the name in its issuer URL ("localhost" makes it
+// another site than a hub on 127.0.0.1, as a real provider is).
 // accounts.json (read at every login, so a test can add accounts or change groups):
 //   {"alice": {"password": "...", "email": "...", "name": "...", "groups": ["ml"]}}
 // The account's key is its login name and its subject (`sub`).
@@ -19,7 +21,7 @@ import { createServer } from "node:http";
 import Provider from "oidc-provider";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const issuer = `http://127.0.0.1:${config.port}`;
+const issuer = `http://${config.host ?? "127.0.0.1"}:${config.port}`;
 
 const accounts = () => JSON.parse(readFileSync(config.accounts_file, "utf8"));
 

@@ -26,7 +26,9 @@ BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_UR
 def sso(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Hub, LocalProvider]]:
-    with sso_hub(tmp_path_factory.mktemp(f"sso-ui-{request.param}"), request.param) as pair:
+    # the provider is "localhost", the hub 127.0.0.1: two sites, as in a real deployment
+    root = tmp_path_factory.mktemp(f"sso-ui-{request.param}")
+    with sso_hub(root, request.param, provider_host="localhost") as pair:
         yield pair
 
 
