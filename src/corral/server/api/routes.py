@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from corral.server.api import (
     artifacts,
+    audit,
     auth,
     changes,
     docs,
@@ -16,6 +17,7 @@ from corral.server.api import (
     projects,
     queues,
     tasks,
+    teams,
     users,
     workers,
 )
@@ -31,6 +33,8 @@ def include_routers(app: FastAPI) -> None:
         health,
         auth,
         users,
+        teams,
+        audit,
         projects,
         tasks,
         artifacts,
