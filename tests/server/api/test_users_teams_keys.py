@@ -235,6 +235,8 @@ def test_project_limited_key_cannot_make_a_wider_key(api: httpx.Client, hub: Hub
         limited = f.ok(c.post("/keys", json={"projects": [mine["name"]]}))
         assert limited["projects"] == [mine["id"]]
     with as_key(hub, limited) as c:
+        assert c.get(f"/projects/{mine['id']}").status_code == 200
+        assert c.get(f"/projects/{other['id']}").status_code == 404
         r = c.post("/keys", json={"label": "unlimited"})
         assert r.status_code == 422 and "wider than your own rights" in r.json()["detail"]
         r = c.post("/keys", json={"projects": [other["id"]]})
@@ -395,3 +397,39 @@ def test_missing_team_or_user_is_a_clear_404(api: httpx.Client) -> None:
 @pytest.mark.parametrize("name", ["", "a/b", "tab\there", "nul\x00"])
 def test_bad_team_name_is_422(api: httpx.Client, name: str) -> None:
     assert api.post("/teams", json={"name": name}).status_code == 422
+
+
+def test_team_membership_gives_and_takes_project_roles(api: httpx.Client, hub: Hub) -> None:
+    user = make_user(api)
+    project = f.project(api)
+    f.ok(api.patch(f"/projects/{project['id']}", json={"visibility": "private"}))
+    team = f.ok(api.post("/teams", json={"name": f.unique("readers")}))
+    f.member(api, project["id"], team["name"], "viewer", member_type="team")
+    with as_key(hub, key_for(api, user)) as c:
+        assert c.get(f"/projects/{project['id']}").status_code == 404
+        f.ok(api.put(f"/teams/{team['id']}/members/{user['id']}"))
+        assert c.get(f"/projects/{project['id']}").status_code == 200
+        f.ok(api.delete(f"/teams/{team['id']}/members/{user['id']}"))
+        assert c.get(f"/projects/{project['id']}").status_code == 404
+        f.ok(api.put(f"/teams/{team['id']}/members/{user['id']}"))
+        assert c.get(f"/projects/{project['id']}").status_code == 200
+        cursor = latest(api)
+        f.ok(api.delete(f"/teams/{team['id']}"))
+        assert c.get(f"/projects/{project['id']}").status_code == 404
+    members = f.ok(api.get(f"/projects/{project['id']}/members"))
+    assert team["id"] not in {m["member_id"] for m in members}
+    assert "members" in changes_of(api, cursor, "project", project["id"])
+
+
+def test_private_project_key_scope_needs_read_access(api: httpx.Client, hub: Hub) -> None:
+    user = make_user(api)
+    secret = f.project(api)
+    f.ok(api.patch(f"/projects/{secret['id']}", json={"visibility": "private"}))
+    with as_key(hub, key_for(api, user)) as c:
+        for ref in (secret["id"], secret["name"]):
+            r = c.post("/keys", json={"projects": [ref]})
+            assert r.status_code == 422 and "wider than your own rights" in r.json()["detail"]
+    f.member(api, secret["id"], user["id"], "viewer")
+    with as_key(hub, key_for(api, user)) as c:
+        scoped = f.ok(c.post("/keys", json={"projects": [secret["name"]]}))
+        assert scoped["projects"] == [secret["id"]]

@@ -129,6 +129,15 @@ def delete_team(session: Session, ref: str) -> Team:
     changes.record(
         session, "team", team.id, "deleted", payload={"members": members, "projects": projects}
     )
+    for project_id in projects:
+        changes.record(
+            session,
+            "project",
+            project_id,
+            "members",
+            project_id=project_id,
+            payload={"member_type": "team", "member_id": team.id},
+        )
     _audit(session, "team.deleted", team, members=len(members), projects=projects)
     return team
 
