@@ -433,3 +433,26 @@ def test_private_project_key_scope_needs_read_access(api: httpx.Client, hub: Hub
     with as_key(hub, key_for(api, user)) as c:
         scoped = f.ok(c.post("/keys", json={"projects": [secret["name"]]}))
         assert scoped["projects"] == [secret["id"]]
+
+
+def test_single_sign_on_teams_change_in_the_identity_provider(api: httpx.Client, hub: Hub) -> None:
+    from sqlalchemy import create_engine, text
+
+    team = f.ok(api.post("/teams", json={"name": f.unique("sso")}))
+    user = make_user(api)
+    # single sign-on makes such teams from group claims; here the row is marked by hand
+    engine = create_engine(hub.database_url or f"sqlite:///{hub.data_dir / 'corral.db'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text("UPDATE teams SET source = 'oidc' WHERE id = :id"), {"id": team["id"]}
+            )
+    finally:
+        engine.dispose()
+    assert f.ok(api.get(f"/teams/{team['id']}"))["source"] == "oidc"
+    r = api.put(f"/teams/{team['id']}/members/{user['id']}")
+    assert r.status_code == 409 and "identity provider" in r.json()["detail"]
+    r = api.patch(f"/teams/{team['id']}", json={"name": f.unique("renamed")})
+    assert r.status_code == 409
+    described = f.ok(api.patch(f"/teams/{team['id']}", json={"description": "from SSO"}))
+    assert described["description"] == "from SSO" and described["members"] == []
