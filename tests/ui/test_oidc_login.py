@@ -11,12 +11,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Browser, expect
 
 from corral.testing.hub import Hub
 from tests import factories as f
-from tests.oidc.local_provider import LocalProvider, database, sso_hub
+from tests.oidc.local_provider import LocalProvider, sso_hub
 from tests.ui.conftest import WAIT_MS
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
@@ -30,26 +29,6 @@ def sso(
     root = tmp_path_factory.mktemp(f"sso-ui-{request.param}")
     with sso_hub(root, request.param, provider_host="localhost") as pair:
         yield pair
-
-
-def _user_and_teams(hub: Hub, external_id: str) -> tuple[str, str, set[str]]:
-    engine = database(hub)
-    try:
-        with engine.connect() as conn:
-            user_id, auth_source = conn.execute(
-                sa.text("SELECT id, auth_source FROM users WHERE external_id = :x"),
-                {"x": external_id},
-            ).one()
-            teams = conn.execute(
-                sa.text(
-                    "SELECT t.name FROM teams t JOIN team_members m ON m.team_id = t.id"
-                    " WHERE m.user_id = :u AND t.source = 'oidc'"
-                ),
-                {"u": user_id},
-            ).scalars()
-            return user_id, auth_source, set(teams)
-    finally:
-        engine.dispose()
 
 
 def test_sso_login_in_the_browser_lands_logged_in(
@@ -85,6 +64,9 @@ def test_sso_login_in_the_browser_lands_logged_in(
         context.close()
     assert not errors, errors
 
-    _, auth_source, teams = _user_and_teams(hub, f"{provider.issuer}|{login}")
-    assert auth_source == "oidc"
-    assert teams == {group}
+    with hub.client() as api:
+        user = f.ok(api.get(f"/users/{login}"))
+        teams = {t["name"]: t["source"] for t in f.ok(api.get("/teams"))}
+    assert user["auth_source"] == "oidc"
+    assert [t["name"] for t in user["teams"]] == [group]
+    assert teams[group] == "oidc"

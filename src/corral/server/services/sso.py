@@ -3,8 +3,10 @@
 An OIDC user is known by ``external_id`` = ``"ISSUER|SUBJECT"``, never by name or
 e-mail (a provider account named like a local user does not become that user:
 the new account gets a name of its own, ``alice-2``). Its teams with
-``source="oidc"`` follow the provider's groups claim at every login; local teams
-are never touched, and a group named like a local team is not mapped.
+``source="oidc"`` follow the provider's groups claim at every login
+(``services/teams.py`` makes the changes, with their change records and audit
+entries); local teams are never touched, and a group named like a local team is
+not mapped. A group path such as ``/org/ml`` becomes the team ``org:ml``.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from corral.errors import PermissionDeniedError
+from corral.schemas.teams import TeamCreate
 from corral.server.auth import addresses
 from corral.server.auth.credentials import digest, new_token
 from corral.server.auth.oidc import Identity
 from corral.server.db.models import Team, TeamMember, User, WebSession
 from corral.server.db.unit_of_work import USER_ID
-from corral.server.services import audit, changes
+from corral.server.services import audit, changes, teams
 from corral.server.services.clock import now
 
 _NAME_MAX = 64
@@ -116,54 +119,33 @@ def _unique_name(session: Session, wanted: str) -> str:
     return name
 
 
+def team_name(group: str) -> str:
+    """The team a group becomes: slashes of a group path (``/org/ml``) turn into ``:``."""
+    name = group.strip().strip("/").replace("/", ":")
+    if any(ord(c) < 0x20 or c == "\x7f" for c in name):
+        return ""
+    return name[:255]
+
+
 def sync_teams(session: Session, user: User, groups: list[str]) -> None:
     """Make the user's ``oidc`` teams exactly ``groups`` (creating teams as needed)."""
-    wanted = set(groups)
-    teams = {t.name: t for t in session.scalars(select(Team).where(Team.name.in_(wanted)))}
-    for name in sorted(wanted - teams.keys()):
-        team = Team(name=name, description="from single sign-on", source="oidc")
-        session.add(team)
-        session.flush()
-        teams[name] = team
-        changes.record(session, "team", team.id, "created", payload={"name": name})
-        audit.record(
-            session,
-            "team.created",
-            target_type="team",
-            target_id=team.id,
-            target_name=name,
-            detail={"via": "oidc"},
-        )
-    target = {t.id: t for t in teams.values() if t.source == "oidc"}
-    current = {
-        team.id: team
-        for team in session.scalars(
-            select(Team)
-            .join(TeamMember, TeamMember.team_id == Team.id)
+    wanted = {name for name in map(team_name, groups) if name}
+    found = {t.name: t for t in session.scalars(select(Team).where(Team.name.in_(wanted)))}
+    for name in sorted(wanted - found.keys()):
+        data = TeamCreate(name=name, description="from single sign-on")
+        found[name] = teams.create_team(session, data, source="oidc")
+    target = {t.id for t in found.values() if t.source == "oidc"}
+    current = set(
+        session.scalars(
+            select(TeamMember.team_id)
+            .join(Team, Team.id == TeamMember.team_id)
             .where(TeamMember.user_id == user.id, Team.source == "oidc")
         )
-    }
-    for team_id in current.keys() - target.keys():
-        session.execute(
-            delete(TeamMember).where(TeamMember.team_id == team_id, TeamMember.user_id == user.id)
-        )
-        _member_changed(session, current[team_id], user, "team.member_removed")
-    for team_id in target.keys() - current.keys():
-        session.add(TeamMember(team_id=team_id, user_id=user.id))
-        _member_changed(session, target[team_id], user, "team.member_added")
-    session.flush()
-
-
-def _member_changed(session: Session, team: Team, user: User, action: str) -> None:
-    changes.record(session, "team", team.id, "updated", payload={"user_id": user.id})
-    audit.record(
-        session,
-        action,
-        target_type="team",
-        target_id=team.id,
-        target_name=team.name,
-        detail={"via": "oidc", "user": user.name},
     )
+    for team_id in sorted(current - target):
+        teams.remove_member(session, team_id, user.id, sync=True)
+    for team_id in sorted(target - current):
+        teams.add_member(session, team_id, user.id, sync=True)
 
 
 def open_session(
