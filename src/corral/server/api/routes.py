@@ -15,6 +15,7 @@ from corral.server.api import (
     models,
     projects,
     queues,
+    quotas,
     tasks,
     users,
     workers,
@@ -40,6 +41,7 @@ def include_routers(app: FastAPI) -> None:
         queues,
         workers,
         models,
+        quotas,
         docs,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -13,16 +13,16 @@ so concurrent dequeues (also from several hub processes) each get a different ta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from corral.core.task_status import ACTIVE, S
 from corral.errors import ConflictError, NotFoundError
 from corral.server.db.models import Queue, QueueEntry, Task, Worker, WorkerStat
-from corral.server.services import changes, queue_stats, task_lifecycle, tasks
+from corral.server.services import changes, queue_stats, quotas, task_lifecycle, tasks
 from corral.server.services.clock import now
 
 #: the reason a task ends with when its worker stopped heartbeating while it ran
@@ -46,34 +46,72 @@ def has_waiting(session: Session, queue_ids: Sequence[str]) -> bool:
     return session.scalar(q) is not None
 
 
+#: queue entries read at once while looking for one a quota does not hold back
+_BATCH = 50
+
+
+def _waiting(session: Session, queue: Queue) -> Iterator[tuple[int, Task]]:
+    """The queue's entries in order, with their tasks, read in batches without locks."""
+    after: tuple[int, int] | None = None
+    while True:
+        q = (
+            select(QueueEntry.id, QueueEntry.position, Task)
+            .join(Task, Task.id == QueueEntry.task_id)
+            .where(QueueEntry.queue_id == queue.id)
+        )
+        if after is not None:
+            q = q.where(
+                or_(
+                    QueueEntry.position > after[0],
+                    and_(QueueEntry.position == after[0], QueueEntry.id > after[1]),
+                )
+            )
+        rows = session.execute(q.order_by(QueueEntry.position, QueueEntry.id).limit(_BATCH)).all()
+        for entry_id, _, task in rows:
+            yield entry_id, task
+        if len(rows) < _BATCH:
+            return
+        after = (rows[-1][1], rows[-1][0])
+
+
+def _claim(session: Session, entry_id: int, postgres: bool) -> QueueEntry | None:
+    """The entry, locked for this transaction; None if another dequeue has it."""
+    q = select(QueueEntry).where(QueueEntry.id == entry_id)
+    if postgres:
+        q = q.with_for_update(skip_locked=True)
+    return session.scalar(q)
+
+
 def take(session: Session, worker: Worker, queues: Sequence[Queue]) -> tuple[Task, Queue] | None:
-    """Lease the first task of the first non-empty queue to ``worker``; None if all are empty."""
+    """Lease the first task of the first non-empty queue to ``worker``; None if all are empty.
+
+    A task whose owner is at a running-task quota (``services.quotas``) stays in its
+    queue with the reason shown; the next task is leased instead.
+    """
     postgres = session.get_bind().dialect.name == "postgresql"
     for queue in queues:
-        q = (
-            select(QueueEntry)
-            .where(QueueEntry.queue_id == queue.id)
-            .order_by(QueueEntry.position, QueueEntry.id)
-            .limit(1)
-        )
-        if postgres:
-            q = q.with_for_update(skip_locked=True)
-        entry = session.scalar(q)
-        if entry is None:
-            continue
-        task = tasks.get_task(session, entry.task_id, for_update=True)
-        t = now()
-        wait = (t - entry.enqueued_at).total_seconds()
-        session.delete(entry)
-        task.worker = worker.id
-        tasks.touch(task)
-        worker.task_id = task.id
-        worker.leased_at = t
-        worker.last_heartbeat = t
-        session.flush()
-        queue_stats.record_stat(session, queue.id, wait)
-        tasks.record_change(session, task, "leased", worker=worker.id, queue=queue.name)
-        return task, queue
+        for entry_id, waiting in _waiting(session, queue):
+            reason = quotas.blocked(session, waiting, queue)
+            if reason is not None:
+                quotas.hold(session, waiting, reason)
+                continue
+            entry = _claim(session, entry_id, postgres)
+            if entry is None:
+                continue
+            task = tasks.get_task(session, entry.task_id, for_update=True)
+            t = now()
+            wait = (t - entry.enqueued_at).total_seconds()
+            session.delete(entry)
+            task.worker = worker.id
+            task.status_reason = ""  # a quota's "waiting: ..." is over
+            tasks.touch(task)
+            worker.task_id = task.id
+            worker.leased_at = t
+            worker.last_heartbeat = t
+            session.flush()
+            queue_stats.record_stat(session, queue.id, wait)
+            tasks.record_change(session, task, "leased", worker=worker.id, queue=queue.name)
+            return task, queue
     return None
 
 
