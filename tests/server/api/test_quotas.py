@@ -18,6 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
+from corral.client.config import HubCredentials
+from corral.client.http import HubClient
+from corral.errors import PermissionDeniedError, QuotaExceededError
 from corral.testing.hub import Hub
 from tests.factories import ok, unique
 
@@ -234,6 +237,19 @@ def test_the_quota_counts_only_its_users_files_and_admins_lift_it(
     ok(api.delete(f"/quotas/{quota['id']}"))
     ok(_put(a_api, f"{base}/alice2.bin", b"1"), 201)
     assert ok(a_api.get(f"/users/{a['id']}/usage"))["storage_bytes"] == 11
+
+
+def test_the_python_client_raises_quota_exceeded(hub: Hub, api: httpx.Client, alice: Any) -> None:
+    a, _ = alice
+    ok(api.put("/quotas", json={"subject": a["name"], "max_storage_bytes": 5}))
+    key = ok(api.post("/keys", json={"user_id": a["id"]}), 201)
+    creds = HubCredentials(hub.url, key["access_key"], key["secret_key"])
+    with (
+        HubClient(creds, timeout=60) as client,
+        pytest.raises(QuotaExceededError, match="0 of 5 bytes used") as caught,
+    ):
+        client.request("PUT", f"/files/{unique('files')}/big.bin", content=b"123456")
+    assert isinstance(caught.value, PermissionDeniedError) and caught.value.status == 403
 
 
 def test_a_deleted_tasks_files_leave_its_owners_usage(api: httpx.Client, alice: Any) -> None:
