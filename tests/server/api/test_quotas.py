@@ -23,6 +23,7 @@ from corral.client.http import HubClient
 from corral.errors import PermissionDeniedError, QuotaExceededError
 from corral.testing.hub import Hub
 from tests.factories import ok, unique
+from tests.server.api import test_dispatch
 
 
 def _problem(r: httpx.Response, status: int) -> dict[str, Any]:
@@ -86,6 +87,9 @@ def _dequeue(api: httpx.Client, worker: str, *queues: str) -> str | None:
 def _task(api: httpx.Client, task_id: str) -> dict[str, Any]:
     return ok(api.get(f"/tasks/{task_id}"))  # type: ignore[no-any-return]
 
+
+#: two hub processes on one database (as behind a load balancer)
+two_hubs = test_dispatch.two_hubs
 
 # --- running tasks -----------------------------------------------------------------------
 
@@ -313,3 +317,41 @@ def test_bad_quotas_are_422_and_change_nothing(
 
 def test_deleting_a_missing_quota_is_404(api: httpx.Client) -> None:
     _problem(api.delete("/quotas/" + "0" * 32), 404)
+
+
+def test_concurrent_dequeues_through_two_hub_processes_never_pass_the_quota(
+    two_hubs: tuple[Hub, Hub],
+) -> None:
+    """Eight workers on two hub processes at once: exactly ``max_running`` tasks go."""
+    first, second = two_hubs
+    queue = unique("q")
+    with first.client() as api:
+        ok(api.post("/queues", json={"name": queue}), 201)
+        a, a_api = _person(first, api)
+        with a_api:
+            ok(api.put("/quotas", json={"subject": a["id"], "queue": queue, "max_running": 3}))
+            for i in range(20):
+                _queued(a_api, unique("proj"), queue, f"t{i}")
+    got: list[str | None] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def worker(hub: Hub) -> None:
+        try:
+            with hub.client() as c:
+                wid = ok(c.post("/workers", json={"id": unique("w"), "queues": [queue]}), 201)
+                start.wait()
+                for _ in range(3):
+                    got.append(_dequeue(c, wid["id"], queue))
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(h,)) for h in [first, second] * 4]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert len([t for t in got if t is not None]) == 3
+    with first.client() as api:
+        assert ok(api.get(f"/users/{a['id']}/usage"))["running"] == {queue: 3}
