@@ -22,6 +22,7 @@ from corral.client.config import HubCredentials
 from corral.client.http import HubClient
 from corral.errors import PermissionDeniedError, QuotaExceededError
 from corral.testing.hub import Hub
+from tests import factories as f
 from tests.factories import ok, unique
 from tests.server.api import test_dispatch
 
@@ -36,14 +37,7 @@ def _problem(r: httpx.Response, status: int) -> dict[str, Any]:
 
 def _person(hub: Hub, api: httpx.Client) -> tuple[dict[str, Any], httpx.Client]:
     """A new user (not an admin) and a client authenticated with a key of theirs."""
-    user = ok(api.post("/users", json={"name": unique("u")}), 201)
-    key = ok(api.post("/keys", json={"user_id": user["id"], "label": "tests"}), 201)
-    client = httpx.Client(
-        base_url=hub.url + "/api/v1",
-        headers={"Authorization": f"Bearer {key['access_key']}:{key['secret_key']}"},
-        timeout=60,
-    )
-    return user, client
+    return f.user(api, hub.url)
 
 
 @pytest.fixture
@@ -68,9 +62,16 @@ def queue(api: httpx.Client) -> str:
 
 
 @pytest.fixture
-def worker(api: httpx.Client, queue: str) -> str:
+def agent(hub: Hub, api: httpx.Client) -> Iterator[httpx.Client]:
+    """The client an agent dequeues with (the admin's, until service accounts land)."""
+    with hub.client() as client:
+        yield client
+
+
+@pytest.fixture
+def worker(agent: httpx.Client, queue: str) -> str:
     body = {"id": unique("w"), "queues": [queue]}
-    return str(ok(api.post("/workers", json=body), 201)["id"])
+    return str(ok(agent.post("/workers", json=body), 201)["id"])
 
 
 def _queued(client: httpx.Client, project: str, queue: str, name: str) -> str:
@@ -95,7 +96,7 @@ two_hubs = test_dispatch.two_hubs
 
 
 def test_a_task_over_its_owners_running_quota_waits_and_the_next_one_goes(
-    api: httpx.Client, alice: Any, bob: Any, queue: str, worker: str
+    api: httpx.Client, alice: Any, bob: Any, queue: str, agent: httpx.Client, worker: str
 ) -> None:
     (a, a_api), (_, b_api) = alice, bob
     quota = ok(api.put("/quotas", json={"subject": a["name"], "queue": queue, "max_running": 1}))
@@ -106,28 +107,28 @@ def test_a_task_over_its_owners_running_quota_waits_and_the_next_one_goes(
     a2 = _queued(a_api, project + "-a", queue, "a2")
     b1 = _queued(b_api, project + "-b", queue, "b1")
 
-    assert _dequeue(api, worker, queue) == a1
-    ok(api.post(f"/tasks/{a1}:start", json={"worker": worker}))
+    assert _dequeue(agent, worker, queue) == a1
+    ok(agent.post(f"/tasks/{a1}:start", json={"worker": worker}))
     # a2 is first in the queue but alice runs 1 of 1: bob's task goes instead
-    assert _dequeue(api, worker, queue) == b1
+    assert _dequeue(agent, worker, queue) == b1
     waiting = _task(api, a2)
     assert waiting["status"] == "queued" and waiting["worker"] is None
     assert waiting["status_reason"] == (
         f"waiting: user {a['name']} has 1 of 1 running tasks allowed in queue '{queue}'"
     )
     assert _task(a_api, a2)["status_reason"] == waiting["status_reason"]  # the owner sees it
-    assert _dequeue(api, worker, queue) is None
+    assert _dequeue(agent, worker, queue) is None
     assert ok(a_api.get(f"/users/{a['id']}/usage"))["running"] == {queue: 1}
 
-    ok(api.post(f"/tasks/{a1}:complete", json={}))
-    assert _dequeue(api, worker, queue) == a2
+    ok(agent.post(f"/tasks/{a1}:complete", json={}))
+    assert _dequeue(agent, worker, queue) == a2
     leased = _task(api, a2)
     assert leased["worker"] == worker and leased["status_reason"] == ""
     assert ok(a_api.get(f"/users/{a['id']}/usage"))["running"] == {queue: 1}
 
 
 def test_a_quota_of_all_queues_counts_tasks_of_every_queue(
-    api: httpx.Client, alice: Any, queue: str, worker: str
+    api: httpx.Client, alice: Any, queue: str, agent: httpx.Client, worker: str
 ) -> None:
     a, a_api = alice
     other = unique("q")
@@ -136,19 +137,19 @@ def test_a_quota_of_all_queues_counts_tasks_of_every_queue(
     project = unique("proj")
     first = _queued(a_api, project, queue, "first")
     second = _queued(a_api, project, other, "second")
-    assert _dequeue(api, worker, queue, other) == first
-    assert _dequeue(api, worker, other) is None
+    assert _dequeue(agent, worker, queue, other) == first
+    assert _dequeue(agent, worker, other) is None
     assert _task(api, second)["status_reason"] == (
         f"waiting: user {a['name']} has 1 of 1 running tasks allowed in all queues together"
     )
     # raising the limit frees it at once
     ok(api.put("/quotas", json={"subject": a["id"], "queue": None, "max_running": 2}))
-    assert _dequeue(api, worker, other) == second
+    assert _dequeue(agent, worker, other) == second
     assert ok(a_api.get(f"/users/{a['name']}/usage"))["running"] == {queue: 1, other: 1}
 
 
 def test_many_held_tasks_do_not_starve_the_queue(
-    api: httpx.Client, alice: Any, bob: Any, queue: str, worker: str
+    api: httpx.Client, alice: Any, bob: Any, queue: str, agent: httpx.Client, worker: str
 ) -> None:
     """More held tasks than one batch of entries: the first free task still goes."""
     (a, a_api), (_, b_api) = alice, bob
@@ -156,30 +157,30 @@ def test_many_held_tasks_do_not_starve_the_queue(
     project = unique("proj")
     held = [_queued(a_api, project + "-a", queue, f"a{i}") for i in range(60)]
     free = _queued(b_api, project + "-b", queue, "b")
-    assert _dequeue(api, worker, queue) == free
+    assert _dequeue(agent, worker, queue) == free
     reasons = {_task(api, t)["status_reason"] for t in (held[0], held[-1])}
     assert reasons == {
         f"waiting: user {a['name']} has 0 of 0 running tasks allowed in queue '{queue}'"
     }
-    assert _dequeue(api, worker, queue) is None
+    assert _dequeue(agent, worker, queue) is None
 
 
 def test_a_waiting_dequeue_gets_the_held_task_once_a_running_one_ends(
-    api: httpx.Client, alice: Any, queue: str, worker: str
+    api: httpx.Client, alice: Any, queue: str, agent: httpx.Client, worker: str
 ) -> None:
     a, a_api = alice
     ok(api.put("/quotas", json={"subject": a["name"], "queue": queue, "max_running": 1}))
     project = unique("proj")
     first = _queued(a_api, project, queue, "first")
     second = _queued(a_api, project, queue, "second")
-    assert _dequeue(api, worker, queue) == first
-    ok(api.post(f"/tasks/{first}:start", json={"worker": worker}))
-    with httpx.Client(base_url=str(api.base_url), headers=dict(api.headers), timeout=60) as c2:
+    assert _dequeue(agent, worker, queue) == first
+    ok(agent.post(f"/tasks/{first}:start", json={"worker": worker}))
+    with httpx.Client(base_url=str(agent.base_url), headers=dict(agent.headers), timeout=60) as c2:
         got: list[Any] = []
         body = {"worker": worker, "queues": [queue], "wait": 30}
         poll = threading.Thread(target=lambda: got.append(c2.post("/queues:dequeue", json=body)))
         poll.start()
-        ok(api.post(f"/tasks/{first}:complete", json={}))
+        ok(agent.post(f"/tasks/{first}:complete", json={}))
         poll.join(60)
     assert ok(got[0])["task"]["id"] == second
 
