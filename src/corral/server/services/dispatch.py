@@ -14,6 +14,7 @@ so concurrent dequeues (also from several hub processes) each get a different ta
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -50,28 +51,39 @@ def has_waiting(session: Session, queue_ids: Sequence[str]) -> bool:
 _BATCH = 50
 
 
-def _waiting(session: Session, queue: Queue) -> Iterator[tuple[int, Task]]:
-    """The queue's entries in order, with their tasks, read in batches without locks."""
-    after: tuple[int, int] | None = None
+@dataclass(frozen=True)
+class _Waiting:
+    """A queue entry and the little of its task a quota check needs."""
+
+    entry_id: int
+    position: int
+    task_id: str
+    user_id: str | None
+    status_reason: str
+
+
+def _waiting(session: Session, queue: Queue) -> Iterator[_Waiting]:
+    """The queue's entries in order, read in batches of a few columns, without locks."""
+    after: _Waiting | None = None
     while True:
         q = (
-            select(QueueEntry.id, QueueEntry.position, Task)
+            select(QueueEntry.id, QueueEntry.position, Task.id, Task.user_id, Task.status_reason)
             .join(Task, Task.id == QueueEntry.task_id)
             .where(QueueEntry.queue_id == queue.id)
         )
         if after is not None:
             q = q.where(
                 or_(
-                    QueueEntry.position > after[0],
-                    and_(QueueEntry.position == after[0], QueueEntry.id > after[1]),
+                    QueueEntry.position > after.position,
+                    and_(QueueEntry.position == after.position, QueueEntry.id > after.entry_id),
                 )
             )
         rows = session.execute(q.order_by(QueueEntry.position, QueueEntry.id).limit(_BATCH)).all()
-        for entry_id, _, task in rows:
-            yield entry_id, task
+        for row in rows:
+            after = _Waiting(*row)
+            yield after
         if len(rows) < _BATCH:
             return
-        after = (rows[-1][1], rows[-1][0])
 
 
 def _claim(session: Session, entry_id: int, postgres: bool) -> QueueEntry | None:
@@ -90,12 +102,12 @@ def take(session: Session, worker: Worker, queues: Sequence[Queue]) -> tuple[Tas
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     for queue in queues:
-        for entry_id, waiting in _waiting(session, queue):
+        for waiting in _waiting(session, queue):
             reason = quotas.blocked(session, waiting, queue)
             if reason is not None:
-                quotas.hold(session, waiting, reason)
+                quotas.hold(session, waiting.task_id, reason, shown=waiting.status_reason)
                 continue
-            entry = _claim(session, entry_id, postgres)
+            entry = _claim(session, waiting.entry_id, postgres)
             if entry is None:
                 continue
             task = tasks.get_task(session, entry.task_id, for_update=True)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
@@ -235,7 +236,9 @@ def _gate(session: Session) -> _Gate:
     cached = session.info.get(_GATE)
     if isinstance(cached, _Gate) and cached.transaction is transaction:
         return cached
-    quotas = list(session.scalars(select(Quota).where(Quota.max_running.is_not(None))))
+    quotas = list(
+        session.scalars(select(Quota).where(Quota.max_running.is_not(None)).order_by(Quota.id))
+    )
     gate = _Gate(transaction, quotas)
     teams = {q.subject_id for q in quotas if q.subject_type == "team"}
     if teams:
@@ -269,14 +272,21 @@ def _reason(session: Session, gate: _Gate, quotas: Sequence[Quota], queue: Queue
     return None
 
 
-def blocked(session: Session, task: Task, queue: Queue) -> str | None:
+class Owned(Protocol):
+    """What :func:`blocked` needs of a task: its owner."""
+
+    @property
+    def user_id(self) -> str | None: ...
+
+
+def blocked(session: Session, task: Owned, queue: Queue) -> str | None:
     """Why ``task`` may not be leased from ``queue`` now (a quota is full), or None.
 
     Example::
 
         reason = quotas.blocked(session, task, queue)
         if reason is not None:
-            quotas.hold(session, task, reason)  # it waits; try the next entry
+            quotas.hold(session, task.id, reason)  # it waits; try the next entry
     """
     if task.user_id is None:
         return None
@@ -301,9 +311,15 @@ def blocked(session: Session, task: Task, queue: Queue) -> str | None:
     return _reason(session, gate, applicable, queue)
 
 
-def hold(session: Session, task: Task, reason: str) -> None:
-    """Show why a task waits (its ``status_reason``); written only when it changes."""
-    if task.status_reason == reason:
+def hold(session: Session, task_id: str, reason: str, *, shown: str | None = None) -> None:
+    """Show why a task waits (its ``status_reason``); written only when it changes.
+
+    ``shown``: the reason the task shows now, if the caller read it already.
+    """
+    if shown == reason:
+        return
+    task = session.get(Task, task_id)
+    if task is None or task.status_reason == reason:
         return
     task.status_reason = reason
     touch(task)
