@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from corral.testing.hub import Hub, make_hub
+from tests import factories as f
 from tests.conftest import BACKENDS
 from tests.factories import ok, unique
 
@@ -156,6 +157,17 @@ def test_ipv6_clients_and_proxies(tmp_path: Path) -> None:
             _problem(api.get("/projects"), 403)
         with _via(hub, "10.9.9.7") as api:
             _problem(api.get("/projects"), 403)
+        with _via(hub, "2001:db8::5") as admin:
+            user = ok(
+                admin.post("/users", json={"name": unique("u"), "password": f.STRONG_PASSWORD}),
+                201,
+            )
+            body = {"user_id": user["id"], "allowed_ips": ["2001:db8:1::/48"]}
+            key = ok(admin.post("/keys", json=body), 201)
+        with _as(hub, key, "2001:db8:1::5") as inside:
+            ok(inside.get("/auth/me"))
+        with _as(hub, key, "2001:db8:2::5") as outside:
+            _problem(outside.get("/auth/me"), 403)
     finally:
         hub.dispose()
 
@@ -163,18 +175,76 @@ def test_ipv6_clients_and_proxies(tmp_path: Path) -> None:
 # --- per user and per key ----------------------------------------------------------------
 
 
-def _person(hub: Hub, api: httpx.Client) -> tuple[dict[str, Any], dict[str, Any]]:
-    user = ok(api.post("/users", json={"name": unique("u")}), 201)
-    key = ok(api.post("/keys", json={"user_id": user["id"], "label": "tests"}), 201)
-    return user, key
-
-
-def _as(hub: Hub, key: dict[str, Any], forwarded_for: str) -> httpx.Client:
+def _as(hub: Hub, key: dict[str, Any] | None, forwarded_for: str) -> httpx.Client:
+    """A client with ``key`` (None: the admin's) whose proxy says it is ``forwarded_for``."""
+    auth = (
+        hub.auth
+        if key is None
+        else {"Authorization": f"Bearer {key['access_key']}:{key['secret_key']}"}
+    )
     return httpx.Client(
         base_url=hub.url + "/api/v1",
-        headers={
-            "Authorization": f"Bearer {key['access_key']}:{key['secret_key']}",
-            "X-Forwarded-For": forwarded_for,
-        },
+        headers={**auth, "X-Forwarded-For": forwarded_for},
         timeout=60,
     )
+
+
+def test_a_users_allowlist_holds_for_every_key_of_theirs(proxied: Hub) -> None:
+    with _as(proxied, None, "10.9.9.1") as admin:
+        user = ok(
+            admin.post(
+                "/users",
+                json={
+                    "name": unique("u"),
+                    "password": f.STRONG_PASSWORD,
+                    "allowed_ips": ["10.9.9.0/28"],
+                },
+            ),
+            201,
+        )
+        assert user["allowed_ips"] == ["10.9.9.0/28"]
+        key = ok(admin.post("/keys", json={"user_id": user["id"]}), 201)
+        with _as(proxied, key, "10.9.9.5") as inside:
+            assert ok(inside.get("/auth/me"))["id"] == user["id"]
+        with _as(proxied, key, "10.9.9.100") as outside:
+            body = _problem(outside.get("/auth/me"), 403)
+            assert "10.9.9.100" in body["detail"] and user["name"] in body["detail"]
+        # an admin widens the list: the same key works from there at once
+        ok(admin.patch(f"/users/{user['id']}", json={"allowed_ips": ["10.9.9.0/24"]}))
+        with _as(proxied, key, "10.9.9.100") as outside:
+            ok(outside.get("/auth/me"))
+
+
+def test_a_keys_allowlist_holds_for_that_key_only(proxied: Hub) -> None:
+    with _as(proxied, None, "10.9.9.1") as admin:
+        user = ok(
+            admin.post("/users", json={"name": unique("u"), "password": f.STRONG_PASSWORD}),
+            201,
+        )
+        narrow = ok(
+            admin.post("/keys", json={"user_id": user["id"], "allowed_ips": ["10.9.9.64/26"]}),
+            201,
+        )
+        assert narrow["allowed_ips"] == ["10.9.9.64/26"]
+        wide = ok(admin.post("/keys", json={"user_id": user["id"]}), 201)
+    with _as(proxied, narrow, "10.9.9.70") as inside:
+        ok(inside.get("/auth/me"))
+    with _as(proxied, narrow, "10.9.9.5") as outside:
+        assert "this API key" in _problem(outside.get("/auth/me"), 403)["detail"]
+    with _as(proxied, wide, "10.9.9.5") as other_key:
+        ok(other_key.get("/auth/me"))
+
+
+@pytest.mark.parametrize("bad", ["10.0.0.0/33", "300.1.2.3", "2001:db8::/129", "not-a-network", ""])
+def test_a_network_that_does_not_parse_is_422_and_changes_nothing(proxied: Hub, bad: str) -> None:
+    with _as(proxied, None, "10.9.9.1") as admin:
+        name = unique("u")
+        body = {"name": name, "password": f.STRONG_PASSWORD, "allowed_ips": ["10.9.9.0/24", bad]}
+        _problem(admin.post("/users", json=body), 422)
+        assert name not in {u["name"] for u in ok(admin.get("/users"))}
+        user = ok(admin.post("/users", json={"name": name, "password": f.STRONG_PASSWORD}), 201)
+        _problem(admin.patch(f"/users/{user['id']}", json={"allowed_ips": [bad]}), 422)
+        assert ok(admin.get(f"/users/{user['id']}"))["allowed_ips"] == []
+        before = len(ok(admin.get("/keys", params={"all": True})))
+        _problem(admin.post("/keys", json={"user_id": user["id"], "allowed_ips": [bad]}), 422)
+        assert len(ok(admin.get("/keys", params={"all": True}))) == before

@@ -63,8 +63,9 @@ def queue(api: httpx.Client) -> str:
 
 @pytest.fixture
 def agent(hub: Hub, api: httpx.Client) -> Iterator[httpx.Client]:
-    """The client an agent dequeues with (the admin's, until service accounts land)."""
-    with hub.client() as client:
+    """A client of an agent's service account (role ``worker``)."""
+    _, client = f.user(api, hub.url, role="worker", kind="service")
+    with client:
         yield client
 
 
@@ -185,6 +186,55 @@ def test_a_waiting_dequeue_gets_the_held_task_once_a_running_one_ends(
     assert ok(got[0])["task"]["id"] == second
 
 
+def _team(api: httpx.Client, *members: dict[str, Any]) -> dict[str, Any]:
+    team = ok(api.post("/teams", json={"name": unique("team")}), 201)
+    for member in members:
+        ok(api.put(f"/teams/{team['id']}/members/{member['id']}"))
+    return team  # type: ignore[no-any-return]
+
+
+def test_a_team_quota_counts_its_members_together(
+    hub: Hub,
+    api: httpx.Client,
+    alice: Any,
+    bob: Any,
+    queue: str,
+    agent: httpx.Client,
+    worker: str,
+) -> None:
+    (a, a_api), (b, b_api) = alice, bob
+    _, c_api = _person(hub, api)
+    team = _team(api, a, b)
+    quota = ok(
+        api.put(
+            "/quotas",
+            json={
+                "subject_type": "team",
+                "subject": team["name"],
+                "queue": queue,
+                "max_running": 1,
+            },
+        )
+    )
+    assert quota["subject_type"] == "team" and quota["subject_id"] == team["id"]
+    project = unique("proj")
+    a1 = _queued(a_api, project + "-a", queue, "a1")
+    b1 = _queued(b_api, project + "-b", queue, "b1")
+    with c_api:
+        c1 = _queued(c_api, project + "-c", queue, "c1")
+        # the members (not carol) see the team's quota among theirs
+        assert quota["id"] in {q["id"] for q in ok(b_api.get("/quotas"))}
+        assert quota["id"] not in {q["id"] for q in ok(c_api.get("/quotas"))}
+    assert _dequeue(agent, worker, queue) == a1
+    assert _dequeue(agent, worker, queue) == c1  # bob waits: alice runs the team's one
+    assert _task(api, b1)["status_reason"] == (
+        f"waiting: team {team['name']} has 1 of 1 running tasks allowed in queue '{queue}'"
+    )
+    ok(agent.post(f"/tasks/{a1}:start", json={"worker": worker}))
+    ok(agent.post(f"/tasks/{a1}:fail", json={}))
+    assert _dequeue(agent, worker, queue) == b1
+
+
 # --- storage -----------------------------------------------------------------------------
 
 
@@ -227,6 +277,34 @@ def test_an_upload_over_the_storage_quota_is_refused_and_stores_nothing(
     ok(_put(a_api, f"{base}/sub/b.bin", os.urandom(400)), 201)
     ok(a_api.delete(f"/files/{base}/sub", params={"recursive": True}))
     assert ok(a_api.get(f"/users/{a['id']}/usage"))["storage_bytes"] == 0
+
+
+def test_a_team_storage_quota_counts_its_members_files_together(
+    api: httpx.Client, alice: Any, bob: Any
+) -> None:
+    (a, a_api), (b, b_api) = alice, bob
+    team = _team(api, a, b)
+    body = {"subject_type": "team", "subject": team["id"], "max_storage_bytes": 1000}
+    ok(api.put("/quotas", json=body))
+    base = unique("files")
+    ok(_put(a_api, f"{base}/alice.bin", os.urandom(600)), 201)
+    refused = _problem(_put(b_api, f"{base}/bob.bin", os.urandom(500)), 403)
+    assert f"team {team['name']}" in refused["detail"]
+    assert "600 of 1000 bytes used" in refused["detail"]
+    ok(_put(b_api, f"{base}/bob.bin", os.urandom(400)), 201)
+    assert ok(b_api.get(f"/users/{b['id']}/usage"))["storage_bytes"] == 400
+
+
+def test_setting_and_removing_a_quota_is_audited(api: httpx.Client, alice: Any) -> None:
+    a, _ = alice
+    quota = ok(api.put("/quotas", json={"subject": a["name"], "max_running": 2}))
+    ok(api.delete(f"/quotas/{quota['id']}"))
+    entries = ok(api.get("/audit", params={"target_id": a["id"]}))["items"]
+    by_action = {e["action"]: e for e in entries}
+    assert by_action["quota.set"]["detail"]["max_running"] == 2
+    assert by_action["quota.set"]["target_name"] == a["name"]
+    assert by_action["quota.removed"]["detail"]["quota_id"] == quota["id"]
+    assert {e["actor_name"] for e in entries if e["action"].startswith("quota.")} == {"admin"}
 
 
 def test_the_quota_counts_only_its_users_files_and_admins_lift_it(
