@@ -12,7 +12,7 @@ UserName = Annotated[
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$"),
 ]
 Password = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
-Role = Literal["admin", "user"]
+Role = Literal["admin", "user", "worker"]
 
 
 class UserCreate(Input):
