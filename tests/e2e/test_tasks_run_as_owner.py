@@ -27,6 +27,7 @@ from tests.agents import (
     console,
     make_queue,
     script_task,
+    wait_for,
     wait_status,
 )
 
@@ -242,6 +243,33 @@ def test_an_agent_with_a_worker_account_runs_tasks_of_any_owner(
     # the agent's console lines and freeze reached the task, under the worker's rule
     assert f"as the owner: {task['id']}" in console(alice.api, task["id"])
     assert done["script"]["freeze"]
+
+
+def test_the_owner_aborts_a_task_run_by_a_worker_accounts_agent(
+    hub: Hub,
+    api: httpx.Client,
+    accounts: dict[str, Account],
+    start_agent: StartAgent,
+) -> None:
+    alice, worker = accounts["alice"], accounts["worker"]
+    queue = make_queue(api)
+    agent = start_agent(hub, "--queue", queue, env=worker.env)
+    code = """
+        import time
+        print("sleeping", flush=True)
+        time.sleep(300)
+    """
+    task = script_task(alice.api, textwrap.dedent(code), queue, project=f.unique("a"))
+    wait_for(lambda: "sleeping" in console(alice.api, task["id"]), "the task to run")
+
+    f.ok(alice.api.post(f"/tasks/{task['id']}:abort", json={}))
+
+    done = wait_status(alice.api, task["id"], "stopped")
+    assert done["worker"] == agent.name
+    wait_for(
+        lambda: any("stopping the task" in line for line in console(alice.api, task["id"])),
+        "the agent to stop the process",
+    )
 
 
 def test_a_worker_account_reads_only_the_tasks_leased_to_it(
