@@ -20,9 +20,11 @@ The agent's key is for the agent's calls only (register, heartbeat, dequeue, the
 status and console of its tasks). Each task's process gets the token the hub issued
 with the lease, which acts as the task's owner (:attr:`Agent.hub_env` holds no key).
 On Linux the agent makes itself non-dumpable, so that the tasks it runs (the same OS
-user) cannot read its environment or memory through ``/proc``. Stopping the agent (SIGTERM, Ctrl-C) stops
-its tasks (SIGTERM to each process group, SIGKILL after ``abort_grace``), marks them
-``stopped`` ("agent stopped") and unregisters the worker.
+user) cannot read its environment or memory through ``/proc``.
+
+Stopping the agent (SIGTERM, Ctrl-C) stops its tasks (SIGTERM to each process group,
+SIGKILL after ``abort_grace``), marks them ``stopped`` ("agent stopped") and
+unregisters the worker.
 
 Example::
 
