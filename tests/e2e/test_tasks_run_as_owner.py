@@ -253,7 +253,10 @@ def test_the_owner_aborts_a_task_run_by_a_worker_accounts_agent(
 ) -> None:
     alice, worker = accounts["alice"], accounts["worker"]
     queue = make_queue(api)
-    agent = start_agent(hub, "--queue", queue, env=worker.env)
+    # heartbeats far apart: the abort must come through the change log the agent watches
+    # (a worker account's stream shows it the tasks its workers hold)
+    slow = worker.env | {"CORRAL_AGENT_HEARTBEAT": "30"}
+    agent = start_agent(hub, "--queue", queue, env=slow)
     code = """
         import time
         print("sleeping", flush=True)
@@ -266,10 +269,11 @@ def test_the_owner_aborts_a_task_run_by_a_worker_accounts_agent(
 
     done = wait_status(alice.api, task["id"], "stopped")
     assert done["worker"] == agent.name
-    wait_for(
-        lambda: any("stopping the task" in line for line in console(alice.api, task["id"])),
+    stopped = wait_for(
+        lambda: [line for line in console(alice.api, task["id"]) if "stopping the task" in line],
         "the agent to stop the process",
     )
+    assert stopped == ["corral-agent: the task was aborted on the hub; stopping the task"]
 
 
 def test_a_worker_account_reads_only_the_tasks_leased_to_it(
