@@ -482,3 +482,31 @@ def test_heartbeats_keep_a_running_tasks_token_alive(
             assert done["last_iteration"] == count - 1
         finally:
             worker.api.close()
+
+
+def test_a_lost_dequeue_answer_gets_a_new_token_and_the_old_one_ends(
+    hub: Hub, api: httpx.Client, accounts: dict[str, Account]
+) -> None:
+    alice, worker = accounts["alice"], accounts["worker"]
+    queue = make_queue(api)
+    task = f.task(alice.api, project_name=f.unique("a"))
+    f.ok(alice.api.post(f"/tasks/{task['id']}:enqueue", json={"queue": queue}))
+    worker_id = f.unique("w")
+    f.ok(worker.api.post("/workers", json={"id": worker_id, "queues": [queue]}))
+    lost = f.ok(worker.api.post("/queues:dequeue", json={"worker": worker_id, "queues": [queue]}))
+
+    again = f.ok(worker.api.post(f"/workers/{worker_id}:token", json={"task_id": task["id"]}))
+
+    def reads(token: dict[str, Any]) -> int:
+        auth = {"Authorization": f"Bearer {token['access_key']}:{token['secret_key']}"}
+        return httpx.get(f"{hub.url}/api/v1/tasks/{task['id']}", headers=auth).status_code
+
+    assert (reads(again), reads(lost["token"])) == (200, 401)
+    # only for the worker's own tasks
+    other = f.task(alice.api, project_name=f.unique("a"))
+    refused = worker.api.post(f"/workers/{worker_id}:token", json={"task_id": other["id"]})
+    assert refused.status_code == 404
+    assert (
+        alice.api.post(f"/workers/{worker_id}:token", json={"task_id": task["id"]}).status_code
+        == 403
+    )

@@ -119,7 +119,7 @@ def reissue_token(
 ) -> TaskToken:
     """A new token for a task leased to this worker whose dequeue answer never arrived.
 
-    The task's earlier tokens are revoked. 409 when the task is not this worker's.
+    The task's earlier tokens are revoked. 404 when the task is not this worker's.
     """
     worker = _own_worker(session, access, worker_id, live=True)
     worker.last_heartbeat = now()

@@ -120,14 +120,13 @@ def reissue(session: Session, worker: Worker, task_id: str, *, token_minutes: fl
     """A new token for a task leased to (or run by) ``worker``, whose first one was lost.
 
     Raises:
-        ConflictError: the task is not leased to or run by this worker.
+        NotFoundError: no such task is leased to or run by this worker (another's tasks
+            are not revealed).
+        ConflictError: the task's owner is deactivated.
     """
-    task = tasks.get_task(session, task_id, for_update=True)
-    if task.worker != worker.id or task.status not in ACTIVE:
-        raise ConflictError(
-            f"task {task_id} is not leased to or run by worker {worker.id!r} (it is "
-            f"{task.status}); a token is issued only for a worker's own tasks"
-        )
+    task = session.get(Task, task_id, with_for_update=True)
+    if task is None or task.worker != worker.id or task.status not in ACTIVE:
+        raise NotFoundError(f"no task {task_id!r} is leased to or run by worker {worker.id!r}")
     problem = task_tokens.owner_problem(session, task)
     if problem is not None:
         raise ConflictError(problem)
