@@ -62,7 +62,10 @@ class Account:
 
 def make_account(hub: Hub, api: httpx.Client, role: str = "user") -> Account:
     """A new account with ``role`` and an API key, made by the admin."""
-    user = f.ok(api.post("/users", json={"name": f.unique(role), "role": role}))
+    body = {"name": f.unique(role), "role": role}
+    if role == "worker":
+        body["kind"] = "service"  # an agent's account: keys only, no password
+    user = f.ok(api.post("/users", json=body))
     key = f.ok(api.post("/keys", json={"user_id": user["id"], "label": "tests"}))
     return Account(hub, user, key)
 

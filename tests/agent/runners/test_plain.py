@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,12 +83,15 @@ def test_freeze_is_the_agent_s_environment(tmp_path: Path) -> None:
 def test_the_agent_s_credentials_stay_out_of_the_task_s_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for name in [n for n in os.environ if n.startswith("CORRAL_")]:
+        monkeypatch.delenv(name)
     for name, value in {
         "CORRAL_ACCESS_KEY": "agent-key",
         "CORRAL_SECRET_KEY": "agent-secret",
         "CORRAL_CONFIG": "/home/agent/.corral/config.toml",
         "CORRAL_ADMIN_PASSWORD": "hub-admin",
         "CORRAL_DATABASE_URL": "postgresql://u:pw@db/corral",
+        "CORRAL_TEST_DATABASE_URL": "postgresql://u:pw@db/test",
         "CORRAL_OIDC_CLIENT_SECRET": "oidc",
         "CORRAL_AGENT_ROOT": "/srv/agent",
         "CORRAL_CACHE_DIR": "/srv/cache",  # a task's own setting: kept

@@ -71,7 +71,7 @@ AGENT_CREDENTIALS = frozenset(
         "CORRAL_DATABASE_URL",
     }
 )
-_SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL")
+_SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL", "DATABASE")
 
 
 def without_agent_credentials(env: Mapping[str, str]) -> dict[str, str]:
