@@ -79,6 +79,8 @@ EXPECT: dict[str, dict[str, str]] = {
     # hub administration on objects others may not know of
     "admin-hidden": {r: "hidden" for r in ROLES}
     | {"admin": "ok", "readonly": "deny", "anonymous": "anon"},
+    # about one user (the owner): themself and admins only
+    "self": {r: "deny" for r in ROLES} | {"admin": "ok", "owner": "ok", "anonymous": "anon"},
     # what agents do: register, heartbeat, dequeue
     "work": {r: "deny" for r in ROLES} | {"admin": "ok", "worker": "ok", "anonymous": "anon"},
     # no credentials needed
@@ -412,6 +414,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/workers/{worker_id}/stats"): Rule(
         "user", lambda w: {"worker_id": w.worker_id}
     ),
+    ("POST", "/api/v1/workers/{worker_id}:token"): Rule("work", lambda w: _leased(w)),
     # models
     ("GET", "/api/v1/models"): Rule("user"),
     ("POST", "/api/v1/models"): Rule(
@@ -431,6 +434,29 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/models/{model_id}/scalars"): Rule("read", _model),
     ("GET", "/api/v1/models/{model_id}/plots"): Rule("read", _model),
+    # quotas
+    ("GET", "/api/v1/quotas"): Rule("user"),
+    ("PUT", "/api/v1/quotas"): Rule(
+        "admin", lambda w: {"json": {"subject": w.users["owner"]["id"], "max_running": 5}}
+    ),
+    ("DELETE", "/api/v1/quotas/{quota_id}"): Rule(
+        "admin",
+        lambda w: {
+            "quota_id": f.ok(
+                w.admin.put(
+                    "/quotas",
+                    json={
+                        "subject": w.users["owner"]["id"],
+                        "queue": w.new_queue(),
+                        "max_running": 1,
+                    },
+                )
+            )["id"]
+        },
+    ),
+    ("GET", "/api/v1/users/{user_id}/usage"): Rule(
+        "self", lambda w: {"user_id": w.users["owner"]["id"]}
+    ),
 }
 
 
@@ -445,6 +471,17 @@ def _worker(w: World) -> str:
     worker_id = f.unique("w")
     f.ok(w.clients["worker"].post("/workers", json={"id": worker_id, "queues": [w.queue]}))
     return worker_id
+
+
+def _leased(w: World) -> dict[str, Any]:
+    """A task leased to a new worker of the worker account (for a new token of it)."""
+    queue = w.new_queue()
+    task_id = w.new_task()
+    f.ok(w.owner.post(f"/tasks/{task_id}:enqueue", json={"queue": queue}))
+    worker_id = _worker(w)
+    body = {"worker": worker_id, "queues": [queue]}
+    f.ok(w.clients["worker"].post("/queues:dequeue", json=body))
+    return {"worker_id": worker_id, "json": {"task_id": task_id}}
 
 
 # --- the tests ------------------------------------------------------------------------------

@@ -1329,6 +1329,8 @@ export interface paths {
          *     The task is leased to the worker: it stays ``queued`` until the worker starts it
          *     (``POST /tasks/{id}:start`` with ``worker``). With ``wait``, an empty answer is held
          *     until a task arrives (at most ``wait`` seconds). Each task goes to one worker only.
+         *     The answer's ``token`` is the key the task's process uses (it acts as the task's
+         *     owner); it is shown only here. Needs ``work`` (an agent's account or an admin).
          */
         post: operations["dequeue_api_v1_queues_dequeue_post"];
         delete?: never;
@@ -1353,6 +1355,8 @@ export interface paths {
         /**
          * Register
          * @description Register a worker (or bring back a gone one). A live worker with this id is a 409.
+         *
+         *     Needs an agent's account (role ``worker``) or an admin.
          */
         post: operations["register_api_v1_workers_post"];
         delete?: never;
@@ -1395,9 +1399,32 @@ export interface paths {
          * Heartbeat
          * @description The worker lives; ``stats`` are kept for charts. The reply gives each held task's status.
          *
-         *     A worker marked gone gets a 409 and registers again.
+         *     The tokens of the tasks the worker holds are extended. A worker marked gone gets a
+         *     409 and registers again.
          */
         post: operations["heartbeat_api_v1_workers__worker_id__heartbeat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workers/{worker_id}:token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reissue Token
+         * @description A new token for a task leased to this worker whose dequeue answer never arrived.
+         *
+         *     The task's earlier tokens are revoked. 404 when the task is not this worker's.
+         */
+        post: operations["reissue_token_api_v1_workers__worker_id__token_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1594,6 +1621,67 @@ export interface paths {
          *     iterations that have a plot per (metric, variant).
          */
         get: operations["get_model_plots_api_v1_models__model_id__plots_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Quotas
+         * @description Every quota (admins), or those that bind the caller.
+         */
+        get: operations["list_quotas_api_v1_quotas_get"];
+        /**
+         * Set Quota
+         * @description Create or replace the quota of a user or team in a queue (null: all queues).
+         */
+        put: operations["set_quota_api_v1_quotas_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotas/{quota_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Quota */
+        delete: operations["delete_quota_api_v1_quotas__quota_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Usage
+         * @description What counts against the user's quotas: stored bytes, running tasks per queue.
+         */
+        get: operations["user_usage_api_v1_users__user_id__usage_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1923,6 +2011,7 @@ export interface components {
             task?: components["schemas"]["TaskOut"] | null;
             /** Queue */
             queue?: string | null;
+            token?: components["schemas"]["TaskToken"] | null;
         };
         /** Enqueue */
         Enqueue: {
@@ -2829,6 +2918,53 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
+        /** QuotaOut */
+        QuotaOut: {
+            /** Id */
+            id: string;
+            /**
+             * Subject Type
+             * @enum {string}
+             */
+            subject_type: "user" | "team";
+            /** Subject Id */
+            subject_id: string;
+            /** Subject Name */
+            subject_name: string;
+            /** Queue Id */
+            queue_id: string | null;
+            /** Queue */
+            queue: string | null;
+            /** Max Running */
+            max_running: number | null;
+            /** Max Storage Bytes */
+            max_storage_bytes: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * QuotaSet
+         * @description ``PUT /quotas``: create or replace the quota of (subject, queue).
+         */
+        QuotaSet: {
+            /**
+             * Subject Type
+             * @default user
+             * @enum {string}
+             */
+            subject_type: "user" | "team";
+            /** Subject */
+            subject: string;
+            /** Queue */
+            queue?: string | null;
+            /** Max Running */
+            max_running?: number | null;
+            /** Max Storage Bytes */
+            max_storage_bytes?: number | null;
+        };
         /** Reason */
         Reason: {
             /**
@@ -3359,6 +3495,24 @@ export interface components {
             readonly allowed_actions: ("edit" | "clone" | "enqueue" | "dequeue" | "start" | "complete" | "fail" | "stop" | "abort" | "continue" | "reset" | "publish" | "archive" | "unarchive" | "delete")[];
         };
         /**
+         * TaskToken
+         * @description The key a task's process uses: it acts as the task's owner, for this run only.
+         *
+         *     Issued at the lease, shown once; it expires at ``expires_at`` unless a heartbeat
+         *     of the worker running the task extends it, and is revoked when the run ends.
+         */
+        TaskToken: {
+            /** Access Key */
+            access_key: string;
+            /** Secret Key */
+            secret_key: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
          * TaskUpdate
          * @description Fields to change; fields left out (or ``null``) stay as they are.
          *
@@ -3432,6 +3586,26 @@ export interface components {
             name?: string | null;
             /** Description */
             description?: string | null;
+        };
+        /**
+         * TokenRequest
+         * @description A new token for a task leased to the worker whose dequeue answer was lost.
+         */
+        TokenRequest: {
+            /** Task Id */
+            task_id: string;
+        };
+        /**
+         * Usage
+         * @description ``GET /users/{id}/usage``: what counts against the user's quotas.
+         */
+        Usage: {
+            /** Storage Bytes */
+            storage_bytes: number;
+            /** Running */
+            running: {
+                [key: string]: number;
+            };
         };
         /** UserCreate */
         UserCreate: {
@@ -6699,6 +6873,41 @@ export interface operations {
             };
         };
     };
+    reissue_token_api_v1_workers__worker_id__token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskToken"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     worker_stats_api_v1_workers__worker_id__stats_get: {
         parameters: {
             query?: {
@@ -7095,6 +7304,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlotsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_quotas_api_v1_quotas_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaOut"][];
+                };
+            };
+        };
+    };
+    set_quota_api_v1_quotas_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_quota_api_v1_quotas__quota_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quota_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    user_usage_api_v1_users__user_id__usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
             /** @description Validation Error */

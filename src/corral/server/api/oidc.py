@@ -19,10 +19,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from corral.errors import ConflictError, CorralError, PermissionDeniedError
+from corral.errors import ConflictError, CorralError
 from corral.schemas.sso import AuthProviders, OidcProvider
 from corral.server.api.deps import SESSION_COOKIE, SettingsDep, request_address
-from corral.server.auth import addresses, oidc
+from corral.server.auth import oidc
 from corral.server.db.unit_of_work import write_transaction
 from corral.server.services import sso
 from corral.server.settings import ServerSettings
@@ -59,7 +59,6 @@ def oidc_login(
     ``next`` is where to land after the login; only a path on this hub is
     followed (anything else lands on ``/``).
     """
-    _refuse_blocked_address(request, settings)
     redirect_uri = oidc.callback_url(settings, str(request.base_url))
     try:
         login = oidc.start(settings, redirect_uri, next)
@@ -102,7 +101,6 @@ def oidc_callback(
     error_description: Param = None,
 ) -> Response:
     """The provider's redirect back: log the user in and go to ``next``."""
-    _refuse_blocked_address(request, settings)
     if not oidc.enabled(settings):
         return _error_page(CorralError("single sign-on is not configured on this hub"), 404)
     address = request_address(request)
@@ -138,15 +136,6 @@ def oidc_callback(
     response.delete_cookie(oidc.COOKIE, path=oidc.COOKIE_PATH)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def _refuse_blocked_address(request: Request, settings: ServerSettings) -> None:
-    address = request_address(request)
-    if not addresses.allowed(address, settings.allowed_ips):
-        raise PermissionDeniedError(
-            f"this hub may not be used from {address or 'an unknown address'}; "
-            "ask an admin to allow this network"
-        )
 
 
 def _sign_in(
