@@ -169,12 +169,20 @@ def revoke_session(
         response.delete_cookie(SESSION_COOKIE, path="/")
 
 
+def caller(request: Request) -> Principal:
+    """The caller, authenticated outside ``SessionDep`` (no transaction stays open)."""
+    return get_principal(request)
+
+
+caller.authenticates = True  # type: ignore[attr-defined]
+
+
 @router.post("/password", status_code=204, responses=THROTTLED)
 def change_password(
     body: PasswordChange,
     request: Request,
     settings: SettingsDep,
-    principal: Annotated[Principal, Depends(get_principal)],
+    principal: Annotated[Principal, Depends(caller)],
 ) -> None:
     """Change the caller's password: the old one is needed (a wrong one counts as a
     failed login), the new one must pass the password policy. Ends the caller's other
