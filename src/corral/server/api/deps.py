@@ -83,7 +83,7 @@ def _credentials(request: Request) -> tuple[str, str, str] | None:
         except (binascii.Error, UnicodeDecodeError) as e:
             raise AuthError("malformed basic credentials") from e
         name, sep, secret = decoded.partition(":")
-        if not sep:
+        if not sep or "\x00" in name:  # no key or user has a NUL (PostgreSQL cannot compare it)
             raise AuthError("malformed basic credentials")
         return "basic", name, secret
     raise AuthError(f"unsupported authorization scheme {scheme!r}; use Bearer or Basic")

@@ -61,6 +61,7 @@ __all__ = [
     "clear_lockout",
     "guard_for",
     "list_lockouts",
+    "printable",
     "user_subject",
 ]
 
@@ -102,6 +103,13 @@ def _clean(text: str) -> str | None:
     except UnicodeEncodeError:
         return None
     return text
+
+
+def printable(text: str) -> str:
+    """``text`` as both databases can store it (for the audit log): NUL bytes and lone
+    surrogates escaped, at most ``NAME_MAX`` characters."""
+    safe = text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    return safe[:NAME_MAX]
 
 
 def user_subject(name: str) -> str:
@@ -185,6 +193,7 @@ def _latest(refusals: Iterable[Refusal | None]) -> Refusal | None:
 class Failure:
     """A failed attempt, as the caller's ``on_failure`` sees it (to audit it)."""
 
+    #: the name tried, made storable (see ``printable``)
     name: str
     address: str
     #: the user of that name, when there is one
@@ -419,7 +428,7 @@ class LoginGuard:
             _forget_old(session, now)
             on_failure(
                 session,
-                Failure(name, address, claim.user_id, failures, locked, address_locked),
+                Failure(printable(name), address, claim.user_id, failures, locked, address_locked),
             )
             refusals = [_refusal(row, now) for row in rows.values()]
         for refusal in refusals:
