@@ -89,10 +89,17 @@ def _user(admin: httpx.Client, prefix: str) -> dict[str, Any]:
     return dict(r.json())
 
 
-def run(hub: Hub, *, samples: int = 200, attackers: int = 4) -> dict[str, Any]:
+def run(hub: Hub | None = None, *, samples: int = 200, attackers: int = 4) -> dict[str, Any]:
     """Median latency of one user's event batches, idle and while ``attackers``
-    processes brute-force another user's password. Returns ``idle_ms``,
-    ``under_attack_ms``, ``ratio`` and the attackers' answers by status."""
+    processes brute-force another user's password: ``idle_ms``, ``under_attack_ms``,
+    ``ratio`` and the attackers' answers by status.
+
+    Without ``hub``, on a hub of its own per backend (SQLite, and PostgreSQL when
+    ``CORRAL_TEST_DATABASE_URL`` is set): the figures of each under its name, and
+    the first backend's at the top level.
+    """
+    if hub is None:
+        return _on_each_backend(samples, attackers)
     with hub.client() as admin:
         victim = _user(admin, "victim")
         writer = _user(admin, "writer")
@@ -143,20 +150,16 @@ def run(hub: Hub, *, samples: int = 200, attackers: int = 4) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=200)
-    parser.add_argument("--attackers", type=int, default=4)
-    args = parser.parse_args()
+def _on_each_backend(samples: int, attackers: int) -> dict[str, Any]:
     result: dict[str, Any] = {"budget_ratio": BUDGET}
     for backend in backends():
         with running_hub(backend) as hub:
-            figures = run(hub, samples=args.samples, attackers=args.attackers)
+            figures = run(hub, samples=samples, attackers=attackers)
         say(
             f"{backend}: event batch median {figures['idle_ms']:.1f} ms idle, "
             f"{figures['under_attack_ms']:.1f} ms under attack (x{figures['ratio']:.2f}, "
             f"budget x{BUDGET}); p95 {figures['idle_p95_ms']:.1f} / "
-            f"{figures['under_attack_p95_ms']:.1f} ms; {args.attackers} attackers made "
+            f"{figures['under_attack_p95_ms']:.1f} ms; {attackers} attackers made "
             f"{sum(figures['attempts'].values())} attempts in {figures['attack_seconds']} s: "
             f"{figures['attempts']}"
         )
@@ -165,7 +168,15 @@ def main() -> None:
     result.update(
         idle_ms=first["idle_ms"], under_attack_ms=first["under_attack_ms"], ratio=first["ratio"]
     )
-    emit(result)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--attackers", type=int, default=4)
+    args = parser.parse_args()
+    emit(run(samples=args.samples, attackers=args.attackers))
 
 
 if __name__ == "__main__":
