@@ -9,7 +9,7 @@ first alone (the baseline, in the same run), then while ``--attackers`` processe
 ``POST /auth/login`` with wrong passwords for another user in a loop. The hub runs with
 its default throttle (a growing delay after 5 failures, a lockout after 20).
 
-    .venv/bin/python benchmarks/login_bruteforce.py [--samples 200] [--attackers 4]
+    .venv/bin/python benchmarks/login_bruteforce.py [--samples 200] [--attackers 4] [--seconds 20]
 
 ``run(hub, ...)`` measures against a running hub (``benchmarks/authz.py`` uses it).
 """
@@ -89,7 +89,9 @@ def _user(admin: httpx.Client, prefix: str) -> dict[str, Any]:
     return dict(r.json())
 
 
-def run(hub: Hub | None = None, *, samples: int = 200, attackers: int = 4) -> dict[str, Any]:
+def run(
+    hub: Hub | None = None, *, samples: int = 200, attackers: int = 4, seconds: float = 20.0
+) -> dict[str, Any]:
     """Median latency of one user's event batches, idle and while ``attackers``
     processes brute-force another user's password: ``idle_ms``, ``under_attack_ms``,
     ``ratio`` and the attackers' answers by status.
@@ -99,7 +101,7 @@ def run(hub: Hub | None = None, *, samples: int = 200, attackers: int = 4) -> di
     the first backend's at the top level.
     """
     if hub is None:
-        return _on_each_backend(samples, attackers)
+        return _on_each_backend(samples, attackers, seconds)
     with hub.client() as admin:
         victim = _user(admin, "victim")
         writer = _user(admin, "writer")
@@ -124,8 +126,11 @@ def run(hub: Hub | None = None, *, samples: int = 200, attackers: int = 4) -> di
                 while not all(Path(f"{o}.started").exists() for o in outs):
                     time.sleep(0.05)
                 started = time.perf_counter()
-                attacked = _batches(c, task_id, samples, 20 + samples)
-                seconds = time.perf_counter() - started
+                attacked: list[float] = []
+                # at least `samples` batches, and long enough to see the delays grow
+                while len(attacked) < samples or time.perf_counter() - started < seconds:
+                    attacked += _batches(c, task_id, 20, 20 + samples + len(attacked))
+                elapsed = time.perf_counter() - started
             finally:
                 for p in procs:
                     p.send_signal(signal.SIGTERM)
@@ -144,17 +149,17 @@ def run(hub: Hub | None = None, *, samples: int = 200, attackers: int = 4) -> di
         "idle_p95_ms": round(sorted(idle)[int(0.95 * len(idle))] * 1000, 2),
         "under_attack_p95_ms": round(sorted(attacked)[int(0.95 * len(attacked))] * 1000, 2),
         "attempts": counts,
-        "attack_seconds": round(seconds, 1),
-        "samples": samples,
+        "attack_seconds": round(elapsed, 1),
+        "samples": len(attacked),
         "attackers": attackers,
     }
 
 
-def _on_each_backend(samples: int, attackers: int) -> dict[str, Any]:
+def _on_each_backend(samples: int, attackers: int, seconds: float) -> dict[str, Any]:
     result: dict[str, Any] = {"budget_ratio": BUDGET}
     for backend in backends():
         with running_hub(backend) as hub:
-            figures = run(hub, samples=samples, attackers=attackers)
+            figures = run(hub, samples=samples, attackers=attackers, seconds=seconds)
         say(
             f"{backend}: event batch median {figures['idle_ms']:.1f} ms idle, "
             f"{figures['under_attack_ms']:.1f} ms under attack (x{figures['ratio']:.2f}, "
@@ -175,8 +180,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--attackers", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=20.0, help="shortest attack measured")
     args = parser.parse_args()
-    emit(run(samples=args.samples, attackers=args.attackers))
+    emit(run(samples=args.samples, attackers=args.attackers, seconds=args.seconds))
 
 
 if __name__ == "__main__":
