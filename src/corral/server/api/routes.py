@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from corral.server.api import (
     artifacts,
+    audit,
     auth,
     changes,
     docs,
@@ -20,6 +21,7 @@ from corral.server.api import (
     projects,
     queues,
     tasks,
+    teams,
     users,
     workers,
 )
@@ -47,6 +49,8 @@ def include_routers(app: FastAPI) -> None:
         health,
         auth,
         users,
+        teams,
+        audit,
         lockouts,
         projects,
         tasks,
