@@ -380,6 +380,7 @@ def test_password_change_needs_the_old_password_and_ends_other_sessions(
     there = open_browser(guarded, browsers)
     assert here.login(user["name"], old).status_code == 200
     assert there.login(user["name"], old).status_code == 200
+    set_at = user_row(guarded, user["name"]).password_changed_at  # None, or the creation
     new = "a calm river under " + secrets.token_hex(4) + " stars"
 
     wrong = here.post("/auth/password", json={"old_password": "not-it", "new_password": new})
@@ -394,7 +395,7 @@ def test_password_change_needs_the_old_password_and_ends_other_sessions(
     assert same.status_code == 422
     # nothing changed so far
     assert there.get("/auth/me").status_code == 200
-    assert user_row(guarded, user["name"]).password_changed_at is None
+    assert user_row(guarded, user["name"]).password_changed_at == set_at
 
     assert (
         here.post("/auth/password", json={"old_password": old, "new_password": new}).status_code
@@ -402,7 +403,8 @@ def test_password_change_needs_the_old_password_and_ends_other_sessions(
     )
     assert here.get("/auth/me").status_code == 200  # the calling session stays
     assert there.get("/auth/me").status_code == 401  # the other one ended
-    assert user_row(guarded, user["name"]).password_changed_at is not None
+    changed_at = user_row(guarded, user["name"]).password_changed_at
+    assert changed_at is not None and (set_at is None or changed_at > set_at)
     third = open_browser(guarded, browsers)
     assert third.login(user["name"], old).status_code == 401
     assert third.login(user["name"], new).status_code == 200
