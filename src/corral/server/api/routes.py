@@ -20,6 +20,7 @@ from corral.server.api import (
     models,
     projects,
     queues,
+    quotas,
     tasks,
     teams,
     users,
@@ -61,6 +62,7 @@ def include_routers(app: FastAPI) -> None:
         queues,
         workers,
         models,
+        quotas,
         docs,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
