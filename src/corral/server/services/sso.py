@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corral.errors import PermissionDeniedError
 from corral.schemas.teams import TeamCreate
 from corral.server.auth import addresses
-from corral.server.auth.credentials import digest, new_token
 from corral.server.auth.oidc import Identity
 from corral.server.db.models import Team, TeamMember, User, WebSession
 from corral.server.db.unit_of_work import USER_ID
-from corral.server.services import audit, changes, teams
-from corral.server.services.clock import now
+from corral.server.services import audit, changes, sessions, teams
 
 _NAME_MAX = 64
 _NOT_NAME = re.compile(r"[^A-Za-z0-9_.@-]+")
@@ -70,15 +67,10 @@ def sign_in(
     if identity.email and identity.email != user.email:
         user.email = identity.email[:320]
     sync_teams(session, user, identity.groups)
-    web, token = open_session(session, user, hours=hours, address=address, user_agent=user_agent)
-    audit.record(
-        session,
-        "login.ok",
-        target_type="user",
-        target_id=user.id,
-        target_name=user.name,
-        detail={"via": "oidc"},
+    web, token = sessions.open_session(
+        session, user, hours=hours, address=address or None, user_agent=user_agent
     )
+    sessions.record_login(session, user, address or None, "oidc")
     return SignedIn(user=user, web=web, token=token, created=created)
 
 
@@ -146,29 +138,6 @@ def sync_teams(session: Session, user: User, groups: list[str]) -> None:
         teams.remove_member(session, team_id, user.id, sync=True)
     for team_id in sorted(target - current):
         teams.add_member(session, team_id, user.id, sync=True)
-
-
-def open_session(
-    session: Session, user: User, *, hours: int, address: str, user_agent: str
-) -> tuple[WebSession, str]:
-    """A browser session for ``user`` (as ``POST /auth/login`` opens): the row and its token."""
-    token = new_token()
-    at = now()
-    web = WebSession(
-        token_hash=digest(token),
-        user_id=user.id,
-        csrf_token=new_token(),
-        created_at=at,
-        expires_at=at + timedelta(hours=hours),
-        last_seen_at=at,
-        address=address or None,
-        user_agent=user_agent[:255],
-    )
-    session.add(web)
-    # expired sessions of anyone go here too, so the table does not grow forever
-    session.execute(delete(WebSession).where(WebSession.expires_at < at))
-    session.flush()
-    return web, token
 
 
 def record_failure(
