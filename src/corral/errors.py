@@ -10,6 +10,7 @@
      |    +-- PermissionDeniedError (403)  authenticated, but not allowed
      +-- PayloadTooLargeError       (413)
      +-- RangeNotSatisfiableError   (416)
+     +-- InsufficientStorageError   (507)  the hub's disk (or database) is full
      +-- ServerUnavailableError     (503)  the hub cannot be reached (client side)
      |    +-- NetworkError                  a storage URL cannot be reached (refused, DNS, timeout)
      +-- TaskAborted                       raised in a task's process when it is aborted
@@ -26,6 +27,7 @@ __all__ = [
     "AuthError",
     "ConflictError",
     "CorralError",
+    "InsufficientStorageError",
     "NetworkError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -87,6 +89,15 @@ class RangeNotSatisfiableError(CorralError):
     title = "Range not satisfiable"
 
 
+class InsufficientStorageError(CorralError):
+    """The hub ran out of disk space (files or database); nothing was stored.
+
+    The client retries it like an unavailable hub: space may be freed meanwhile."""
+
+    status = 507
+    title = "Insufficient storage"
+
+
 class ServerUnavailableError(CorralError):
     status = 503
     title = "Hub unavailable"
@@ -114,6 +125,7 @@ _BY_STATUS: dict[int, type[CorralError]] = {
     416: RangeNotSatisfiableError,
     422: ValidationError,
     503: ServerUnavailableError,
+    507: InsufficientStorageError,
 }
 
 
