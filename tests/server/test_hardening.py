@@ -114,21 +114,27 @@ def test_first_start_never_prints_the_admin_secrets(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 6 MiB tmpfs: a disk that really fills up."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
+def tiny_disk() -> Iterator[Path]:
+    """A 6 MiB tmpfs: a disk that really fills up (where PostgreSQL's account reaches it)."""
+    import shutil
+    import tempfile
+
+    mount = Path(tempfile.mkdtemp(prefix="corral-disk-"))
+    mount.chmod(0o755)
     done = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )
     if done.returncode != 0:
+        mount.rmdir()
         pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+    mount.chmod(0o755)
     try:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+        shutil.rmtree(mount, ignore_errors=True)
 
 
 def _fill(disk: Path) -> Path:
@@ -179,6 +185,60 @@ def test_full_disk_is_507_on_uploads_and_event_batches(tiny_disk: Path) -> None:
             filler.unlink()
             f.ok(f.send_events(api, t["id"], batch))
             f.ok(api.put("files/small/blob.bin", content=b"x" * 300_000))
+        assert "Traceback" not in hub.log()
+    finally:
+        hub.dispose()
+
+
+@pytest.fixture
+def tiny_tablespace(tiny_disk: Path) -> Iterator[str]:
+    """A PostgreSQL database whose tables live on the tiny disk (a tablespace there)."""
+    import psycopg
+
+    from corral.testing.hub import _pg_admin_url
+
+    base = os.environ.get("CORRAL_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("CORRAL_TEST_DATABASE_URL is not set: no PostgreSQL to fill")
+    space = tiny_disk / "pg"
+    space.mkdir()
+    name = f.unique("full").replace("-", "_")
+    try:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        os.chown(space, owner.pw_uid, owner.pw_gid)
+        with psycopg.connect(_pg_admin_url(base), autocommit=True) as conn:
+            conn.execute(f"CREATE TABLESPACE {name} LOCATION '{space}'")
+    except (KeyError, OSError, psycopg.Error) as e:
+        pytest.skip(f"PostgreSQL cannot put a tablespace on this machine's tmpfs: {e}")
+    head, _, _ = base.rpartition("/")
+    with psycopg.connect(_pg_admin_url(base), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TABLESPACE {name}')
+    try:
+        yield f"{head}/{name}"
+    finally:
+        with psycopg.connect(_pg_admin_url(base), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f"DROP TABLESPACE IF EXISTS {name}")
+
+
+def test_full_disk_is_507_on_postgresql(tiny_tablespace: str, tiny_disk: Path, tmp_path: Path) -> None:
+    hub = Hub(root=tmp_path / "hub", backend="postgres", database_url=tiny_tablespace)
+    hub.start()
+    try:
+        with hub.client() as api:
+            t = f.task(api)
+            f.run_to(api, t["id"], "in_progress")
+            filler = _fill(tiny_disk)
+            batch = [{"type": "log", "stream": "stdout", "text": "y" * 500}] * 4000
+            _insufficient(f.send_events(api, t["id"], batch))
+            assert f.ok(api.get(f"/tasks/{t['id']}/logs"))["items"] == []
+            filler.unlink()
+            # space freed: the hub takes writes again (PostgreSQL keeps the pages the
+            # failed insert extended its tables by until a vacuum, so a smaller batch)
+            f.ok(f.send_events(api, t["id"], batch[:100]))
+            assert len(f.ok(api.get(f"/tasks/{t['id']}/logs"))["items"]) == 100
         assert "Traceback" not in hub.log()
     finally:
         hub.dispose()
