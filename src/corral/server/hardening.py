@@ -35,12 +35,14 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 ASGIApp = Callable[..., Any]
 
-#: the web UI's policy: its own code and styles only; charts draw into data:/blob: images
+#: the web UI's policy: its own code only, no inline script; charts draw into data:/blob:
+#: images. Styles may be inline: plotly writes style attributes (d3's ``attr("style")``)
+#: and injects its stylesheet as it draws; a style cannot run code.
 UI_CSP = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self'",
-        "style-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "font-src 'self' data:",
         "connect-src 'self'",
