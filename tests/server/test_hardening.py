@@ -223,7 +223,9 @@ def tiny_tablespace(tiny_disk: Path) -> Iterator[str]:
             conn.execute(f"DROP TABLESPACE IF EXISTS {name}")
 
 
-def test_full_disk_is_507_on_postgresql(tiny_tablespace: str, tiny_disk: Path, tmp_path: Path) -> None:
+def test_full_disk_is_507_on_postgresql(
+    tiny_tablespace: str, tiny_disk: Path, tmp_path: Path
+) -> None:
     hub = Hub(root=tmp_path / "hub", backend="postgres", database_url=tiny_tablespace)
     hub.start()
     try:
