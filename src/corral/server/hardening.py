@@ -11,7 +11,9 @@ databases cannot store refused before it reaches a route.
   never runs as a page of the hub.
 * :class:`TextGuard` answers 422 (problem+json, naming the field) for a NUL
   character (U+0000) or a lone UTF-16 surrogate anywhere in a JSON body, and for a
-  NUL in the path or the query string. PostgreSQL cannot store either in text
+  NUL in the path or the query string. One exception: the text of a console event
+  (``{"type": "log", "text": ...}``) may hold NULs, as a program's output may; the
+  hub stores them as U+FFFD. PostgreSQL cannot store either in text
   (SQLite would), so both databases refuse the same way, once, here. A JSON body
   can only carry them escaped (``\\u0000``, ``\\ud800``), so the body's bytes are
   searched for those escapes first (fast: big event batches pay one scan); only a
@@ -64,6 +66,7 @@ _ALWAYS = (
 #: harmless ``\\u0000``, six characters: the parse that follows tells them apart)
 _SUSPECT = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
 _BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SecurityHeaders:
@@ -190,26 +193,29 @@ def _find_bad_text(body: bytes) -> tuple[list[str | int], str] | None:
         data = json.loads(body)
     except ValueError:
         return None  # malformed: the route's parser answers 400
-    stack: list[tuple[list[str | int], Any]] = [([], data)]
+    stack: list[tuple[list[str | int], Any, bool]] = [([], data, False)]
     while stack:
-        where, node = stack.pop()
+        where, node, console = stack.pop()
         if isinstance(node, dict):
+            log_event = node.get("type") == "log"
             for key, value in node.items():
                 problem = _bad(key)
                 if problem:
                     return [*where, _printable(key)], f"a key holds {problem}"
-                stack.append(([*where, key], value))
+                stack.append(([*where, key], value, log_event and key == "text"))
         elif isinstance(node, list):
-            stack.extend(([*where, i], v) for i, v in enumerate(node))
+            stack.extend(([*where, i], v, False) for i, v in enumerate(node))
         elif isinstance(node, str):
-            problem = _bad(node)
+            problem = _bad(node, nul_ok=console)
             if problem:
                 return where, f"the text holds {problem}"
     return None
 
 
-def _bad(text: str) -> str:
-    m = _BAD_CHAR.search(text)
+def _bad(text: str, *, nul_ok: bool = False) -> str:
+    """What is wrong with ``text`` ("" when nothing). ``nul_ok``: console output, which
+    may carry anything; the hub stores its NULs as U+FFFD (``services.events``)."""
+    m = (_SURROGATE if nul_ok else _BAD_CHAR).search(text)
     if m is None:
         return ""
     if m.group() == "\x00":

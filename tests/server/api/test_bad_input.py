@@ -166,13 +166,18 @@ def test_nul_in_an_update_or_an_event_batch_changes_nothing(api: httpx.Client, p
     assert f.ok(api.get(f"/tasks/{t['id']}"))["comment"] == "before"
     f.run_to(api, t["id"], "in_progress")
     batch = [
-        f.scalar("loss", "train", 0, 1.0),
-        {"type": "log", "stream": "stdout", "text": "line\x00"},
+        {"type": "log", "stream": "stdout", "text": "line"},
+        f.scalar("loss", "tra\x00in", 0, 1.0),
     ]
     problem = _problem(f.send_events(api, t["id"], batch), 422)
-    assert "events.1.text" in problem["detail"]
+    assert "events.1.variant" in problem["detail"]
     assert f.ok(api.get(f"/tasks/{t['id']}/logs"))["items"] == []
     assert f.ok(api.get(f"/tasks/{t['id']}/scalars"))["series"] == []
+    # console output may carry anything: its NULs are kept visible as U+FFFD
+    batch[1] = f.scalar("loss", "train", 0, 1.0)
+    batch[0]["text"] = "li\x00ne"
+    f.ok(f.send_events(api, t["id"], batch))
+    assert [x["text"] for x in f.ok(api.get(f"/tasks/{t['id']}/logs"))["items"]] == ["li\ufffdne"]
     _problem(api.post("/projects", json={"name": f.unique("p") + "\x00"}), 422)
 
 
