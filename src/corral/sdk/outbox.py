@@ -340,7 +340,14 @@ class Outbox:
 
     def _hub_down(self, reason: str) -> None:
         if not self._warned_down:
-            log.warning("corral: cannot reach the hub (%s); keeping reports on disk", reason)
+            if reason.startswith("507"):  # not the network: the hub's own disk
+                log.warning(
+                    "corral: the hub is out of disk space (%s); keeping reports on disk and "
+                    "retrying",
+                    reason,
+                )
+            else:
+                log.warning("corral: cannot reach the hub (%s); keeping reports on disk", reason)
             self._warned_down = True
 
     def _refused_auth(self, reason: str) -> None:

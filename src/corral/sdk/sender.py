@@ -54,7 +54,7 @@ def send(client: HubClient, op: Op) -> Any:
         raise Refused(f"{e.status} {e.title}: {e.detail}") from e  # 403: not allowed, for good
     except CorralError as e:
         if retryable(e, SERVER_STATUSES):  # never dropped for a failure of the hub's
-            raise Transient(str(e)) from e
+            raise Transient(f"{e.status} {e.title}: {e.detail}") from e
         if e.status in op.get("accept", ()):
             return None
         raise Refused(f"{e.status} {e.title}: {e.detail}") from e
