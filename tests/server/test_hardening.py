@@ -244,3 +244,50 @@ def test_full_disk_is_507_on_postgresql(
         assert "Traceback" not in hub.log()
     finally:
         hub.dispose()
+
+
+def test_a_script_keeps_its_reports_while_the_disk_is_full(tiny_disk: Path) -> None:
+    from corral.testing.hub import client_env
+    from tests.sdk.conftest import run_script
+
+    hub = Hub(root=tiny_disk / "hub")
+    hub.start()
+    home = tiny_disk.parent / f"{tiny_disk.name}-home"
+    try:
+        env = client_env(hub, home, CORRAL_EXIT_TIMEOUT="3")
+        project = f.unique("full")
+        filler = _fill(tiny_disk)
+        code = f"""
+        from corral import Task
+        task = Task.init(project_name={project!r}, task_name="full", auto_resource_monitoring=False)
+        print("TASK " + task.id, flush=True)
+        log = task.get_logger()
+        for i in range(3000):
+            log.report_scalar("loss", "train", value=1.0 / (i + 1), iteration=i)
+        """
+        out = run_script(code, env, home / "run1")
+        task_id = next(x.split()[1] for x in out.stdout.splitlines() if x.startswith("TASK "))
+        assert "disk is full" in out.stderr and "cannot reach" not in out.stderr, out.stderr
+        assert any((home / ".corral" / "spool").glob(f"{task_id}-*/ops.jsonl"))
+        filler.unlink()
+        # space freed: the next run on the machine sends what the first one kept
+        later = """
+        import threading
+        from corral import Task
+        task = Task.init(project_name="later", task_name="later", auto_resource_monitoring=False)
+        for thread in threading.enumerate():
+            if thread.name == "corral-replay":
+                thread.join(60)
+        task.close()
+        """
+        run_script(later, env, home / "run2")
+        with hub.client() as api:
+            assert f.ok(api.get(f"/tasks/{task_id}"))["status"] == "completed"
+            series = f.ok(api.get(f"/tasks/{task_id}/scalars", params={"full": "true"}))
+            assert [s["iterations"] for s in series["series"]] == [list(range(3000))]
+        assert "Traceback" not in hub.log()
+    finally:
+        hub.dispose()
+        import shutil
+
+        shutil.rmtree(home, ignore_errors=True)
