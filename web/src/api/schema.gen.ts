@@ -111,10 +111,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Users */
+        /**
+         * List Users
+         * @description Every user; for a caller who is not an admin, others' e-mail and role are null.
+         */
         get: operations["list_users_api_v1_users_get"];
         put?: never;
-        /** Create User */
+        /**
+         * Create User
+         * @description Create a person (with a password that meets the policy) or a service account.
+         */
         post: operations["create_user_api_v1_users_post"];
         delete?: never;
         options?: never;
@@ -129,18 +135,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get User */
+        /**
+         * Get User
+         * @description One user, by id or name.
+         */
         get: operations["get_user_api_v1_users__user_id__get"];
         put?: never;
         post?: never;
         /**
          * Deactivate User
-         * @description Deactivate a user: their keys and sessions stop working; their tasks stay.
+         * @description Deactivate a user: their sessions end and their keys stop working; their work stays.
          */
         delete: operations["deactivate_user_api_v1_users__user_id__delete"];
         options?: never;
         head?: never;
-        /** Update User */
+        /**
+         * Update User
+         * @description Admins: role, active, email, allowed_ips, password reset (ends that user's sessions).
+         *     Everyone: their own email.
+         */
         patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
@@ -153,11 +166,16 @@ export interface paths {
         };
         /**
          * List Keys
-         * @description The caller's keys (``all=true``: every user's, admins only).
+         * @description The caller's keys; admins: ``all=true`` every user's, ``user=`` one user's.
+         *     Task tokens (``kind=task``) are listed to admins only.
          */
         get: operations["list_keys_api_v1_keys_get"];
         put?: never;
-        /** Create Key */
+        /**
+         * Create Key
+         * @description A new key pair; its scope (read-only, projects, expiry, networks) is never wider
+         *     than the caller's own rights (422). The secret is shown only in this answer.
+         */
         post: operations["create_key_api_v1_keys_post"];
         delete?: never;
         options?: never;
@@ -175,8 +193,106 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke Key */
+        /**
+         * Revoke Key
+         * @description Revoke a key (id or access key): requests and open streams with it end.
+         */
         delete: operations["revoke_key_api_v1_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Teams
+         * @description Every team with its members, by name.
+         */
+        get: operations["list_teams_api_v1_teams_get"];
+        put?: never;
+        /** Create Team */
+        post: operations["create_team_api_v1_teams_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Team
+         * @description One team, by id or name.
+         */
+        get: operations["get_team_api_v1_teams__team__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Team
+         * @description Delete a team: its members lose the project roles it gave them.
+         */
+        delete: operations["delete_team_api_v1_teams__team__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Team
+         * @description Rename a team or change its description (a single sign-on team keeps its name).
+         */
+        patch: operations["update_team_api_v1_teams__team__patch"];
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/members/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add Member
+         * @description Put a user (id or name) in the team; already a member is fine.
+         */
+        put: operations["add_member_api_v1_teams__team__members__user__put"];
+        post?: never;
+        /**
+         * Remove Member
+         * @description Take a user (id or name) out of the team.
+         */
+        delete: operations["remove_member_api_v1_teams__team__members__user__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description Entries newest first. ``actor``: user id or name; ``action``: exact or a prefix
+         *     ending in ``*`` (``login.*``); ``since``/``until``: ISO times (UTC when no zone);
+         *     pass ``next_cursor`` back as ``cursor`` for the next page.
+         */
+        get: operations["list_audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -191,19 +307,22 @@ export interface paths {
         };
         /**
          * List Projects
-         * @description All projects (or the children of ``parent_id``) by name.
+         * @description The projects the caller may read (or the children of ``parent_id``) by name.
          *
          *     ``search`` matches a part of the name or description; ``name`` the whole name (at
          *     most one project: how the SDK finds a project by its name).
          *
-         *     ``task_count`` counts the tasks of the project and of all its subprojects;
-         *     ``last_activity`` is the newest ``last_update`` among them and their tasks.
+         *     ``task_count`` counts the tasks of the project and of all its subprojects the
+         *     caller may read; ``last_activity`` is the newest ``last_update`` among them and
+         *     their tasks; ``my_role`` is the caller's role.
          */
         get: operations["list_projects_api_v1_projects_get"];
         put?: never;
         /**
          * Create Project
-         * @description Create a project; missing parents of a name like ``a/b/c`` are created too.
+         * @description Create a project (the caller owns it); missing parents of ``a/b/c`` are created too.
+         *
+         *     Under an existing project the caller needs the editor role there.
          */
         post: operations["create_project_api_v1_projects_post"];
         delete?: never;
@@ -228,16 +347,60 @@ export interface paths {
         post?: never;
         /**
          * Delete Project
-         * @description Delete a project and its subprojects; with ``force=true`` also their tasks and files.
+         * @description Delete a project and its subprojects (owners); ``force=true`` also their tasks and files.
          */
         delete: operations["delete_project_api_v1_projects__project_id__delete"];
         options?: never;
         head?: never;
         /**
          * Update Project
-         * @description Rename (subprojects follow), describe, tag or change visibility.
+         * @description Rename (subprojects follow), describe, tag (editors) or change visibility (owners).
          */
         patch: operations["update_project_api_v1_projects__project_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Members
+         * @description Users and teams with a role here, given on the project or inherited from an ancestor.
+         */
+        get: operations["list_members_api_v1_projects__project_id__members_get"];
+        /**
+         * Set Member
+         * @description Give a user or team a role on the project (owners and admins).
+         */
+        put: operations["set_member_api_v1_projects__project_id__members_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/members/{member_type}/{member}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Member
+         * @description Take a user's or team's role on the project away (owners and admins).
+         */
+        delete: operations["remove_member_api_v1_projects__project_id__members__member_type___member__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tasks": {
@@ -262,7 +425,7 @@ export interface paths {
         put?: never;
         /**
          * Create Task
-         * @description Create a draft task (status ``created``).
+         * @description Create a draft task (status ``created``); needs the editor role on its project.
          */
         post: operations["create_task_api_v1_tasks_post"];
         delete?: never;
@@ -939,6 +1102,10 @@ export interface paths {
          *     Starts after the ``Last-Event-ID`` header (sent by a reconnecting ``EventSource``),
          *     else after ``cursor``, else at the end (only new changes). A ``: keep-alive``
          *     comment is sent after ``heartbeat`` seconds without changes.
+         *
+         *     Only changes of projects the caller may read are sent. The stream ends when the
+         *     caller's key or session is revoked or its account changes, and (for non-admins)
+         *     when what it may see changes; an ``EventSource`` then reconnects.
          */
         get: operations["stream_changes_api_v1_changes_stream_get"];
         put?: never;
@@ -962,7 +1129,10 @@ export interface paths {
          */
         get: operations["list_queues_api_v1_queues_get"];
         put?: never;
-        /** Create Queue */
+        /**
+         * Create Queue
+         * @description Create a queue (admins).
+         */
         post: operations["create_queue_api_v1_queues_post"];
         delete?: never;
         options?: never;
@@ -980,20 +1150,22 @@ export interface paths {
         /**
          * Get Queue
          * @description A queue (by id or name) and its waiting tasks, the next to run first.
+         *
+         *     Tasks of projects the caller may not read keep their place but show no name or id.
          */
         get: operations["get_queue_api_v1_queues__queue__get"];
         put?: never;
         post?: never;
         /**
          * Delete Queue
-         * @description Delete a queue; with pending tasks only with ``force=true`` (they go back to draft).
+         * @description Delete a queue (admins); with pending tasks only with ``force=true`` (back to draft).
          */
         delete: operations["delete_queue_api_v1_queues__queue__delete"];
         options?: never;
         head?: never;
         /**
          * Update Queue
-         * @description Rename a queue or set its tags (``default`` and ``services`` keep their names).
+         * @description Rename a queue or set its tags (admins; ``default`` and ``services`` keep their names).
          */
         patch: operations["update_queue_api_v1_queues__queue__patch"];
         trace?: never;
@@ -1009,7 +1181,7 @@ export interface paths {
         put?: never;
         /**
          * Reorder
-         * @description Move a waiting task to ``index``: 0 runs next, -1 is the back.
+         * @description Move a waiting task to ``index``: 0 runs next, -1 is the back (admins).
          */
         post: operations["reorder_api_v1_queues__queue__reorder_post"];
         delete?: never;
@@ -1030,7 +1202,7 @@ export interface paths {
         post?: never;
         /**
          * Remove Entry
-         * @description Take a task out of the queue; it goes back to draft.
+         * @description Take a task out of the queue; it goes back to draft (editors of the task).
          */
         delete: operations["remove_entry_api_v1_queues__queue__entries__task_id__delete"];
         options?: never;
@@ -1049,7 +1221,7 @@ export interface paths {
         put?: never;
         /**
          * Clear
-         * @description Take every waiting task out of the queue; they go back to draft.
+         * @description Take every waiting task out of the queue; they go back to draft (admins).
          */
         post: operations["clear_api_v1_queues__queue__clear_post"];
         delete?: never;
@@ -1448,6 +1620,39 @@ export interface components {
             created_at: string;
         };
         /**
+         * AuditEntryOut
+         * @description Who did what, when, from where.
+         */
+        AuditEntryOut: {
+            /** Id */
+            id: number;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Name */
+            actor_name: string;
+            /** Action */
+            action: string;
+            /** Target Type */
+            target_type: string;
+            /** Target Id */
+            target_id: string;
+            /** Target Name */
+            target_name: string;
+            /** Address */
+            address: string | null;
+            /** Outcome */
+            outcome: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * ChangeCursor
          * @description A position in the change log (the id of the newest change; 0 when empty).
          */
@@ -1818,6 +2023,17 @@ export interface components {
             label: string;
             /** User Id */
             user_id?: string | null;
+            /**
+             * Read Only
+             * @default false
+             */
+            read_only: boolean;
+            /** Projects */
+            projects?: string[];
+            /** Expires At */
+            expires_at?: string | null;
+            /** Allowed Ips */
+            allowed_ips?: string[];
         };
         /**
          * KeyCreated
@@ -1833,12 +2049,32 @@ export interface components {
             /** Label */
             label: string;
             /**
+             * Kind
+             * @default user
+             */
+            kind: string;
+            /**
+             * Read Only
+             * @default false
+             */
+            read_only: boolean;
+            /** Projects */
+            projects?: string[];
+            /** Allowed Ips */
+            allowed_ips?: string[];
+            /** Task Id */
+            task_id?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /** Expires At */
+            expires_at?: string | null;
             /** Last Used At */
             last_used_at: string | null;
+            /** Last Used Address */
+            last_used_address?: string | null;
             /** Revoked At */
             revoked_at: string | null;
             /** Secret Key */
@@ -1855,12 +2091,32 @@ export interface components {
             /** Label */
             label: string;
             /**
+             * Kind
+             * @default user
+             */
+            kind: string;
+            /**
+             * Read Only
+             * @default false
+             */
+            read_only: boolean;
+            /** Projects */
+            projects?: string[];
+            /** Allowed Ips */
+            allowed_ips?: string[];
+            /** Task Id */
+            task_id?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /** Expires At */
+            expires_at?: string | null;
             /** Last Used At */
             last_used_at: string | null;
+            /** Last Used Address */
+            last_used_address?: string | null;
             /** Revoked At */
             revoked_at: string | null;
         };
@@ -1921,6 +2177,47 @@ export interface components {
             net_rx?: number | null;
             /** Net Tx */
             net_tx?: number | null;
+        };
+        /** MemberOut */
+        MemberOut: {
+            /** Member Type */
+            member_type: string;
+            /** Member Id */
+            member_id: string;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /** Inherited From */
+            inherited_from?: string | null;
+            /** Inherited From Name */
+            inherited_from_name?: string | null;
+        };
+        /** MemberRef */
+        MemberRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * MemberSet
+         * @description Give a user or a team a role on a project (and so on its subprojects).
+         */
+        MemberSet: {
+            /**
+             * Member Type
+             * @default user
+             * @enum {string}
+             */
+            member_type: "user" | "team";
+            /** Member */
+            member: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "owner" | "editor" | "viewer";
         };
         /**
          * MetricColumn
@@ -2181,6 +2478,15 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** Page[AuditEntryOut] */
+        Page_AuditEntryOut_: {
+            /** Items */
+            items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
         /** Page[FileEntry] */
         Page_FileEntry_: {
             /** Items */
@@ -2304,6 +2610,8 @@ export interface components {
             task_count?: number | null;
             /** Last Activity */
             last_activity?: string | null;
+            /** My Role */
+            my_role?: string | null;
         };
         /** ProjectUpdate */
         ProjectUpdate: {
@@ -2373,7 +2681,7 @@ export interface components {
             /** Status */
             status: string;
             /** Project Id */
-            project_id: string;
+            project_id: string | null;
             /** User Id */
             user_id: string | null;
             /** Index */
@@ -3003,6 +3311,48 @@ export interface components {
             } | null;
             models?: components["schemas"]["TaskModels"] | null;
         };
+        /** TeamCreate */
+        TeamCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /** TeamOut */
+        TeamOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Source */
+            source: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Members */
+            members?: components["schemas"]["MemberRef"][];
+        };
+        /** TeamRef */
+        TeamRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** TeamUpdate */
+        TeamUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Description */
+            description?: string | null;
+        };
         /** UserCreate */
         UserCreate: {
             /** Name */
@@ -3016,9 +3366,21 @@ export interface components {
              * @default user
              * @enum {string}
              */
-            role: "admin" | "user";
+            role: "admin" | "user" | "worker";
+            /**
+             * Kind
+             * @default person
+             * @enum {string}
+             */
+            kind: "person" | "service";
+            /** Allowed Ips */
+            allowed_ips?: string[];
         };
-        /** UserOut */
+        /**
+         * UserOut
+         * @description A user. For a caller who is not an admin, ``email``, ``role`` and ``allowed_ips``
+         *     of other users are null.
+         */
         UserOut: {
             /** Id */
             id: string;
@@ -3027,7 +3389,17 @@ export interface components {
             /** Email */
             email: string | null;
             /** Role */
-            role: string;
+            role: string | null;
+            /**
+             * Kind
+             * @default person
+             */
+            kind: string;
+            /**
+             * Auth Source
+             * @default local
+             */
+            auth_source: string;
             /** Active */
             active: boolean;
             /**
@@ -3035,17 +3407,29 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Allowed Ips */
+            allowed_ips?: string[] | null;
+            /** Teams */
+            teams?: components["schemas"]["TeamRef"][];
         };
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @description Admins change any of these; a user changes only their own ``email``.
+         *
+         *     ``password`` is an admin's reset: it ends that user's sessions. Users change
+         *     their own password with ``POST /auth/password`` (which needs the old one).
+         */
         UserUpdate: {
             /** Password */
             password?: string | null;
             /** Email */
             email?: string | null;
             /** Role */
-            role?: ("admin" | "user") | null;
+            role?: ("admin" | "user" | "worker") | null;
             /** Active */
             active?: boolean | null;
+            /** Allowed Ips */
+            allowed_ips?: string[] | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -3440,6 +3824,8 @@ export interface operations {
         parameters: {
             query?: {
                 all?: boolean;
+                user?: string | null;
+                kind?: ("user" | "task") | null;
             };
             header?: never;
             path?: never;
@@ -3518,6 +3904,259 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KeyOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_teams_api_v1_teams_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"][];
+                };
+            };
+        };
+    };
+    create_team_api_v1_teams_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_team_api_v1_teams__team__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_team_api_v1_teams__team__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_team_api_v1_teams__team__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_member_api_v1_teams__team__members__user__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_member_api_v1_teams__team__members__user__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                actor?: string | null;
+                action?: string | null;
+                target_type?: string | null;
+                target_id?: string | null;
+                outcome?: ("ok" | "denied" | "failed") | null;
+                since?: string | null;
+                until?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEntryOut_"];
                 };
             };
             /** @description Validation Error */
@@ -3684,6 +4323,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_members_api_v1_projects__project_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_member_api_v1_projects__project_id__members_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_member_api_v1_projects__project_id__members__member_type___member__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                member_type: "user" | "team";
+                member: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
                 };
             };
             /** @description Validation Error */
