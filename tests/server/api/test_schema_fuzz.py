@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from corral.schemas.changes import CHANGES_WAIT_MAX
 from corral.testing.hub import Hub
 from tests import factories as f
@@ -33,7 +35,10 @@ LEFT_OUT = {
     ("DELETE", "/api/v1/files/{path}"): "with recursive=true, could empty a shared folder",
 }
 
-EXAMPLES_PER_OPERATION = 4
+EXAMPLES_PER_OPERATION = 3
+#: the run's own bound (seconds): on a loaded machine it stops fuzzing there, and passes
+#: on what it did; about 40 s on two idle cores
+TIME_BUDGET = 90
 
 
 def _schemathesis() -> str:
@@ -42,6 +47,7 @@ def _schemathesis() -> str:
     return found
 
 
+@pytest.mark.timeout(TIME_BUDGET + CHANGES_WAIT_MAX + 200)
 def test_no_generated_request_makes_the_hub_fail(hub: Hub, tmp_path: Path) -> None:
     with hub.client() as api:
         paths = f.ok(api.get("/openapi.json"))["paths"]
@@ -62,11 +68,15 @@ def test_no_generated_request_makes_the_hub_fail(hub: Hub, tmp_path: Path) -> No
         "examples,fuzzing",
         "--max-examples",
         str(EXAMPLES_PER_OPERATION),
+        # one worker: with two, hypothesis sometimes fails on its own ("AST constructor
+        # recursion depth mismatch" while describing a strategy), which is no hub failure
         "--workers",
-        "2",
+        "1",
         "--seed",
         "1313",
         "--no-shrink",
+        "--max-time",
+        str(TIME_BUDGET),
         "--continue-on-failure",
         "--suppress-health-check",
         "all",
@@ -80,6 +90,8 @@ def test_no_generated_request_makes_the_hub_fail(hub: Hub, tmp_path: Path) -> No
     # run in tmp_path: schemathesis keeps a cache (.schemathesis/) in its working directory
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     out = done.stdout + done.stderr
-    assert done.returncode == 0, f"schemathesis found failures:\n{out[-20000:]}"
+    found = out[out.find("=== ERRORS") if "=== ERRORS" in out else out.find("=== FAILURES") :]
+    assert done.returncode == 0, f"schemathesis found failures:\n{found[:20000]}"
     assert "Tested:" in out and "passed" in out, out[-5000:]
+    print(out[out.find("API Operations:") :])  # shown with -s: how much the budget covered
     assert "Traceback" not in hub.log()
