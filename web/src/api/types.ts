@@ -19,6 +19,87 @@ export type ApiKeyCreated = Schemas["KeyCreated"];
 /** Counts and activity cover the project's subprojects too. */
 export type Project = Schemas["ProjectOut"];
 
+// multi-user security (issue 13): written from the API contract until the hub's schema
+// has them; then each becomes a name over schema.gen.ts like the others.
+export type HubRole = "admin" | "user" | "worker";
+export type UserKind = "person" | "service";
+export type ProjectRole = "owner" | "editor" | "viewer";
+export type MemberType = "user" | "team";
+/** ``UserOut`` with the fields the security work adds */
+export type UserFull = User & {
+  kind?: UserKind;
+  auth_source?: "local" | "oidc";
+  allowed_ips?: string[];
+  teams?: { id: string; name: string }[];
+};
+/** ``ProjectOut`` with the caller's own role on it (null: none beyond public read) */
+export type ProjectWithRole = Project & { my_role?: ProjectRole | null };
+/** ``KeyOut`` with its scope */
+export type ScopedKey = ApiKey & {
+  kind?: "user" | "task";
+  read_only?: boolean;
+  projects?: string[];
+  allowed_ips?: string[];
+  task_id?: string | null;
+  expires_at?: string | null;
+  last_used_address?: string | null;
+};
+export type ScopedKeyCreated = ScopedKey & { secret_key: string };
+export interface WebSessionOut {
+  id: string;
+  created_at: string;
+  expires_at: string;
+  last_seen_at: string | null;
+  address: string | null;
+  user_agent: string | null;
+  current: boolean;
+}
+export interface AuthProviders {
+  password: boolean;
+  oidc: { name: string } | null;
+}
+export interface TeamOut {
+  id: string;
+  name: string;
+  description: string;
+  source: "local" | "oidc";
+  created_at: string;
+  members: { id: string; name: string }[];
+}
+export interface ProjectMember {
+  member_type: MemberType;
+  member_id: string;
+  name: string;
+  role: ProjectRole;
+  /** the ancestor project the role comes from, or null when set on this project */
+  inherited_from: string | null;
+}
+export interface Lockout {
+  subject: string;
+  kind: "user" | "address";
+  failures: number;
+  locked_until: string | null;
+  last_failure_at: string | null;
+}
+export type AuditOutcome = "ok" | "denied" | "failed";
+export interface AuditEntry {
+  id: number;
+  time: string;
+  actor_id: string | null;
+  actor_name: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  target_name: string;
+  address: string | null;
+  outcome: AuditOutcome;
+  detail: Record<string, unknown>;
+}
+export interface AuditPage {
+  items: AuditEntry[];
+  next_cursor: string | null;
+}
+
 // tasks
 /** One series' summary: ``last_metrics[metric][variant]``. */
 export interface MetricValue {
