@@ -30,23 +30,31 @@ function PrivacySwitch({ project }: { project: ProjectWithRole }) {
     },
   });
   return (
-    <div className="card privacy">
-      <label className="inline switch">
+    <div className="card privacy" role="radiogroup" aria-label="Privacy">
+      <label className="inline">
         <input
-          type="checkbox"
-          role="switch"
-          aria-label="Private project"
+          type="radio"
+          name="privacy"
+          checked={!isPrivate}
+          disabled={change.isPending}
+          aria-label="Public"
+          onChange={() => change.mutate("public")}
+        />
+        <strong>Public</strong>
+        <span className="muted small">every user of the hub sees it; members get more than that</span>
+      </label>
+      <label className="inline">
+        <input
+          type="radio"
+          name="privacy"
           checked={isPrivate}
           disabled={change.isPending}
-          onChange={(e) => change.mutate(e.target.checked ? "private" : "public")}
+          aria-label="Private"
+          onChange={() => change.mutate("private")}
         />
-        <strong>{isPrivate ? "Private" : "Public"}</strong>
+        <strong>Private</strong>
+        <span className="muted small">only its members and admins see it, its subprojects and everything in them</span>
       </label>
-      <div className="muted small">
-        {isPrivate
-          ? "Only its members (and admins) see the project, its subprojects and everything in them."
-          : "Every user of the hub can see the project; members below get more than that."}
-      </div>
       <ErrorBox error={change.error} title="Could not change the privacy" />
     </div>
   );
