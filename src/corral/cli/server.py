@@ -14,7 +14,7 @@ from rich.console import Console
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from corral.server.security import AdminPassword
+    from corral.server.auth.credentials import AdminPassword
     from corral.server.settings import ServerSettings
 
 console = Console(stderr=True, soft_wrap=True)
@@ -147,7 +147,7 @@ def _hash_admin_password_meanwhile(settings: ServerSettings) -> Callable[[], Adm
         return None
     from concurrent.futures import ThreadPoolExecutor
 
-    from corral.server.security import prepare_admin_password
+    from corral.server.auth.credentials import prepare_admin_password
 
     pool = ThreadPoolExecutor(1, thread_name_prefix="admin-password")
     future = pool.submit(prepare_admin_password, settings.admin_password)

@@ -14,7 +14,7 @@ from corral.client import config as client_config
 from corral.errors import ConflictError
 from corral.server.db.models import ApiKey, Queue, User
 from corral.server.db.unit_of_work import write_transaction
-from corral.server.security import (
+from corral.server.auth.credentials import (
     AdminPassword,
     digest,
     new_key_pair,

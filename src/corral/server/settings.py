@@ -7,10 +7,11 @@ from the environment are strings, converted and checked by pydantic.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from corral.client.env_settings import EnvSettings
 
@@ -69,6 +70,51 @@ class ServerSettings(EnvSettings):
     limits: Limits = Field(default_factory=Limits)
     #: the built web UI to serve (default: the one built into the package)
     ui_dir: Path | None = None
+
+    # --- security (docs/architecture.md, "Authorization") ---------------------------
+    #: the role every user has on a public project they are not a member of
+    public_project_role: Literal["viewer", "editor"] = "viewer"
+    #: minutes a task's token lives; each heartbeat of the worker running it extends it
+    task_token_minutes: float = Field(default=60.0, gt=0)
+    #: days of audit log kept
+    audit_days: float = Field(default=365.0, gt=0)
+    #: networks (CIDR, comma separated) that may use the hub at all; empty: any
+    allowed_ips: list[str] = Field(default_factory=list)
+    #: proxies (CIDR) whose ``X-Forwarded-For`` header names the client's address
+    trusted_proxies: list[str] = Field(default_factory=list)
+    #: the shortest password accepted
+    password_min_length: int = Field(default=12, ge=8, le=1024)
+    #: failed logins of one user before each next attempt must wait (a growing delay)
+    login_delay_after: int = Field(default=5, ge=1)
+    #: failed logins of one user before a temporary lockout
+    login_lockout_after: int = Field(default=20, ge=1)
+    login_lockout_minutes: float = Field(default=15.0, gt=0)
+    #: failed logins from one address before that address is locked out
+    address_lockout_after: int = Field(default=100, ge=1)
+    #: single sign-on with OpenID Connect (off unless an issuer is set)
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email profile groups"
+    oidc_groups_claim: str = "groups"
+    #: the login button's label
+    oidc_name: str = "Single sign-on"
+    #: the hub's address as browsers see it (for redirects back from the identity provider)
+    public_url: str | None = None
+
+    @field_validator("allowed_ips", "trusted_proxies", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("allowed_ips", "trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for v in value:
+            ipaddress.ip_network(v, strict=False)  # ValueError: pydantic names the field
+        return value
 
     @property
     def resolved_database_url(self) -> str:

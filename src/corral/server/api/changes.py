@@ -20,7 +20,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
-from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from corral.errors import ValidationError
@@ -30,9 +29,9 @@ from corral.schemas.changes import (
     ChangeCursor,
     ChangePage,
 )
-from corral.server.api.deps import authenticate
+from corral.server.api.deps import get_principal
+from corral.server.auth.principal import Principal
 from corral.server.background.change_feed import ChangeFeed, ChangeFilter, ChangeReader
-from corral.server.db.models import User
 
 router = APIRouter(prefix="/changes", tags=["changes"])
 
@@ -56,21 +55,17 @@ FilterParam = Annotated[str | None, Query(max_length=255)]
 IdsParam = Annotated[list[Annotated[str, StringConstraints(max_length=255)]], Query(max_length=200)]
 
 
-def reader(request: Request) -> User:
+def reader(request: Request) -> Principal:
     """``CurrentUser`` for endpoints that wait: authenticate in a session of its own.
 
     ``CurrentUser`` depends on the request's transaction (``SessionDep``), which would
     stay open (a pooled connection, a SQLite read snapshot) for the whole wait. Here
     the session is closed before the endpoint starts.
     """
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        user = authenticate(request, session)
-    request.state.user_id = user.id
-    return user
+    return get_principal(request)
 
 
-Reader = Annotated[User, Depends(reader)]
+Reader = Annotated[Principal, Depends(reader)]
 
 
 def _feed(request: Request) -> ChangeFeed:

@@ -4,9 +4,13 @@
   commits before the response is sent (so a failed commit is never reported
   as success) and rolls back on any error. Safe methods (GET, HEAD, OPTIONS)
   read without taking SQLite's write lock.
-* ``CurrentUser`` authenticates with ``Authorization: Bearer KEY:SECRET``,
+* ``CurrentPrincipal`` authenticates with ``Authorization: Bearer KEY:SECRET``,
   HTTP Basic (``KEY:SECRET`` or ``user:password``), or the UI's session
   cookie; unsafe methods with a cookie also need the ``X-CSRF-Token`` header.
+  It looks the credential up in a short session of its own, so a password
+  check never holds a database lock, and applies the IP allowlists.
+* ``AccessDep`` is the authorization seam (``auth.policy.Access``) bound to the
+  request's transaction; ``CurrentUser`` is the caller's ``User`` row.
 """
 
 from __future__ import annotations
@@ -19,12 +23,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from corral.errors import AuthError, PermissionDeniedError
-from corral.server.db.models import ApiKey, User, WebSession
+from corral.server.auth import addresses
+from corral.server.auth.credentials import digest, same_digest, verify_password
+from corral.server.auth.policy import Access
+from corral.server.auth.principal import Principal
+from corral.server.db.models import ApiKey, Task, User, WebSession
 from corral.server.db.unit_of_work import USER_ID, write_transaction
-from corral.server.security import digest, same_digest, verify_password
+from corral.server.services import audit
 from corral.server.settings import ServerSettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -80,32 +88,98 @@ def _credentials(request: Request) -> tuple[str, str, str] | None:
     raise AuthError(f"unsupported authorization scheme {scheme!r}; use Bearer or Basic")
 
 
-def _user_from_key(session: Session, access_key: str, secret: str) -> User | None:
+def request_address(request: Request) -> str:
+    """The client's address (``X-Forwarded-For`` only from a trusted proxy)."""
+    cached: str | None = getattr(request.state, "address", None)
+    if cached is not None:
+        return cached
+    settings = get_settings(request)
+    trusted = addresses.parse_networks(settings.trusted_proxies, field="trusted_proxies")
+    peer = request.client.host if request.client else None
+    address = addresses.client_address(peer, request.headers.get("x-forwarded-for"), trusted)
+    request.state.address = address
+    return address
+
+
+def _refuse_address(address: str, whose: str) -> PermissionDeniedError:
+    return PermissionDeniedError(
+        f"{whose} may not be used from {address or 'an unknown address'}; "
+        "ask an admin to allow this network"
+    )
+
+
+def _principal_from_key(
+    session: Session, access_key: str, secret: str, address: str
+) -> Principal | None:
     row = session.execute(
-        select(ApiKey, User)
+        select(ApiKey, User, Task.project_id)
         .join(User, User.id == ApiKey.user_id)
+        .outerjoin(Task, Task.id == ApiKey.task_id)
         .where(ApiKey.access_key == access_key)
     ).first()
     if row is None:
         return None
-    key, user = row
+    key, user, task_project = row
     if key.revoked_at is not None or not user.active or not same_digest(secret, key.secret_hash):
         return None
-    return user
+    if key.expires_at is not None and key.expires_at <= datetime.now(timezone.utc):
+        return None
+    if key.kind == "task" and task_project is None:
+        return None
+    if not addresses.allowed(address, key.allowed_ips):
+        raise _refuse_address(address, "this API key")
+    if not addresses.allowed(address, user.allowed_ips):
+        raise _refuse_address(address, f"the account {user.name!r}")
+    return Principal(
+        user_id=user.id,
+        name=user.name,
+        role=user.role,
+        kind=user.kind,
+        key_id=key.id,
+        read_only=key.read_only,
+        projects=frozenset(key.projects or ()),
+        task_id=key.task_id,
+        task_project_id=task_project,
+        expires_at=key.expires_at,
+        address=address,
+    )
 
 
-def authenticate(request: Request, session: Session) -> User:
-    creds = _credentials(request)
-    if creds is not None:
-        kind, name, secret = creds
-        user = _user_from_key(session, name, secret)
-        if user is None and kind == "basic":
-            candidate = session.scalar(select(User).where(User.name == name))
-            if candidate and candidate.active and verify_password(secret, candidate.password_hash):
-                user = candidate
-        if user is None:
-            raise AuthError("invalid or revoked credentials")
-        return user
+def _user_principal(
+    user: User,
+    address: str,
+    *,
+    session_id: str | None = None,
+    expires_at: datetime | None = None,
+) -> Principal:
+    if not addresses.allowed(address, user.allowed_ips):
+        raise _refuse_address(address, f"the account {user.name!r}")
+    return Principal(
+        user_id=user.id,
+        name=user.name,
+        role=user.role,
+        kind=user.kind,
+        session_id=session_id,
+        expires_at=expires_at,
+        address=address,
+    )
+
+
+def _principal_from_password(
+    factory: sessionmaker[Session], name: str, password: str, address: str
+) -> Principal | None:
+    """HTTP Basic with a user's password: the hash is checked outside any transaction."""
+    with factory() as session:
+        user = session.scalar(select(User).where(User.name == name))
+        password_hash = user.password_hash if user is not None else None
+        if user is not None:
+            session.expunge(user)
+    if user is None or not user.active or not verify_password(password, password_hash):
+        return None
+    return _user_principal(user, address)
+
+
+def _principal_from_cookie(request: Request, session: Session, address: str) -> Principal:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise AuthError(
@@ -127,38 +201,101 @@ def authenticate(request: Request, session: Session) -> User:
             raise PermissionDeniedError(
                 "missing or wrong X-CSRF-Token header for a cookie-authenticated change"
             )
-    return user
+    return _user_principal(
+        user, address, session_id=web_session.token_hash, expires_at=web_session.expires_at
+    )
 
 
-def current_user(request: Request, session: SessionDep) -> User:
-    user = authenticate(request, session)
+def get_principal(request: Request) -> Principal:
+    """Authenticate the request (once; the result is kept on ``request.state``).
+
+    The lookup runs in a short read session of its own, closed before the
+    endpoint's transaction begins; a password is checked outside any session.
+    """
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    settings = get_settings(request)
+    address = request_address(request)
+    if not addresses.allowed(address, settings.allowed_ips):
+        raise _refuse_address(address, "this hub")
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
     creds = _credentials(request)
-    if creds and creds[0] == "key" and request.method not in SAFE_METHODS:
+    principal: Principal | None
+    if creds is not None:
+        kind, name, secret = creds
+        with factory() as session:
+            principal = _principal_from_key(session, name, secret, address)
+        if principal is None and kind == "basic":
+            principal = _principal_from_password(factory, name, secret, address)
+        if principal is None:
+            raise AuthError("invalid, expired or revoked credentials")
+    else:
+        with factory() as session:
+            principal = _principal_from_cookie(request, session, address)
+    if principal.read_only and request.method not in SAFE_METHODS:
+        raise PermissionDeniedError("this API key is read-only; use a key that may write")
+    request.state.principal = principal
+    request.state.user_id = principal.user_id
+    return principal
+
+
+def authenticate(request: Request, session: Session | None = None) -> Principal:
+    """The caller (kept for endpoints that authenticate outside ``SessionDep``)."""
+    return get_principal(request)
+
+
+def current_principal(request: Request, session: SessionDep) -> Principal:
+    principal = get_principal(request)
+    session.info[USER_ID] = principal.user_id
+    audit.set_context(session, principal.user_id, principal.name, principal.address)
+    if principal.key_id and request.method not in SAFE_METHODS:
         # Only write requests record use: a read stays a read-only transaction.
-        touch_key(session, creds[1])
-    session.info[USER_ID] = user.id
-    request.state.user_id = user.id
+        touch_key(session, principal.key_id, principal.address)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def current_user(session: SessionDep, principal: CurrentPrincipal) -> User:
+    user = session.get(User, principal.user_id)
+    if user is None:
+        raise AuthError("this account no longer exists")
     return user
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def admin_user(user: CurrentUser) -> User:
-    if user.role != "admin":
-        raise PermissionDeniedError("only an admin may do this")
+def get_access(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Access:
+    """The authorization seam for this request (see ``auth.policy``)."""
+    settings = get_settings(request)
+    return Access(session, principal, public_role=settings.public_project_role)
+
+
+AccessDep = Annotated[Access, Depends(get_access)]
+
+
+def admin_user(user: CurrentUser, principal: CurrentPrincipal) -> User:
+    if not principal.is_admin:
+        raise PermissionDeniedError(
+            "only an admin may do this"
+            if principal.role != "admin"
+            else "hub administration needs a full key (not a task token or a project-limited key)"
+        )
     return user
 
 
 AdminUser = Annotated[User, Depends(admin_user)]
 
 
-def touch_key(session: Session, access_key: str) -> None:
-    """Record when a key was last used (at most once a minute per key)."""
+def touch_key(session: Session, key_id: str, address: str | None) -> None:
+    """Record when (and from where) a key was last used (at most once a minute per key)."""
     now = datetime.now(timezone.utc)
     session.execute(
         update(ApiKey)
-        .where(ApiKey.access_key == access_key)
+        .where(ApiKey.id == key_id)
         .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < now - timedelta(minutes=1)))
-        .values(last_used_at=now)
+        .values(last_used_at=now, last_used_address=address)
     )

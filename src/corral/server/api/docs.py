@@ -9,13 +9,13 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from corral.errors import AuthError, PermissionDeniedError
-from corral.server.api.deps import SessionDep, current_user
-from corral.server.db.models import User
+from corral.server.api.deps import get_principal
+from corral.server.auth.principal import Principal
 
 router = APIRouter(tags=["docs"], include_in_schema=False)
 
 
-def browser_user(request: Request, session: SessionDep) -> User:
+def browser_user(request: Request) -> Principal:
     """``CurrentUser``, asking a browser to log in (HTTP Basic) when it has no credentials.
 
     The API answers 401 with a Bearer challenge, which browsers do not prompt for; a
@@ -23,7 +23,7 @@ def browser_user(request: Request, session: SessionDep) -> User:
     password, or access key and secret) instead.
     """
     try:
-        return current_user(request, session)
+        return get_principal(request)
     except PermissionDeniedError:
         raise
     except AuthError as e:
@@ -31,7 +31,7 @@ def browser_user(request: Request, session: SessionDep) -> User:
         raise
 
 
-BrowserUser = Annotated[User, Depends(browser_user)]
+BrowserUser = Annotated[Principal, Depends(browser_user)]
 
 
 @router.get("/openapi.json")

@@ -47,8 +47,8 @@ from corral.errors import (
 )
 from corral.schemas.common import Ok, Page
 from corral.schemas.files import FileEntry, FileOut
-from corral.server.api.deps import current_user, get_session
-from corral.server.db.models import User
+from corral.server.api.deps import current_principal, get_session
+from corral.server.auth.principal import Principal
 from corral.server.storage import (
     PATH_MAX,
     FileInfo,
@@ -69,18 +69,18 @@ LIST_DEFAULT = 500
 _RANGE = re.compile(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", re.ASCII | re.IGNORECASE)
 
 
-def files_user(request: Request) -> User:
-    """``CurrentUser`` in a transaction of its own, ended before the endpoint runs.
+def files_user(request: Request) -> Principal:
+    """``CurrentPrincipal`` in a transaction of its own, ended before the endpoint runs.
 
-    With ``CurrentUser`` the request's transaction (a write one, ``BEGIN IMMEDIATE``
+    With ``CurrentPrincipal`` the request's transaction (a write one, ``BEGIN IMMEDIATE``
     on SQLite) would stay open while a large file streams in, blocking every other
     writer. Authentication, CSRF and key bookkeeping are the same.
     """
     with contextmanager(get_session)(request) as session:
-        return current_user(request, session)
+        return current_principal(request, session)
 
 
-FilesUser = Annotated[User, Depends(files_user)]
+FilesUser = Annotated[Principal, Depends(files_user)]
 
 
 class _Unsatisfiable(RangeNotSatisfiableError):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from corral.errors import AuthError, ConflictError, NotFoundError, PermissionDeniedError
 from corral.schemas.users import KeyCreate, UserCreate, UserUpdate
 from corral.server.db.models import ApiKey, User, WebSession
-from corral.server.security import (
+from corral.server.auth.credentials import (
     digest,
     hash_password,
     new_key_pair,

@@ -7,6 +7,8 @@ Create Date: 2026-12-06 12:40:00
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -20,7 +22,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _time(name: str, nullable: bool = True) -> sa.Column:
+def _time(name: str, nullable: bool = True) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(), nullable=nullable)
 
 
