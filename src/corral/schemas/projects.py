@@ -48,3 +48,28 @@ class ProjectOut(Output):
     task_count: int | None = None
     #: the newest ``last_update`` of the project, its subprojects and all their tasks
     last_activity: datetime | None = None
+    #: the caller's role on the project: owner, editor or viewer
+    my_role: str | None = None
+
+
+MemberType = Literal["user", "team"]
+ProjectRole = Literal["owner", "editor", "viewer"]
+
+
+class MemberSet(Input):
+    """Give a user or a team a role on a project (and so on its subprojects)."""
+
+    member_type: MemberType = "user"
+    #: the user's or team's id or name
+    member: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    role: ProjectRole
+
+
+class MemberOut(Output):
+    member_type: str
+    member_id: str
+    name: str
+    role: str
+    #: the ancestor project the role comes from (None: given on this project)
+    inherited_from: str | None = None
+    inherited_from_name: str | None = None

@@ -49,7 +49,8 @@ class QueueEntryOut(Output):
     task_id: str
     task_name: str
     status: str
-    project_id: str
+    #: None (and no task id or name) for a task of a project the caller may not read
+    project_id: str | None
     user_id: str | None
     #: 0 runs next
     index: int

@@ -12,14 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from corral.client import config as client_config
 from corral.errors import ConflictError
-from corral.server.db.models import ApiKey, Queue, User
-from corral.server.db.unit_of_work import write_transaction
 from corral.server.auth.credentials import (
     AdminPassword,
     digest,
     new_key_pair,
     prepare_admin_password,
 )
+from corral.server.db.models import ApiKey, Queue, User
+from corral.server.db.unit_of_work import write_transaction
 from corral.server.settings import ServerSettings
 
 DEFAULT_QUEUES = ("default", "services")

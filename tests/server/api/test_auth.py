@@ -209,3 +209,23 @@ def test_docs_page_asks_a_browser_to_log_in(hub: Hub) -> None:
     assert page.status_code == 200 and "swagger" in page.text.lower()
     wrong = httpx.get(hub.url + "/api/v1/openapi.json", auth=("admin", "not-the-password"))
     assert wrong.status_code == 401
+
+
+def test_a_route_without_authentication_stops_the_hub_from_being_built(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fastapi import APIRouter
+
+    from corral.server.api.routes import check_authenticated
+    from corral.server.app import create_app
+    from corral.server.settings import ServerSettings
+
+    app = create_app(ServerSettings(data_dir=tmp_path))
+    check_authenticated(app)  # the hub as built: every route authenticates
+    leaky = APIRouter()
+
+    @leaky.get("/api/v1/leaky")
+    def leaky_route() -> dict[str, str]:
+        return {}
+
+    app.include_router(leaky)
+    with pytest.raises(RuntimeError, match="/api/v1/leaky"):
+        check_authenticated(app)

@@ -138,6 +138,7 @@ def zoo(hub: Hub) -> Zoo:
 
             r, sub, deep = z.root, f"{z.root}/sub", f"{z.root}/sub/deep"
             make("a", r, name="resnet 50% lr", tags=[z.red, z.big], comment="first try")
+            f.member(api, z.pid[r], user["id"], "editor")
             make("b", r, name="resnet50 lr", type="testing", tags=[z.red], comment="Baseline")
             make("c", sub, name="vit_base", tags=[z.blue, z.big], parent_id=z.t["a"]["id"])
             make("d", deep, other, name="vitxbase", type="inference", parent_id=z.t["a"]["id"])

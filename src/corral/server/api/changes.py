@@ -14,12 +14,13 @@ session that is closed before the next wait.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import StringConstraints
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from corral.errors import ValidationError
@@ -29,9 +30,10 @@ from corral.schemas.changes import (
     ChangeCursor,
     ChangePage,
 )
-from corral.server.api.deps import get_principal
+from corral.server.api.deps import credential_valid, get_principal
 from corral.server.auth.principal import Principal
-from corral.server.background.change_feed import ChangeFeed, ChangeFilter, ChangeReader
+from corral.server.auth.streams import StreamScope
+from corral.server.background.change_feed import ChangeFeed, ChangeFilter, ChangeReader, Entry
 
 router = APIRouter(prefix="/changes", tags=["changes"])
 
@@ -65,6 +67,9 @@ def reader(request: Request) -> Principal:
     return get_principal(request)
 
 
+reader.authenticates = True  # type: ignore[attr-defined]
+
+
 Reader = Annotated[Principal, Depends(reader)]
 
 
@@ -73,8 +78,27 @@ def _feed(request: Request) -> ChangeFeed:
     return feed
 
 
-def _filter(entity_type: str | None, entity_id: list[str], project_id: str | None) -> ChangeFilter:
-    return ChangeFilter(entity_type or None, frozenset(entity_id), project_id or None)
+def _filter(
+    entity_type: str | None, entity_id: list[str], project_id: str | None, scope: StreamScope
+) -> ChangeFilter:
+    return ChangeFilter(entity_type or None, frozenset(entity_id), project_id or None, scope)
+
+
+async def _scope(request: Request, principal: Principal) -> StreamScope:
+    """What this reader may see, computed once (in a worker thread, a short session)."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    public_role = request.app.state.settings.public_project_role
+
+    def compute() -> StreamScope:
+        with factory() as session:
+            return StreamScope.compute(session, principal, public_role)
+
+    return await run_in_threadpool(compute)
+
+
+def _visible(entries: list[Entry], scope: StreamScope) -> list[Entry]:
+    """Entries to send: none once the scope ended (a revocation is never sent on)."""
+    return [] if scope.ended else entries
 
 
 def _stopping(notifier: Any) -> bool:
@@ -99,7 +123,7 @@ async def _start(feed: ChangeFeed, cursor: str | None, default: str) -> int:
 @router.get("", response_model=ChangePage)
 async def list_changes(
     request: Request,
-    _user: Reader,
+    principal: Reader,
     cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=CHANGES_PAGE_MAX)] = 100,
     entity_type: FilterParam = None,
@@ -117,11 +141,13 @@ async def list_changes(
     Example: ``GET /api/v1/changes?cursor=120&entity_type=task&wait=30``
     """
     feed = _feed(request)
-    flt = _filter(entity_type, entity_id, project_id)
+    scope = await _scope(request, principal)
+    flt = _filter(entity_type, entity_id, project_id, scope)
     start = await _start(feed, cursor, default="0")
     if wait <= 0:
         # an answer at once reads the database: it includes what this client just wrote
         entries, start = await run_in_threadpool(feed.read, flt, start, limit)
+        entries = _visible(entries, scope)
         return ChangePage(items=[e.change for e in entries], next_cursor=start)
     changes = ChangeReader(feed, flt, start)
     loop = asyncio.get_running_loop()
@@ -130,8 +156,10 @@ async def list_changes(
         while True:
             remaining = deadline - loop.time()
             entries, start = await changes.read(limit, max(0.0, min(DISCONNECT_CHECK, remaining)))
+            entries = _visible(entries, scope)
             if (
-                entries
+                scope.ended
+                or entries
                 or remaining <= DISCONNECT_CHECK
                 or _stopping(feed.notifier)
                 or await request.is_disconnected()
@@ -148,7 +176,13 @@ async def latest_change(request: Request, _user: Reader) -> ChangeCursor:
     return ChangeCursor(cursor=await run_in_threadpool(_feed(request).latest))
 
 
-async def _events(changes: ChangeReader, notifier: Any, heartbeat: float) -> AsyncIterator[bytes]:
+async def _events(
+    changes: ChangeReader,
+    notifier: Any,
+    heartbeat: float,
+    scope: StreamScope,
+    still_valid: Callable[[], bool],
+) -> AsyncIterator[bytes]:
     # A client that goes away cancels this generator (Starlette listens for the
     # disconnect); the subscription is released in ``finally``.
     loop = asyncio.get_running_loop()
@@ -158,11 +192,21 @@ async def _events(changes: ChangeReader, notifier: Any, heartbeat: float) -> Asy
         while not _stopping(notifier):
             until_heartbeat = heartbeat - (loop.time() - quiet_since)
             entries, _ = await changes.read(STREAM_BATCH, max(0.0, until_heartbeat))
+            entries = _visible(entries, scope)
+            if scope.ended:
+                # the credential was revoked or what it may see changed: the client
+                # reconnects (and is asked to authenticate, or gets its new view)
+                yield f": end: {scope.ended}\n\n".encode()
+                return
             if entries:
                 # rendered once per change for every stream that sends it
                 yield b"".join(e.sse for e in entries)
                 quiet_since = loop.time()
             elif loop.time() - quiet_since >= heartbeat:
+                # the credential may have expired or been revoked in another hub process
+                if not await run_in_threadpool(still_valid):
+                    yield b": end: the credential is no longer valid\n\n"
+                    return
                 # keeps proxies from closing an idle connection, and notices a gone client
                 yield b": keep-alive\n\n"
                 quiet_since = loop.time()
@@ -177,7 +221,7 @@ async def _events(changes: ChangeReader, notifier: Any, heartbeat: float) -> Asy
 )
 async def stream_changes(
     request: Request,
-    _user: Reader,
+    principal: Reader,
     cursor: CursorParam = None,
     entity_type: FilterParam = None,
     entity_id: IdsParam = [],
@@ -190,12 +234,23 @@ async def stream_changes(
     Starts after the ``Last-Event-ID`` header (sent by a reconnecting ``EventSource``),
     else after ``cursor``, else at the end (only new changes). A ``: keep-alive``
     comment is sent after ``heartbeat`` seconds without changes.
+
+    Only changes of projects the caller may read are sent. The stream ends when the
+    caller's key or session is revoked or its account changes, and (for non-admins)
+    when what it may see changes; an ``EventSource`` then reconnects.
     """
     feed = _feed(request)
+    scope = await _scope(request, principal)
     start = await _start(feed, last_event_id or cursor, default="latest")
-    changes = ChangeReader(feed, _filter(entity_type, entity_id, project_id), start)
+    changes = ChangeReader(feed, _filter(entity_type, entity_id, project_id, scope), start)
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+
+    def still_valid() -> bool:
+        with factory() as session:
+            return credential_valid(session, principal)
+
     return StreamingResponse(
-        _events(changes, feed.notifier, heartbeat),
+        _events(changes, feed.notifier, heartbeat, scope, still_valid),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

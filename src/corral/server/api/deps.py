@@ -240,6 +240,25 @@ def get_principal(request: Request) -> Principal:
     return principal
 
 
+def credential_valid(session: Session, principal: Principal) -> bool:
+    """Is the credential a long-lived request (a stream) was opened with still good?"""
+    now = datetime.now(timezone.utc)
+    user = session.get(User, principal.user_id)
+    if user is None or not user.active or user.role != principal.role:
+        return False
+    if principal.key_id:
+        key = session.get(ApiKey, principal.key_id)
+        return (
+            key is not None
+            and key.revoked_at is None
+            and (key.expires_at is None or key.expires_at > now)
+        )
+    if principal.session_id:
+        web = session.get(WebSession, principal.session_id)
+        return web is not None and web.expires_at > now
+    return True
+
+
 def authenticate(request: Request, session: Session | None = None) -> Principal:
     """The caller (kept for endpoints that authenticate outside ``SessionDep``)."""
     return get_principal(request)
@@ -253,6 +272,9 @@ def current_principal(request: Request, session: SessionDep) -> Principal:
         # Only write requests record use: a read stays a read-only transaction.
         touch_key(session, principal.key_id, principal.address)
     return principal
+
+
+current_principal.authenticates = True  # type: ignore[attr-defined]
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -31,6 +31,9 @@ def browser_user(request: Request) -> Principal:
         raise
 
 
+browser_user.authenticates = True  # type: ignore[attr-defined]
+
+
 BrowserUser = Annotated[Principal, Depends(browser_user)]
 
 

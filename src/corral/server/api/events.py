@@ -27,7 +27,8 @@ from corral.schemas.events import (
     ScalarsOut,
     SeriesIterations,
 )
-from corral.server.api.deps import CurrentUser, SessionDep, SettingsDep
+from corral.server.api.deps import AccessDep, SessionDep, SettingsDep
+from corral.server.api.guards import task_for
 from corral.server.services import events, logs, plots, scalars
 from corral.server.services.scalars import SeriesData, check_tasks_exist
 
@@ -126,21 +127,23 @@ def post_events(
     batch: Annotated[EventBatchIn | RequestValidationError, Depends(_parsed_batch)],
     session: SessionDep,
     settings: SettingsDep,
-    _user: CurrentUser,
+    access: AccessDep,
 ) -> IngestResult:
     """Store a batch of events of mixed kinds (see ``EventBatchIn``) for a task.
 
     A ``batch_id`` already stored for this task answers ``duplicate: true`` and stores
     nothing, so a client may retry a batch safely. The batch is stored whole or not at all.
     """
+    task_for(access, session, task_id, "write")
     if isinstance(batch, RequestValidationError):
         raise batch
     return events.ingest(session, task_id, batch, settings.limits)
 
 
 @router.get("/tasks/{task_id}/metrics", response_model=list[MetricSummaryOut])
-def get_metrics(task_id: str, session: SessionDep, _user: CurrentUser) -> Response:
+def get_metrics(task_id: str, session: SessionDep, access: AccessDep) -> Response:
     """Last, min, max, highest iteration and point count of every series of the task."""
+    task_for(access, session, task_id, "read")
     rows = scalars.summaries(session, task_id)
     return _json([MetricSummaryOut.model_validate(r).model_dump() for r in rows])
 
@@ -162,7 +165,7 @@ def _series_response(series: list[SeriesData], started: float) -> Response:
 def get_scalars(
     task_id: str,
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     metric: SeriesName = None,
     variant: SeriesName = None,
     max_points: MaxPoints = 2000,
@@ -174,6 +177,7 @@ def get_scalars(
     the true min/max of its points; ``full=true`` returns every point. The
     ``Server-Timing`` header gives the time spent in the hub.
     """
+    task_for(access, session, task_id, "read")
     started = time.perf_counter()
     found = scalars.read_series(
         session, [task_id], metric=metric, variant=variant, max_points=max_points, full=full
@@ -189,7 +193,7 @@ def get_scalars(
 )
 def compare_scalars(
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     task_id: Annotated[list[str], Query(min_length=1, max_length=MAX_COMPARED_TASKS)],
     metric: SeriesName = None,
     variant: SeriesName = None,
@@ -199,6 +203,8 @@ def compare_scalars(
     """The series of several tasks (at most 10), to compare them in one chart."""
     started = time.perf_counter()
     ids = list(dict.fromkeys(task_id))
+    for one in ids:
+        task_for(access, session, one, "read")
     found = scalars.read_series(
         session, ids, metric=metric, variant=variant, max_points=max_points, full=full
     )
@@ -209,7 +215,7 @@ def compare_scalars(
 def get_logs(
     task_id: str,
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     after: Annotated[int | None, Query(ge=0)] = None,
     before: Annotated[int | None, Query(ge=0)] = None,
     tail: Annotated[int | None, Query(ge=1, le=5000)] = None,
@@ -223,6 +229,7 @@ def get_logs(
     task), ``before=SEQ`` pages backwards, ``tail=N`` gives the last N lines; with none
     of them the first page. ``search`` keeps lines containing the text (any case).
     """
+    task_for(access, session, task_id, "read")
     found = logs.page(
         session,
         task_id,
@@ -247,9 +254,10 @@ def get_logs(
     responses={200: {"content": {"text/plain": {}}}},
 )
 def download_logs(
-    task_id: str, request: Request, session: SessionDep, _user: CurrentUser
+    task_id: str, request: Request, session: SessionDep, access: AccessDep
 ) -> StreamingResponse:
     """The whole console as a text file."""
+    task_for(access, session, task_id, "read")
     check_tasks_exist(session, [task_id])
     return StreamingResponse(
         logs.iter_text(request.app.state.sessionmaker, task_id),
@@ -262,7 +270,7 @@ def download_logs(
 def get_plots(
     task_id: str,
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     metric: SeriesName = None,
     variant: SeriesName = None,
     iteration: IterationQ = None,
@@ -274,6 +282,7 @@ def get_plots(
     ``all_iterations=true`` returns every plot (at most ``limit``) in iteration order.
     ``iterations`` lists, per (metric, variant), the iterations that have a plot.
     """
+    task_for(access, session, task_id, "read")
     found = plots.plots(
         session,
         task_id,
@@ -295,13 +304,14 @@ def get_plots(
 def get_debug_samples(
     task_id: str,
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     metric: SeriesName = None,
     variant: SeriesName = None,
     iteration: IterationQ = None,
 ) -> DebugSamplesOut:
     """The latest debug sample per (metric, variant), or those at ``iteration``, with the
     iterations available per (metric, variant) for a slider."""
+    task_for(access, session, task_id, "read")
     found = plots.debug_samples(
         session, task_id, metric=metric, variant=variant, iteration=iteration
     )

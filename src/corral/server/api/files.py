@@ -37,17 +37,21 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from corral.errors import (
     PayloadTooLargeError,
+    PermissionDeniedError,
     RangeNotSatisfiableError,
     ValidationError,
 )
 from corral.schemas.common import Ok, Page
 from corral.schemas.files import FileEntry, FileOut
 from corral.server.api.deps import current_principal, get_session
+from corral.server.api.guards import readable_paths, require_path
+from corral.server.auth.policy import Access, Action
 from corral.server.auth.principal import Principal
 from corral.server.storage import (
     PATH_MAX,
@@ -69,6 +73,31 @@ LIST_DEFAULT = 500
 _RANGE = re.compile(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", re.ASCII | re.IGNORECASE)
 
 
+def authorize(request: Request, principal: Principal, path: str, action: Action) -> None:
+    """Check ``action`` on a stored path in a short session of its own (see ``guards``)."""
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    settings = request.app.state.settings
+    with factory() as session:
+        access = Access(session, principal, public_role=settings.public_project_role)
+        require_path(access, session, path, action)
+
+
+def _readable_entries(
+    request: Request, principal: Principal, entries: list[FileEntry]
+) -> list[FileEntry]:
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    settings = request.app.state.settings
+    with factory() as session:
+        access = Access(session, principal, public_role=settings.public_project_role)
+        keep = readable_paths(access, session, [e.path for e in entries])
+    return [e for e in entries if e.path in keep]
+
+
+def authorize_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise PermissionDeniedError("only an admin may delete a top-level folder of the store")
+
+
 def files_user(request: Request) -> Principal:
     """``CurrentPrincipal`` in a transaction of its own, ended before the endpoint runs.
 
@@ -78,6 +107,9 @@ def files_user(request: Request) -> Principal:
     """
     with contextmanager(get_session)(request) as session:
         return current_principal(request, session)
+
+
+files_user.authenticates = True  # type: ignore[attr-defined]
 
 
 FilesUser = Annotated[Principal, Depends(files_user)]
@@ -115,7 +147,7 @@ async def put_file(
     path: str,
     request: Request,
     response: Response,
-    _user: FilesUser,
+    principal: FilesUser,
     x_content_sha256: Annotated[
         str | None,
         Header(pattern=r"^[0-9a-fA-F]{64}$", description="the SHA-256 the content must have"),
@@ -123,6 +155,7 @@ async def put_file(
 ) -> FileOut:
     """Store the request body at ``path`` (201 created, 200 replaced)."""
     store = _store(request)
+    await run_in_threadpool(authorize, request, principal, path, "write")
     await run_in_threadpool(store.check_writable, path)
     announced = request.headers.get("content-length", "")
     if announced.isdecimal() and int(announced) > store.max_file_bytes:
@@ -221,10 +254,11 @@ async def _chunks(f: StoredFile, start: int, end: int) -> AsyncIterator[bytes]:
 async def get_file(
     path: str,
     request: Request,
-    _user: FilesUser,
+    principal: FilesUser,
     download: Annotated[bool, Query(description="add Content-Disposition: attachment")] = False,
 ) -> Response:
     """Stream the file at ``path`` (a single ``Range`` gives 206)."""
+    await run_in_threadpool(authorize, request, principal, path, "read")
     f = await run_in_threadpool(_store(request).open, path)
     size = f.info.size
     try:
@@ -250,7 +284,7 @@ async def get_file(
 @router.get("/files", response_model=Page[FileEntry])
 def list_files(
     request: Request,
-    _user: FilesUser,
+    principal: FilesUser,
     prefix: Annotated[
         str, Query(max_length=PATH_MAX + 1, description="the directory to list; '' is the root")
     ] = "",
@@ -265,13 +299,19 @@ def list_files(
     elif limit > page_size:
         raise ValidationError(f"limit must be at most {page_size}")
     after = decode_cursor(cursor) if cursor else None
+    if prefix.strip("/"):
+        authorize(request, principal, prefix, "read")
     entries, more = _store(request).list_dir(prefix, recursive=recursive, limit=limit, after=after)
     next_cursor = encode_cursor(entries[-1].path) if more else None
-    return Page(items=[FileEntry.model_validate(e) for e in entries], next_cursor=next_cursor)
+    items = _readable_entries(request, principal, [FileEntry.model_validate(e) for e in entries])
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.delete("/files/{path:path}", response_model=Ok)
-def delete_file(path: str, request: Request, _user: FilesUser, recursive: bool = False) -> Ok:
+def delete_file(path: str, request: Request, principal: FilesUser, recursive: bool = False) -> Ok:
     """Delete a file, an empty directory, or with ``recursive=true`` a whole directory."""
+    if not path.strip("/") or path.strip("/") in ("tasks", "models"):
+        authorize_admin(principal)
+    authorize(request, principal, path, "write")
     _store(request).delete(path, recursive=recursive)
     return Ok()

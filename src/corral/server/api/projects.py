@@ -1,68 +1,166 @@
+"""Projects: the hierarchy, its visibility and its members (users and teams with a role)."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path
 
 from corral.schemas.common import Ok
-from corral.schemas.projects import ProjectCreate, ProjectOut, ProjectUpdate
-from corral.server.api.deps import CurrentUser, SessionDep
-from corral.server.services import projects
+from corral.schemas.projects import MemberOut, MemberSet, ProjectCreate, ProjectOut, ProjectUpdate
+from corral.server.api.deps import AccessDep, CurrentUser, SessionDep
+from corral.server.auth.policy import Access
+from corral.server.db.models import Project
+from corral.server.services import audit, members, projects
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 
-def _out(row: projects.ProjectStats) -> ProjectOut:
+def _out(row: projects.ProjectStats, access: Access) -> ProjectOut:
     return ProjectOut.model_validate(row.project).model_copy(
-        update={"task_count": row.task_count, "last_activity": row.last_activity}
+        update={
+            "task_count": row.task_count,
+            "last_activity": row.last_activity,
+            "my_role": access.role(row.project.id),
+        }
     )
 
 
 @router.get("", response_model=list[ProjectOut])
 def list_projects(
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     parent_id: str | None = None,
     search: str | None = None,
     top_level: bool = False,
     name: str | None = None,
 ) -> list[ProjectOut]:
-    """All projects (or the children of ``parent_id``) by name.
+    """The projects the caller may read (or the children of ``parent_id``) by name.
 
     ``search`` matches a part of the name or description; ``name`` the whole name (at
     most one project: how the SDK finds a project by its name).
 
-    ``task_count`` counts the tasks of the project and of all its subprojects;
-    ``last_activity`` is the newest ``last_update`` among them and their tasks.
+    ``task_count`` counts the tasks of the project and of all its subprojects the
+    caller may read; ``last_activity`` is the newest ``last_update`` among them and
+    their tasks; ``my_role`` is the caller's role.
     """
     rows = projects.list_projects(
-        session, parent_id=parent_id, search=search, top_level=top_level, name=name
+        session,
+        parent_id=parent_id,
+        search=search,
+        top_level=top_level,
+        name=name,
+        visible=access.visible_projects(),
     )
-    return [_out(row) for row in rows]
+    return [_out(row, access) for row in rows]
 
 
 @router.post("", response_model=ProjectOut, status_code=201)
-def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser) -> ProjectOut:
-    """Create a project; missing parents of a name like ``a/b/c`` are created too."""
-    return ProjectOut.model_validate(projects.create_project(session, body, user))
+def create_project(
+    body: ProjectCreate, session: SessionDep, user: CurrentUser, access: AccessDep
+) -> ProjectOut:
+    """Create a project (the caller owns it); missing parents of ``a/b/c`` are created too.
+
+    Under an existing project the caller needs the editor role there.
+    """
+    access.require_create_project(projects.normalize_name(body.name))
+    project = projects.create_project(session, body, user)
+    return ProjectOut.model_validate(project).model_copy(update={"my_role": "owner"})
+
+
+def _readable(access: Access, session: SessionDep, project_id: str) -> Project:
+    access.require("read", project_id, what=f"project with id {project_id!r}")
+    return projects.get_project(session, project_id)
 
 
 @router.get("/{project_id}", response_model=ProjectOut)
-def get_project(project_id: str, session: SessionDep, _user: CurrentUser) -> ProjectOut:
+def get_project(project_id: str, session: SessionDep, access: AccessDep) -> ProjectOut:
     """One project, with the task count and last activity of its subtree."""
-    return _out(projects.project_stats(session, project_id))
+    access.require("read", project_id, what=f"project with id {project_id!r}")
+    return _out(projects.project_stats(session, project_id, access.visible_projects()), access)
 
 
 @router.patch("/{project_id}", response_model=ProjectOut)
 def update_project(
-    project_id: str, body: ProjectUpdate, session: SessionDep, _user: CurrentUser
+    project_id: str, body: ProjectUpdate, session: SessionDep, access: AccessDep
 ) -> ProjectOut:
-    """Rename (subprojects follow), describe, tag or change visibility."""
-    return ProjectOut.model_validate(projects.update_project(session, project_id, body))
+    """Rename (subprojects follow), describe, tag (editors) or change visibility (owners)."""
+    project = _readable(access, session, project_id)
+    manage = body.name is not None or (
+        body.visibility is not None and body.visibility != project.visibility
+    )
+    access.require("manage" if manage else "write", project, what=f"project {project_id!r}")
+    if body.name is not None:
+        parent = projects.normalize_name(body.name).rpartition("/")[0]
+        if parent:
+            access.require_create_project(projects.normalize_name(body.name))
+    old_visibility = project.visibility
+    project = projects.update_project(session, project_id, body)
+    if project.visibility != old_visibility:
+        audit.record(
+            session,
+            "project.visibility",
+            target_type="project",
+            target_id=project.id,
+            target_name=project.name,
+            detail={"from": old_visibility, "to": project.visibility},
+        )
+    return ProjectOut.model_validate(project).model_copy(
+        update={"my_role": access.role(project.id)}
+    )
 
 
 @router.delete("/{project_id}", response_model=Ok)
 def delete_project(
-    project_id: str, session: SessionDep, _user: CurrentUser, force: bool = False
+    project_id: str, session: SessionDep, access: AccessDep, force: bool = False
 ) -> Ok:
-    """Delete a project and its subprojects; with ``force=true`` also their tasks and files."""
+    """Delete a project and its subprojects (owners); ``force=true`` also their tasks and files."""
+    project = _readable(access, session, project_id)
+    access.require("manage", project, what=f"project {project_id!r}")
+    name = project.name
     deleted = projects.delete_project(session, project_id, force=force)
+    audit.record(
+        session,
+        "project.deleted",
+        target_type="project",
+        target_id=project_id,
+        target_name=name,
+        detail={"deleted_tasks": len(deleted), "force": force},
+    )
     return Ok(detail={"deleted_tasks": len(deleted)})
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+@router.get("/{project_id}/members", response_model=list[MemberOut])
+def list_members(project_id: str, session: SessionDep, access: AccessDep) -> list[MemberOut]:
+    """Users and teams with a role here, given on the project or inherited from an ancestor."""
+    project = _readable(access, session, project_id)
+    return [MemberOut.model_validate(m) for m in members.list_members(session, project)]
+
+
+@router.put("/{project_id}/members", response_model=list[MemberOut])
+def set_member(
+    project_id: str, body: MemberSet, session: SessionDep, access: AccessDep
+) -> list[MemberOut]:
+    """Give a user or team a role on the project (owners and admins)."""
+    project = _readable(access, session, project_id)
+    access.require("manage", project, what=f"project {project_id!r}")
+    members.set_member(session, project, body)
+    return [MemberOut.model_validate(m) for m in members.list_members(session, project)]
+
+
+@router.delete("/{project_id}/members/{member_type}/{member}", response_model=list[MemberOut])
+def remove_member(
+    project_id: str,
+    member_type: Literal["user", "team"],
+    member: Annotated[str, Path(max_length=255)],
+    session: SessionDep,
+    access: AccessDep,
+) -> list[MemberOut]:
+    """Take a user's or team's role on the project away (owners and admins)."""
+    project = _readable(access, session, project_id)
+    access.require("manage", project, what=f"project {project_id!r}")
+    members.remove_member(session, project, member_type, member)
+    return [MemberOut.model_validate(m) for m in members.list_members(session, project)]

@@ -18,6 +18,7 @@ from corral.schemas.queues import (
     Dequeued,
     QueueCreate,
     QueueDetail,
+    QueueEntryOut,
     QueueOut,
     QueueStatPoint,
     QueueUpdate,
@@ -25,7 +26,9 @@ from corral.schemas.queues import (
 )
 from corral.schemas.tasks import TaskOut
 from corral.server.api.changes import Reader
-from corral.server.api.deps import CurrentUser, SessionDep
+from corral.server.api.deps import AccessDep, AdminUser, CurrentPrincipal, SessionDep
+from corral.server.api.guards import task_for
+from corral.server.auth.policy import Access
 from corral.server.db.models import Queue
 from corral.server.db.unit_of_work import Notifier, write_transaction
 from corral.server.services import dispatch, queues
@@ -33,63 +36,84 @@ from corral.server.services import dispatch, queues
 router = APIRouter(prefix="/queues", tags=["queues"])
 
 
-def _detail(session: Session, key: str) -> QueueDetail:
+def _detail(session: Session, key: str, access: Access) -> QueueDetail:
     queue = queues.get_queue(session, key)
     (out,) = queues.describe(session, [queue])
-    return QueueDetail(**out.model_dump(), entries=queues.entries(session, queue))
+    visible = access.visible_projects()
+    shown = [
+        e if visible is None or e.project_id in visible else _hidden(e)
+        for e in queues.entries(session, queue)
+    ]
+    return QueueDetail(**out.model_dump(), entries=shown)
+
+
+def _hidden(entry: QueueEntryOut) -> QueueEntryOut:
+    """A waiting task of a project the caller may not read: its place, not what it is."""
+    return entry.model_copy(
+        update={
+            "task_id": "",
+            "task_name": "(a task of a private project)",
+            "project_id": None,
+            "user_id": None,
+        }
+    )
 
 
 @router.get("", response_model=list[QueueOut])
-def list_queues(session: SessionDep, _user: CurrentUser) -> list[QueueOut]:
+def list_queues(session: SessionDep, _principal: CurrentPrincipal) -> list[QueueOut]:
     """Every queue with its pending count, the live workers serving it, and its waits."""
     return queues.list_queues(session)
 
 
 @router.post("", response_model=QueueOut, status_code=201)
-def create_queue(body: QueueCreate, session: SessionDep, _user: CurrentUser) -> QueueOut:
+def create_queue(body: QueueCreate, session: SessionDep, _admin: AdminUser) -> QueueOut:
+    """Create a queue (admins)."""
     queue = queues.create_queue(session, body)
     return queues.describe(session, [queue])[0]
 
 
 @router.get("/{queue}", response_model=QueueDetail)
-def get_queue(queue: str, session: SessionDep, _user: CurrentUser) -> QueueDetail:
-    """A queue (by id or name) and its waiting tasks, the next to run first."""
-    return _detail(session, queue)
+def get_queue(queue: str, session: SessionDep, access: AccessDep) -> QueueDetail:
+    """A queue (by id or name) and its waiting tasks, the next to run first.
+
+    Tasks of projects the caller may not read keep their place but show no name or id.
+    """
+    return _detail(session, queue, access)
 
 
 @router.patch("/{queue}", response_model=QueueOut)
-def update_queue(
-    queue: str, body: QueueUpdate, session: SessionDep, _user: CurrentUser
-) -> QueueOut:
-    """Rename a queue or set its tags (``default`` and ``services`` keep their names)."""
+def update_queue(queue: str, body: QueueUpdate, session: SessionDep, _admin: AdminUser) -> QueueOut:
+    """Rename a queue or set its tags (admins; ``default`` and ``services`` keep their names)."""
     q = queues.update_queue(session, queues.get_queue(session, queue), body)
     return queues.describe(session, [q])[0]
 
 
 @router.delete("/{queue}", response_model=Ok)
-def delete_queue(queue: str, session: SessionDep, _user: CurrentUser, force: bool = False) -> Ok:
-    """Delete a queue; with pending tasks only with ``force=true`` (they go back to draft)."""
+def delete_queue(queue: str, session: SessionDep, _admin: AdminUser, force: bool = False) -> Ok:
+    """Delete a queue (admins); with pending tasks only with ``force=true`` (back to draft)."""
     queues.delete_queue(session, queues.get_queue(session, queue), force=force)
     return Ok()
 
 
 @router.post("/{queue}:reorder", response_model=QueueDetail)
-def reorder(queue: str, body: Reorder, session: SessionDep, _user: CurrentUser) -> QueueDetail:
-    """Move a waiting task to ``index``: 0 runs next, -1 is the back."""
+def reorder(queue: str, body: Reorder, session: SessionDep, access: AccessDep) -> QueueDetail:
+    """Move a waiting task to ``index``: 0 runs next, -1 is the back (admins)."""
+    access.require("admin")
     queues.reorder(session, queues.get_queue(session, queue), body.task_id, body.index)
-    return _detail(session, queue)
+    return _detail(session, queue, access)
 
 
 @router.delete("/{queue}/entries/{task_id}", response_model=Ok)
-def remove_entry(queue: str, task_id: str, session: SessionDep, _user: CurrentUser) -> Ok:
-    """Take a task out of the queue; it goes back to draft."""
+def remove_entry(queue: str, task_id: str, session: SessionDep, access: AccessDep) -> Ok:
+    """Take a task out of the queue; it goes back to draft (editors of the task)."""
+    task_for(access, session, task_id, "write")
     queues.remove(session, queues.get_queue(session, queue), task_id)
     return Ok()
 
 
 @router.post("/{queue}:clear", response_model=Cleared)
-def clear(queue: str, session: SessionDep, _user: CurrentUser) -> Cleared:
-    """Take every waiting task out of the queue; they go back to draft."""
+def clear(queue: str, session: SessionDep, _admin: AdminUser) -> Cleared:
+    """Take every waiting task out of the queue; they go back to draft (admins)."""
     return Cleared(removed=queues.clear(session, queues.get_queue(session, queue)))
 
 
@@ -97,7 +121,7 @@ def clear(queue: str, session: SessionDep, _user: CurrentUser) -> Cleared:
 def queue_stats(
     queue: str,
     session: SessionDep,
-    _user: CurrentUser,
+    _principal: CurrentPrincipal,
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> list[QueueStatPoint]:

@@ -25,9 +25,11 @@ from corral.schemas.tasks import (
     TaskOut,
     TaskUpdate,
 )
-from corral.server.api.deps import CurrentUser, SessionDep, SettingsDep
+from corral.server.api.deps import AccessDep, CurrentUser, SessionDep, SettingsDep
+from corral.server.api.guards import require_target_project, task_for
 from corral.server.api.params import ListParam, OptionalFlag
-from corral.server.services import task_lifecycle, task_query, tasks
+from corral.server.db.models import Task
+from corral.server.services import audit, task_lifecycle, task_query, tasks
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -36,7 +38,7 @@ router = APIRouter(prefix="/tasks", tags=["tasks"])
 def list_tasks(
     session: SessionDep,
     settings: SettingsDep,
-    _user: CurrentUser,
+    access: AccessDep,
     project_id: ListParam = [],
     include_subprojects: bool = True,
     status: ListParam = [],
@@ -73,6 +75,7 @@ def list_tasks(
         parent_id=parent_id,
         text=text,
         archived=archived,
+        visible=access.visible_projects(),
     )
     limit = min(limit, settings.limits.page_size)
     rows, next_cursor, total = task_query.list_tasks(
@@ -92,7 +95,7 @@ def list_tasks(
 @router.get("/columns", response_model=TaskColumns)
 def list_task_columns(
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     project_id: ListParam = [],
     include_subprojects: bool = True,
 ) -> TaskColumns:
@@ -104,7 +107,11 @@ def list_task_columns(
     sort with ``param:SECTION:NAME`` and ``metric:METRIC:VARIANT:last|min|max``. No
     ``project_id``: every task. Archived tasks count too.
     """
-    f = task_query.TaskFilter(project_ids=project_id, include_subprojects=include_subprojects)
+    f = task_query.TaskFilter(
+        project_ids=project_id,
+        include_subprojects=include_subprojects,
+        visible=access.visible_projects(),
+    )
     cols = task_query.task_columns(session, f)
     return TaskColumns(
         hyperparams=[HyperparamColumn(section=s, name=n) for s, n in cols.hyperparams],
@@ -114,33 +121,51 @@ def list_task_columns(
 
 
 @router.post("", response_model=TaskOut, status_code=201)
-def create_task(body: TaskCreate, session: SessionDep, user: CurrentUser) -> TaskOut:
-    """Create a draft task (status ``created``)."""
+def create_task(
+    body: TaskCreate, session: SessionDep, user: CurrentUser, access: AccessDep
+) -> TaskOut:
+    """Create a draft task (status ``created``); needs the editor role on its project."""
+    require_target_project(access, session, body.project, body.project_id)
+    if body.parent_id:
+        task_for(access, session, body.parent_id, "read", what="parent task")
     return TaskOut.model_validate(tasks.create_task(session, body, user))
 
 
 @router.get("/{task_id}", response_model=TaskOut)
-def get_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def get_task(task_id: str, session: SessionDep, access: AccessDep) -> TaskOut:
+    task_for(access, session, task_id, "read")
     return TaskOut.model_validate(tasks.get_task(session, task_id))
 
 
 @router.patch("/{task_id}", response_model=TaskOut)
 def update_task(
-    task_id: str, body: TaskUpdate, session: SessionDep, _user: CurrentUser, force: bool = False
+    task_id: str, body: TaskUpdate, session: SessionDep, access: AccessDep, force: bool = False
 ) -> TaskOut:
     """Change a task; ``force=true`` lets the running task report its own inputs."""
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(tasks.update_task(session, task_id, body, force=force))
 
 
 @router.delete("/{task_id}", response_model=Ok)
-def delete_task(task_id: str, session: SessionDep, _user: CurrentUser, force: bool = False) -> Ok:
+def delete_task(task_id: str, session: SessionDep, access: AccessDep, force: bool = False) -> Ok:
     """Delete a task with its events, artifacts and stored files."""
+    task = task_for(access, session, task_id, "write")
+    name, project_id = task.name, task.project_id
     tasks.delete_task(session, task_id, force=force)
+    audit.record(
+        session,
+        "task.deleted",
+        target_type="task",
+        target_id=task_id,
+        target_name=name,
+        detail={"project_id": project_id},
+    )
     return Ok()
 
 
 @router.get("/{task_id}/hyperparams")
-def get_hyperparams(task_id: str, session: SessionDep, _user: CurrentUser) -> HyperparamsOut:
+def get_hyperparams(task_id: str, session: SessionDep, access: AccessDep) -> HyperparamsOut:
+    task_for(access, session, task_id, "read")
     return tasks.get_task(session, task_id).hyperparams
 
 
@@ -149,15 +174,17 @@ def patch_hyperparams(
     task_id: str,
     body: HyperparamsPatch,
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     force: bool = False,
 ) -> TaskOut:
     """Set or delete parameters. Only in a draft; ``force=true`` lets a running task report its own."""
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(tasks.patch_hyperparams(session, task_id, body, force=force))
 
 
 @router.get("/{task_id}/configuration")
-def get_configuration(task_id: str, session: SessionDep, _user: CurrentUser) -> ConfigurationOut:
+def get_configuration(task_id: str, session: SessionDep, access: AccessDep) -> ConfigurationOut:
+    task_for(access, session, task_id, "read")
     return tasks.get_task(session, task_id).configuration
 
 
@@ -166,9 +193,10 @@ def patch_configuration(
     task_id: str,
     body: ConfigurationPatch,
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
     force: bool = False,
 ) -> TaskOut:
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(tasks.patch_configuration(session, task_id, body, force=force))
 
 
@@ -181,8 +209,17 @@ def clone_task(
     body: Annotated[Clone, Body(default_factory=Clone)],
     session: SessionDep,
     user: CurrentUser,
+    access: AccessDep,
 ) -> TaskOut:
     """A new draft with the inputs of this task (no outputs); its parent is this task."""
+    task_for(access, session, task_id, "read")
+    if body.project or body.project_id:
+        require_target_project(access, session, body.project, body.project_id)
+    else:
+        source = session.get(Task, task_id)
+        access.require("write", source.project_id if source else None, what="the task's project")
+    if body.parent_id:
+        task_for(access, session, body.parent_id, "read", what="parent task")
     return TaskOut.model_validate(tasks.clone(session, task_id, body, user))
 
 
@@ -191,13 +228,17 @@ def enqueue_task(
     task_id: str,
     body: Annotated[Enqueue, Body(default_factory=Enqueue)],
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
 ) -> TaskOut:
-    return TaskOut.model_validate(task_lifecycle.enqueue(session, task_id, body))
+    task_for(access, session, task_id, "write")
+    result = TaskOut.model_validate(task_lifecycle.enqueue(session, task_id, body))
+    _audit(session, "task.enqueued", task_id)
+    return result
 
 
 @router.post("/{task_id}:dequeue", response_model=TaskOut)
-def dequeue_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def dequeue_task(task_id: str, session: SessionDep, access: AccessDep) -> TaskOut:
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(task_lifecycle.change_status(session, task_id, "dequeue"))
 
 
@@ -206,8 +247,9 @@ def start_task(
     task_id: str,
     body: Annotated[Start, Body(default_factory=Start)],
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
 ) -> TaskOut:
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(
         task_lifecycle.change_status(session, task_id, "start", worker=body.worker)
     )
@@ -225,29 +267,33 @@ def _finish(session: Session, task_id: str, action: str, body: Finish) -> TaskOu
 
 @router.post("/{task_id}:complete", response_model=TaskOut)
 def complete_task(
-    task_id: str, body: FinishBody, session: SessionDep, _user: CurrentUser
+    task_id: str, body: FinishBody, session: SessionDep, access: AccessDep
 ) -> TaskOut:
+    task_for(access, session, task_id, "write")
     return _finish(session, task_id, "complete", body)
 
 
 @router.post("/{task_id}:fail", response_model=TaskOut)
-def fail_task(task_id: str, body: FinishBody, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def fail_task(task_id: str, body: FinishBody, session: SessionDep, access: AccessDep) -> TaskOut:
+    task_for(access, session, task_id, "write")
     return _finish(session, task_id, "fail", body)
 
 
 @router.post("/{task_id}:stop", response_model=TaskOut)
-def stop_task(task_id: str, body: FinishBody, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def stop_task(task_id: str, body: FinishBody, session: SessionDep, access: AccessDep) -> TaskOut:
     """A running task's process reports that it stopped early (interrupted, not failed).
 
     ``:abort`` is what a user or an agent calls to stop a task from outside: it goes
     to ``stopped`` at once and the task's process, seeing that, ends itself.
     """
+    task_for(access, session, task_id, "write")
     return _finish(session, task_id, "stop", body)
 
 
 @router.post("/{task_id}:continue", response_model=TaskOut)
-def continue_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def continue_task(task_id: str, session: SessionDep, access: AccessDep) -> TaskOut:
     """A finished task's script continues it: back to ``in_progress``, outputs kept."""
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(task_lifecycle.change_status(session, task_id, "continue"))
 
 
@@ -256,14 +302,17 @@ def abort_task(
     task_id: str,
     body: Annotated[Reason, Body(default_factory=Reason)],
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
 ) -> TaskOut:
     """Abort a queued or running task; its process notices and stops itself."""
-    return TaskOut.model_validate(
+    task_for(access, session, task_id, "write")
+    result = TaskOut.model_validate(
         task_lifecycle.change_status(
             session, task_id, "abort", reason=body.reason or "aborted by user", message=body.message
         )
     )
+    _audit(session, "task.aborted", task_id)
+    return result
 
 
 @router.post("/{task_id}:reset", response_model=TaskOut)
@@ -271,23 +320,41 @@ def reset_task(
     task_id: str,
     body: Annotated[Reset, Body(default_factory=Reset)],
     session: SessionDep,
-    _user: CurrentUser,
+    access: AccessDep,
 ) -> TaskOut:
     """Back to a draft: outputs (events, output artifacts, stored files) are deleted."""
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(task_lifecycle.reset(session, task_id, force=body.force))
 
 
 @router.post("/{task_id}:publish", response_model=TaskOut)
-def publish_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def publish_task(task_id: str, session: SessionDep, access: AccessDep) -> TaskOut:
     """Publish a completed task; it becomes read-only."""
-    return TaskOut.model_validate(task_lifecycle.change_status(session, task_id, "publish"))
+    task_for(access, session, task_id, "write")
+    result = TaskOut.model_validate(task_lifecycle.change_status(session, task_id, "publish"))
+    _audit(session, "task.published", task_id)
+    return result
 
 
 @router.post("/{task_id}:archive", response_model=TaskOut)
-def archive_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def archive_task(task_id: str, session: SessionDep, access: AccessDep) -> TaskOut:
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(task_lifecycle.set_archived(session, task_id, True))
 
 
 @router.post("/{task_id}:unarchive", response_model=TaskOut)
-def unarchive_task(task_id: str, session: SessionDep, _user: CurrentUser) -> TaskOut:
+def unarchive_task(task_id: str, session: SessionDep, access: AccessDep) -> TaskOut:
+    task_for(access, session, task_id, "write")
     return TaskOut.model_validate(task_lifecycle.set_archived(session, task_id, False))
+
+
+def _audit(session: Session, action: str, task_id: str) -> None:
+    task = session.get(Task, task_id)
+    audit.record(
+        session,
+        action,
+        target_type="task",
+        target_id=task_id,
+        target_name=task.name if task else "",
+        detail={"status": task.status if task else None},
+    )

@@ -272,6 +272,28 @@ class Access:
             f"(ask an owner of the project or an admin)"
         )
 
+    def require_create_project(self, name: str) -> None:
+        """May the caller create project ``name`` (and its missing parents)?
+
+        Under an existing project it needs ``write`` there; a new top-level project
+        needs a full credential of a user (not a worker, a task token, a read-only or
+        a project-limited key).
+        """
+        self._load()
+        by_name = {node.name: node for node in self._nodes.values()}
+        parts = name.split("/")
+        for depth in range(len(parts) - 1, 0, -1):
+            node = by_name.get("/".join(parts[:depth]))
+            if node is not None:
+                self.require("write", node.id, what=f"project {node.name!r}")
+                return
+        p = self.principal
+        if p.role == WORKER or p.read_only or p.task_id is not None or p.projects:
+            raise PermissionDeniedError(
+                "this credential may not create top-level projects; "
+                "create the project with your own full key, or ask an admin"
+            )
+
     def filter_readable(self, items: Iterable[Any], project_of: Any) -> list[Any]:
         """The items whose project the caller may read (``project_of(item)`` -> project id)."""
         visible = self.visible_projects()

@@ -76,14 +76,28 @@ class ChangeFilter:
     entity_type: str | None = None
     entity_ids: frozenset[str] = field(default_factory=frozenset)
     project_id: str | None = None
+    #: what the reader may see (``auth.streams.StreamScope``); None: everything
+    scope: Scope | None = None
 
     def matches(self, change: ChangeOut) -> bool:
+        # the scope first: it also notices a revocation the other filters would hide
+        if self.scope is not None and not self.scope.allows(change):
+            return False
+        if self.scope is not None and self.scope.ended:
+            return True
         # the same rules as services.changes.since, in memory
         return (
             (not self.entity_type or change.entity_type == self.entity_type)
             and (not self.entity_ids or change.entity_id in self.entity_ids)
             and (not self.project_id or change.project_id == self.project_id)
         )
+
+
+class Scope(Protocol):
+    ended: str
+
+    def allows(self, change: ChangeOut) -> bool:
+        """May the reader see ``change``? (Sets ``ended`` when the reader must stop.)"""
 
 
 class _Listener(Protocol):
@@ -193,6 +207,11 @@ class ChangeFeed:
         Blocking: call it in a worker thread. The session ends here.
         """
         with self.factory() as session:
+            if flt.scope is not None:
+                # the scope must see every change (a revocation may hide behind the filters)
+                rows, next_cursor = changes.since(session, cursor, limit=limit)
+                found = [ChangeOut.model_validate(r) for r in rows]
+                return [Entry(c) for c in found if flt.matches(c)], next_cursor
             rows, next_cursor = changes.since(
                 session,
                 cursor,

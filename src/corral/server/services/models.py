@@ -60,6 +60,8 @@ class ModelFilter:
     name: str | None = None
     #: exact weights URI
     uri: str | None = None
+    #: the projects the caller may read (None: all); models outside projects are listed too
+    visible: frozenset[str] | None = None
 
 
 def _is_postgres(session: Session) -> bool:
@@ -240,6 +242,8 @@ def _has_tag(session: Session, tag: str) -> ColumnElement[bool]:
 
 
 def apply_filter(session: Session, q: Any, f: ModelFilter) -> Any:
+    if f.visible is not None:
+        q = q.where(or_(Model.project_id.in_(sorted(f.visible)), Model.project_id.is_(None)))
     if f.project_ids:
         q = q.where(Model.project_id.in_(f.project_ids))
     if f.task_id:

@@ -140,19 +140,24 @@ class ProjectStats:
     last_activity: datetime
 
 
-def _with_stats(session: Session, listed: Subquery) -> list[ProjectStats]:
+def _with_stats(
+    session: Session, listed: Subquery, visible: frozenset[str] | None = None
+) -> list[ProjectStats]:
     """The projects ``listed`` (a subquery of ``Project.id``) with their subtree's figures.
 
     One statement: a recursive walk down ``parent_id`` from each listed project pairs it
     with every project of its subtree, and the tasks of those are counted per project
     once, so a page of projects costs the same whatever the depth or the count.
+    ``visible``: the projects the caller may read (None: all); the others are neither
+    listed nor counted.
     """
     child = aliased(Project)
     tree = select(listed.c.id.label("root"), listed.c.id.label("node"))
     tree_cte = tree.cte("tree", recursive=True)
-    tree_cte = tree_cte.union_all(
-        select(tree_cte.c.root, child.id).where(child.parent_id == tree_cte.c.node)
-    )
+    step = select(tree_cte.c.root, child.id).where(child.parent_id == tree_cte.c.node)
+    if visible is not None:
+        step = step.where(child.id.in_(sorted(visible)))
+    tree_cte = tree_cte.union_all(step)
     own = (
         select(
             Task.project_id,
@@ -194,12 +199,16 @@ def list_projects(
     search: str | None = None,
     top_level: bool = False,
     name: str | None = None,
+    visible: frozenset[str] | None = None,
 ) -> list[ProjectStats]:
     """Projects by name, each with the task count and last activity of its subtree.
 
-    ``search``: a part of the name or description; ``name``: the whole name.
+    ``search``: a part of the name or description; ``name``: the whole name;
+    ``visible``: the projects the caller may read (None: all).
     """
     q = select(Project.id)
+    if visible is not None:
+        q = q.where(Project.id.in_(sorted(visible)))
     if name is not None:
         q = q.where(Project.name == name)
     if parent_id:
@@ -213,16 +222,20 @@ def list_projects(
                 Project.description.icontains(search, autoescape=True),
             )
         )
-    return _with_stats(session, q.subquery("listed"))
+    return _with_stats(session, q.subquery("listed"), visible)
 
 
-def project_stats(session: Session, project_id: str) -> ProjectStats:
+def project_stats(
+    session: Session, project_id: str, visible: frozenset[str] | None = None
+) -> ProjectStats:
     """One project with its subtree's figures.
 
     Raises:
         NotFoundError: no such project.
     """
-    rows = _with_stats(session, select(Project.id).where(Project.id == project_id).subquery())
+    rows = _with_stats(
+        session, select(Project.id).where(Project.id == project_id).subquery(), visible
+    )
     if not rows:
         raise NotFoundError(f"no project with id {project_id!r}")
     return rows[0]

@@ -102,6 +102,8 @@ class TaskFilter:
     text: str | None = None
     #: False hides archived tasks, True lists only them, None both
     archived: bool | None = False
+    #: the projects the caller may read (None: all); see ``auth.policy.Access``
+    visible: frozenset[str] | None = None
 
 
 # --- filters ----------------------------------------------------------------------------
@@ -129,6 +131,13 @@ def _project_scope(project_ids: list[str], include_sub: bool) -> Any:
     )
 
 
+def _visible(q: Any, f: TaskFilter) -> Any:
+    """Only the tasks of projects the caller may read."""
+    if f.visible is None:
+        return q
+    return q.where(Task.project_id.in_(sorted(f.visible)))
+
+
 def apply_filter(session: Session, q: Any, f: TaskFilter, *, per_row: bool = False) -> Any:
     """``q`` (a select from ``tasks``) narrowed to the tasks ``f`` matches.
 
@@ -138,6 +147,7 @@ def apply_filter(session: Session, q: Any, f: TaskFilter, *, per_row: bool = Fal
     """
     if f.project_ids:
         q = q.where(Task.project_id.in_(_project_scope(f.project_ids, f.include_subprojects)))
+    q = _visible(q, f)
     if f.status:
         q = q.where(Task.status.in_(f.status))
     if f.type:
@@ -384,6 +394,7 @@ def _scope_ids(f: TaskFilter) -> Any:
     q = select(Task.id)
     if f.project_ids:
         q = q.where(Task.project_id.in_(_project_scope(f.project_ids, f.include_subprojects)))
+    q = _visible(q, f)
     return q
 
 
@@ -411,13 +422,14 @@ def _hyperparam_names(session: Session, f: TaskFilter) -> Any:
     q = q.join(sections, true()).join(param, true())
     if f.project_ids:
         q = q.where(Task.project_id.in_(_project_scope(f.project_ids, f.include_subprojects)))
+    q = _visible(q, f)
     return q.distinct()
 
 
 def _metric_series(f: TaskFilter) -> Any:
     """``(metric, variant)`` of every reported series, from the metric summaries."""
     q = select(TaskMetricSummary.metric, TaskMetricSummary.variant).distinct()
-    if f.project_ids:
+    if f.project_ids or f.visible is not None:
         q = q.where(TaskMetricSummary.task_id.in_(_scope_ids(f)))
     return q
 

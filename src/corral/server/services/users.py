@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from corral.errors import AuthError, ConflictError, NotFoundError, PermissionDeniedError
 from corral.schemas.users import KeyCreate, UserCreate, UserUpdate
-from corral.server.db.models import ApiKey, User, WebSession
 from corral.server.auth.credentials import (
     digest,
     hash_password,
@@ -17,6 +16,7 @@ from corral.server.auth.credentials import (
     new_token,
     verify_password,
 )
+from corral.server.db.models import ApiKey, User, WebSession
 from corral.server.services import changes
 
 
