@@ -191,19 +191,22 @@ export interface paths {
         };
         /**
          * List Projects
-         * @description All projects (or the children of ``parent_id``) by name.
+         * @description The projects the caller may read (or the children of ``parent_id``) by name.
          *
          *     ``search`` matches a part of the name or description; ``name`` the whole name (at
          *     most one project: how the SDK finds a project by its name).
          *
-         *     ``task_count`` counts the tasks of the project and of all its subprojects;
-         *     ``last_activity`` is the newest ``last_update`` among them and their tasks.
+         *     ``task_count`` counts the tasks of the project and of all its subprojects the
+         *     caller may read; ``last_activity`` is the newest ``last_update`` among them and
+         *     their tasks; ``my_role`` is the caller's role.
          */
         get: operations["list_projects_api_v1_projects_get"];
         put?: never;
         /**
          * Create Project
-         * @description Create a project; missing parents of a name like ``a/b/c`` are created too.
+         * @description Create a project (the caller owns it); missing parents of ``a/b/c`` are created too.
+         *
+         *     Under an existing project the caller needs the editor role there.
          */
         post: operations["create_project_api_v1_projects_post"];
         delete?: never;
@@ -228,16 +231,60 @@ export interface paths {
         post?: never;
         /**
          * Delete Project
-         * @description Delete a project and its subprojects; with ``force=true`` also their tasks and files.
+         * @description Delete a project and its subprojects (owners); ``force=true`` also their tasks and files.
          */
         delete: operations["delete_project_api_v1_projects__project_id__delete"];
         options?: never;
         head?: never;
         /**
          * Update Project
-         * @description Rename (subprojects follow), describe, tag or change visibility.
+         * @description Rename (subprojects follow), describe, tag (editors) or change visibility (owners).
          */
         patch: operations["update_project_api_v1_projects__project_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Members
+         * @description Users and teams with a role here, given on the project or inherited from an ancestor.
+         */
+        get: operations["list_members_api_v1_projects__project_id__members_get"];
+        /**
+         * Set Member
+         * @description Give a user or team a role on the project (owners and admins).
+         */
+        put: operations["set_member_api_v1_projects__project_id__members_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/members/{member_type}/{member}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove Member
+         * @description Take a user's or team's role on the project away (owners and admins).
+         */
+        delete: operations["remove_member_api_v1_projects__project_id__members__member_type___member__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tasks": {
@@ -262,7 +309,7 @@ export interface paths {
         put?: never;
         /**
          * Create Task
-         * @description Create a draft task (status ``created``).
+         * @description Create a draft task (status ``created``); needs the editor role on its project.
          */
         post: operations["create_task_api_v1_tasks_post"];
         delete?: never;
@@ -939,6 +986,10 @@ export interface paths {
          *     Starts after the ``Last-Event-ID`` header (sent by a reconnecting ``EventSource``),
          *     else after ``cursor``, else at the end (only new changes). A ``: keep-alive``
          *     comment is sent after ``heartbeat`` seconds without changes.
+         *
+         *     Only changes of projects the caller may read are sent. The stream ends when the
+         *     caller's key or session is revoked or its account changes, and (for non-admins)
+         *     when what it may see changes; an ``EventSource`` then reconnects.
          */
         get: operations["stream_changes_api_v1_changes_stream_get"];
         put?: never;
@@ -962,7 +1013,10 @@ export interface paths {
          */
         get: operations["list_queues_api_v1_queues_get"];
         put?: never;
-        /** Create Queue */
+        /**
+         * Create Queue
+         * @description Create a queue (admins).
+         */
         post: operations["create_queue_api_v1_queues_post"];
         delete?: never;
         options?: never;
@@ -980,20 +1034,22 @@ export interface paths {
         /**
          * Get Queue
          * @description A queue (by id or name) and its waiting tasks, the next to run first.
+         *
+         *     Tasks of projects the caller may not read keep their place but show no name or id.
          */
         get: operations["get_queue_api_v1_queues__queue__get"];
         put?: never;
         post?: never;
         /**
          * Delete Queue
-         * @description Delete a queue; with pending tasks only with ``force=true`` (they go back to draft).
+         * @description Delete a queue (admins); with pending tasks only with ``force=true`` (back to draft).
          */
         delete: operations["delete_queue_api_v1_queues__queue__delete"];
         options?: never;
         head?: never;
         /**
          * Update Queue
-         * @description Rename a queue or set its tags (``default`` and ``services`` keep their names).
+         * @description Rename a queue or set its tags (admins; ``default`` and ``services`` keep their names).
          */
         patch: operations["update_queue_api_v1_queues__queue__patch"];
         trace?: never;
@@ -1009,7 +1065,7 @@ export interface paths {
         put?: never;
         /**
          * Reorder
-         * @description Move a waiting task to ``index``: 0 runs next, -1 is the back.
+         * @description Move a waiting task to ``index``: 0 runs next, -1 is the back (admins).
          */
         post: operations["reorder_api_v1_queues__queue__reorder_post"];
         delete?: never;
@@ -1030,7 +1086,7 @@ export interface paths {
         post?: never;
         /**
          * Remove Entry
-         * @description Take a task out of the queue; it goes back to draft.
+         * @description Take a task out of the queue; it goes back to draft (editors of the task).
          */
         delete: operations["remove_entry_api_v1_queues__queue__entries__task_id__delete"];
         options?: never;
@@ -1049,7 +1105,7 @@ export interface paths {
         put?: never;
         /**
          * Clear
-         * @description Take every waiting task out of the queue; they go back to draft.
+         * @description Take every waiting task out of the queue; they go back to draft (admins).
          */
         post: operations["clear_api_v1_queues__queue__clear_post"];
         delete?: never;
@@ -1922,6 +1978,40 @@ export interface components {
             /** Net Tx */
             net_tx?: number | null;
         };
+        /** MemberOut */
+        MemberOut: {
+            /** Member Type */
+            member_type: string;
+            /** Member Id */
+            member_id: string;
+            /** Name */
+            name: string;
+            /** Role */
+            role: string;
+            /** Inherited From */
+            inherited_from?: string | null;
+            /** Inherited From Name */
+            inherited_from_name?: string | null;
+        };
+        /**
+         * MemberSet
+         * @description Give a user or a team a role on a project (and so on its subprojects).
+         */
+        MemberSet: {
+            /**
+             * Member Type
+             * @default user
+             * @enum {string}
+             */
+            member_type: "user" | "team";
+            /** Member */
+            member: string;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "owner" | "editor" | "viewer";
+        };
         /**
          * MetricColumn
          * @description A metric series some task in scope reported (its last/min/max are in ``last_metrics``).
@@ -2304,6 +2394,8 @@ export interface components {
             task_count?: number | null;
             /** Last Activity */
             last_activity?: string | null;
+            /** My Role */
+            my_role?: string | null;
         };
         /** ProjectUpdate */
         ProjectUpdate: {
@@ -2373,7 +2465,7 @@ export interface components {
             /** Status */
             status: string;
             /** Project Id */
-            project_id: string;
+            project_id: string | null;
             /** User Id */
             user_id: string | null;
             /** Index */
@@ -3684,6 +3776,105 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_members_api_v1_projects__project_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_member_api_v1_projects__project_id__members_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_member_api_v1_projects__project_id__members__member_type___member__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+                member_type: "user" | "team";
+                member: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberOut"][];
                 };
             };
             /** @description Validation Error */

@@ -32,8 +32,6 @@ export type UserFull = User & {
   allowed_ips?: string[];
   teams?: { id: string; name: string }[];
 };
-/** ``ProjectOut`` with the caller's own role on it (null: none beyond public read) */
-export type ProjectWithRole = Project & { my_role?: ProjectRole | null };
 /** ``KeyOut`` with its scope */
 export type ScopedKey = ApiKey & {
   kind?: "user" | "task";
@@ -66,14 +64,8 @@ export interface TeamOut {
   created_at: string;
   members: { id: string; name: string }[];
 }
-export interface ProjectMember {
-  member_type: MemberType;
-  member_id: string;
-  name: string;
-  role: ProjectRole;
-  /** the ancestor project the role comes from, or null when set on this project */
-  inherited_from: string | null;
-}
+/** A user or team with a role on a project; ``inherited_from`` names the ancestor it comes from. */
+export type ProjectMember = Narrow<Schemas["MemberOut"], { member_type: MemberType; role: ProjectRole }>;
 export interface Lockout {
   subject: string;
   kind: "user" | "address";

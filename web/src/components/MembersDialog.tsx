@@ -6,7 +6,7 @@ import { useState } from "react";
 import { del, get, patch, put } from "../api/client";
 import { queries } from "../api/queries";
 import { queryKeys } from "../api/queryKeys";
-import type { MemberType, ProjectMember, ProjectRole, ProjectWithRole, TeamOut } from "../api/types";
+import type { MemberType, Project, ProjectMember, ProjectRole, TeamOut } from "../api/types";
 import { ErrorBox, Loading } from "./feedback";
 import { Modal } from "./Modal";
 import { useToast } from "./toast";
@@ -17,12 +17,12 @@ export const PROJECT_ROLES: { value: ProjectRole; label: string; hint: string }[
   { value: "owner", label: "Owner", hint: "also manages members and privacy" },
 ];
 
-function PrivacySwitch({ project }: { project: ProjectWithRole }) {
+function PrivacySwitch({ project }: { project: Project }) {
   const client = useQueryClient();
   const toast = useToast();
   const isPrivate = project.visibility === "private";
   const change = useMutation({
-    mutationFn: (visibility: "public" | "private") => patch<ProjectWithRole>(`/projects/${project.id}`, { visibility }),
+    mutationFn: (visibility: "public" | "private") => patch<Project>(`/projects/${project.id}`, { visibility }),
     onSuccess: (p) => {
       toast(`Project ${p.name} is now ${p.visibility}`);
       void client.invalidateQueries({ queryKey: queryKeys.projects.all });
@@ -114,7 +114,7 @@ function AddMember({ projectId, onAdded }: { projectId: string; onAdded: (list: 
   );
 }
 
-export function MembersDialog({ project, onClose }: { project: ProjectWithRole; onClose: () => void }) {
+export function MembersDialog({ project, onClose }: { project: Project; onClose: () => void }) {
   const client = useQueryClient();
   const toast = useToast();
   const key = queryKeys.members.of(project.id);
@@ -124,8 +124,9 @@ export function MembersDialog({ project, onClose }: { project: ProjectWithRole; 
   });
   const projects = useQuery(queries.projects());
   // the dialog follows the project (its privacy) as the list of projects refreshes
-  const current = (projects.data?.find((p) => p.id === project.id) as ProjectWithRole | undefined) ?? project;
-  const projectName = (id: string) => projects.data?.find((p) => p.id === id)?.name ?? id;
+  const current = (projects.data?.find((p) => p.id === project.id)) ?? project;
+  const projectName = (m: ProjectMember) =>
+    m.inherited_from_name ?? projects.data?.find((p) => p.id === m.inherited_from)?.name ?? m.inherited_from;
 
   const refresh = (list?: ProjectMember[]) => {
     if (list) client.setQueryData(key, list);
@@ -142,10 +143,10 @@ export function MembersDialog({ project, onClose }: { project: ProjectWithRole; 
     onError: (e) => toast((e as Error).message, "error"),
   });
   const remove = useMutation({
-    mutationFn: (m: ProjectMember) => del<unknown>(`/projects/${project.id}/members/${m.member_type}/${m.member_id}`),
-    onSuccess: (_, m) => {
+    mutationFn: (m: ProjectMember) => del<ProjectMember[]>(`/projects/${project.id}/members/${m.member_type}/${m.member_id}`),
+    onSuccess: (list, m) => {
       toast(`${m.name} removed from ${project.name}`);
-      refresh();
+      refresh(list);
     },
     onError: (e) => toast((e as Error).message, "error"),
   });
@@ -195,7 +196,7 @@ export function MembersDialog({ project, onClose }: { project: ProjectWithRole; 
                         </select>
                       )}
                     </td>
-                    <td className="muted">{inherited ? `inherited from ${projectName(m.inherited_from!)}` : "this project"}</td>
+                    <td className="muted">{inherited ? `inherited from ${projectName(m)}` : "this project"}</td>
                     <td>
                       {!inherited && (
                         <button

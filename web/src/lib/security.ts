@@ -1,7 +1,7 @@
 // Pure helpers of the security pages (admin, profile, members, login): address lists,
 // key scopes, lockout messages, who may manage a project.
 import { ApiError } from "../api/client";
-import type { ProjectRole, ScopedKey } from "../api/types";
+import type { ScopedKey } from "../api/types";
 import { formatTime } from "./format";
 
 /**
@@ -55,7 +55,7 @@ export function oidcLoginUrl(path: string): string {
 }
 
 /** An owner of the project (or an admin) manages its members and its visibility. */
-export function canManageProject(user: { role: string }, project: { my_role?: ProjectRole | null }): boolean {
+export function canManageProject(user: { role: string }, project: { my_role?: string | null }): boolean {
   return user.role === "admin" || project.my_role === "owner";
 }
 

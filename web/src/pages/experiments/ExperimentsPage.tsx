@@ -6,7 +6,7 @@ import { useCallback, useMemo, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { queries } from "../../api/queries";
-import type { Project, ProjectWithRole } from "../../api/types";
+import type { Project } from "../../api/types";
 import { ErrorBox, Loading } from "../../components/feedback";
 import { MembersDialog } from "../../components/MembersDialog";
 import { canManageProject } from "../../lib/security";
@@ -124,7 +124,7 @@ export function ExperimentsPage() {
         <span className="muted" data-testid="experiments-total">
           {total === null ? "" : `${total.toLocaleString()} experiment${total === 1 ? "" : "s"}`}
         </span>
-        {p && canManageProject(user, p as ProjectWithRole) && <button onClick={() => setSharing(true)}>Members</button>}
+        {p && canManageProject(user, p) && <button onClick={() => setSharing(true)}>Members</button>}
         <button onClick={() => setPicking(true)}>Columns…</button>
       </div>
       <Filters query={query} users={users.data ?? []} onChange={update} />
@@ -166,7 +166,7 @@ export function ExperimentsPage() {
           stale={pages.isPlaceholderData}
         />
       )}
-      {sharing && p && <MembersDialog project={p as ProjectWithRole} onClose={() => setSharing(false)} />}
+      {sharing && p && <MembersDialog project={p} onClose={() => setSharing(false)} />}
       {picking && (
         <ColumnPicker
           projectId={projectId}

@@ -10,7 +10,7 @@ import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { MembersDialog } from "../../components/MembersDialog";
 import { useToast } from "../../components/toast";
 import { formatAgo, formatTime } from "../../lib/format";
-import type { Project, ProjectWithRole } from "../../api/types";
+import type { Project } from "../../api/types";
 import { canManageProject } from "../../lib/security";
 import { useSession } from "../../session";
 import { CreateProjectDialog, EditProjectDialog } from "./ProjectDialogs";
@@ -101,7 +101,7 @@ export function ProjectsPage() {
   const toast = useToast();
   const { user } = useSession();
   const projects = useQuery(queries.projects());
-  const [sharing, setSharing] = useState<ProjectWithRole | null>(null);
+  const [sharing, setSharing] = useState<Project | null>(null);
   const [search, setSearch] = useState("");
   const [expanded, setExpanded] = useState<Set<string> | null>(null);
   const [creating, setCreating] = useState<{ parent?: string } | null>(null);
@@ -182,8 +182,8 @@ export function ProjectsPage() {
                     onEdit={() => setEditing(row.node.project)}
                     onAddChild={() => setCreating({ parent: row.node.project.name })}
                     onMembers={
-                      canManageProject(user, row.node.project as ProjectWithRole)
-                        ? () => setSharing(row.node.project as ProjectWithRole)
+                      canManageProject(user, row.node.project)
+                        ? () => setSharing(row.node.project)
                         : undefined
                     }
                   />
