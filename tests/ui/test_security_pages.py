@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 import httpx
@@ -108,7 +108,7 @@ def test_admin_creates_a_user_and_a_team_then_adds_the_user(page: Page, hub: Hub
     with hub.client() as api:
         teams = {t["name"]: t for t in ok(api.get("/teams"))}
         assert [m["name"] for m in teams[team]["members"]] == [name]
-    with session_client(hub, name, password) as c:
+    with closing(session_client(hub, name, password)) as c:
         assert ok(c.get("/auth/me"))["user"]["name"] == name
     # and the users tab shows the team on the user's row
     page.get_by_role("link", name="Users").click()
@@ -284,6 +284,75 @@ def test_owner_shares_a_project_with_a_team_and_makes_it_private(
         page.goto("/projects")
         expect(page.get_by_role("button", name=f"{outsider['name']} ▾")).to_be_visible()
         expect(page.locator(f'a[title="{name}"]')).to_have_count(0)
+
+
+def test_owner_gives_a_user_a_role_changes_it_and_removes_it(browser: Browser, hub: Hub) -> None:
+    with hub.client() as api:
+        owner, owner_pw = make_user(api, "own")
+        member, member_pw = make_user(api, "mem")
+        parent = unique("tree")
+        ok(api.post("/projects", json={"name": parent}))
+    child = f"{parent}/child"
+
+    # the owner of the parent manages the child too (roles are inherited)
+    with hub.client() as api:
+        parent_id = next(p["id"] for p in ok(api.get("/projects")) if p["name"] == parent)
+        ok(
+            api.put(
+                f"/projects/{parent_id}/members",
+                json={"member_type": "user", "member": owner["name"], "role": "owner"},
+            )
+        )
+    with user_page(browser, hub, owner["name"], owner_pw) as page:
+        page.goto("/projects")
+        page.get_by_role("button", name="New project").first.click()
+        dialog = page.get_by_role("dialog", name="New project")
+        dialog.get_by_label("Project name").fill(child)
+        dialog.get_by_role("button", name="Create").click()
+        expect(dialog).to_have_count(0)
+        page.get_by_label("Search projects").fill(parent)
+        project_row(page, child).get_by_role("button", name=f"Members of {child}").click()
+        members = page.get_by_role("dialog", name=f"Members of {child}")
+        # the role on the parent shows as inherited, and is not changed here
+        inherited = members.locator(f'tr[data-member="{owner["name"]}"]').filter(
+            has_text=f"inherited from {parent}"
+        )
+        expect(inherited).to_have_count(1)
+
+        members.get_by_label("User name").fill(member["name"])
+        members.get_by_label("New member's role").select_option("editor")
+        members.get_by_role("button", name="Add", exact=True).click()
+        row = members.locator(f'tr[data-member="{member["name"]}"]')
+        expect(row.get_by_label(f"Role of {member['name']}")).to_have_value("editor")
+        row.get_by_label(f"Role of {member['name']}").select_option("viewer")
+        expect(toast(page, f"{member['name']} is now viewer")).to_be_visible()
+
+        members.get_by_role("radio", name="Private").check()
+        expect(toast(page, f"Project {child} is now private")).to_be_visible()
+
+    with hub.client() as api:
+        child_id = next(p["id"] for p in ok(api.get("/projects")) if p["name"] == child)
+        listed = ok(api.get(f"/projects/{child_id}/members"))
+        assert ("user", member["name"], "viewer", None) in {
+            (m["member_type"], m["name"], m["role"], m["inherited_from"]) for m in listed
+        }
+    # the member now sees the private project, and may not manage it
+    with user_page(browser, hub, member["name"], member_pw) as page:
+        page.goto(f"/projects/{child_id}/experiments")
+        expect(page.get_by_role("heading", name="child")).to_be_visible()
+        expect(page.get_by_text("private", exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name="Members")).to_have_count(0)
+
+    with user_page(browser, hub, owner["name"], owner_pw) as page:
+        page.goto(f"/projects/{child_id}/experiments")
+        page.get_by_role("button", name="Members").click()
+        members = page.get_by_role("dialog", name=f"Members of {child}")
+        members.get_by_role("button", name=f"Remove {member['name']}").click()
+        expect(toast(page, f"{member['name']} removed from {child}")).to_be_visible()
+        expect(members.locator(f'tr[data-member="{member["name"]}"]')).to_have_count(0)
+    # and then the project is gone for them
+    with closing(session_client(hub, member["name"], member_pw)) as c:
+        assert c.get(f"/projects/{child_id}").status_code == 404
 
 
 # --- the profile ----------------------------------------------------------------------

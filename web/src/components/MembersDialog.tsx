@@ -7,6 +7,7 @@ import { del, get, patch, put } from "../api/client";
 import { queries } from "../api/queries";
 import { queryKeys } from "../api/queryKeys";
 import type { MemberType, Project, ProjectMember, ProjectRole, TeamOut } from "../api/types";
+import { useFollowingState } from "../lib/useStateFor";
 import { ErrorBox, Loading } from "./feedback";
 import { Modal } from "./Modal";
 import { useToast } from "./toast";
@@ -20,9 +21,15 @@ export const PROJECT_ROLES: { value: ProjectRole; label: string; hint: string }[
 function PrivacySwitch({ project }: { project: Project }) {
   const client = useQueryClient();
   const toast = useToast();
-  const isPrivate = project.visibility === "private";
+  // the choice shows at once; it goes back to the hub's if the hub refuses it
+  const [shown, setShown] = useFollowingState(project.visibility);
+  const isPrivate = shown === "private";
   const change = useMutation({
-    mutationFn: (visibility: "public" | "private") => patch<Project>(`/projects/${project.id}`, { visibility }),
+    mutationFn: (visibility: "public" | "private") => {
+      setShown(visibility);
+      return patch<Project>(`/projects/${project.id}`, { visibility });
+    },
+    onError: () => setShown(project.visibility),
     onSuccess: (p) => {
       toast(`Project ${p.name} is now ${p.visibility}`);
       void client.invalidateQueries({ queryKey: queryKeys.projects.all });
