@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from corral._version import __version__
-from corral.cli import agent, auth, queue, server, task, worker
+from corral.cli import agent, audit, auth, keys, queue, server, task, teams, users, worker
 
 app = typer.Typer(
     name="corral",
@@ -16,8 +16,10 @@ app = typer.Typer(
 )
 app.command("server")(server.server)
 app.command("login")(auth.login)
-app.add_typer(auth.user_app, name="user")
-app.add_typer(auth.key_app, name="key")
+app.add_typer(users.user_app, name="user")
+app.add_typer(teams.team_app, name="team")
+app.add_typer(keys.key_app, name="key")
+app.command("audit")(audit.audit)
 app.add_typer(task.task_app, name="task")
 app.command("agent", cls=agent.AgentCommand)(agent.agent)
 app.add_typer(queue.queue_app, name="queue")

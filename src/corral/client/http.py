@@ -35,12 +35,14 @@ from corral.errors import AuthError, ServerUnavailableError, error_for_status
 if TYPE_CHECKING:
     from corral.client.changes import Changes
     from corral.client.resources import (
+        Audit,
         Events,
         Keys,
         Models,
         Projects,
         Queues,
         Tasks,
+        Teams,
         Users,
         Workers,
     )
@@ -233,6 +235,18 @@ class HubClient:
         from corral.client.resources import Keys
 
         return Keys(self)
+
+    @cached_property
+    def teams(self) -> Teams:
+        from corral.client.resources import Teams
+
+        return Teams(self)
+
+    @cached_property
+    def audit(self) -> Audit:
+        from corral.client.resources import Audit
+
+        return Audit(self)
 
     @cached_property
     def changes(self) -> Changes:

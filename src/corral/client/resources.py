@@ -23,6 +23,8 @@ import orjson
 
 if TYPE_CHECKING:
     from corral.client.types import (
+        AuditEntry,
+        AuditPage,
         Cleared,
         Key,
         KeyCreated,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
         Task,
         TaskBrief,
         TaskPage,
+        Team,
         User,
         Worker,
     )
@@ -222,7 +225,7 @@ class Projects(_Resource):
 
 
 class Users(_Resource):
-    """``/users`` and ``/auth/me``."""
+    """``/users`` and ``/auth/me``: a user is named by id or name."""
 
     def me(self) -> dict[str, Any]:
         """The caller: a ``User``, or a session ``{"user": User, ...}`` for a UI cookie."""
@@ -231,26 +234,92 @@ class Users(_Resource):
     def list(self) -> list[User]:
         return cast("list[User]", self._get("users"))
 
+    def get(self, user: str) -> User:
+        return cast("User", self._get(f"users/{user}"))
+
     def create(self, name: str, **body: Any) -> User:
+        """``password``, ``email``, ``role``, ``kind`` (``person``/``service``), ``allowed_ips``."""
         return cast("User", self._client.request("POST", "users", json={"name": name, **body}))
+
+    def update(self, user: str, **fields: Any) -> User:
+        """Admins: ``role``, ``active``, ``email``, ``allowed_ips``, ``password`` (a reset)."""
+        return cast("User", self._client.request("PATCH", f"users/{user}", json=fields))
 
     def delete(self, user: str) -> User:
         """Deactivate a user (by id or name)."""
         return cast("User", self._client.request("DELETE", f"users/{user}"))
 
 
+class Teams(_Resource):
+    """``/teams``: a team is named by id or name, a member by user id or name."""
+
+    def list(self) -> list[Team]:
+        return cast("list[Team]", self._get("teams"))
+
+    def get(self, team: str) -> Team:
+        return cast("Team", self._get(f"teams/{team}"))
+
+    def create(self, name: str, description: str = "") -> Team:
+        body = {"name": name, "description": description}
+        return cast("Team", self._client.request("POST", "teams", json=body))
+
+    def update(self, team: str, **fields: Any) -> Team:
+        return cast("Team", self._client.request("PATCH", f"teams/{team}", json=fields))
+
+    def delete(self, team: str) -> Ok:
+        return cast("Ok", self._client.request("DELETE", f"teams/{team}"))
+
+    def add(self, team: str, user: str) -> Team:
+        return cast("Team", self._client.request("PUT", f"teams/{team}/members/{user}"))
+
+    def remove(self, team: str, user: str) -> Team:
+        return cast("Team", self._client.request("DELETE", f"teams/{team}/members/{user}"))
+
+
 class Keys(_Resource):
     """``/keys``: API keys."""
 
-    def list(self, *, all_users: bool = False) -> list[Key]:
-        return cast("list[Key]", self._get("keys", all=all_users))
+    def list(
+        self, *, all_users: bool = False, user: str | None = None, kind: str | None = None
+    ) -> list[Key]:
+        return cast("list[Key]", self._get("keys", all=all_users, user=user, kind=kind))
 
-    def create(self, label: str = "", user_id: str | None = None) -> KeyCreated:
-        body = {"label": label, "user_id": user_id}
+    def create(
+        self,
+        label: str = "",
+        user_id: str | None = None,
+        *,
+        read_only: bool = False,
+        projects: Sequence[str] = (),
+        expires_at: str | None = None,
+        allowed_ips: Sequence[str] = (),
+    ) -> KeyCreated:
+        """A new key; ``projects`` are ids or names, ``expires_at`` an ISO time."""
+        body = {
+            "label": label,
+            "user_id": user_id,
+            "read_only": read_only,
+            "projects": list(projects),
+            "expires_at": expires_at,
+            "allowed_ips": list(allowed_ips),
+        }
         return cast("KeyCreated", self._client.request("POST", "keys", json=body))
 
     def revoke(self, key: str) -> Key:
         return cast("Key", self._client.request("DELETE", f"keys/{key}"))
+
+
+class Audit(_Resource):
+    """``/audit`` (admins): the audit log, newest first."""
+
+    def list(self, **params: Any) -> AuditPage:
+        """One page (``actor``, ``action``, ``target_type``, ``target_id``, ``outcome``,
+        ``since``, ``until``, ``limit``, ``cursor``)."""
+        return cast("AuditPage", self._get("audit", **params))
+
+    def iter(self, *, limit: int | None = None, **params: Any) -> Iterator[AuditEntry]:
+        """Every matching entry, newest first, across pages, at most ``limit``."""
+        return self._pages("audit", limit, params)
 
 
 class Events(_Resource):

@@ -202,13 +202,25 @@ class Project(TypedDict):
     last_activity: str | None
 
 
+class TeamRef(TypedDict):
+    id: str
+    name: str
+
+
 class User(TypedDict):
+    """A user (``UserOut``); ``email``, ``role`` and ``allowed_ips`` of others are null
+    unless the caller is an admin."""
+
     id: str
     name: str
     email: str | None
-    role: str
+    role: str | None
+    kind: str
+    auth_source: str
     active: bool
     created_at: str
+    allowed_ips: list[str] | None
+    teams: list[TeamRef]
 
 
 class Key(TypedDict):
@@ -216,13 +228,48 @@ class Key(TypedDict):
     access_key: str
     user_id: str
     label: str
+    kind: str
+    read_only: bool
+    projects: list[str]
+    allowed_ips: list[str]
+    task_id: str | None
     created_at: str
+    expires_at: str | None
     last_used_at: str | None
+    last_used_address: str | None
     revoked_at: str | None
 
 
 class KeyCreated(Key):
     secret_key: str
+
+
+class Team(TypedDict):
+    id: str
+    name: str
+    description: str
+    source: str
+    created_at: str
+    members: list[TeamRef]
+
+
+class AuditEntry(TypedDict):
+    id: int
+    time: str
+    actor_id: str | None
+    actor_name: str
+    action: str
+    target_type: str
+    target_id: str
+    target_name: str
+    address: str | None
+    outcome: str
+    detail: dict[str, Any]
+
+
+class AuditPage(TypedDict):
+    items: list[AuditEntry]
+    next_cursor: str | None
 
 
 # --- the change log -------------------------------------------------------------------
@@ -272,6 +319,10 @@ MIRRORS: dict[str, str] = {
     "User": "users.UserOut",
     "Key": "users.KeyOut",
     "KeyCreated": "users.KeyCreated",
+    "TeamRef": "users.TeamRef",
+    "Team": "teams.TeamOut",
+    "AuditEntry": "audit.AuditEntryOut",
+    "AuditPage": "common.Page",
     "Change": "changes.ChangeOut",
     "ChangePage": "changes.ChangePage",
     "ChangeCursor": "changes.ChangeCursor",

@@ -1,4 +1,5 @@
-"""A background loop of each hub process: notice silent workers, prune old statistics.
+"""A background loop of each hub process: notice silent workers, prune old statistics
+and audit entries (``CORRAL_AUDIT_DAYS``), about once an hour.
 
 Every process runs it; the work is idempotent (a worker is marked gone once, under a
 row lock on PostgreSQL), so several hub processes behind a load balancer are safe.
@@ -16,13 +17,13 @@ from starlette.concurrency import run_in_threadpool
 
 from corral.server.db.unit_of_work import write_transaction
 from corral.server.notifier import ChangesNotifier
-from corral.server.services import dispatch
+from corral.server.services import audit, dispatch
 from corral.server.services.clock import now
 from corral.server.settings import ServerSettings
 
 log = logging.getLogger("corral.server")
 
-#: seconds between two prunings of the statistics
+#: seconds between two prunings of the statistics and the audit log
 PRUNE_EVERY = 3600.0
 
 
@@ -58,6 +59,12 @@ class Reaper:
             self._last_prune = time.monotonic()
             with write_transaction(self.factory) as session:
                 dispatch.prune_stats(session, now() - timedelta(days=self.settings.stats_days))
+            with write_transaction(self.factory) as session:
+                pruned = audit.prune(session, self.settings.audit_days)
+            if pruned:
+                log.info(
+                    "pruned %d audit entries older than %g days", pruned, self.settings.audit_days
+                )
         return gone
 
     async def run(self) -> None:

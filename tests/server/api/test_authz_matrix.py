@@ -177,6 +177,14 @@ class Rule:
     call: Params = lambda w: {}
 
 
+def _team(w: World, member: str | None = None) -> str:
+    """A new team (with ``member`` in it)."""
+    team = f.ok(w.admin.post("/teams", json={"name": f.unique("team")}))
+    if member:
+        f.ok(w.admin.put(f"/teams/{team['id']}/members/{member}"))
+    return str(team["id"])
+
+
 def _task(w: World) -> dict[str, Any]:
     return {"task_id": w.task_id}
 
@@ -207,11 +215,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/auth/logout"): Rule("user-write"),
     ("GET", "/api/v1/auth/me"): Rule("user"),
     # users and keys
-    ("GET", "/api/v1/users"): Rule("user"),
+    ("GET", "/api/v1/users"): Rule("person"),
     ("POST", "/api/v1/users"): Rule(
         "admin", lambda w: {"json": {"name": f.unique("u"), "password": f.STRONG_PASSWORD}}
     ),
-    ("GET", "/api/v1/users/{user_id}"): Rule("user", lambda w: {"user_id": w.users["owner"]["id"]}),
+    ("GET", "/api/v1/users/{user_id}"): Rule(
+        "person", lambda w: {"user_id": w.users["owner"]["id"]}
+    ),
     ("PATCH", "/api/v1/users/{user_id}"): Rule(
         "admin",
         lambda w: {"user_id": f.user(w.admin, w.hub.url)[0]["id"], "json": {"email": "v@x.org"}},
@@ -229,6 +239,26 @@ RULES: dict[tuple[str, str], Rule] = {
             )["id"]
         },
     ),
+    # teams
+    ("GET", "/api/v1/teams"): Rule("person"),
+    ("POST", "/api/v1/teams"): Rule("admin", lambda w: {"json": {"name": f.unique("team")}}),
+    ("GET", "/api/v1/teams/{team}"): Rule("person", lambda w: {"team": _team(w)}),
+    ("PATCH", "/api/v1/teams/{team}"): Rule(
+        "admin", lambda w: {"team": _team(w), "json": {"description": "edited"}}
+    ),
+    ("DELETE", "/api/v1/teams/{team}"): Rule("admin", lambda w: {"team": _team(w)}),
+    ("PUT", "/api/v1/teams/{team}/members/{user}"): Rule(
+        "admin", lambda w: {"team": _team(w), "user": w.users["viewer"]["id"]}
+    ),
+    ("DELETE", "/api/v1/teams/{team}/members/{user}"): Rule(
+        "admin",
+        lambda w: {
+            "team": _team(w, member=w.users["viewer"]["id"]),
+            "user": w.users["viewer"]["id"],
+        },
+    ),
+    # the audit log
+    ("GET", "/api/v1/audit"): Rule("admin"),
     # projects
     ("GET", "/api/v1/projects"): Rule("user"),
     ("POST", "/api/v1/projects"): Rule("create", lambda w: {"json": {"name": f.unique("top")}}),

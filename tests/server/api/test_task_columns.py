@@ -166,9 +166,11 @@ def _walk(api: httpx.Client, pid: str, sort: str) -> list[str]:
 
 def test_sort_by_user_name(api: httpx.Client, hub: Hub) -> None:
     project = f.unique("by-user")
+    project_id = f.project(api, project)["id"]
     people = {}
     for who in ("zed", "amy"):
         user = f.ok(api.post("/users", json={"name": f.unique(who)}))
+        f.member(api, project_id, user["id"], "editor")
         key = f.ok(api.post("/keys", json={"user_id": user["id"]}))
         people[who] = {"Authorization": f"Bearer {key['access_key']}:{key['secret_key']}"}
     for name, who in (("t1", "zed"), ("t2", "amy"), ("t3", "zed")):

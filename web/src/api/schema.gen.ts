@@ -111,10 +111,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Users */
+        /**
+         * List Users
+         * @description Every user; for a caller who is not an admin, others' e-mail and role are null.
+         */
         get: operations["list_users_api_v1_users_get"];
         put?: never;
-        /** Create User */
+        /**
+         * Create User
+         * @description Create a person (with a password that meets the policy) or a service account.
+         */
         post: operations["create_user_api_v1_users_post"];
         delete?: never;
         options?: never;
@@ -129,18 +135,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get User */
+        /**
+         * Get User
+         * @description One user, by id or name.
+         */
         get: operations["get_user_api_v1_users__user_id__get"];
         put?: never;
         post?: never;
         /**
          * Deactivate User
-         * @description Deactivate a user: their keys and sessions stop working; their tasks stay.
+         * @description Deactivate a user: their sessions end and their keys stop working; their work stays.
          */
         delete: operations["deactivate_user_api_v1_users__user_id__delete"];
         options?: never;
         head?: never;
-        /** Update User */
+        /**
+         * Update User
+         * @description Admins: role, active, email, allowed_ips, password reset (ends that user's sessions).
+         *     Everyone: their own email.
+         */
         patch: operations["update_user_api_v1_users__user_id__patch"];
         trace?: never;
     };
@@ -153,11 +166,16 @@ export interface paths {
         };
         /**
          * List Keys
-         * @description The caller's keys (``all=true``: every user's, admins only).
+         * @description The caller's keys; admins: ``all=true`` every user's, ``user=`` one user's.
+         *     Task tokens (``kind=task``) are listed to admins only.
          */
         get: operations["list_keys_api_v1_keys_get"];
         put?: never;
-        /** Create Key */
+        /**
+         * Create Key
+         * @description A new key pair; its scope (read-only, projects, expiry, networks) is never wider
+         *     than the caller's own rights (422). The secret is shown only in this answer.
+         */
         post: operations["create_key_api_v1_keys_post"];
         delete?: never;
         options?: never;
@@ -175,8 +193,106 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke Key */
+        /**
+         * Revoke Key
+         * @description Revoke a key (id or access key): requests and open streams with it end.
+         */
         delete: operations["revoke_key_api_v1_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Teams
+         * @description Every team with its members, by name.
+         */
+        get: operations["list_teams_api_v1_teams_get"];
+        put?: never;
+        /** Create Team */
+        post: operations["create_team_api_v1_teams_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Team
+         * @description One team, by id or name.
+         */
+        get: operations["get_team_api_v1_teams__team__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Team
+         * @description Delete a team: its members lose the project roles it gave them.
+         */
+        delete: operations["delete_team_api_v1_teams__team__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Team
+         * @description Rename a team or change its description (a single sign-on team keeps its name).
+         */
+        patch: operations["update_team_api_v1_teams__team__patch"];
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/members/{user}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Add Member
+         * @description Put a user (id or name) in the team; already a member is fine.
+         */
+        put: operations["add_member_api_v1_teams__team__members__user__put"];
+        post?: never;
+        /**
+         * Remove Member
+         * @description Take a user (id or name) out of the team.
+         */
+        delete: operations["remove_member_api_v1_teams__team__members__user__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit
+         * @description Entries newest first. ``actor``: user id or name; ``action``: exact or a prefix
+         *     ending in ``*`` (``login.*``); ``since``/``until``: ISO times (UTC when no zone);
+         *     pass ``next_cursor`` back as ``cursor`` for the next page.
+         */
+        get: operations["list_audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1504,6 +1620,39 @@ export interface components {
             created_at: string;
         };
         /**
+         * AuditEntryOut
+         * @description Who did what, when, from where.
+         */
+        AuditEntryOut: {
+            /** Id */
+            id: number;
+            /**
+             * Time
+             * Format: date-time
+             */
+            time: string;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Name */
+            actor_name: string;
+            /** Action */
+            action: string;
+            /** Target Type */
+            target_type: string;
+            /** Target Id */
+            target_id: string;
+            /** Target Name */
+            target_name: string;
+            /** Address */
+            address: string | null;
+            /** Outcome */
+            outcome: string;
+            /** Detail */
+            detail: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * ChangeCursor
          * @description A position in the change log (the id of the newest change; 0 when empty).
          */
@@ -1874,6 +2023,17 @@ export interface components {
             label: string;
             /** User Id */
             user_id?: string | null;
+            /**
+             * Read Only
+             * @default false
+             */
+            read_only: boolean;
+            /** Projects */
+            projects?: string[];
+            /** Expires At */
+            expires_at?: string | null;
+            /** Allowed Ips */
+            allowed_ips?: string[];
         };
         /**
          * KeyCreated
@@ -1889,12 +2049,32 @@ export interface components {
             /** Label */
             label: string;
             /**
+             * Kind
+             * @default user
+             */
+            kind: string;
+            /**
+             * Read Only
+             * @default false
+             */
+            read_only: boolean;
+            /** Projects */
+            projects?: string[];
+            /** Allowed Ips */
+            allowed_ips?: string[];
+            /** Task Id */
+            task_id?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /** Expires At */
+            expires_at?: string | null;
             /** Last Used At */
             last_used_at: string | null;
+            /** Last Used Address */
+            last_used_address?: string | null;
             /** Revoked At */
             revoked_at: string | null;
             /** Secret Key */
@@ -1911,12 +2091,32 @@ export interface components {
             /** Label */
             label: string;
             /**
+             * Kind
+             * @default user
+             */
+            kind: string;
+            /**
+             * Read Only
+             * @default false
+             */
+            read_only: boolean;
+            /** Projects */
+            projects?: string[];
+            /** Allowed Ips */
+            allowed_ips?: string[];
+            /** Task Id */
+            task_id?: string | null;
+            /**
              * Created At
              * Format: date-time
              */
             created_at: string;
+            /** Expires At */
+            expires_at?: string | null;
             /** Last Used At */
             last_used_at: string | null;
+            /** Last Used Address */
+            last_used_address?: string | null;
             /** Revoked At */
             revoked_at: string | null;
         };
@@ -1992,6 +2192,13 @@ export interface components {
             inherited_from?: string | null;
             /** Inherited From Name */
             inherited_from_name?: string | null;
+        };
+        /** MemberRef */
+        MemberRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
         };
         /**
          * MemberSet
@@ -2270,6 +2477,15 @@ export interface components {
             detail?: {
                 [key: string]: unknown;
             };
+        };
+        /** Page[AuditEntryOut] */
+        Page_AuditEntryOut_: {
+            /** Items */
+            items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
         };
         /** Page[FileEntry] */
         Page_FileEntry_: {
@@ -3095,6 +3311,48 @@ export interface components {
             } | null;
             models?: components["schemas"]["TaskModels"] | null;
         };
+        /** TeamCreate */
+        TeamCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+        };
+        /** TeamOut */
+        TeamOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Source */
+            source: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Members */
+            members?: components["schemas"]["MemberRef"][];
+        };
+        /** TeamRef */
+        TeamRef: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** TeamUpdate */
+        TeamUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Description */
+            description?: string | null;
+        };
         /** UserCreate */
         UserCreate: {
             /** Name */
@@ -3108,9 +3366,21 @@ export interface components {
              * @default user
              * @enum {string}
              */
-            role: "admin" | "user";
+            role: "admin" | "user" | "worker";
+            /**
+             * Kind
+             * @default person
+             * @enum {string}
+             */
+            kind: "person" | "service";
+            /** Allowed Ips */
+            allowed_ips?: string[];
         };
-        /** UserOut */
+        /**
+         * UserOut
+         * @description A user. For a caller who is not an admin, ``email``, ``role`` and ``allowed_ips``
+         *     of other users are null.
+         */
         UserOut: {
             /** Id */
             id: string;
@@ -3119,7 +3389,17 @@ export interface components {
             /** Email */
             email: string | null;
             /** Role */
-            role: string;
+            role: string | null;
+            /**
+             * Kind
+             * @default person
+             */
+            kind: string;
+            /**
+             * Auth Source
+             * @default local
+             */
+            auth_source: string;
             /** Active */
             active: boolean;
             /**
@@ -3127,17 +3407,29 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /** Allowed Ips */
+            allowed_ips?: string[] | null;
+            /** Teams */
+            teams?: components["schemas"]["TeamRef"][];
         };
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @description Admins change any of these; a user changes only their own ``email``.
+         *
+         *     ``password`` is an admin's reset: it ends that user's sessions. Users change
+         *     their own password with ``POST /auth/password`` (which needs the old one).
+         */
         UserUpdate: {
             /** Password */
             password?: string | null;
             /** Email */
             email?: string | null;
             /** Role */
-            role?: ("admin" | "user") | null;
+            role?: ("admin" | "user" | "worker") | null;
             /** Active */
             active?: boolean | null;
+            /** Allowed Ips */
+            allowed_ips?: string[] | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -3532,6 +3824,8 @@ export interface operations {
         parameters: {
             query?: {
                 all?: boolean;
+                user?: string | null;
+                kind?: ("user" | "task") | null;
             };
             header?: never;
             path?: never;
@@ -3610,6 +3904,259 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KeyOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_teams_api_v1_teams_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"][];
+                };
+            };
+        };
+    };
+    create_team_api_v1_teams_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_team_api_v1_teams__team__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_team_api_v1_teams__team__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_team_api_v1_teams__team__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_member_api_v1_teams__team__members__user__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_member_api_v1_teams__team__members__user__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+                user: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                actor?: string | null;
+                action?: string | null;
+                target_type?: string | null;
+                target_id?: string | null;
+                outcome?: ("ok" | "denied" | "failed") | null;
+                since?: string | null;
+                until?: string | null;
+                cursor?: string | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEntryOut_"];
                 };
             };
             /** @description Validation Error */

@@ -11,38 +11,27 @@ type Schemas = components["schemas"];
 type Narrow<T, Fields> = Omit<T, keyof Fields> & Fields;
 
 // accounts
+/** A user; ``email``, ``role`` and ``allowed_ips`` of others are null to non-admins. */
 export type User = Schemas["UserOut"];
 export type Session = Schemas["SessionOut"];
+/** An API key with its scope (read-only, projects, expiry, networks) and last use. */
 export type ApiKey = Schemas["KeyOut"];
 export type ApiKeyCreated = Schemas["KeyCreated"];
 
 /** Counts and activity cover the project's subprojects too. */
 export type Project = Schemas["ProjectOut"];
 
-// multi-user security (issue 13): written from the API contract until the hub's schema
-// has them; then each becomes a name over schema.gen.ts like the others.
-export type HubRole = "admin" | "user" | "worker";
-export type UserKind = "person" | "service";
-export type ProjectRole = "owner" | "editor" | "viewer";
-export type MemberType = "user" | "team";
-/** ``UserOut`` with the fields the security work adds */
-export type UserFull = User & {
-  kind?: UserKind;
-  auth_source?: "local" | "oidc";
-  allowed_ips?: string[];
-  teams?: { id: string; name: string }[];
-};
-/** ``KeyOut`` with its scope */
-export type ScopedKey = ApiKey & {
-  kind?: "user" | "task";
-  read_only?: boolean;
-  projects?: string[];
-  allowed_ips?: string[];
-  task_id?: string | null;
-  expires_at?: string | null;
-  last_used_address?: string | null;
-};
-export type ScopedKeyCreated = ScopedKey & { secret_key: string };
+// multi-user security (issue 13)
+export type HubRole = Schemas["UserCreate"]["role"] & string;
+export type UserKind = NonNullable<Schemas["UserCreate"]["kind"]>;
+export type ProjectRole = Schemas["MemberSet"]["role"];
+export type MemberType = NonNullable<Schemas["MemberSet"]["member_type"]>;
+export type TeamOut = Schemas["TeamOut"];
+export type AuditOutcome = Schemas["AuditEntryOut"]["outcome"] & ("ok" | "denied" | "failed");
+export type AuditEntry = Narrow<Schemas["AuditEntryOut"], { outcome: AuditOutcome; detail: Record<string, unknown> }>;
+export type AuditPage = Narrow<Schemas["Page_AuditEntryOut_"], { items: AuditEntry[] }>;
+
+// written from the API contract until the hub's schema has them
 export interface WebSessionOut {
   id: string;
   created_at: string;
@@ -56,16 +45,6 @@ export interface AuthProviders {
   password: boolean;
   oidc: { name: string } | null;
 }
-export interface TeamOut {
-  id: string;
-  name: string;
-  description: string;
-  source: "local" | "oidc";
-  created_at: string;
-  members: { id: string; name: string }[];
-}
-/** A user or team with a role on a project; ``inherited_from`` names the ancestor it comes from. */
-export type ProjectMember = Narrow<Schemas["MemberOut"], { member_type: MemberType; role: ProjectRole }>;
 export interface Lockout {
   subject: string;
   kind: "user" | "address";
@@ -73,24 +52,8 @@ export interface Lockout {
   locked_until: string | null;
   last_failure_at: string | null;
 }
-export type AuditOutcome = "ok" | "denied" | "failed";
-export interface AuditEntry {
-  id: number;
-  time: string;
-  actor_id: string | null;
-  actor_name: string;
-  action: string;
-  target_type: string;
-  target_id: string;
-  target_name: string;
-  address: string | null;
-  outcome: AuditOutcome;
-  detail: Record<string, unknown>;
-}
-export interface AuditPage {
-  items: AuditEntry[];
-  next_cursor: string | null;
-}
+/** A user or team with a role on a project; ``inherited_from`` names the ancestor it comes from. */
+export type ProjectMember = Narrow<Schemas["MemberOut"], { member_type: MemberType; role: ProjectRole }>;
 
 // tasks
 /** One series' summary: ``last_metrics[metric][variant]``. */

@@ -13,13 +13,15 @@ import {
   passwordFormProblem,
   shortUserAgent,
 } from "./security";
-import type { ScopedKey } from "../api/types";
+import type { ApiKey } from "../api/types";
 
-const key = (fields: Partial<ScopedKey>): ScopedKey => ({
+const key = (fields: Partial<ApiKey>): ApiKey => ({
   id: "k1",
   access_key: "AK",
   user_id: "u1",
   label: "",
+  kind: "user",
+  read_only: false,
   created_at: "2026-01-01T00:00:00Z",
   last_used_at: null,
   revoked_at: null,

@@ -1,7 +1,7 @@
 // Pure helpers of the security pages (admin, profile, members, login): address lists,
 // key scopes, lockout messages, who may manage a project.
 import { ApiError } from "../api/client";
-import type { ScopedKey } from "../api/types";
+import type { ApiKey } from "../api/types";
 import { formatTime } from "./format";
 
 /**
@@ -55,12 +55,12 @@ export function oidcLoginUrl(path: string): string {
 }
 
 /** An owner of the project (or an admin) manages its members and its visibility. */
-export function canManageProject(user: { role: string }, project: { my_role?: string | null }): boolean {
+export function canManageProject(user: { role: string | null }, project: { my_role?: string | null }): boolean {
   return user.role === "admin" || project.my_role === "owner";
 }
 
 /** A key's scope in short phrases ("read-only", "projects: a, b", "expires …", "from: …"); [] = full rights. */
-export function keyScope(key: ScopedKey, projectNames: ReadonlyMap<string, string> = new Map(), now = Date.now()): string[] {
+export function keyScope(key: ApiKey, projectNames: ReadonlyMap<string, string> = new Map(), now = Date.now()): string[] {
   const parts: string[] = [];
   if (key.kind === "task") parts.push(`task token${key.task_id ? ` of ${key.task_id.slice(0, 8)}` : ""}`);
   if (key.read_only) parts.push("read-only");
@@ -76,7 +76,7 @@ export function keyScope(key: ScopedKey, projectNames: ReadonlyMap<string, strin
 }
 
 /** A key's state: revoked, expired or active. */
-export function keyState(key: ScopedKey, now = Date.now()): "revoked" | "expired" | "active" {
+export function keyState(key: ApiKey, now = Date.now()): "revoked" | "expired" | "active" {
   if (key.revoked_at) return "revoked";
   if (key.expires_at && new Date(key.expires_at).getTime() <= now) return "expired";
   return "active";

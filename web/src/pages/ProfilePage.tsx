@@ -1,7 +1,7 @@
 // The user's own profile (user menu → Profile), a tab each (/profile/TAB): who they are
 // and their password, their open sessions, their API keys.
 import { Link, useParams } from "react-router-dom";
-import type { UserFull } from "../api/types";
+import type { User } from "../api/types";
 import { Empty } from "../components/feedback";
 import { addressListText } from "../lib/security";
 import { formatTime } from "../lib/format";
@@ -12,7 +12,7 @@ import { SessionsPanel } from "./ProfileSessions";
 import "./admin/admin.css";
 
 function AccountTab() {
-  const user = useSession().user as UserFull;
+  const user = useSession().user as User;
   return (
     <>
       <div className="card">

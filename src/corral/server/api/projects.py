@@ -82,7 +82,11 @@ def get_project(project_id: str, session: SessionDep, access: AccessDep) -> Proj
 
 @router.patch("/{project_id}", response_model=ProjectOut)
 def update_project(
-    project_id: str, body: ProjectUpdate, session: SessionDep, access: AccessDep
+    project_id: str,
+    body: ProjectUpdate,
+    session: SessionDep,
+    access: AccessDep,
+    user: CurrentUser,
 ) -> ProjectOut:
     """Rename (subprojects follow), describe, tag (editors) or change visibility (owners)."""
     project = _readable(access, session, project_id)
@@ -95,7 +99,7 @@ def update_project(
         if parent:
             access.require_create_project(projects.normalize_name(body.name))
     old_visibility = project.visibility
-    project = projects.update_project(session, project_id, body)
+    project = projects.update_project(session, project_id, body, user)
     if project.visibility != old_visibility:
         audit.record(
             session,

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from corral.server.api import (
     artifacts,
+    audit,
     auth,
     changes,
     docs,
@@ -19,6 +20,7 @@ from corral.server.api import (
     projects,
     queues,
     tasks,
+    teams,
     users,
     workers,
 )
@@ -46,6 +48,8 @@ def include_routers(app: FastAPI) -> None:
         health,
         auth,
         users,
+        teams,
+        audit,
         projects,
         tasks,
         artifacts,

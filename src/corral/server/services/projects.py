@@ -89,12 +89,14 @@ def descendants(session: Session, project: Project) -> list[Project]:
     )
 
 
-def update_project(session: Session, project_id: str, data: ProjectUpdate) -> Project:
+def update_project(
+    session: Session, project_id: str, data: ProjectUpdate, user: User | None = None
+) -> Project:
     project = get_project(session, project_id)
     if data.name is not None:
         new_name = normalize_name(data.name)
         if new_name != project.name:
-            _rename(session, project, new_name)
+            _rename(session, project, new_name, user)
     if data.description is not None:
         project.description = data.description
     if data.visibility is not None:
@@ -114,7 +116,7 @@ def update_project(session: Session, project_id: str, data: ProjectUpdate) -> Pr
     return project
 
 
-def _rename(session: Session, project: Project, new_name: str) -> None:
+def _rename(session: Session, project: Project, new_name: str, user: User | None) -> None:
     if new_name.startswith(project.name + "/"):
         raise ValidationError("a project cannot be moved under itself")
     if find_by_name(session, new_name) is not None:
@@ -122,7 +124,8 @@ def _rename(session: Session, project: Project, new_name: str) -> None:
     old = project.name
     subtree = descendants(session, project)
     parent_name = new_name.rpartition("/")[0]
-    parent = ensure_project(session, parent_name, None) if parent_name else None
+    # a parent made for the move belongs to whoever moved the project
+    parent = ensure_project(session, parent_name, user) if parent_name else None
     project.name = new_name
     project.parent_id = parent.id if parent else None
     for child in subtree:

@@ -5,14 +5,14 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { get } from "../../api/client";
 import { queryKeys } from "../../api/queryKeys";
-import type { ScopedKey, ScopedKeyCreated } from "../../api/types";
+import type { ApiKey, ApiKeyCreated } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { KeysTable } from "./KeysTable";
 import { NewKeyCard, NewKeyForm } from "./NewKeyForm";
 
 export function KeysPanel() {
-  const [created, setCreated] = useState<ScopedKeyCreated | null>(null);
-  const keys = useQuery({ queryKey: queryKeys.keys.list(), queryFn: ({ signal }) => get<ScopedKey[]>("/keys", undefined, signal) });
+  const [created, setCreated] = useState<ApiKeyCreated | null>(null);
+  const keys = useQuery({ queryKey: queryKeys.keys.list(), queryFn: ({ signal }) => get<ApiKey[]>("/keys", undefined, signal) });
   return (
     <>
       <p className="muted">

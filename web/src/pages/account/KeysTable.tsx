@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { del } from "../../api/client";
 import { queries } from "../../api/queries";
 import { queryKeys } from "../../api/queryKeys";
-import type { ScopedKey } from "../../api/types";
+import type { ApiKey } from "../../api/types";
 import { useToast } from "../../components/toast";
 import { formatTime } from "../../lib/format";
 import { keyScope, keyState } from "../../lib/security";
@@ -13,7 +13,7 @@ export function useRevokeKey() {
   const client = useQueryClient();
   const toast = useToast();
   return useMutation({
-    mutationFn: (id: string) => del<ScopedKey>(`/keys/${id}`),
+    mutationFn: (id: string) => del<ApiKey>(`/keys/${id}`),
     onSuccess: () => {
       toast("Key revoked");
       void client.invalidateQueries({ queryKey: queryKeys.keys.all });
@@ -22,7 +22,7 @@ export function useRevokeKey() {
   });
 }
 
-export function KeysTable({ keys, userNames }: { keys: ScopedKey[]; /** with a user column */ userNames?: ReadonlyMap<string, string> }) {
+export function KeysTable({ keys, userNames }: { keys: ApiKey[]; /** with a user column */ userNames?: ReadonlyMap<string, string> }) {
   const projects = useQuery(queries.projects());
   const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
   const revoke = useRevokeKey();

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { post } from "../../api/client";
 import { queries } from "../../api/queries";
 import { queryKeys } from "../../api/queryKeys";
-import type { ScopedKeyCreated } from "../../api/types";
+import type { ApiKeyCreated } from "../../api/types";
 import { ErrorBox } from "../../components/feedback";
 import { useToast } from "../../components/toast";
 import { localToIso, parseAddressList } from "../../lib/security";
@@ -19,7 +19,7 @@ secret_key = "${key.secret_key}"`;
 }
 
 /** The new key's secret, once, with the config snippet and a copy button. */
-export function NewKeyCard({ created, onDone }: { created: ScopedKeyCreated; onDone: () => void }) {
+export function NewKeyCard({ created, onDone }: { created: ApiKeyCreated; onDone: () => void }) {
   const toast = useToast();
   const snippet = configSnippet(window.location.origin, created);
   const copy = async () => {
@@ -41,7 +41,7 @@ export function NewKeyCard({ created, onDone }: { created: ScopedKeyCreated; onD
 }
 
 /** The form; ``userId`` makes the key for another user (admins, for service accounts). */
-export function NewKeyForm({ userId, onCreated }: { userId?: string; onCreated: (key: ScopedKeyCreated) => void }) {
+export function NewKeyForm({ userId, onCreated }: { userId?: string; onCreated: (key: ApiKeyCreated) => void }) {
   const client = useQueryClient();
   const [label, setLabel] = useState("");
   const [readOnly, setReadOnly] = useState(false);
@@ -55,7 +55,7 @@ export function NewKeyForm({ userId, onCreated }: { userId?: string; onCreated: 
       const projectIds = projects.split(",").map((p) => p.trim()).filter(Boolean);
       const addresses = parseAddressList(ips);
       const expiresAt = localToIso(expires);
-      return post<ScopedKeyCreated>("/keys", {
+      return post<ApiKeyCreated>("/keys", {
         label,
         ...(userId ? { user_id: userId } : {}),
         ...(readOnly ? { read_only: true } : {}),

@@ -5,7 +5,7 @@ import { useMemo, useState } from "react";
 import { get } from "../../api/client";
 import { queries } from "../../api/queries";
 import { queryKeys } from "../../api/queryKeys";
-import type { ScopedKey } from "../../api/types";
+import type { ApiKey } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { keyState } from "../../lib/security";
 import { KeysTable } from "../account/KeysTable";
@@ -13,7 +13,7 @@ import { KeysTable } from "../account/KeysTable";
 export function KeysTab() {
   const keys = useQuery({
     queryKey: queryKeys.keys.everyone(),
-    queryFn: ({ signal }) => get<ScopedKey[]>("/keys", { all: true }, signal),
+    queryFn: ({ signal }) => get<ApiKey[]>("/keys", { all: true }, signal),
   });
   const users = useQuery(queries.users());
   const [text, setText] = useState("");

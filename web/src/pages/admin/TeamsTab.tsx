@@ -83,7 +83,8 @@ function TeamCard({ team, userNames, onEdit, onDelete }: { team: TeamOut; userNa
     },
     onError: (e) => toast((e as Error).message, "error"),
   });
-  const inTeam = new Set(team.members.map((m) => m.name));
+  const members = team.members ?? [];
+  const inTeam = new Set(members.map((m) => m.name));
   return (
     <div className="card team-card" data-team={team.name} role="group" aria-label={`Team ${team.name}`}>
       <header>
@@ -99,8 +100,8 @@ function TeamCard({ team, userNames, onEdit, onDelete }: { team: TeamOut; userNa
         </span>
       </header>
       <div className="team-members" aria-label={`Members of ${team.name}`}>
-        {team.members.length === 0 && <span className="muted small">No members yet. </span>}
-        {team.members.map((m) => (
+        {members.length === 0 && <span className="muted small">No members yet. </span>}
+        {members.map((m) => (
           <span key={m.id} className="member-chip">
             {m.name}
             <button className="icon" aria-label={`Remove ${m.name} from ${team.name}`} disabled={remove.isPending} onClick={() => remove.mutate(m)}>

@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { patch, post } from "../../api/client";
 import { queryKeys } from "../../api/queryKeys";
-import type { HubRole, UserFull, UserKind } from "../../api/types";
+import type { HubRole, User, UserKind } from "../../api/types";
 import { ErrorBox } from "../../components/feedback";
 import { DialogFooter, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
@@ -32,7 +32,7 @@ export function CreateUserDialog({ onClose }: { onClose: () => void }) {
   const toast = useToast();
   const create = useMutation({
     mutationFn: () =>
-      post<UserFull>("/users", {
+      post<User>("/users", {
         name: name.trim(),
         kind,
         role,
@@ -109,12 +109,12 @@ export function CreateUserDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-export function ResetPasswordDialog({ user, onClose }: { user: UserFull; onClose: () => void }) {
+export function ResetPasswordDialog({ user, onClose }: { user: User; onClose: () => void }) {
   const [password, setPassword] = useState("");
   const toast = useToast();
   const refresh = useRefreshUsers();
   const reset = useMutation({
-    mutationFn: () => patch<UserFull>(`/users/${user.id}`, { password }),
+    mutationFn: () => patch<User>(`/users/${user.id}`, { password }),
     onSuccess: () => {
       refresh();
       toast(`Password of ${user.name} reset; their sessions are ended`);
@@ -145,12 +145,12 @@ export function ResetPasswordDialog({ user, onClose }: { user: UserFull; onClose
   );
 }
 
-export function AllowedIpsDialog({ user, onClose }: { user: UserFull; onClose: () => void }) {
+export function AllowedIpsDialog({ user, onClose }: { user: User; onClose: () => void }) {
   const [ips, setIps] = useState(addressListText(user.allowed_ips));
   const toast = useToast();
   const refresh = useRefreshUsers();
   const save = useMutation({
-    mutationFn: () => patch<UserFull>(`/users/${user.id}`, { allowed_ips: parseAddressList(ips) }),
+    mutationFn: () => patch<User>(`/users/${user.id}`, { allowed_ips: parseAddressList(ips) }),
     onSuccess: (u) => {
       refresh();
       toast(`${u.name} may connect from ${addressListText(u.allowed_ips, "anywhere")}`);

@@ -6,7 +6,7 @@ import { useMemo, useState } from "react";
 import { del, patch } from "../../api/client";
 import { queries } from "../../api/queries";
 import { queryKeys } from "../../api/queryKeys";
-import type { HubRole, ScopedKeyCreated, UserFull } from "../../api/types";
+import type { HubRole, ApiKeyCreated, User } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
@@ -16,8 +16,8 @@ import { useSession } from "../../session";
 import { NewKeyCard, NewKeyForm } from "../account/NewKeyForm";
 import { AllowedIpsDialog, CreateUserDialog, HUB_ROLES, ResetPasswordDialog } from "./UserDialogs";
 
-function ServiceKeyDialog({ user, onClose }: { user: UserFull; onClose: () => void }) {
-  const [created, setCreated] = useState<ScopedKeyCreated | null>(null);
+function ServiceKeyDialog({ user, onClose }: { user: User; onClose: () => void }) {
+  const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   return (
     <Modal title={`New API key for ${user.name}`} onClose={onClose} footer={<button onClick={onClose}>Close</button>}>
       {created ? <NewKeyCard created={created} onDone={onClose} /> : <NewKeyForm userId={user.id} onCreated={setCreated} />}
@@ -25,7 +25,7 @@ function ServiceKeyDialog({ user, onClose }: { user: UserFull; onClose: () => vo
   );
 }
 
-type Dialog = { kind: "create" } | { kind: "password" | "ips" | "key"; user: UserFull } | null;
+type Dialog = { kind: "create" } | { kind: "password" | "ips" | "key"; user: User } | null;
 
 export function UsersTab() {
   const client = useQueryClient();
@@ -38,8 +38,8 @@ export function UsersTab() {
   const refresh = () => void client.invalidateQueries({ queryKey: queryKeys.users.all });
 
   const update = useMutation({
-    mutationFn: ({ user, change }: { user: UserFull; change: { role?: HubRole; active?: boolean } }) =>
-      patch<UserFull>(`/users/${user.id}`, change),
+    mutationFn: ({ user, change }: { user: User; change: { role?: HubRole; active?: boolean } }) =>
+      patch<User>(`/users/${user.id}`, change),
     onSuccess: (u, { change }) => {
       refresh();
       toast(change.role ? `${u.name} is now ${u.role}` : `${u.name} reactivated`);
@@ -47,7 +47,7 @@ export function UsersTab() {
     onError: (e) => toast((e as Error).message, "error"),
   });
   const deactivate = useMutation({
-    mutationFn: (user: UserFull) => del<UserFull>(`/users/${user.id}`),
+    mutationFn: (user: User) => del<User>(`/users/${user.id}`),
     onSuccess: (u) => {
       refresh();
       void client.invalidateQueries({ queryKey: queryKeys.keys.all });
@@ -58,7 +58,7 @@ export function UsersTab() {
 
   const rows = useMemo(() => {
     const needle = text.trim().toLowerCase();
-    return ((users.data ?? []) as UserFull[]).filter(
+    return ((users.data ?? []) as User[]).filter(
       (u) =>
         (showInactive || u.active) &&
         (!needle || u.name.toLowerCase().includes(needle) || (u.email ?? "").toLowerCase().includes(needle)),
@@ -104,7 +104,7 @@ export function UsersTab() {
                 <td>
                   <select
                     aria-label={`Role of ${u.name}`}
-                    value={u.role}
+                    value={u.role ?? ""}
                     disabled={!u.active || u.id === me.id || update.isPending}
                     title={u.id === me.id ? "Another admin changes your own role" : undefined}
                     onChange={(e) => update.mutate({ user: u, change: { role: e.target.value as HubRole } })}
