@@ -430,28 +430,53 @@ def test_profile_lists_sessions_and_ends_another(browser: Browser, hub: Hub) -> 
     other.close()
 
 
+def _new_key(page: Page) -> tuple[str, dict[str, str]]:
+    """The access key and the auth header of the key the page just showed."""
+    snippet = page.get_by_test_id("new-key").locator("pre").inner_text()
+    access = snippet.split('access_key = "')[1].split('"')[0]
+    secret = snippet.split('secret_key = "')[1].split('"')[0]
+    page.get_by_test_id("new-key").get_by_role("button", name="Done").click()
+    return access, {"Authorization": f"Bearer {access}:{secret}"}
+
+
 def test_profile_keys_with_a_scope(browser: Browser, hub: Hub) -> None:
     with hub.client() as api:
         user, password = make_user(api, "fay")
     with user_page(browser, hub, user["name"], password) as page:
         page.goto("/settings/keys")
         expect(page).to_have_url(hub.url + "/profile/keys")
-        page.get_by_label("Key label").fill("laptop")
+
+        # a read-only key: it reads, it does not write
+        page.get_by_label("Key label").fill("dashboard")
         page.get_by_text("Scope: read-only").click()
         page.get_by_label("Read-only").check()
+        page.get_by_role("button", name="Create key").click()
+        read_only, ro_auth = _new_key(page)
+        assert httpx.get(hub.url + "/api/v1/projects", headers=ro_auth).status_code == 200
+        refused = httpx.post(
+            hub.url + "/api/v1/projects", headers=ro_auth, json={"name": unique("ro")}
+        )
+        assert refused.status_code == 403, refused.text
+        expect(page.get_by_role("row").filter(has_text=read_only)).to_contain_text("read-only")
+
+        # a key limited to this machine: it works from here, and its use shows with the address
+        page.get_by_label("Key label").fill("laptop")
+        page.get_by_label("Read-only").uncheck()
         page.get_by_label("Key allowed addresses").fill("127.0.0.1/32, ::1")
         page.get_by_role("button", name="Create key").click()
-        snippet = page.get_by_test_id("new-key").locator("pre").inner_text()
-        access = snippet.split('access_key = "')[1].split('"')[0]
-        secret = snippet.split('secret_key = "')[1].split('"')[0]
-        auth = {"Authorization": f"Bearer {access}:{secret}"}
-        assert httpx.get(hub.url + "/api/v1/auth/me", headers=auth).status_code == 200
-        row = page.get_by_role("row").filter(has_text=access)
-        expect(row).to_contain_text("read-only")
+        local, local_auth = _new_key(page)
+        row = page.get_by_role("row").filter(has_text=local)
         expect(row).to_contain_text("from: 127.0.0.1/32, ::1")
-        # its use shows, with the address
+        expect(row).not_to_contain_text("read-only")
+        ok(httpx.post(hub.url + "/api/v1/projects", headers=local_auth, json={"name": unique("k")}))
         page.reload()
-        expect(page.get_by_role("row").filter(has_text=access)).to_contain_text("from 127.0.0.1")
+        expect(page.get_by_role("row").filter(has_text=local)).to_contain_text("from 127.0.0.1")
+
+        # revoked, it stops working
+        page.once("dialog", lambda d: d.accept())
+        page.get_by_role("row").filter(has_text=local).get_by_role("button", name="Revoke").click()
+        expect(page.get_by_role("row").filter(has_text=local)).to_contain_text("revoked")
+        assert httpx.get(hub.url + "/api/v1/auth/me", headers=local_auth).status_code == 401
 
 
 # --- login throttling and the audit log -----------------------------------------------
@@ -496,16 +521,13 @@ def test_audit_log_shows_filters_and_pages(page: Page, hub: Hub) -> None:
         user, _ = make_user(api, "hal")
         team = ok(api.post("/teams", json={"name": unique("aud"), "description": ""}))
         ok(api.put(f"/teams/{team['id']}/members/{user['name']}"))
-    failed = httpx.post(
-        hub.url + "/api/v1/auth/login", json={"username": user["name"], "password": "nope nope"}
-    )
-    assert failed.status_code == 401
 
     page.goto("/admin/audit")
     table = page.get_by_role("table", name="Audit log")
-    expect(
-        table.locator("tr[data-action='user.created']").filter(has_text=user["name"]).first
-    ).to_be_visible()
+    created = table.locator("tr[data-action='user.created']").filter(has_text=user["name"])
+    expect(created).to_have_count(1)
+    expect(created).to_contain_text("admin")
+    expect(created).to_contain_text("127.0.0.1")
 
     # by action (typed, applied with Enter): only that action
     page.get_by_label("Action").fill("team.member_added")
@@ -516,13 +538,16 @@ def test_audit_log_shows_filters_and_pages(page: Page, hub: Hub) -> None:
     ).to_have_count(1)
     expect(table.locator("tbody tr:not([data-action='team.member_added'])")).to_have_count(0)
 
-    # by outcome and action: the failed login, from this machine
+    # by target type and outcome (applied at once)
     page.get_by_role("button", name="Clear filters").click()
-    page.get_by_label("Action").fill("login.failed")
-    page.get_by_label("Outcome").select_option("failed")
-    failed_row = table.locator("tbody tr[data-action='login.failed']").filter(has_text=user["name"])
-    expect(failed_row.first).to_contain_text("127.0.0.1")
-    expect(table.locator("tbody tr:not([data-outcome='failed'])")).to_have_count(0)
+    page.get_by_label("Target type").select_option("team")
+    page.get_by_label("Outcome").select_option("ok")
+    expect(page).to_have_url(hub.url + "/admin/audit?target_type=team&outcome=ok")
+    expect(
+        table.locator("tbody tr[data-action='team.created']").filter(has_text=team["name"])
+    ).to_have_count(1)
+    expect(table.locator("tbody tr:not([data-outcome='ok'])")).to_have_count(0)
+    expect(table.locator("tbody tr[data-action='user.created']")).to_have_count(0)
 
     # an actor's link filters on them
     page.get_by_role("button", name="Clear filters").click()
@@ -530,10 +555,27 @@ def test_audit_log_shows_filters_and_pages(page: Page, hub: Hub) -> None:
         "button", name="admin"
     ).click()
     expect(page).to_have_url(hub.url + "/admin/audit?actor=admin")
+    expect(created).to_have_count(1)
 
     # a time range in the future has nothing
     page.get_by_label("From").fill("2099-01-01T00:00")
     expect(page.get_by_text("No entry matches")).to_be_visible()
+
+
+def test_audit_log_shows_a_failed_login(page: Page, hub: Hub) -> None:
+    with hub.client() as api:
+        user, _ = make_user(api, "ida")
+    failed = httpx.post(
+        hub.url + "/api/v1/auth/login", json={"username": user["name"], "password": "nope nope"}
+    )
+    assert failed.status_code == 401
+    page.goto("/admin/audit")
+    page.get_by_label("Action").fill("login.failed")
+    page.get_by_label("Outcome").select_option("failed")
+    table = page.get_by_role("table", name="Audit log")
+    row = table.locator("tbody tr[data-action='login.failed']").filter(has_text=user["name"])
+    expect(row.first).to_contain_text("127.0.0.1")
+    expect(table.locator("tbody tr:not([data-outcome='failed'])")).to_have_count(0)
 
 
 def test_audit_log_loads_more_with_the_cursor(page: Page, hub: Hub) -> None:
