@@ -333,3 +333,20 @@ def test_a_prepare_error_fails_the_task_with_its_message(
     lines = console(api, task["id"])
     assert "test runner: preparing" in lines
     assert "never" not in lines
+
+
+def test_the_agent_process_is_not_dumpable_so_its_tasks_cannot_read_it() -> None:
+    probe = textwrap.dedent(
+        """
+        import ctypes
+        from corral.agent.process import protect_process
+        libc = ctypes.CDLL(None)
+        before = libc.prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE
+        protected = protect_process()
+        print(before, protected, libc.prctl(3, 0, 0, 0, 0))
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.split() == ["1", "True", "0"]

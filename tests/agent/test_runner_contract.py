@@ -193,19 +193,26 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
     except OSError:
         pass
 names = ("CORRAL_TASK_ID", "CORRAL_WORKER", "CORRAL_AGENT", "CORRAL_HUB_URL",
-         "CORRAL_ACCESS_KEY", "CORRAL_SECRET_KEY", "PYTHONUNBUFFERED")
+         "CORRAL_ACCESS_KEY", "CORRAL_SECRET_KEY", "CORRAL_CONFIG", "PYTHONUNBUFFERED")
+import urllib.request
+req = urllib.request.Request(
+    os.environ["CORRAL_HUB_URL"] + "/api/v1/tasks/" + os.environ["CORRAL_TASK_ID"])
+req.add_header("Authorization", "Bearer %s:%s" % (os.environ["CORRAL_ACCESS_KEY"], secret))
+with urllib.request.urlopen(req, timeout=30) as r:
+    token_reads_its_task = r.status == 200
 print("ENV " + json.dumps({{
     **{{name: os.environ.get(name) for name in names}},
-    "agent_own_anywhere": any({own!r} in v for v in os.environ.values()),
+    "agent_own_anywhere": any(({own!r} in v or {hub_secret!r} in v) for v in os.environ.values()),
     "secret_on_a_command_line": on_command_line,
+    "token_reads_its_task": token_reads_its_task,
+    "config_exists": os.path.exists(os.environ["CORRAL_CONFIG"]),
 }}))
 """
 
 
-def test_the_task_gets_its_variables_and_the_job_s_credentials(
-    api: httpx.Client, served: Served
-) -> None:
-    done = run_script(api, served, ENV_PROBE.format(own=AGENT_OWN_SECRET))
+def test_the_task_gets_its_variables_and_its_own_token(api: httpx.Client, served: Served) -> None:
+    probe = ENV_PROBE.format(own=AGENT_OWN_SECRET, hub_secret=served.hub.secret_key)
+    done = run_script(api, served, probe)
     assert done["status"] == "completed"
 
     env = reported(api, done["id"], "ENV ")
@@ -214,10 +221,20 @@ def test_the_task_gets_its_variables_and_the_job_s_credentials(
     assert env["CORRAL_AGENT"] == "1"
     assert env["PYTHONUNBUFFERED"] == "1"
     assert env["CORRAL_HUB_URL"] == served.hub.url
-    # the credentials are the ones the daemon hands the job, not the agent's own
-    assert env["CORRAL_ACCESS_KEY"] == served.hub.access_key
-    assert env["CORRAL_SECRET_KEY"] == served.hub.secret_key
+    # the credentials are the task's token from its lease, not the agent's key (which the
+    # agent here has from HubCredentials) nor anything of the agent's own environment
+    assert env["CORRAL_ACCESS_KEY"] not in (served.hub.access_key, AGENT_OWN_KEY)
+    assert env["token_reads_its_task"] is True
     assert env["agent_own_anywhere"] is False
+    # a config file of the task's own, in its work folder: nothing of the agent's
+    assert env["CORRAL_CONFIG"].endswith("corral-config.toml")
+    assert env["config_exists"] is False
+    # the run is over: its token is refused
+    token = f"Bearer {env['CORRAL_ACCESS_KEY']}:{env['CORRAL_SECRET_KEY']}"
+    after = httpx.get(
+        f"{served.hub.url}/api/v1/tasks/{done['id']}", headers={"Authorization": token}
+    )
+    assert after.status_code == 401
     # and no process of the task's group shows a secret on its command line
     assert env["secret_on_a_command_line"] is False
 

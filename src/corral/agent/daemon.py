@@ -14,9 +14,17 @@ Threads of one :class:`Agent`:
 
 One task's life (``:start``, prepare, run, console, final status) is
 :class:`~corral.agent.job.TaskJob`; the change-log watcher is
-:class:`~corral.agent.watch.AbortWatcher`. Stopping the agent (SIGTERM, Ctrl-C) stops
-its tasks (SIGTERM to each process group, SIGKILL after ``abort_grace``), marks them
-``stopped`` ("agent stopped") and unregisters the worker.
+:class:`~corral.agent.watch.AbortWatcher`.
+
+The agent's key is for the agent's calls only (register, heartbeat, dequeue, the
+status and console of its tasks). Each task's process gets the token the hub issued
+with the lease, which acts as the task's owner (:attr:`Agent.hub_env` holds no key).
+On Linux the agent makes itself non-dumpable, so that the tasks it runs (the same OS
+user) cannot read its environment or memory through ``/proc``.
+
+Stopping the agent (SIGTERM, Ctrl-C) stops its tasks (SIGTERM to each process group,
+SIGKILL after ``abort_grace``), marks them ``stopped`` ("agent stopped") and
+unregisters the worker.
 
 Example::
 
@@ -36,7 +44,8 @@ from typing import Any
 
 import httpx
 
-from corral.agent.job import AGENT_STOPPED, Runs, TaskJob, Worker
+from corral.agent.job import AGENT_STOPPED, Lease, Runs, TaskJob, Worker
+from corral.agent.process import protect_process
 from corral.agent.runners.base import Runner
 from corral.agent.settings import AgentSettings
 from corral.agent.stats import StatsSampler, worker_facts
@@ -62,7 +71,7 @@ class Agent:
 
     Args:
         settings: timings and folders.
-        creds: the hub's URL and the API key (also given to the tasks' processes).
+        creds: the hub's URL and the agent's API key (never given to the tasks' processes).
         runner: prepares each task's environment and command.
         worker_id: the worker's id on the hub (``--name``).
         queues: queue names, in priority order.
@@ -112,12 +121,8 @@ class Agent:
 
     @property
     def hub_env(self) -> dict[str, str]:
-        """What the task's process needs to reach the hub as this agent does."""
-        env = {"CORRAL_HUB_URL": self.creds.url}
-        if self.creds.access_key and self.creds.secret_key:
-            env["CORRAL_ACCESS_KEY"] = self.creds.access_key
-            env["CORRAL_SECRET_KEY"] = self.creds.secret_key
-        return env
+        """The hub's address for the tasks' processes: no key (each task gets its token)."""
+        return {"CORRAL_HUB_URL": self.creds.url}
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -153,6 +158,7 @@ class Agent:
                     f"there is no queue {name!r} on the hub at {self.creds.url}"
                 ) from None
         self.register()
+        protect_process()
         self.settings.work_dir.mkdir(parents=True, exist_ok=True)
         for target, name in (
             (self._dequeue_loop, "dequeue"),
@@ -255,23 +261,24 @@ class Agent:
         while not self._stopping.is_set():
             if not self._slots.acquire(timeout=0.5):
                 continue
-            task: dict[str, Any] | None = None
+            lease: Lease | None = None
             try:
-                task = self._lost_lease() or self._dequeue(backoff)
+                lease = self._lost_lease() or self._dequeue(backoff)
             except Exception:
                 log.exception("dequeue failed")
                 self._stopping.wait(backoff.next())
-            if task is None:
+            if lease is None:
                 self._slots.release()
                 continue
-            self._runs.claim(str(task["id"]))
+            task_id = str(lease.task["id"])
+            self._runs.claim(task_id)
             thread = threading.Thread(
-                target=self._run_task, args=(task,), name=f"corral-task-{task['id']}", daemon=True
+                target=self._run_task, args=(lease,), name=f"corral-task-{task_id}", daemon=True
             )
             self._task_threads = [t for t in self._task_threads if t.is_alive()] + [thread]
             thread.start()
 
-    def _dequeue(self, backoff: Backoff) -> dict[str, Any] | None:
+    def _dequeue(self, backoff: Backoff) -> Lease | None:
         body = {"worker": self.worker_id, "queues": self.queues, "wait": self.settings.dequeue_wait}
         try:
             reply = self._poll.post("queues:dequeue", json=body)
@@ -289,22 +296,30 @@ class Agent:
             return None
         backoff.reset()
         task: dict[str, Any] | None = (reply or {}).get("task")
-        if task is not None and self._stopping.is_set():
+        if task is None or self._stopping.is_set():
             # not started: unregistering gives the lease back to the front of its queue
             return None
-        return task
+        return Lease(task, (reply or {}).get("token"))
 
-    def _lost_lease(self) -> dict[str, Any] | None:
-        """A task leased to this worker whose dequeue answer never arrived, if any."""
+    def _lost_lease(self) -> Lease | None:
+        """A task leased to this worker whose dequeue answer never arrived, if any.
+
+        Its token was in that answer: the hub issues a new one (the old one is revoked).
+        """
         while not self._lost_leases.empty():
             task_id = self._lost_leases.get()
             try:
                 task: dict[str, Any] = self.client.get(f"tasks/{task_id}")
-            except CorralError:
+                if task.get("status") != S.queued or task.get("worker") != self.worker_id:
+                    continue
+                token = self.client.post(
+                    f"workers/{self.worker_id}:token", json={"task_id": task_id}
+                )
+            except CorralError as e:
+                log.debug("task %s: not picked up again: %s", task_id, e)
                 continue
-            if task.get("status") == S.queued and task.get("worker") == self.worker_id:
-                log.info("task %s: leased to this worker by a lost answer; running it", task_id)
-                return task
+            log.info("task %s: leased to this worker by a lost answer; running it", task_id)
+            return Lease(task, token)
         return None
 
     # --- heartbeat ----------------------------------------------------------------------
@@ -350,9 +365,9 @@ class Agent:
 
     # --- running one task ---------------------------------------------------------------
 
-    def _run_task(self, task: dict[str, Any]) -> None:
+    def _run_task(self, lease: Lease) -> None:
         try:
-            TaskJob(task, self._worker, self._runs, self._stopping).run()
+            TaskJob(lease.task, self._worker, self._runs, self._stopping, lease.token).run()
         finally:
             self._slots.release()
 

@@ -1,7 +1,8 @@
 """One task's life on a worker, from its ``:start`` to its final status.
 
 ``:start`` (a 409 means it was aborted meanwhile or leased elsewhere: skipped) -> a
-fresh work folder -> ``runner.prepare`` (its progress in the task's console;
+fresh work folder -> ``runner.prepare`` (with the task's token: the process acts as the
+task's owner, never as the agent) (its progress in the task's console;
 :class:`PrepareError` fails the task with its message) -> the process, in a session
 (process group) of its own, stdout and stderr streamed to the console (see
 :class:`~corral.agent.process.TaskRun`) -> the environment's freeze written back ->
@@ -14,7 +15,7 @@ shared with the daemon (dequeue, heartbeat, shutdown) and the abort watcher.
 
 Example::
 
-    job = TaskJob(task, worker, runs, stopping)
+    job = TaskJob(task, worker, runs, stopping, token)
     job.run()  # returns when the task has its final status
 """
 
@@ -105,6 +106,29 @@ class Runs:
             return set(self._runs) | self._claiming
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A task leased to this worker (as the hub returned it) and the token of its run."""
+
+    task: dict[str, Any]
+    #: ``{access_key, secret_key, expires_at}``: the key the task's process uses
+    token: dict[str, Any] | None
+
+
+def task_hub_env(base: dict[str, str], token: dict[str, Any], workdir: Path) -> dict[str, str]:
+    """What a task's process needs to reach the hub: the URL, its token, its own config.
+
+    ``CORRAL_CONFIG`` names a file of the task's work folder (there is none at first), so
+    that nothing the task does reads or writes the agent's configuration file.
+    """
+    return {
+        **base,
+        "CORRAL_ACCESS_KEY": str(token["access_key"]),
+        "CORRAL_SECRET_KEY": str(token["secret_key"]),
+        "CORRAL_CONFIG": str(workdir / "corral-config.toml"),
+    }
+
+
 @dataclass
 class Worker:
     """What one task's life needs of the worker that runs it."""
@@ -113,7 +137,7 @@ class Worker:
     client: HubClient
     runner: Runner
     worker_id: str
-    #: the hub's URL and credentials for the task's process
+    #: the hub's URL for the tasks' processes (each adds its own token)
     hub_env: dict[str, str]
 
     def report(
@@ -156,12 +180,19 @@ class TaskJob:
         worker: the worker running it.
         runs: the worker's tasks; this one is added when started, removed at its end.
         stopping: set when the agent stops (a task starting then is stopped at once).
+        token: the task's token from the lease (None: the hub gave none; the task fails).
     """
 
     def __init__(
-        self, task: dict[str, Any], worker: Worker, runs: Runs, stopping: threading.Event
+        self,
+        task: dict[str, Any],
+        worker: Worker,
+        runs: Runs,
+        stopping: threading.Event,
+        token: dict[str, Any] | None,
     ) -> None:
         self.task = task
+        self.token = token
         self.id = str(task["id"])
         self.worker = worker
         self.settings = worker.settings
@@ -237,10 +268,15 @@ class TaskJob:
     def _prepare(self, run: TaskRun, workdir: Path) -> Launch | None:
         """The runner's launch; None (the task failed or stopped) when there is none."""
         worker = self.worker
+        if not self.token:
+            self._fail_before_start(
+                run, "the hub gave no token for this task (a hub older than this agent?)"
+            )
+            return None
         job = Job(
             task=run.task,
             workdir=workdir,
-            hub_env=worker.hub_env,
+            hub_env=task_hub_env(worker.hub_env, self.token, workdir),
             worker=worker.worker_id,
             log=run.shipper.log,
         )

@@ -8,10 +8,12 @@ leader exits, what it left in its group gets the grace period too, then SIGKILL.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -136,6 +138,26 @@ def _group_alive(pgid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+#: ``prctl`` option: whether the process may be dumped or traced by its own user
+_PR_SET_DUMPABLE = 4
+
+
+def protect_process() -> bool:
+    """Make this process non-dumpable (Linux): its ``/proc/<pid>/environ``, memory and
+    ``ptrace`` are then closed to other processes of the same OS user, such as the
+    tasks it runs. Its children are dumpable again once they ``exec``. Returns whether
+    it worked (False on other systems).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        log.debug("prctl(PR_SET_DUMPABLE) is not available here")
+        return False
 
 
 def quietly(fn: Callable[[], None]) -> None:

@@ -148,10 +148,30 @@ class Dequeue(Input):
     wait: Annotated[float, Field(ge=0, le=DEQUEUE_WAIT_MAX)] = 0.0
 
 
+class TaskToken(Output):
+    """The key a task's process uses: it acts as the task's owner, for this run only.
+
+    Issued at the lease, shown once; it expires at ``expires_at`` unless a heartbeat
+    of the worker running the task extends it, and is revoked when the run ends.
+    """
+
+    access_key: str
+    secret_key: str
+    expires_at: datetime
+
+
 class Dequeued(Output):
     task: TaskOut | None = None
     #: the name of the queue the task came from
     queue: str | None = None
+    #: the task's token (``CORRAL_ACCESS_KEY``/``CORRAL_SECRET_KEY`` of its process)
+    token: TaskToken | None = None
+
+
+class TokenRequest(Input):
+    """A new token for a task leased to the worker whose dequeue answer was lost."""
+
+    task_id: Id
 
 
 class WorkerTask(Output):

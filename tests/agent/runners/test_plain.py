@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,3 +78,37 @@ def test_freeze_is_the_agent_s_environment(tmp_path: Path) -> None:
     launch = get_runner("plain", AgentOptions(root=tmp_path / "agent")).prepare(job)
     names = {line.split("==")[0].lower() for line in launch.freeze.splitlines()}
     assert {"pytest", "httpx"} <= names
+
+
+def test_the_agent_s_credentials_stay_out_of_the_task_s_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [n for n in os.environ if n.startswith("CORRAL_")]:
+        monkeypatch.delenv(name)
+    for name, value in {
+        "CORRAL_ACCESS_KEY": "agent-key",
+        "CORRAL_SECRET_KEY": "agent-secret",
+        "CORRAL_CONFIG": "/home/agent/.corral/config.toml",
+        "CORRAL_ADMIN_PASSWORD": "hub-admin",
+        "CORRAL_DATABASE_URL": "postgresql://u:pw@db/corral",
+        "CORRAL_TEST_DATABASE_URL": "postgresql://u:pw@db/test",
+        "CORRAL_OIDC_CLIENT_SECRET": "oidc",
+        "CORRAL_AGENT_ROOT": "/srv/agent",
+        "CORRAL_CACHE_DIR": "/srv/cache",  # a task's own setting: kept
+    }.items():
+        monkeypatch.setenv(name, value)
+    job, _ = make_job(tmp_path)
+    job.hub_env.update(CORRAL_ACCESS_KEY="task-key", CORRAL_SECRET_KEY="task-secret")
+
+    env = PlainRunner(AgentOptions(root=tmp_path / "agent")).prepare(job).env
+
+    corral_vars = {k: v for k, v in env.items() if k.startswith("CORRAL_")}
+    assert corral_vars == {
+        "CORRAL_TASK_ID": "b" * 32,
+        "CORRAL_WORKER": "w7",
+        "CORRAL_AGENT": "1",
+        "CORRAL_HUB_URL": "http://127.0.0.1:1",
+        "CORRAL_ACCESS_KEY": "task-key",
+        "CORRAL_SECRET_KEY": "task-secret",
+        "CORRAL_CACHE_DIR": "/srv/cache",
+    }

@@ -404,6 +404,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/workers/{worker_id}/stats"): Rule(
         "user", lambda w: {"worker_id": w.worker_id}
     ),
+    ("POST", "/api/v1/workers/{worker_id}:token"): Rule("work", lambda w: _leased(w)),
     # models
     ("GET", "/api/v1/models"): Rule("user"),
     ("POST", "/api/v1/models"): Rule(
@@ -437,6 +438,17 @@ def _worker(w: World) -> str:
     worker_id = f.unique("w")
     f.ok(w.clients["worker"].post("/workers", json={"id": worker_id, "queues": [w.queue]}))
     return worker_id
+
+
+def _leased(w: World) -> dict[str, Any]:
+    """A task leased to a new worker of the worker account (for a new token of it)."""
+    queue = w.new_queue()
+    task_id = w.new_task()
+    f.ok(w.owner.post(f"/tasks/{task_id}:enqueue", json={"queue": queue}))
+    worker_id = _worker(w)
+    body = {"worker": worker_id, "queues": [queue]}
+    f.ok(w.clients["worker"].post("/queues:dequeue", json=body))
+    return {"worker_id": worker_id, "json": {"task_id": task_id}}
 
 
 # --- the tests ------------------------------------------------------------------------------

@@ -83,11 +83,13 @@ def test_dequeue_leases_the_first_task_in_priority_order(api: httpx.Client) -> N
     assert got["task"]["id"] == a and got["queue"] == high
     # leased: still queued, out of the queue, the worker is set
     assert got["task"]["status"] == "queued" and got["task"]["worker"] == w["id"]
+    # with the token of the task's run (shown once)
+    assert got["token"]["access_key"] and got["token"]["secret_key"] and got["token"]["expires_at"]
     assert order(api, high) == [b]
     assert ok(api.get(f"/workers/{w['id']}"))["tasks"][0]["id"] == a
     assert dequeue(api, w["id"], [high, low])["task"]["id"] == b
     assert dequeue(api, w["id"], [high, low])["task"]["id"] == later
-    assert dequeue(api, w["id"], [high, low]) == {"task": None, "queue": None}
+    assert dequeue(api, w["id"], [high, low]) == {"task": None, "queue": None, "token": None}
 
 
 def test_start_by_the_leasing_worker_then_heartbeat_reports_status(api: httpx.Client) -> None:

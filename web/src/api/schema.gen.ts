@@ -1266,6 +1266,8 @@ export interface paths {
          *     The task is leased to the worker: it stays ``queued`` until the worker starts it
          *     (``POST /tasks/{id}:start`` with ``worker``). With ``wait``, an empty answer is held
          *     until a task arrives (at most ``wait`` seconds). Each task goes to one worker only.
+         *     The answer's ``token`` is the key the task's process uses (it acts as the task's
+         *     owner); it is shown only here. Needs ``work`` (an agent's account or an admin).
          */
         post: operations["dequeue_api_v1_queues_dequeue_post"];
         delete?: never;
@@ -1290,6 +1292,8 @@ export interface paths {
         /**
          * Register
          * @description Register a worker (or bring back a gone one). A live worker with this id is a 409.
+         *
+         *     Needs an agent's account (role ``worker``) or an admin.
          */
         post: operations["register_api_v1_workers_post"];
         delete?: never;
@@ -1332,9 +1336,32 @@ export interface paths {
          * Heartbeat
          * @description The worker lives; ``stats`` are kept for charts. The reply gives each held task's status.
          *
-         *     A worker marked gone gets a 409 and registers again.
+         *     The tokens of the tasks the worker holds are extended. A worker marked gone gets a
+         *     409 and registers again.
          */
         post: operations["heartbeat_api_v1_workers__worker_id__heartbeat_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workers/{worker_id}:token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reissue Token
+         * @description A new token for a task leased to this worker whose dequeue answer never arrived.
+         *
+         *     The task's earlier tokens are revoked. 404 when the task is not this worker's.
+         */
+        post: operations["reissue_token_api_v1_workers__worker_id__token_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1848,6 +1875,7 @@ export interface components {
             task?: components["schemas"]["TaskOut"] | null;
             /** Queue */
             queue?: string | null;
+            token?: components["schemas"]["TaskToken"] | null;
         };
         /** Enqueue */
         Enqueue: {
@@ -3279,6 +3307,24 @@ export interface components {
             readonly allowed_actions: ("edit" | "clone" | "enqueue" | "dequeue" | "start" | "complete" | "fail" | "stop" | "abort" | "continue" | "reset" | "publish" | "archive" | "unarchive" | "delete")[];
         };
         /**
+         * TaskToken
+         * @description The key a task's process uses: it acts as the task's owner, for this run only.
+         *
+         *     Issued at the lease, shown once; it expires at ``expires_at`` unless a heartbeat
+         *     of the worker running the task extends it, and is revoked when the run ends.
+         */
+        TaskToken: {
+            /** Access Key */
+            access_key: string;
+            /** Secret Key */
+            secret_key: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+        };
+        /**
          * TaskUpdate
          * @description Fields to change; fields left out (or ``null``) stay as they are.
          *
@@ -3352,6 +3398,14 @@ export interface components {
             name?: string | null;
             /** Description */
             description?: string | null;
+        };
+        /**
+         * TokenRequest
+         * @description A new token for a task leased to the worker whose dequeue answer was lost.
+         */
+        TokenRequest: {
+            /** Task Id */
+            task_id: string;
         };
         /** UserCreate */
         UserCreate: {
@@ -6510,6 +6564,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HeartbeatReply"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reissue_token_api_v1_workers__worker_id__token_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                worker_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskToken"];
                 };
             };
             /** @description Validation Error */

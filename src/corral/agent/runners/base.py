@@ -20,12 +20,17 @@ Contract of :meth:`Runner.prepare`:
   task cannot run (bad requirements, missing image...); the daemon fails the
   task with that reason;
 * it never starts the task's own code.
+
+The task's process never gets the agent's credentials: ``Job.hub_env`` holds the
+hub's URL and the task's own token (``CORRAL_ACCESS_KEY``/``CORRAL_SECRET_KEY``),
+and :func:`without_agent_credentials` takes the agent's own out of any environment
+a runner starts from.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +59,40 @@ class AgentOptions:
     python: str = ""
 
 
+#: variables of the agent's environment that name or hold its credentials (or the hub's,
+#: when the agent runs next to it): never passed to a task
+AGENT_CREDENTIALS = frozenset(
+    {
+        "CORRAL_HUB_URL",
+        "CORRAL_ACCESS_KEY",
+        "CORRAL_SECRET_KEY",
+        "CORRAL_CONFIG",
+        "CORRAL_ADMIN_PASSWORD",
+        "CORRAL_DATABASE_URL",
+    }
+)
+_SECRET_WORDS = ("SECRET", "PASSWORD", "TOKEN", "KEY", "CREDENTIAL", "DATABASE")
+
+
+def without_agent_credentials(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` without the agent's credentials: the ``CORRAL_*`` variables that hold keys,
+    passwords or a config file's path, and the agent's own settings (``CORRAL_AGENT_*``).
+
+    Example:
+        >>> without_agent_credentials({"CORRAL_SECRET_KEY": "s", "PATH": "/bin"})
+        {'PATH': '/bin'}
+    """
+    return {k: v for k, v in env.items() if not _agent_credential(k)}
+
+
+def _agent_credential(name: str) -> bool:
+    if not name.startswith("CORRAL_"):
+        return False
+    if name in AGENT_CREDENTIALS or name.startswith("CORRAL_AGENT_"):
+        return True
+    return any(word in name for word in _SECRET_WORDS)
+
+
 @dataclass
 class Job:
     """One task to run: the hub's task record and where to run it."""
@@ -61,7 +100,8 @@ class Job:
     task: dict[str, Any]
     #: an empty folder owned by this run (removed after it)
     workdir: Path
-    #: hub URL and credentials the task's process needs (CORRAL_HUB_URL, keys...)
+    #: what the task's process needs to reach the hub: CORRAL_HUB_URL, the task's token
+    #: (CORRAL_ACCESS_KEY/CORRAL_SECRET_KEY) and a CORRAL_CONFIG of its own
     hub_env: dict[str, str]
     #: the worker id (CORRAL_WORKER in the task's environment)
     worker: str

@@ -13,7 +13,9 @@ packages* receives only what the image lacks, then the task starts::
 The freeze is written by the container to ``<workdir>/freeze.txt``; the daemon
 reads it when the process has ended (``Launch.freeze_file``). Secrets reach the
 container by name only (``-e CORRAL_SECRET_KEY``): their values travel in the
-environment of the ``docker`` process, never on a command line.
+environment of the ``docker`` process, never on a command line. The only
+credential that reaches the container is the task's token: nothing of the host's
+environment or files but the work folder and corral's own (read-only) goes in.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import subprocess
 from pathlib import Path
 
 from corral.agent import corral_dist
-from corral.agent.runners.base import Job, Launch, PrepareError, Runner
+from corral.agent.runners.base import Job, Launch, PrepareError, Runner, without_agent_credentials
 from corral.agent.runners.code import restore_code
 from corral.agent.runners.plain import task_env
 from corral.system.gpu import gpu_indices
@@ -103,7 +105,8 @@ class DockerRunner(Runner):
         argv += ["-v", f"{overlay}:{overlay}:ro", "-v", f"{package}:{package}:ro"]
         argv += ["-v", f"{pip_cache.resolve()}:/root/.cache/pip"]
 
-        docker_env = dict(os.environ)
+        # the docker command itself does not need the agent's credentials either
+        docker_env = without_agent_credentials(os.environ)
         for key, value in self._container_env(job, overlay).items():
             if is_secret(key):
                 argv += ["-e", key]

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from corral.agent import corral_dist
-from corral.agent.runners.base import Job, Launch, PrepareError, Runner
+from corral.agent.runners.base import Job, Launch, PrepareError, Runner, without_agent_credentials
 from corral.agent.runners.code import file_lock, restore_code
 from corral.agent.runners.plain import task_env
 from corral.system.packages import normalize_name
@@ -181,7 +181,8 @@ class VenvRunner(Runner):
             raise
 
     def _uv_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
+        # building a requirement runs its code: it gets no more of the agent than the task
+        env = {k: v for k, v in without_agent_credentials(os.environ).items() if k not in _DROPPED}
         env.setdefault("UV_CACHE_DIR", str(self.options.root / "cache" / "uv"))
         env["NO_COLOR"] = "1"  # plain "error:" / "cause:" lines instead of box drawings
         return env

@@ -29,9 +29,10 @@ from corral.server.api.changes import Reader
 from corral.server.api.deps import AccessDep, AdminUser, CurrentPrincipal, SessionDep
 from corral.server.api.guards import task_for
 from corral.server.auth.policy import Access
+from corral.server.auth.principal import Principal
 from corral.server.db.models import Queue
 from corral.server.db.unit_of_work import Notifier, write_transaction
-from corral.server.services import dispatch, queues
+from corral.server.services import dispatch, queues, workers
 
 router = APIRouter(prefix="/queues", tags=["queues"])
 
@@ -140,19 +141,24 @@ class _Taker:
         self,
         factory: sessionmaker[Session],
         body: Dequeue,
-        user_id: str,
+        caller: Principal,
         notifier: Notifier,
+        token_minutes: float,
     ) -> None:
         self.factory = factory
         self.body = body
-        self.user_id = user_id
+        self.caller = caller
         self.notifier = notifier
+        self.token_minutes = token_minutes
         self.queue_ids: list[str] = []
 
     def check(self) -> None:
-        """Unknown worker or queue: a 4xx before any wait. Resolves the queues once."""
+        """Not an agent's account, an unknown worker or another account's, an unknown
+        queue: a 4xx before any wait. Resolves the queues once."""
         with self.factory() as session:
-            dispatch.live_worker(session, self.body.worker)
+            Access(session, self.caller).require("work")
+            worker = dispatch.live_worker(session, self.body.worker)
+            workers.check_owner(worker, self.caller)
             self.queue_ids = [q.id for q in queues.get_queues(session, self.body.queues)]
 
     def attempt(self) -> Dequeued | None:
@@ -160,16 +166,22 @@ class _Taker:
             if not dispatch.has_waiting(session, self.queue_ids):
                 return None
         with write_transaction(
-            self.factory, notifier=self.notifier, user_id=self.user_id
+            self.factory, notifier=self.notifier, user_id=self.caller.user_id
         ) as session:
             worker = dispatch.live_worker(session, self.body.worker)
             # a queue deleted since the poll began is skipped
             found = [session.get(Queue, queue_id) for queue_id in self.queue_ids]
-            taken = dispatch.take(session, worker, [q for q in found if q is not None])
-            if taken is None:
+            lease = dispatch.take(
+                session,
+                worker,
+                [q for q in found if q is not None],
+                token_minutes=self.token_minutes,
+            )
+            if lease is None:
                 return None
-            task, queue = taken
-            return Dequeued(task=TaskOut.model_validate(task), queue=queue.name)
+            return Dequeued(
+                task=TaskOut.model_validate(lease.task), queue=lease.queue.name, token=lease.token
+            )
 
 
 @router.post(":dequeue", response_model=Dequeued)
@@ -179,9 +191,12 @@ async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body(
     The task is leased to the worker: it stays ``queued`` until the worker starts it
     (``POST /tasks/{id}:start`` with ``worker``). With ``wait``, an empty answer is held
     until a task arrives (at most ``wait`` seconds). Each task goes to one worker only.
+    The answer's ``token`` is the key the task's process uses (it acts as the task's
+    owner); it is shown only here. Needs ``work`` (an agent's account or an admin).
     """
     notifier = request.app.state.changes_notifier
-    taker = _Taker(request.app.state.sessionmaker, body, user.id, notifier)
+    minutes = request.app.state.settings.task_token_minutes
+    taker = _Taker(request.app.state.sessionmaker, body, user, notifier, minutes)
     await run_in_threadpool(taker.check)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + body.wait

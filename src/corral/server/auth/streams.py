@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corral.core.task_status import ACTIVE
 from corral.schemas.changes import ChangeOut
 from corral.server.auth.policy import Access
-from corral.server.auth.principal import Principal
-from corral.server.db.models import Project
+from corral.server.auth.principal import WORKER, Principal
+from corral.server.db.models import Project, Task, Worker
 
 #: changes (entity type, action) after which a non-admin stream recomputes what it sees
 _SCOPE_CHANGES = {("project", "members"), ("project", "updated"), ("project", "deleted")}
@@ -43,6 +44,9 @@ class StreamScope:
     known: frozenset[str] = field(default_factory=frozenset)
     #: why the stream must end ("" while it may go on)
     ended: str = ""
+    #: a worker account's stream: the tasks its workers held when the scope was computed
+    #: (their changes are sent, so an agent hears of an abort at once); None otherwise
+    held: frozenset[str] | None = None
 
     @classmethod
     def compute(cls, session: Session, principal: Principal, public_role: str) -> StreamScope:
@@ -51,7 +55,17 @@ class StreamScope:
         known = (
             frozenset(session.scalars(select(Project.id))) if visible is not None else frozenset()
         )
-        return cls(principal, visible, known)
+        held = None
+        if principal.role == WORKER and principal.task_id is None:
+            workers = select(Worker.id).where(Worker.user_id == principal.user_id)
+            held = frozenset(
+                session.scalars(
+                    select(Task.id).where(
+                        Task.worker.in_(workers), Task.status.in_([s.value for s in ACTIVE])
+                    )
+                )
+            )
+        return cls(principal, visible, known, held=held)
 
     def allows(self, change: ChangeOut) -> bool:
         """Send this change? (Also notes when the stream must end: then True, to wake it.)"""
@@ -65,6 +79,8 @@ class StreamScope:
             return True
         if change.entity_type in _PERSONAL:
             return self._personal(change)
+        if self.held is not None and change.entity_type == "task":
+            return change.entity_id in self.held
         if change.project_id is not None:
             return change.project_id in self.visible
         return True

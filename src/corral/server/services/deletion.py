@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from corral.errors import ConflictError
 from corral.server.db.models import (
+    ApiKey,
     Artifact,
     DebugSample,
     EventBatch,
@@ -32,7 +33,7 @@ from corral.server.db.models import (
     TaskMetricSummary,
     TaskTag,
 )
-from corral.server.services import changes, stored_files
+from corral.server.services import changes, stored_files, task_tokens
 from corral.server.services.clock import now
 
 #: tasks deleted per statement (stays under every database's parameter limit)
@@ -75,6 +76,9 @@ def delete_tasks(session: Session, task_ids: list[str]) -> None:
                 session, "task", tid, "deleted", project_id=project_id, payload={"name": name}
             )
         session.execute(update(Task).where(Task.parent_id.in_(chunk)).values(parent_id=None))
+        # a deleted task's token ends with it (its open streams too)
+        task_tokens.revoke(session, chunk)
+        session.execute(delete(ApiKey).where(ApiKey.task_id.in_(chunk)))
         # Event tables are removed explicitly: they are large, and SQLite enforces
         # ON DELETE CASCADE only when foreign keys are on for that connection.
         for table in (*_OUTPUT_TABLES, Artifact, TaskTag, QueueEntry):

@@ -9,11 +9,17 @@ with the reason ``worker lost``. Nothing is left running forever or dropped.
 The dequeue is atomic: on SQLite the write transaction is ``BEGIN IMMEDIATE`` (one
 writer at a time); on PostgreSQL the entry is taken with ``FOR UPDATE SKIP LOCKED``,
 so concurrent dequeues (also from several hub processes) each get a different task.
+
+Each lease comes with a task token (``task_tokens``): the key the task's process
+uses, acting as the task's owner. A task whose owner is gone or deactivated is not
+leased: it ends ``failed`` with the reason, and the next task is taken. Every way a
+lease or a run ends here (lease expired, worker lost or stopped) revokes the token.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -21,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from corral.core.task_status import ACTIVE, S
 from corral.errors import ConflictError, NotFoundError
+from corral.schemas.queues import TaskToken
 from corral.server.db.models import Queue, QueueEntry, Task, Worker, WorkerStat
-from corral.server.services import changes, queue_stats, task_lifecycle, tasks
+from corral.server.services import changes, queue_stats, task_lifecycle, task_tokens, tasks
 from corral.server.services.clock import now
 
 #: the reason a task ends with when its worker stopped heartbeating while it ran
@@ -46,35 +53,84 @@ def has_waiting(session: Session, queue_ids: Sequence[str]) -> bool:
     return session.scalar(q) is not None
 
 
-def take(session: Session, worker: Worker, queues: Sequence[Queue]) -> tuple[Task, Queue] | None:
-    """Lease the first task of the first non-empty queue to ``worker``; None if all are empty."""
+@dataclass(frozen=True)
+class Lease:
+    """A task leased to a worker, the queue it came from, and its token (shown once)."""
+
+    task: Task
+    queue: Queue
+    token: TaskToken
+
+
+def take(
+    session: Session, worker: Worker, queues: Sequence[Queue], *, token_minutes: float
+) -> Lease | None:
+    """Lease the first task of the first non-empty queue to ``worker``; None if all are empty.
+
+    The lease carries a new token for the task's owner, valid ``token_minutes``.
+    """
     postgres = session.get_bind().dialect.name == "postgresql"
     for queue in queues:
-        q = (
-            select(QueueEntry)
-            .where(QueueEntry.queue_id == queue.id)
-            .order_by(QueueEntry.position, QueueEntry.id)
-            .limit(1)
-        )
-        if postgres:
-            q = q.with_for_update(skip_locked=True)
-        entry = session.scalar(q)
-        if entry is None:
-            continue
-        task = tasks.get_task(session, entry.task_id, for_update=True)
-        t = now()
-        wait = (t - entry.enqueued_at).total_seconds()
-        session.delete(entry)
-        task.worker = worker.id
-        tasks.touch(task)
-        worker.task_id = task.id
-        worker.leased_at = t
-        worker.last_heartbeat = t
-        session.flush()
-        queue_stats.record_stat(session, queue.id, wait)
-        tasks.record_change(session, task, "leased", worker=worker.id, queue=queue.name)
-        return task, queue
+        while True:
+            q = (
+                select(QueueEntry)
+                .where(QueueEntry.queue_id == queue.id)
+                .order_by(QueueEntry.position, QueueEntry.id)
+                .limit(1)
+            )
+            if postgres:
+                q = q.with_for_update(skip_locked=True)
+            entry = session.scalar(q)
+            if entry is None:
+                break
+            task = tasks.get_task(session, entry.task_id, for_update=True)
+            problem = task_tokens.owner_problem(session, task)
+            if problem is not None:
+                # nobody to run it as: it ends here, visibly, instead of blocking the queue
+                task_lifecycle.change_status(session, task.id, "fail", reason=problem)
+                continue
+            return _lease(session, worker, queue, entry, task, token_minutes)
     return None
+
+
+def _lease(
+    session: Session,
+    worker: Worker,
+    queue: Queue,
+    entry: QueueEntry,
+    task: Task,
+    token_minutes: float,
+) -> Lease:
+    t = now()
+    wait = (t - entry.enqueued_at).total_seconds()
+    session.delete(entry)
+    task.worker = worker.id
+    tasks.touch(task)
+    worker.task_id = task.id
+    worker.leased_at = t
+    worker.last_heartbeat = t
+    session.flush()
+    queue_stats.record_stat(session, queue.id, wait)
+    tasks.record_change(session, task, "leased", worker=worker.id, queue=queue.name)
+    token = task_tokens.issue(session, task, minutes=token_minutes)
+    return Lease(task, queue, token)
+
+
+def reissue(session: Session, worker: Worker, task_id: str, *, token_minutes: float) -> TaskToken:
+    """A new token for a task leased to (or run by) ``worker``, whose first one was lost.
+
+    Raises:
+        NotFoundError: no such task is leased to or run by this worker (another's tasks
+            are not revealed).
+        ConflictError: the task's owner is deactivated.
+    """
+    task = session.get(Task, task_id, with_for_update=True)
+    if task is None or task.worker != worker.id or task.status not in ACTIVE:
+        raise NotFoundError(f"no task {task_id!r} is leased to or run by worker {worker.id!r}")
+    problem = task_tokens.owner_problem(session, task)
+    if problem is not None:
+        raise ConflictError(problem)
+    return task_tokens.issue(session, task, minutes=token_minutes)
 
 
 def worker_tasks(session: Session, worker_ids: Sequence[str]) -> list[Task]:
@@ -117,6 +173,7 @@ def _requeue_front(session: Session, task: Task) -> None:
     task.worker = None
     task.queue_id = queue.id
     tasks.touch(task)
+    task_tokens.revoke(session, [task.id])
     session.flush()
     queue_stats.record_stat(session, queue.id, None)
     tasks.record_change(session, task, "requeued", queue=queue.name, reason="lease expired")

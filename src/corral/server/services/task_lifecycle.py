@@ -2,7 +2,8 @@
 
 Each action follows the state machine of ``core.task_status`` (an action the
 status does not allow is a 409) and records what happened in the change log. The
-worker's lease of a queued task is taken in ``dispatch``.
+worker's lease of a queued task is taken in ``dispatch``. Whatever ends a run or a
+lease (a final status, dequeue, reset) revokes the task's token (``task_tokens``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from corral.core.task_status import ACTIVE, FINAL, NEEDS_FORCE, S, next_status
 from corral.errors import ConflictError, NotFoundError
 from corral.schemas.tasks import Enqueue
 from corral.server.db.models import Queue, QueueEntry, Task
-from corral.server.services import deletion
+from corral.server.services import deletion, task_tokens
 from corral.server.services.clock import now
 from corral.server.services.queue_stats import record_stat
 from corral.server.services.tasks import get_task, record_change, touch
@@ -54,6 +55,7 @@ def enqueue(session: Session, task_id: str, data: Enqueue) -> Task:
     task.worker = None
     task.status_reason = ""
     touch(task)
+    task_tokens.revoke(session, [task.id])  # a token of an earlier run, if any is left
     session.flush()
     record_stat(session, queue.id, None)
     record_change(session, task, "enqueued", queue_id=queue.id, queue=queue.name)
@@ -104,6 +106,9 @@ def change_status(
     if exit_code is not None:
         task.exit_code = exit_code
     touch(task)
+    if target not in ACTIVE:
+        # the run (or the lease) is over: its token stops working now
+        task_tokens.revoke(session, [task.id])
     session.flush()
     record_change(session, task, _DONE[action], reason=task.status_reason)
     return task
@@ -135,6 +140,7 @@ def reset(session: Session, task_id: str, *, force: bool) -> Task:
     task.status_reason = ""
     task.status_message = ""
     touch(task)
+    task_tokens.revoke(session, [task.id])
     session.flush()
     record_change(session, task, "reset")
     return task

@@ -1,8 +1,13 @@
-"""Workers: register, heartbeat (with machine statistics), unregister, and what they run."""
+"""Workers: register, heartbeat (with machine statistics), unregister, and what they run.
+
+A worker belongs to the account that registered it (``Worker.user_id``): only that
+account (or an admin) heartbeats, dequeues for and unregisters it. Each heartbeat
+extends the tokens of the tasks the worker holds (``task_tokens.extend``).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -11,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from corral.core.task_status import S
-from corral.errors import ConflictError, NotFoundError
+from corral.errors import ConflictError, NotFoundError, PermissionDeniedError
 from corral.schemas.queues import (
     Heartbeat,
     MachineStats,
@@ -20,8 +25,9 @@ from corral.schemas.queues import (
     WorkerStatOut,
     WorkerTask,
 )
+from corral.server.auth.principal import Principal
 from corral.server.db.models import Task, User, Worker, WorkerStat
-from corral.server.services import changes, dispatch
+from corral.server.services import changes, dispatch, task_tokens
 from corral.server.services.clock import now
 
 #: the reason a task ends with when its worker unregisters while it runs
@@ -33,6 +39,16 @@ def get_worker(session: Session, worker_id: str) -> Worker:
     if worker is None:
         raise NotFoundError(f"no worker {worker_id!r}; `corral worker list` shows the workers")
     return worker
+
+
+def check_owner(worker: Worker, caller: Principal) -> None:
+    """Only the account that registered a worker (or an admin) may act for it."""
+    if caller.is_admin or worker.user_id == caller.user_id:
+        return
+    raise PermissionDeniedError(
+        f"worker {worker.id!r} was registered by another account; an agent acts only for "
+        "the workers it registered"
+    )
 
 
 def register(
@@ -72,15 +88,20 @@ def register(
     return worker
 
 
-def heartbeat(session: Session, worker_id: str, data: Heartbeat) -> dict[str, str]:
-    """Note that the worker lives; returns the status of each task it holds."""
-    worker = dispatch.live_worker(session, worker_id)
+def heartbeat(
+    session: Session, worker: Worker, data: Heartbeat, *, token_minutes: float
+) -> dict[str, str]:
+    """Note that the worker lives; returns the status of each task it holds.
+
+    The tokens of the tasks it holds live ``token_minutes`` from now.
+    """
     worker.last_heartbeat = now()
     if data.queues is not None:
         worker.queues = list(dict.fromkeys(data.queues))
     if data.stats is not None:
         session.add(_stat_row(worker.id, data.stats))
     held = {t.id: t.status for t in dispatch.worker_tasks(session, [worker.id])}
+    task_tokens.extend(session, list(held), minutes=token_minutes)
     if worker.task_id and worker.task_id not in held:
         # the current task ended (or was aborted, reset, deleted): say so, so the agent stops it
         status = session.scalar(select(Task.status).where(Task.id == worker.task_id))
@@ -101,9 +122,8 @@ def _stat_row(worker_id: str, stats: MachineStats) -> WorkerStat:
     )
 
 
-def unregister(session: Session, worker_id: str) -> None:
+def unregister(session: Session, worker: Worker) -> None:
     """The worker stops: leases go back to their queues, running tasks end failed."""
-    worker = get_worker(session, worker_id)
     if worker.gone_at is None:
         dispatch.release(session, worker, WORKER_STOPPED)
         worker.gone_at = now()
@@ -111,12 +131,21 @@ def unregister(session: Session, worker_id: str) -> None:
     session.flush()
 
 
-def describe(session: Session, workers: Sequence[Worker]) -> list[WorkerOut]:
-    """Workers with their current tasks (run time, last iteration) and latest statistics."""
+def describe(
+    session: Session,
+    workers: Sequence[Worker],
+    shown: Callable[[Task], bool] | None = None,
+) -> list[WorkerOut]:
+    """Workers with their current tasks (run time, last iteration) and latest statistics.
+
+    ``shown(task)``: whether the caller may see a task (those it may not read are left out).
+    """
     ids = [w.id for w in workers]
     held: dict[str, list[WorkerTask]] = {}
     t = now()
     for task in dispatch.worker_tasks(session, ids):
+        if shown is not None and not shown(task):
+            continue
         started = task.started_at
         held.setdefault(task.worker or "", []).append(
             WorkerTask(
@@ -162,11 +191,13 @@ def describe(session: Session, workers: Sequence[Worker]) -> list[WorkerOut]:
     return out
 
 
-def list_workers(session: Session, *, include_gone: bool) -> list[WorkerOut]:
+def list_workers(
+    session: Session, *, include_gone: bool, shown: Callable[[Task], bool] | None = None
+) -> list[WorkerOut]:
     q = select(Worker).order_by(Worker.id)
     if not include_gone:
         q = q.where(Worker.gone_at.is_(None))
-    return describe(session, list(session.scalars(q)))
+    return describe(session, list(session.scalars(q)), shown)
 
 
 #: what a chart reads of each sample
