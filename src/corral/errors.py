@@ -8,6 +8,7 @@
      +-- ConflictError              (409)  e.g. an invalid status transition
      +-- AuthError                  (401)  missing or wrong credentials
      |    +-- PermissionDeniedError (403)  authenticated, but not allowed
+     |         +-- QuotaExceededError      an upload over a storage quota
      +-- PayloadTooLargeError       (413)
      +-- RangeNotSatisfiableError   (416)
      +-- ServerUnavailableError     (503)  the hub cannot be reached (client side)
@@ -30,6 +31,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "QuotaExceededError",
     "RangeNotSatisfiableError",
     "ServerUnavailableError",
     "TaskAborted",
@@ -77,6 +79,12 @@ class PermissionDeniedError(AuthError):
     title = "Forbidden"
 
 
+class QuotaExceededError(PermissionDeniedError):
+    """The caller (or one of their teams) would go over a quota; the detail says which."""
+
+    title = "Quota exceeded"
+
+
 class PayloadTooLargeError(CorralError):
     status = 413
     title = "Payload too large"
@@ -118,10 +126,16 @@ _BY_STATUS: dict[int, type[CorralError]] = {
 
 
 def error_for_status(
-    status: int, detail: str, errors: list[dict[str, Any]] | None = None
+    status: int, detail: str, errors: list[dict[str, Any]] | None = None, *, title: str = ""
 ) -> CorralError:
-    """Build the exception that matches an HTTP error status (used by the client)."""
+    """Build the exception that matches an HTTP error status (used by the client).
+
+    ``title`` (the problem's) tells subclasses sharing a status apart: a 403 titled
+    "Quota exceeded" is a ``QuotaExceededError``.
+    """
     cls = _BY_STATUS.get(status, CorralError)
+    if status == QuotaExceededError.status and title == QuotaExceededError.title:
+        cls = QuotaExceededError
     err = cls(detail, errors=errors)
     err.status = status
     return err

@@ -65,9 +65,9 @@ def server(
     except pydantic.ValidationError as e:
         err = e.errors()[0]
         name = ".".join(str(p) for p in err["loc"])
-        console.print(
-            f"[red]error:[/] invalid setting {name}: {err['msg']} (check CORRAL_* variables)"
-        )
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        where = f"CORRAL_{name.upper()}" if "." not in name else "CORRAL_* variables"
+        console.print(f"[red]error:[/] invalid setting {name}: {msg} (check {where})")
         raise typer.Exit(2) from e
     admin_password = _hash_admin_password_meanwhile(settings)
     try:
@@ -92,6 +92,11 @@ def server(
         access_log=False,
         timeout_graceful_shutdown=5,
         ws="none",  # the hub speaks HTTP and SSE only; skips loading a WebSocket library
+        # The client's address is the TCP peer's; only the hub's own rule (CORRAL_TRUSTED_PROXIES,
+        # auth/addresses.py) may replace it from X-Forwarded-For. uvicorn's default would
+        # believe any X-Forwarded-For sent through 127.0.0.1, past the IP allowlists.
+        proxy_headers=False,
+        forwarded_allow_ips="",
     )
     notifier = app.state.changes_notifier
     gc.freeze()

@@ -307,11 +307,12 @@ def _error(response: httpx.Response) -> Exception:
         body = response.json()
         detail = body.get("detail") or body.get("title") or response.reason_phrase
         errors = body.get("errors") or []
+        title = str(body.get("title") or "")
     except ValueError:
-        detail, errors = response.text[:500] or response.reason_phrase, []
+        detail, errors, title = response.text[:500] or response.reason_phrase, [], ""
     if response.status_code == 401:
         return AuthError(f"{detail} (run `corral login` to store credentials)")
-    err = error_for_status(response.status_code, detail, errors)
+    err = error_for_status(response.status_code, detail, errors, title=title)
     if "Retry-After" in response.headers:  # a 429 or 503 that says when to come back
         err.headers = {"Retry-After": response.headers["Retry-After"]}
     return err

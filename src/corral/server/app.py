@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from corral._version import __version__
 from corral.server.api import errors
 from corral.server.api.routes import API_PREFIX, include_routers
+from corral.server.auth import addresses
+from corral.server.auth.allowlist import AllowlistMiddleware
 from corral.server.background.change_feed import ChangeFeed
 from corral.server.db.engine import make_engine, make_sessionmaker
 from corral.server.db.migrate import upgrade
@@ -81,6 +83,12 @@ def create_app(
         BodyLimitMiddleware,
         limit=settings.limits.request_body_bytes,
         exempt=(f"{API_PREFIX}/files/",),
+    )
+    # outermost: a client outside the hub-wide allowlist reaches nothing but /health
+    app.add_middleware(
+        AllowlistMiddleware,
+        allowed=addresses.parse_networks(settings.allowed_ips, field="allowed_ips"),
+        trusted=addresses.parse_networks(settings.trusted_proxies, field="trusted_proxies"),
     )
     _mount_ui(app, settings.ui_dir or STATIC_DIR)
     return app

@@ -79,6 +79,8 @@ EXPECT: dict[str, dict[str, str]] = {
     # hub administration on objects others may not know of
     "admin-hidden": {r: "hidden" for r in ROLES}
     | {"admin": "ok", "readonly": "deny", "anonymous": "anon"},
+    # about one user (the owner): themself and admins only
+    "self": {r: "deny" for r in ROLES} | {"admin": "ok", "owner": "ok", "anonymous": "anon"},
     # what agents do: register, heartbeat, dequeue
     "work": {r: "deny" for r in ROLES} | {"admin": "ok", "worker": "ok", "anonymous": "anon"},
     # no credentials needed
@@ -424,6 +426,29 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/models/{model_id}/scalars"): Rule("read", _model),
     ("GET", "/api/v1/models/{model_id}/plots"): Rule("read", _model),
+    # quotas
+    ("GET", "/api/v1/quotas"): Rule("user"),
+    ("PUT", "/api/v1/quotas"): Rule(
+        "admin", lambda w: {"json": {"subject": w.users["owner"]["id"], "max_running": 5}}
+    ),
+    ("DELETE", "/api/v1/quotas/{quota_id}"): Rule(
+        "admin",
+        lambda w: {
+            "quota_id": f.ok(
+                w.admin.put(
+                    "/quotas",
+                    json={
+                        "subject": w.users["owner"]["id"],
+                        "queue": w.new_queue(),
+                        "max_running": 1,
+                    },
+                )
+            )["id"]
+        },
+    ),
+    ("GET", "/api/v1/users/{user_id}/usage"): Rule(
+        "self", lambda w: {"user_id": w.users["owner"]["id"]}
+    ),
 }
 
 

@@ -1566,6 +1566,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Quotas
+         * @description Every quota (admins), or those that bind the caller.
+         */
+        get: operations["list_quotas_api_v1_quotas_get"];
+        /**
+         * Set Quota
+         * @description Create or replace the quota of a user or team in a queue (null: all queues).
+         */
+        put: operations["set_quota_api_v1_quotas_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotas/{quota_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Quota */
+        delete: operations["delete_quota_api_v1_quotas__quota_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Usage
+         * @description What counts against the user's quotas: stored bytes, running tasks per queue.
+         */
+        get: operations["user_usage_api_v1_users__user_id__usage_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2777,6 +2838,53 @@ export interface components {
             /** Tags */
             tags?: string[] | null;
         };
+        /** QuotaOut */
+        QuotaOut: {
+            /** Id */
+            id: string;
+            /**
+             * Subject Type
+             * @enum {string}
+             */
+            subject_type: "user" | "team";
+            /** Subject Id */
+            subject_id: string;
+            /** Subject Name */
+            subject_name: string;
+            /** Queue Id */
+            queue_id: string | null;
+            /** Queue */
+            queue: string | null;
+            /** Max Running */
+            max_running: number | null;
+            /** Max Storage Bytes */
+            max_storage_bytes: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /**
+         * QuotaSet
+         * @description ``PUT /quotas``: create or replace the quota of (subject, queue).
+         */
+        QuotaSet: {
+            /**
+             * Subject Type
+             * @default user
+             * @enum {string}
+             */
+            subject_type: "user" | "team";
+            /** Subject */
+            subject: string;
+            /** Queue */
+            queue?: string | null;
+            /** Max Running */
+            max_running?: number | null;
+            /** Max Storage Bytes */
+            max_storage_bytes?: number | null;
+        };
         /** Reason */
         Reason: {
             /**
@@ -3406,6 +3514,18 @@ export interface components {
         TokenRequest: {
             /** Task Id */
             task_id: string;
+        };
+        /**
+         * Usage
+         * @description ``GET /users/{id}/usage``: what counts against the user's quotas.
+         */
+        Usage: {
+            /** Storage Bytes */
+            storage_bytes: number;
+            /** Running */
+            running: {
+                [key: string]: number;
+            };
         };
         /** UserCreate */
         UserCreate: {
@@ -7008,6 +7128,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlotsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_quotas_api_v1_quotas_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaOut"][];
+                };
+            };
+        };
+    };
+    set_quota_api_v1_quotas_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QuotaSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuotaOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_quota_api_v1_quotas__quota_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                quota_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    user_usage_api_v1_users__user_id__usage_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
                 };
             };
             /** @description Validation Error */

@@ -23,6 +23,12 @@
 
 Paths are checked by ``storage.paths.check_path`` (422 for anything that could
 leave the store). Every endpoint needs a user; any user may write.
+
+Storage quotas (``services.quotas``): each upload is noted (path, user, project,
+size) in ``StoredObject``; an upload that would take the user (or one of their
+teams) over a storage quota is refused with 403 "Quota exceeded" before any byte is
+stored when ``Content-Length`` says so, else as soon as the body grows past the room
+left; nothing is stored either way. A delete drops the notes of what it removed.
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ from corral.server.api.deps import current_principal, get_session
 from corral.server.api.guards import readable_paths, require_path
 from corral.server.auth.policy import Access, Action
 from corral.server.auth.principal import Principal
+from corral.server.db.unit_of_work import write_transaction
+from corral.server.services import quotas, stored_files
 from corral.server.storage import (
     PATH_MAX,
     FileInfo,
@@ -126,6 +134,34 @@ def _store(request: Request) -> FileStore:
     return store
 
 
+def _room(request: Request, user_id: str, path: str) -> quotas.Room:
+    """The room the user's storage quotas leave for a file at ``path`` (a short read)."""
+    with request.app.state.sessionmaker() as session:
+        return quotas.storage_room(session, user_id, path)
+
+
+def _note_upload(request: Request, user_id: str, path: str, size: int, room: quotas.Room) -> None:
+    """Note the stored file; one that went over the quota meanwhile is removed, and refused.
+
+    The room was measured before the upload; uploads of the same user running at
+    once may together pass it, which this second look (in the write transaction)
+    catches.
+    """
+    state = request.app.state
+    with write_transaction(state.sessionmaker, user_id=user_id) as session:
+        if room.bytes is not None:
+            now = quotas.storage_room(session, user_id, path)
+            if now.bytes is not None and size > now.bytes:
+                state.files.delete(path, recursive=False)
+                raise quotas.quota_exceeded(now, size)
+        stored_files.record_upload(session, path, user_id, size)
+
+
+def _forget(request: Request, user_id: str, path: str, recursive: bool) -> None:
+    with write_transaction(request.app.state.sessionmaker, user_id=user_id) as session:
+        stored_files.forget(session, [path, path.rstrip("/") + "/"] if recursive else [path])
+
+
 # --- upload ------------------------------------------------------------------------------
 
 
@@ -160,11 +196,16 @@ async def put_file(
     announced = request.headers.get("content-length", "")
     if announced.isdecimal() and int(announced) > store.max_file_bytes:
         raise PayloadTooLargeError(f"the file exceeds the limit of {store.max_file_bytes} bytes")
+    room = await run_in_threadpool(_room, request, principal.user_id, path)
+    if room.bytes is not None and announced.isdecimal() and int(announced) > room.bytes:
+        raise quotas.quota_exceeded(room, int(announced))
     upload = await run_in_threadpool(store.begin_upload)
     try:
         buffer = bytearray()
         async for chunk in request.stream():
             buffer += chunk
+            if room.bytes is not None and upload.size + len(buffer) > room.bytes:
+                raise quotas.quota_exceeded(room, None)
             # flush early past the limit, so that a too large body is refused at once
             if len(buffer) >= CHUNK or upload.size + len(buffer) > store.max_file_bytes:
                 await run_in_threadpool(upload.write, buffer)
@@ -177,6 +218,7 @@ async def put_file(
         ) from e
     finally:
         upload.discard()  # nothing left after a commit; the temporary file otherwise
+    await run_in_threadpool(_note_upload, request, principal.user_id, path, upload.size, room)
     if not created:
         response.status_code = 200
     return FileOut(path=path, size=upload.size, sha256=upload.sha256.hexdigest(), uri=hub_uri(path))
@@ -314,4 +356,5 @@ def delete_file(path: str, request: Request, principal: FilesUser, recursive: bo
         authorize_admin(principal)
     authorize(request, principal, path, "write")
     _store(request).delete(path, recursive=recursive)
+    _forget(request, principal.user_id, path, recursive)
     return Ok()

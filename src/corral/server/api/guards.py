@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from corral.errors import NotFoundError, PermissionDeniedError
 from corral.server.auth.policy import Access, Action
-from corral.server.db.models import Model, Task
+from corral.server.db.models import Artifact, DebugSample, Model, Task
 from corral.server.services import projects
+from corral.server.storage.uris import hub_uri
 
 
 def task_for(
@@ -74,11 +75,33 @@ def require_path(access: Access, session: Session, path: str, action: Action) ->
         if obj is not None:
             access.require(action, obj, what=f"{kind} with id {object_id!r}")
             return
-        if action != "read" or kind == "task":
+        if action == "read":
+            # a file that outlived its task (a registered model's weights, a clone's
+            # input): readable by whoever may read a record that still refers to it
+            users = _referring(session, path)
+            if any(access.can("read", record) for record in users):
+                return
+            if users or kind == "task":
+                raise NotFoundError(f"no file 'hub://{path}'")
+        else:
             raise NotFoundError(f"no {kind} with id {object_id!r} for the file 'hub://{path}'")
     p = access.principal
     if p.role == "worker" and action != "read":
         raise PermissionDeniedError("an agent's account may not change shared files")
+
+
+def _referring(session: Session, path: str) -> list[Task | Model]:
+    """The tasks and models whose records refer to the stored file ``path``."""
+    uri = hub_uri(path)
+    records: list[Task | Model] = list(session.scalars(select(Model).where(Model.uri == uri)))
+    task_ids = select(Artifact.task_id).where(Artifact.uri == uri)
+    sample_ids = select(DebugSample.task_id).where(DebugSample.uri == uri)
+    records += list(
+        session.scalars(
+            select(Task).where(Task.id.in_(task_ids.union(sample_ids).subquery().select()))
+        )
+    )
+    return records
 
 
 def readable_paths(access: Access, session: Session, paths: list[str]) -> set[str]:

@@ -223,8 +223,15 @@ async def dequeue(request: Request, user: Reader, body: Annotated[Dequeue, Body(
 RECHECK_INTERVAL = 5.0
 
 
+#: task changes after which a worker may get a task: one arrived in a queue, or one
+#: stopped running, so that a task a running-task quota held back may go now
+_FREEING = frozenset(
+    {"enqueued", "requeued", "completed", "failed", "stopped", "aborted", "reset", "deleted"}
+)
+
+
 def _may_free_a_task(change: ChangeOut) -> bool:
     """A change after which a queue may hold a task for a waiting worker."""
     if change.entity_type == "task":
-        return change.action in ("enqueued", "requeued")
-    return change.entity_type == "queue"
+        return change.action in _FREEING
+    return change.entity_type in ("queue", "quota")

@@ -19,6 +19,7 @@ from corral.server.api import (
     models,
     projects,
     queues,
+    quotas,
     tasks,
     teams,
     users,
@@ -59,6 +60,7 @@ def include_routers(app: FastAPI) -> None:
         queues,
         workers,
         models,
+        quotas,
         docs,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -18,18 +18,25 @@ lease or a run ends here (lease expired, worker lost or stopped) revokes the tok
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from corral.core.task_status import ACTIVE, S
 from corral.errors import ConflictError, NotFoundError
 from corral.schemas.queues import TaskToken
 from corral.server.db.models import Queue, QueueEntry, Task, Worker, WorkerStat
-from corral.server.services import changes, queue_stats, task_lifecycle, task_tokens, tasks
+from corral.server.services import (
+    changes,
+    queue_stats,
+    quotas,
+    task_lifecycle,
+    task_tokens,
+    tasks,
+)
 from corral.server.services.clock import now
 
 #: the reason a task ends with when its worker stopped heartbeating while it ran
@@ -53,6 +60,53 @@ def has_waiting(session: Session, queue_ids: Sequence[str]) -> bool:
     return session.scalar(q) is not None
 
 
+#: queue entries read at once while looking for one a quota does not hold back
+_BATCH = 50
+
+
+@dataclass(frozen=True)
+class _Waiting:
+    """A queue entry and the little of its task a quota check needs."""
+
+    entry_id: int
+    position: int
+    task_id: str
+    user_id: str | None
+    status_reason: str
+
+
+def _waiting(session: Session, queue: Queue) -> Iterator[_Waiting]:
+    """The queue's entries in order, read in batches of a few columns, without locks."""
+    after: _Waiting | None = None
+    while True:
+        q = (
+            select(QueueEntry.id, QueueEntry.position, Task.id, Task.user_id, Task.status_reason)
+            .join(Task, Task.id == QueueEntry.task_id)
+            .where(QueueEntry.queue_id == queue.id)
+        )
+        if after is not None:
+            q = q.where(
+                or_(
+                    QueueEntry.position > after.position,
+                    and_(QueueEntry.position == after.position, QueueEntry.id > after.entry_id),
+                )
+            )
+        rows = session.execute(q.order_by(QueueEntry.position, QueueEntry.id).limit(_BATCH)).all()
+        for row in rows:
+            after = _Waiting(*row)
+            yield after
+        if len(rows) < _BATCH:
+            return
+
+
+def _claim(session: Session, entry_id: int, postgres: bool) -> QueueEntry | None:
+    """The entry, locked for this transaction; None if another dequeue has it."""
+    q = select(QueueEntry).where(QueueEntry.id == entry_id)
+    if postgres:
+        q = q.with_for_update(skip_locked=True)
+    return session.scalar(q)
+
+
 @dataclass(frozen=True)
 class Lease:
     """A task leased to a worker, the queue it came from, and its token (shown once)."""
@@ -67,22 +121,20 @@ def take(
 ) -> Lease | None:
     """Lease the first task of the first non-empty queue to ``worker``; None if all are empty.
 
-    The lease carries a new token for the task's owner, valid ``token_minutes``.
+    The lease carries a new token for the task's owner, valid ``token_minutes``. A
+    task whose owner is at a running-task quota (``services.quotas``) stays in its
+    queue with the reason shown; the next task is leased instead.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     for queue in queues:
-        while True:
-            q = (
-                select(QueueEntry)
-                .where(QueueEntry.queue_id == queue.id)
-                .order_by(QueueEntry.position, QueueEntry.id)
-                .limit(1)
-            )
-            if postgres:
-                q = q.with_for_update(skip_locked=True)
-            entry = session.scalar(q)
+        for waiting in _waiting(session, queue):
+            reason = quotas.blocked(session, waiting, queue)
+            if reason is not None:
+                quotas.hold(session, waiting.task_id, reason, shown=waiting.status_reason)
+                continue
+            entry = _claim(session, waiting.entry_id, postgres)
             if entry is None:
-                break
+                continue
             task = tasks.get_task(session, entry.task_id, for_update=True)
             problem = task_tokens.owner_problem(session, task)
             if problem is not None:
@@ -105,6 +157,7 @@ def _lease(
     wait = (t - entry.enqueued_at).total_seconds()
     session.delete(entry)
     task.worker = worker.id
+    task.status_reason = ""  # a quota's "waiting: ..." is over
     tasks.touch(task)
     worker.task_id = task.id
     worker.leased_at = t
