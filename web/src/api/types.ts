@@ -50,6 +50,8 @@ export interface Lockout {
   kind: "user" | "address";
   failures: number;
   locked_until: string | null;
+  /** no attempt is checked before then (the growing delay) */
+  next_attempt_at?: string | null;
   last_failure_at: string | null;
 }
 /** A user or team with a role on a project; ``inherited_from`` names the ancestor it comes from. */

@@ -45,6 +45,7 @@ export function LockoutsTab() {
               <th>Kind</th>
               <th>Failures</th>
               <th>Locked until</th>
+              <th>Next attempt</th>
               <th>Last failure</th>
               <th />
             </tr>
@@ -52,6 +53,7 @@ export function LockoutsTab() {
           <tbody>
             {lockouts.data.map((l) => {
               const locked = l.locked_until !== null && new Date(l.locked_until).getTime() > now;
+              const delayed = !!l.next_attempt_at && new Date(l.next_attempt_at).getTime() > now;
               return (
                 <tr key={l.subject} data-subject={l.subject}>
                   <td>
@@ -60,6 +62,7 @@ export function LockoutsTab() {
                   <td>{l.kind === "address" ? "address" : "user"}</td>
                   <td>{l.failures}</td>
                   <td>{locked ? <strong>{formatTime(l.locked_until)}</strong> : <span className="muted">not locked</span>}</td>
+                  <td>{delayed ? formatTime(l.next_attempt_at) : <span className="muted">now</span>}</td>
                   <td>{formatTime(l.last_failure_at)}</td>
                   <td className="actions">
                     <button disabled={clear.isPending} onClick={() => clear.mutate(l)}>
