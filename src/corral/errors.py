@@ -11,6 +11,7 @@
      |         +-- QuotaExceededError      an upload over a storage quota
      +-- PayloadTooLargeError       (413)
      +-- RangeNotSatisfiableError   (416)
+     +-- TooManyRequestsError       (429)  throttled; ``Retry-After`` says when to come back
      +-- ServerUnavailableError     (503)  the hub cannot be reached (client side)
      |    +-- NetworkError                  a storage URL cannot be reached (refused, DNS, timeout)
      +-- TaskAborted                       raised in a task's process when it is aborted
@@ -35,6 +36,7 @@ __all__ = [
     "RangeNotSatisfiableError",
     "ServerUnavailableError",
     "TaskAborted",
+    "TooManyRequestsError",
     "ValidationError",
     "error_for_status",
 ]
@@ -95,6 +97,24 @@ class RangeNotSatisfiableError(CorralError):
     title = "Range not satisfiable"
 
 
+class TooManyRequestsError(CorralError):
+    """Throttled (e.g. too many failed logins); the response says when to retry."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(detail, errors=errors)
+        if retry_after is not None:
+            self.headers = {"Retry-After": str(max(1, retry_after))}
+
+
 class ServerUnavailableError(CorralError):
     status = 503
     title = "Hub unavailable"
@@ -121,6 +141,7 @@ _BY_STATUS: dict[int, type[CorralError]] = {
     413: PayloadTooLargeError,
     416: RangeNotSatisfiableError,
     422: ValidationError,
+    429: TooManyRequestsError,
     503: ServerUnavailableError,
 }
 

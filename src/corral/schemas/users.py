@@ -118,3 +118,23 @@ class SessionOut(Output):
     user: UserOut
     csrf_token: str
     expires_at: datetime
+
+
+class SessionInfo(Output):
+    """One browser session of a user (``GET /auth/sessions``)."""
+
+    #: the first 16 hex characters of the token's hash (never the cookie itself)
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    last_seen_at: datetime | None
+    address: str | None
+    user_agent: str
+    #: the session this request was made with
+    current: bool
+
+
+class PasswordChange(Input):
+    old_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+    #: checked against the password policy (length, strength, not the user name)
+    new_password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]

@@ -85,6 +85,10 @@ EXPECT: dict[str, dict[str, str]] = {
     "work": {r: "deny" for r in ROLES} | {"admin": "ok", "worker": "ok", "anonymous": "anon"},
     # no credentials needed
     "anonymous": {r: "ok" for r in ROLES},
+    # changing one's own password with the old one (the call sends the users' password,
+    # which is not the admin's; a service account has none; read-only keys change nothing)
+    "own-password": {r: "ok" for r in ROLES}
+    | {"admin": "deny", "readonly": "deny", "worker": "deny", "anonymous": "anon"},
 }
 
 
@@ -203,6 +207,24 @@ def _fresh_model(w: World) -> dict[str, Any]:
     return {"model_id": w.new_model()}
 
 
+def _new_session(w: World) -> dict[str, Any]:
+    """A browser session of a new user (its public id)."""
+    user, client = f.user(w.admin, w.hub.url)
+    client.close()
+    with httpx.Client(base_url=w.hub.url + "/api/v1", timeout=60) as browser:
+        login = {"username": user["name"], "password": f.STRONG_PASSWORD}
+        f.ok(browser.post("/auth/login", json=login))
+        return {"session_id": f.ok(browser.get("/auth/sessions"))[0]["id"]}
+
+
+def _failed_login(w: World) -> dict[str, Any]:
+    """A user name with one failed login (a row of ``/lockouts``)."""
+    name = f.unique("guessed")
+    r = w.clients["anonymous"].post("/auth/login", json={"username": name, "password": "x"})
+    assert r.status_code == 401, r.text
+    return {"subject": f"user:{name}"}
+
+
 def _event_batch(w: World) -> dict[str, Any]:
     body = {"batch_id": uuid.uuid4().hex, "events": []}
     return {"task_id": w.task_id, "json": body}
@@ -216,6 +238,19 @@ RULES: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v1/auth/logout"): Rule("user-write"),
     ("GET", "/api/v1/auth/me"): Rule("user"),
+    ("GET", "/api/v1/auth/sessions"): Rule("user"),
+    ("DELETE", "/api/v1/auth/sessions/{session_id}"): Rule("admin-hidden", _new_session),
+    ("POST", "/api/v1/auth/password"): Rule(
+        "own-password",
+        lambda w: {
+            "json": {
+                "old_password": f.STRONG_PASSWORD,
+                "new_password": "quartz-lantern-meadow-" + uuid.uuid4().hex[:8],
+            }
+        },
+    ),
+    ("GET", "/api/v1/lockouts"): Rule("admin"),
+    ("DELETE", "/api/v1/lockouts/{subject}"): Rule("admin", _failed_login),
     # users and keys
     ("GET", "/api/v1/users"): Rule("person"),
     ("POST", "/api/v1/users"): Rule(

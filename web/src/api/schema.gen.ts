@@ -58,7 +58,9 @@ export interface paths {
          * @description Check the password and set an HttpOnly, SameSite=Strict session cookie.
          *
          *     Changes made with the cookie must send the returned ``csrf_token`` in the
-         *     ``X-CSRF-Token`` header.
+         *     ``X-CSRF-Token`` header. Failed attempts are throttled per user name and per
+         *     address: 429 with ``Retry-After`` while an attempt must wait or is locked out
+         *     (the password is then not checked). Unknown users answer like wrong passwords.
          */
         post: operations["login_api_v1_auth_login_post"];
         delete?: never;
@@ -98,6 +100,68 @@ export interface paths {
         get: operations["me_api_v1_auth_me_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Sessions
+         * @description The caller's browser sessions (an admin may name another ``user``).
+         */
+        get: operations["list_sessions_api_v1_auth_sessions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/{session_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Session
+         * @description End one session: the caller's own (any user's for an admin). Its cookie stops working.
+         */
+        delete: operations["revoke_session_api_v1_auth_sessions__session_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Change the caller's password: the old one is needed (a wrong one counts as a
+         *     failed login), the new one must pass the password policy. Ends the caller's other
+         *     browser sessions; the one making this request stays.
+         */
+        post: operations["change_password_api_v1_auth_password_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -293,6 +357,47 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Lockouts
+         * @description User names and addresses with recent failed logins, newest first: locked out
+         *     (``locked_until``), delayed (``next_attempt_at``) or still counting.
+         */
+        get: operations["list_lockouts_api_v1_lockouts_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/lockouts/{subject}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Clear Lockout
+         * @description Forget a user name's or an address's failures: its lockout and delay end at once.
+         */
+        delete: operations["clear_lockout_api_v1_lockouts__subject__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2209,6 +2314,27 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
+        /** LockoutOut */
+        LockoutOut: {
+            /** Subject */
+            subject: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "user" | "address";
+            /** Failures */
+            failures: number;
+            /** Locked Until */
+            locked_until: string | null;
+            /** Next Attempt At */
+            next_attempt_at: string | null;
+            /**
+             * Last Failure At
+             * Format: date-time
+             */
+            last_failure_at: string;
+        };
         /** LogLine */
         LogLine: {
             /** Seq */
@@ -2602,6 +2728,13 @@ export interface components {
             next_cursor?: string | null;
             /** Total */
             total?: number | null;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /** Old Password */
+            old_password: string;
+            /** New Password */
+            new_password: string;
         };
         /**
          * PlotIn
@@ -3162,6 +3295,32 @@ export interface components {
             variant: string;
             /** Iterations */
             iterations: number[];
+        };
+        /**
+         * SessionInfo
+         * @description One browser session of a user (``GET /auth/sessions``).
+         */
+        SessionInfo: {
+            /** Id */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Last Seen At */
+            last_seen_at: string | null;
+            /** Address */
+            address: string | null;
+            /** User Agent */
+            user_agent: string;
+            /** Current */
+            current: boolean;
         };
         /** SessionOut */
         SessionOut: {
@@ -3804,6 +3963,13 @@ export interface operations {
                     "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
+            /** @description Too many failed attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     logout_api_v1_auth_logout_post: {
@@ -3841,6 +4007,106 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SessionOut"] | components["schemas"]["UserOut"];
                 };
+            };
+        };
+    };
+    list_sessions_api_v1_auth_sessions_get: {
+        parameters: {
+            query?: {
+                /** @description another user's (admins only) */
+                user?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionInfo"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revoke_session_api_v1_auth_sessions__session_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description a session's id */
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    change_password_api_v1_auth_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too many failed attempts; `Retry-After` says when to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -4332,6 +4598,56 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_AuditEntryOut_"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_lockouts_api_v1_lockouts_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LockoutOut"][];
+                };
+            };
+        };
+    };
+    clear_lockout_api_v1_lockouts__subject__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description ``user:NAME`` or ``ip:ADDRESS`` */
+                subject: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

@@ -27,12 +27,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from corral.errors import AuthError, PermissionDeniedError
 from corral.server.auth import addresses
-from corral.server.auth.credentials import digest, same_digest, verify_password
+from corral.server.auth.credentials import digest, same_digest
+from corral.server.auth.login import Failure, guard_for
 from corral.server.auth.policy import Access
 from corral.server.auth.principal import Principal
 from corral.server.db.models import ApiKey, Task, User, WebSession
 from corral.server.db.unit_of_work import USER_ID, write_transaction
-from corral.server.services import audit
+from corral.server.services import audit, sessions
 from corral.server.settings import ServerSettings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -82,7 +83,7 @@ def _credentials(request: Request) -> tuple[str, str, str] | None:
         except (binascii.Error, UnicodeDecodeError) as e:
             raise AuthError("malformed basic credentials") from e
         name, sep, secret = decoded.partition(":")
-        if not sep:
+        if not sep or "\x00" in name:  # no key or user has a NUL (PostgreSQL cannot compare it)
             raise AuthError("malformed basic credentials")
         return "basic", name, secret
     raise AuthError(f"unsupported authorization scheme {scheme!r}; use Bearer or Basic")
@@ -165,18 +166,26 @@ def _user_principal(
     )
 
 
-def _principal_from_password(
-    factory: sessionmaker[Session], name: str, password: str, address: str
-) -> Principal | None:
-    """HTTP Basic with a user's password: the hash is checked outside any transaction."""
-    with factory() as session:
-        user = session.scalar(select(User).where(User.name == name))
-        password_hash = user.password_hash if user is not None else None
-        if user is not None:
-            session.expunge(user)
-    if user is None or not user.active or not verify_password(password, password_hash):
-        return None
-    return _user_principal(user, address)
+def _principal_from_password(request: Request, name: str, password: str, address: str) -> Principal:
+    """HTTP Basic with a user's password, through the login guard (throttled; the hash
+    is checked outside any transaction). Failures are audited; successes are not (each
+    request would be a ``login.ok``).
+
+    Raises:
+        TooManyRequestsError: the name or the address must wait.
+        AuthError: wrong name or password.
+    """
+
+    def failed(session: Session, failure: Failure) -> None:
+        sessions.record_failure(session, failure, "basic")
+
+    return guard_for(request.app.state).check(
+        name,
+        password,
+        address,
+        on_success=lambda _session, user: _user_principal(user, address),
+        on_failure=failed,
+    )
 
 
 def _principal_from_cookie(request: Request, session: Session, address: str) -> Principal:
@@ -195,6 +204,7 @@ def _principal_from_cookie(request: Request, session: Session, address: str) -> 
     if row is None or row[0].expires_at < now or not row[1].active:
         raise AuthError("your session has expired; log in again")
     web_session, user = row
+    request.state.session_seen = sessions.needs_touch(web_session.last_seen_at, now)
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
         if not sent or not same_digest(sent, digest(web_session.csrf_token)):
@@ -227,12 +237,15 @@ def get_principal(request: Request) -> Principal:
         with factory() as session:
             principal = _principal_from_key(session, name, secret, address)
         if principal is None and kind == "basic":
-            principal = _principal_from_password(factory, name, secret, address)
+            principal = _principal_from_password(request, name, secret, address)
         if principal is None:
             raise AuthError("invalid, expired or revoked credentials")
     else:
         with factory() as session:
             principal = _principal_from_cookie(request, session, address)
+        if getattr(request.state, "session_seen", False) and principal.session_id:
+            with write_transaction(factory) as session:  # at most once a minute
+                sessions.touch(session, principal.session_id)
     if principal.read_only and request.method not in SAFE_METHODS:
         raise PermissionDeniedError("this API key is read-only; use a key that may write")
     request.state.principal = principal
