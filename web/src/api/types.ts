@@ -31,28 +31,15 @@ export type AuditOutcome = Schemas["AuditEntryOut"]["outcome"] & ("ok" | "denied
 export type AuditEntry = Narrow<Schemas["AuditEntryOut"], { outcome: AuditOutcome; detail: Record<string, unknown> }>;
 export type AuditPage = Narrow<Schemas["Page_AuditEntryOut_"], { items: AuditEntry[] }>;
 
-// written from the API contract until the hub's schema has them
-export interface WebSessionOut {
-  id: string;
-  created_at: string;
-  expires_at: string;
-  last_seen_at: string | null;
-  address: string | null;
-  user_agent: string | null;
-  current: boolean;
-}
+/** One browser session of the user (``GET /auth/sessions``); ``id`` is not the cookie. */
+export type WebSessionOut = Schemas["SessionInfo"];
+/** A user name (``user:NAME``) or address (``ip:ADDR``) slowed down or locked out. */
+export type Lockout = Schemas["LockoutOut"];
+
+// written from the API contract until the hub's schema has it
 export interface AuthProviders {
   password: boolean;
   oidc: { name: string } | null;
-}
-export interface Lockout {
-  subject: string;
-  kind: "user" | "address";
-  failures: number;
-  locked_until: string | null;
-  /** no attempt is checked before then (the growing delay) */
-  next_attempt_at?: string | null;
-  last_failure_at: string | null;
 }
 /** A user or team with a role on a project; ``inherited_from`` names the ancestor it comes from. */
 export type ProjectMember = Narrow<Schemas["MemberOut"], { member_type: MemberType; role: ProjectRole }>;
