@@ -12,6 +12,7 @@
      +-- PayloadTooLargeError       (413)
      +-- RangeNotSatisfiableError   (416)
      +-- TooManyRequestsError       (429)  throttled; ``Retry-After`` says when to come back
+     +-- InsufficientStorageError   (507)  the hub's disk (or database) is full
      +-- ServerUnavailableError     (503)  the hub cannot be reached (client side)
      |    +-- NetworkError                  a storage URL cannot be reached (refused, DNS, timeout)
      +-- TaskAborted                       raised in a task's process when it is aborted
@@ -28,6 +29,7 @@ __all__ = [
     "AuthError",
     "ConflictError",
     "CorralError",
+    "InsufficientStorageError",
     "NetworkError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -115,6 +117,15 @@ class TooManyRequestsError(CorralError):
             self.headers = {"Retry-After": str(max(1, retry_after))}
 
 
+class InsufficientStorageError(CorralError):
+    """The hub ran out of disk space (files or database); nothing was stored.
+
+    The client retries it like an unavailable hub: space may be freed meanwhile."""
+
+    status = 507
+    title = "Insufficient storage"
+
+
 class ServerUnavailableError(CorralError):
     status = 503
     title = "Hub unavailable"
@@ -143,6 +154,7 @@ _BY_STATUS: dict[int, type[CorralError]] = {
     422: ValidationError,
     429: TooManyRequestsError,
     503: ServerUnavailableError,
+    507: InsufficientStorageError,
 }
 
 

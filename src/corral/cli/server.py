@@ -122,8 +122,9 @@ def _build_app(settings: ServerSettings) -> FastAPI:
 
     from corral.server.db.engine import make_engine
     from corral.server.db.migrate import upgrade
+    from corral.server.hardening import private_data_dir
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_data_dir(settings.data_dir)
     engine = make_engine(settings.resolved_database_url)
     with ThreadPoolExecutor(1, thread_name_prefix="schema") as pool:
         schema = pool.submit(upgrade, engine)
@@ -173,9 +174,11 @@ def _announce(settings: object, first: object) -> None:
             out.print(f"  admin password written to {first.password_file}")
         else:
             out.print("  admin password: taken from CORRAL_ADMIN_PASSWORD")
-        out.print(f"  access key: {first.access_key}")
-        out.print(f"  secret key: {first.secret_key}  (shown once; only its hash is stored)")
+        # the secrets stay in files only this account reads (0600): logs get copied around
         if first.config_file:
             out.print(f"  API key written to {first.config_file}")
-        elif first.config_skipped_reason:
-            out.print(f"  {first.config_skipped_reason}")
+        else:
+            if first.config_skipped_reason:
+                out.print(f"  {first.config_skipped_reason}")
+            if first.key_file:
+                out.print(f"  API key written to {first.key_file}")

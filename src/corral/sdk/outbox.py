@@ -10,6 +10,9 @@ spool folder on disk (``corral.sdk.spool``) and the thread retries with backoff;
 once the hub answers, the spool is replayed in order, then direct sending resumes.
 A spool left behind by a process that exited before the hub came back is replayed
 by the next ``Task.init`` on this machine, or by ``corral task import FOLDER``.
+An item the hub refuses for good (bad input: a 4xx but 401/408/429) is told once on
+stderr with the hub's reason and set aside in ``~/.corral/rejected/`` (see
+``spool.set_aside``); it never holds back what comes after it.
 Batches carry ids, creates carry the client's id: a retried item is stored once.
 
 An offline outbox writes everything to its folder and never sends.
@@ -30,7 +33,8 @@ from typing import Any
 from corral.client.http import HubClient
 from corral.client.retry import RetryPolicy
 from corral.sdk import spool, threads
-from corral.sdk.sender import Op, Refused, Transient, Unauthorized, send
+from corral.sdk.sender import Op, Refused, Transient, Unauthorized, describe, send
+from corral.sdk.spool import set_aside
 
 log = logging.getLogger("corral.sdk")
 
@@ -41,6 +45,8 @@ BATCH_POINTS = 50_000
 BATCH_BYTES = 16 * 1024 * 1024
 #: a deque this long wakes the shipper before its interval is up
 WAKE_AT = 20_000
+#: refused items told one by one on stderr; past that, one line says more are set aside
+REFUSALS_SHOWN = 5
 #: pauses while the hub is away: 1 s doubled up to 30 s (with jitter)
 RETRY = RetryPolicy(first=1.0, cap=30.0)
 
@@ -89,6 +95,7 @@ class Outbox:
         self._batch_ids = (f"{uuid.uuid4().hex[:20]}-{n:010d}" for n in itertools.count())
         self._warned_down = False
         self._unauthorized = False
+        self._refusals = 0
         self._closing = False
         self._backoff = RETRY.backoff()
         self.sent_ops = 0
@@ -333,7 +340,14 @@ class Outbox:
 
     def _hub_down(self, reason: str) -> None:
         if not self._warned_down:
-            log.warning("corral: cannot reach the hub (%s); keeping reports on disk", reason)
+            if reason.startswith("507"):  # not the network: the hub's own disk
+                log.warning(
+                    "corral: the hub is out of disk space (%s); keeping reports on disk and "
+                    "retrying",
+                    reason,
+                )
+            else:
+                log.warning("corral: cannot reach the hub (%s); keeping reports on disk", reason)
             self._warned_down = True
 
     def _refused_auth(self, reason: str) -> None:
@@ -342,7 +356,20 @@ class Outbox:
             self._unauthorized = True
 
     def _refused(self, op: Op, reason: str) -> None:
-        log.warning("corral: the hub refused %s %s: %s", op["kind"], op.get("path", ""), reason)
+        """Set a refused item aside (never retried, never in the way) and say so once."""
+        self._refusals += 1
+        where = set_aside(op, reason, str(self._meta.get("task_id", "")))
+        if self._refusals <= REFUSALS_SHOWN:
+            log.warning(
+                "corral: the hub refused %s of task %s (%s); it is set aside in %s, "
+                "and later reports are sent as usual",
+                describe(op),
+                self._meta.get("task_id", ""),
+                reason,
+                where,
+            )
+        elif self._refusals == REFUSALS_SHOWN + 1:
+            log.warning("corral: the hub refuses more reports; they are set aside in %s", where)
         if self._on_refused is not None:
             self._on_refused(op, reason)
 

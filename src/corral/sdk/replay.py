@@ -12,7 +12,7 @@ from pathlib import Path
 
 from corral.client.http import HubClient
 from corral.sdk import spool
-from corral.sdk.sender import Refused, Transient, Unauthorized, send
+from corral.sdk.sender import Refused, Transient, Unauthorized, describe, send
 from corral.sdk.session import hub_client
 
 log = logging.getLogger("corral.sdk")
@@ -64,7 +64,8 @@ def replay_folder(
                 result.complete = False
                 return result
             except Refused as e:
-                result.refused.append(f"{op['kind']} {op.get('path', '')}: {e}")
+                where = spool.set_aside(op, str(e), result.task_id)
+                result.refused.append(f"{describe(op)} ({e}); it is set aside in {where}")
             spool.mark_done(folder, n + 1)
             if on_progress is not None:
                 on_progress(n + 1, total)
@@ -85,6 +86,8 @@ def replay_orphans() -> None:
         except Exception as e:
             log.debug("replay of %s failed: %s", folder, e)
             return
+        for line in result.refused:
+            log.warning("corral: the hub refused %s of task %s", line, result.task_id)
         if not result.complete:
             return
         log.warning(

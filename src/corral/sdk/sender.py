@@ -34,11 +34,12 @@ class Transient(Exception):
 
 
 class Refused(Exception):
-    """The hub will never take it (4xx): retrying cannot help."""
+    """The hub will never take it (a 4xx but 401, 408, 429): retrying cannot help, so
+    the operation is set aside (``spool.set_aside``) and what follows goes on."""
 
 
 class Unauthorized(Refused):
-    """The credentials are wrong: keep everything on disk for a later import."""
+    """The credentials are wrong (401): keep everything on disk for a later import."""
 
 
 def send(client: HubClient, op: Op) -> Any:
@@ -48,15 +49,15 @@ def send(client: HubClient, op: Op) -> Any:
     except ServerUnavailableError as e:
         raise Transient(str(e)) from e
     except AuthError as e:
-        if e.status in (401, 403):
+        if e.status == 401:
             raise Unauthorized(str(e)) from e
-        raise Refused(str(e)) from e
+        raise Refused(f"{e.status} {e.title}: {e.detail}") from e  # 403: not allowed, for good
     except CorralError as e:
         if retryable(e, SERVER_STATUSES):  # never dropped for a failure of the hub's
-            raise Transient(str(e)) from e
+            raise Transient(f"{e.status} {e.title}: {e.detail}") from e
         if e.status in op.get("accept", ()):
             return None
-        raise Refused(f"{e.status} {e.detail}") from e
+        raise Refused(f"{e.status} {e.title}: {e.detail}") from e
     except OSError as e:  # a local file vanished, a disk error: never retried
         raise Refused(str(e)) from e
 
@@ -106,3 +107,13 @@ def _upload(client: HubClient, op: Op) -> Any:
         except FileNotFoundError:
             pass
     return result
+
+
+def describe(op: Op) -> str:
+    """What an operation is, for a person: "an event batch (120 events)", "PATCH tasks/ID"."""
+    kind = op.get("kind")
+    if kind == "events":
+        return f"an event batch ({len(op.get('events') or ())} events)"
+    if kind == "upload":
+        return f"the upload of {Path(str(op.get('src', ''))).name} to {op.get('dst', '')}"
+    return f"{op.get('method', '')} {op.get('path', '')}".strip()

@@ -10,6 +10,12 @@ the folder of an offline run.
       files/           copies of the files that upload operations send
       lock             held (``flock``) by the process writing the folder
 
+Operations the hub refuses for good (a 4xx other than 401, 408 and 429: bad input,
+a missing task, a quota) are set aside, never retried and never in the way of what
+comes after: :func:`set_aside` appends them, with the hub's reason, to
+``~/.corral/rejected/<task id>.jsonl`` (the files they would upload under
+``rejected/files/``), next to the spool.
+
 Every operation is idempotent (event batches carry their ids, creates carry the
 client's id, the rest are PUT-like), so replaying a line twice stores it once: a
 replay that stops half-way starts again from ``done``.
@@ -38,6 +44,33 @@ Op = dict[str, Any]
 def spool_root() -> Path:
     """``~/.corral/spool``: where runs that lost the hub leave what the hub has not got."""
     return Path(os.environ.get("CORRAL_SPOOL_DIR") or Path.home() / ".corral" / "spool")
+
+
+def rejected_root() -> Path:
+    """``~/.corral/rejected``, next to the spool: operations the hub refused for good."""
+    return spool_root().parent / "rejected"
+
+
+def set_aside(op: Op, reason: str, task_id: str = "") -> Path:
+    """Keep an operation the hub refused (with why) out of every spool; returns where.
+
+    A file the operation would have uploaded, and that nobody else keeps (``remove_src``),
+    moves to ``rejected/files/``.
+    """
+    root = rejected_root()
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if op.get("kind") == "upload" and op.get("remove_src"):
+        src = Path(op["src"])
+        if src.exists():
+            (root / "files").mkdir(mode=0o700, exist_ok=True)
+            target = root / "files" / f"{time.time_ns()}-{src.name}"
+            shutil.move(src, target)
+            op = {**op, "src": str(target)}
+    path = root / f"{task_id or 'unknown'}.jsonl"
+    line = {"time": time.time(), "task_id": task_id, "reason": reason, "op": op}
+    with path.open("ab") as f:
+        f.write(orjson.dumps(line) + b"\n")
+    return path
 
 
 def offline_root() -> Path:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from corral._version import __version__
+from corral.server import hardening
 from corral.server.api import errors
 from corral.server.api.routes import API_PREFIX, include_routers
 from corral.server.auth import addresses
@@ -37,7 +38,7 @@ def create_app(
     app disposes of it when it stops.
     """
     settings = settings or ServerSettings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    hardening.private_data_dir(settings.data_dir)
     if engine is None:
         engine = make_engine(settings.resolved_database_url)
     if migrate:
@@ -79,6 +80,9 @@ def create_app(
     app.state.files = LocalFileStore(settings.files_dir, max_file_bytes=settings.limits.file_bytes)
     errors.install(app)
     include_routers(app)
+    # the text guard first: middleware added later runs earlier, so the body limit
+    # counts a body before the guard reads it; the security headers wrap everything
+    hardening.install(app, exempt=(f"{API_PREFIX}/files/",))
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.limits.request_body_bytes,

@@ -1,4 +1,10 @@
-"""First start: the admin user and key, the client config file, the default queues."""
+"""First start: the admin user and key, the client config file, the default queues.
+
+The first admin's secrets go to files only the hub's account reads (0600): the
+password to ``<data dir>/initial_admin_password`` (when generated), the API key to
+the client config file (or ``<data dir>/initial_admin_key`` when that is not
+written). They are never printed: ``corral server`` says where they are.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +38,8 @@ class FirstStart:
     password_file: Path | None
     config_file: Path | None
     config_skipped_reason: str = ""
+    #: the key, when it could not go to the client config file
+    key_file: Path | None = None
 
 
 def _write_secret_file(path: Path, text: str) -> None:
@@ -81,6 +89,13 @@ def ensure_defaults(
         _write_secret_file(first.password_file, made.password)
     if settings.write_client_config:
         _write_client_config(first, settings)
+    if first.config_file is None:
+        # never printed: the secret is shown only by the 0600 files
+        first.key_file = settings.data_dir / "initial_admin_key"
+        _write_secret_file(
+            first.key_file,
+            f"access_key = {first.access_key}\nsecret_key = {first.secret_key}",
+        )
     return first
 
 

@@ -11,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corral.errors import CorralError
+from corral.errors import CorralError, InsufficientStorageError
+from corral.server.db.engine import DISK_FULL, disk_full
 
 log = logging.getLogger("corral.server")
 
@@ -115,6 +116,14 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
+        if disk_full(exc):  # a write outside the unit of work, or a file: still a 507
+            log.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+            return problem(
+                InsufficientStorageError.status,
+                InsufficientStorageError.title,
+                DISK_FULL,
+                instance=request.url.path,
+            )
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(
             500,

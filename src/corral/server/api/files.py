@@ -78,6 +78,8 @@ CHUNK = 1024 * 1024
 #: default page of a listing (at most ``limits.page_size``)
 LIST_DEFAULT = 500
 
+#: digits of a byte position: 18 reach an exabyte
+_DIGITS_MAX = 18
 _RANGE = re.compile(r"\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*", re.ASCII | re.IGNORECASE)
 
 
@@ -238,7 +240,13 @@ def _byte_range(request: Request, size: int, validators: tuple[str, str]) -> tup
     m = _RANGE.fullmatch(header) if header else None
     if not m or (if_range and if_range not in validators):
         return None
-    first, last = m[1], m[2]
+    first, last = _number(m[1]), _number(m[2])
+    # a position longer than any file (and than int() parses quickly) past the end:
+    # a start is unsatisfiable, an end or a suffix means "to the end" / "all of it"
+    if len(first) > _DIGITS_MAX:
+        raise _Unsatisfiable(size)
+    if len(last) > _DIGITS_MAX:
+        last = str(max(size, int(first or 0)))
     if not first:
         if not last:
             return None
@@ -252,6 +260,11 @@ def _byte_range(request: Request, size: int, validators: tuple[str, str]) -> tup
     if start >= size:
         raise _Unsatisfiable(size)
     return start, min(int(last) + 1, size) if last else size
+
+
+def _number(digits: str) -> str:
+    """The digits without their leading zeros ("" stays "", "000" is "0")."""
+    return digits.lstrip("0") or digits[:1]
 
 
 def _file_headers(path: str, info: FileInfo, download: bool) -> dict[str, str]:

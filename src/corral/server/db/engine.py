@@ -30,6 +30,7 @@ def is_sqlite(engine: Engine) -> bool:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        _private_sqlite_files(url)
         engine = create_engine(
             url,
             connect_args={"timeout": 60, "check_same_thread": False},
@@ -40,6 +41,24 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _setup_sqlite(engine)
         return engine
     return create_engine(url, pool_size=16, max_overflow=16, pool_pre_ping=True, **kwargs)
+
+
+def _private_sqlite_files(url: str) -> None:
+    """The database file (and its -wal and -shm, which SQLite creates with the file's
+    mode) readable by the hub's account only: 0600, made so before SQLite opens it."""
+    import os
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in (database, database + "-wal", database + "-shm"):
+        try:
+            os.chmod(path, 0o600)
+        except FileNotFoundError:
+            pass
 
 
 def _setup_sqlite(engine: Engine) -> None:
@@ -60,6 +79,40 @@ def _setup_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         write = conn.get_execution_options().get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+#: SQLite's "database or disk is full" and PostgreSQL's SQLSTATE 53100 (disk_full)
+_SQLITE_FULL = 13
+_PG_DISK_FULL = "53100"
+#: what a 507 says when the database cannot grow
+DISK_FULL = (
+    "the hub's disk is full; nothing was changed. Free space on the hub's database "
+    "disk (or ask its administrator to), then retry"
+)
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says the database's disk is full.
+
+    SQLite raises ``sqlite3.OperationalError`` with code ``SQLITE_FULL``; PostgreSQL
+    ``DiskFull`` (SQLSTATE 53100); either arrives wrapped by SQLAlchemy (``.orig``).
+    An ``OSError`` ``ENOSPC`` (the file store) counts too.
+    """
+    import errno
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if getattr(current, "sqlite_errorcode", None) == _SQLITE_FULL:
+            return True
+        if getattr(current, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -7,7 +7,8 @@ start) opens its transaction here, so the rules live in one place:
   so two writers queue on the busy timeout instead of failing to upgrade a lock;
 * it commits when the block ends without an error, and rolls back otherwise;
 * database errors become ours: ``IntegrityError`` -> ``ConflictError`` (409),
-  ``OperationalError`` -> ``ServerUnavailableError`` (503);
+  ``OperationalError`` -> ``ServerUnavailableError`` (503), or
+  ``InsufficientStorageError`` (507) when the database's disk is full;
 * stored files the transaction let go (``FILES_TO_DELETE`` but ``FILES_TO_KEEP``
   in ``session.info``, see ``services.stored_files``) are removed only after the
   commit, so a rolled-back change loses nothing;
@@ -33,8 +34,8 @@ from typing import Protocol
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from corral.errors import ConflictError, ServerUnavailableError
-from corral.server.db.engine import begin_write
+from corral.errors import ConflictError, InsufficientStorageError, ServerUnavailableError
+from corral.server.db.engine import DISK_FULL, begin_write, disk_full
 
 __all__ = [
     "CHANGED",
@@ -108,6 +109,8 @@ def write_transaction(
         ) from e
     except OperationalError as e:
         session.rollback()
+        if disk_full(e):
+            raise InsufficientStorageError(DISK_FULL) from e
         raise ServerUnavailableError("the database is busy or unavailable; retry shortly") from e
     except BaseException:
         session.rollback()

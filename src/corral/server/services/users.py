@@ -10,10 +10,10 @@ any transaction (``api.users``), and handed in.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corral.errors import (
@@ -28,13 +28,11 @@ from corral.server.auth import addresses
 from corral.server.auth.credentials import (
     digest,
     new_key_pair,
-    new_token,
-    verify_password,
 )
 from corral.server.auth.policy import Access
 from corral.server.auth.principal import ADMIN, Principal
-from corral.server.db.models import ApiKey, Project, Team, TeamMember, User, WebSession
-from corral.server.services import audit, changes
+from corral.server.db.models import ApiKey, Project, Team, TeamMember, User
+from corral.server.services import audit, changes, sessions
 
 
 def find_user(session: Session, ref: str) -> User | None:
@@ -188,11 +186,11 @@ def _audit_user(
 
 
 def end_sessions(session: Session, user_id: str, *, keep: str | None = None) -> None:
-    """Delete a user's browser sessions (but ``keep``, a session id = its token hash)."""
-    q = delete(WebSession).where(WebSession.user_id == user_id)
-    if keep:
-        q = q.where(WebSession.token_hash != keep)
-    session.execute(q)
+    """End a user's browser sessions (but ``keep``, a session id = its token hash).
+
+    Each ending is recorded, so the change streams opened with them end too.
+    """
+    sessions.end_other_sessions(session, user_id, keep)
 
 
 def _ensure_other_admin(session: Session, user: User) -> None:
@@ -386,35 +384,3 @@ def revoke_key(session: Session, actor: Principal, key_id: str) -> ApiKey:
             detail={"key_id": key.id, "access_key": key.access_key, "kind": key.kind},
         )
     return key
-
-
-# --- browser sessions -----------------------------------------------------------------
-
-
-def login(session: Session, name: str, password: str, hours: int) -> tuple[WebSession, User, str]:
-    """Check a password and open a browser session. Returns (session row, user, cookie token)."""
-    user = session.scalar(select(User).where(User.name == name))
-    if user is None or not user.active or not verify_password(password, user.password_hash):
-        raise AuthError("wrong user name or password")
-    token = new_token()
-    now = datetime.now(timezone.utc)
-    web = WebSession(
-        token_hash=digest(token),
-        user_id=user.id,
-        csrf_token=new_token(),
-        created_at=now,
-        expires_at=now + timedelta(hours=hours),
-    )
-    session.add(web)
-    # Expired sessions of anyone are dropped here, so the table does not grow forever.
-    session.execute(delete(WebSession).where(WebSession.expires_at < now))
-    session.flush()
-    return web, user, token
-
-
-def logout(session: Session, token: str) -> None:
-    session.execute(delete(WebSession).where(WebSession.token_hash == digest(token)))
-
-
-def session_for_token(session: Session, token: str) -> WebSession | None:
-    return session.get(WebSession, digest(token))

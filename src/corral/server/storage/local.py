@@ -15,6 +15,7 @@ read by its descriptor, so a download keeps the version it opened.
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import logging
 import os
@@ -27,7 +28,12 @@ from collections.abc import Collection, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from corral.errors import ConflictError, NotFoundError, ValidationError
+from corral.errors import (
+    ConflictError,
+    InsufficientStorageError,
+    NotFoundError,
+    ValidationError,
+)
 from corral.server.storage.base import Entry, FileInfo, FileStore, StoredFile, Upload
 from corral.server.storage.paths import TMP_DIR, as_dir, check_path, refuse, segment_problem
 
@@ -60,7 +66,8 @@ class LocalFileStore(FileStore):
 
     def __init__(self, root: Path, *, max_file_bytes: int) -> None:
         super().__init__(max_file_bytes=max_file_bytes)
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        root.chmod(0o700)  # stored files are the users' own: no other account reads them
         self.root = root.resolve()
         self.tmp = self.root / TMP_DIR
         self.tmp.mkdir(exist_ok=True)
@@ -317,22 +324,26 @@ class _LocalUpload(Upload):
     def __init__(self, store: LocalFileStore) -> None:
         super().__init__(store.max_file_bytes)
         self.store = store
-        fd, name = tempfile.mkstemp(dir=store.tmp, suffix=".part")
+        with _disk_full_is_507():
+            fd, name = tempfile.mkstemp(dir=store.tmp, suffix=".part")
         self.temp = Path(name)
         self.file = os.fdopen(fd, "wb")
         #: moved into place or removed: the temporary name may belong to another upload now
         self.done = False
 
     def _write(self, data: bytes | bytearray) -> None:
-        self.file.write(data)
+        with _disk_full_is_507():
+            self.file.write(data)
 
     def _close(self) -> None:
-        self.file.close()
+        with _disk_full_is_507():
+            self.file.close()
 
     def _place(self, path: str) -> bool:
         target = self.store._writable(path)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            with _disk_full_is_507():
+                target.parent.mkdir(parents=True, exist_ok=True)
             created = not os.path.lexists(target)
             os.replace(self.temp, target)
             self.done = True
@@ -343,7 +354,22 @@ class _LocalUpload(Upload):
         return created
 
     def discard(self) -> None:
-        self.file.close()
+        with contextlib.suppress(OSError):  # a full disk fails the flush of a close again
+            self.file.close()
         if not self.done:
             self.done = True
             self.temp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _disk_full_is_507() -> Iterator[None]:
+    """A full disk (or quota) while storing becomes a 507 that says what to do."""
+    try:
+        yield
+    except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise InsufficientStorageError(
+                "the hub's disk is full; nothing was stored. Free space on the hub "
+                "(or ask its administrator to), then retry"
+            ) from e
+        raise
