@@ -6,11 +6,12 @@ import { ApiError } from "./api/client";
 import { ToastProvider } from "./components/toast";
 import { LiveChanges } from "./live/changes";
 import { LiveContext, useLiveState } from "./live/useLive";
-import { KeysPage } from "./pages/account/KeysPage";
+import { AdminPage } from "./pages/admin/AdminPage";
 import { ComparePage } from "./pages/compare/ComparePage";
 import { ExperimentsPage } from "./pages/experiments/ExperimentsPage";
 import { ModelPage } from "./pages/models/ModelPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
+import { ProfilePage } from "./pages/ProfilePage";
 import { ProjectsPage } from "./pages/projects/ProjectsPage";
 import { QueuesPage } from "./pages/queues/QueuesPage";
 import { TaskPage } from "./pages/task/TaskPage";
@@ -40,7 +41,10 @@ function UserMenu() {
       </button>
       {open && (
         <div className="menu" role="menu" onClick={() => setOpen(false)}>
-          <NavLink role="menuitem" to="/settings/keys">
+          <NavLink role="menuitem" to="/profile/account" end>
+            Profile
+          </NavLink>
+          <NavLink role="menuitem" to="/profile/keys">
             API keys
           </NavLink>
           <button role="menuitem" onClick={() => void logout()}>
@@ -63,6 +67,7 @@ function LiveDot() {
 }
 
 function Shell() {
+  const { user } = useSession();
   return (
     <div className="shell">
       <nav className="sidebar" aria-label="Main">
@@ -74,6 +79,7 @@ function Shell() {
         <NavLink to="/models">Models</NavLink>
         <NavLink to="/workers">Workers</NavLink>
         <NavLink to="/queues">Queues</NavLink>
+        {user.role === "admin" && <NavLink to="/admin">Admin</NavLink>}
         <a href="/api/v1/docs" target="_blank" rel="noreferrer">
           API docs
         </a>
@@ -97,7 +103,11 @@ function Shell() {
             <Route path="/models/:modelId" element={<ModelPage />} />
             <Route path="/workers" element={<WorkersPage />} />
             <Route path="/queues" element={<QueuesPage />} />
-            <Route path="/settings/keys" element={<KeysPage />} />
+            <Route path="/settings/keys" element={<Navigate to="/profile/keys" replace />} />
+            <Route path="/profile" element={<Navigate to="/profile/account" replace />} />
+            <Route path="/profile/:tab" element={<ProfilePage />} />
+            <Route path="/admin" element={<Navigate to="/admin/users" replace />} />
+            <Route path="/admin/:tab" element={<AdminPage />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </div>

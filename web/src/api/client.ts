@@ -14,13 +14,16 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail: string;
   readonly errors: FieldError[];
+  /** seconds to wait before asking again (``Retry-After`` of a 429), or null */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, title: string, detail: string, errors: FieldError[] = []) {
+  constructor(status: number, title: string, detail: string, errors: FieldError[] = [], retryAfter: number | null = null) {
     super(detail || title || `HTTP ${status}`);
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.errors = errors;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -86,7 +89,18 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   return (await response.text()) as unknown as T;
 }
 
+/** ``Retry-After`` in seconds (a number or an HTTP date), or null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (!value) return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const when = Date.parse(text);
+  if (Number.isNaN(when)) return null;
+  return Math.max(0, Math.ceil((when - now) / 1000));
+}
+
 async function toError(response: Response): Promise<ApiError> {
+  const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
   try {
     const problem = await response.json();
     return new ApiError(
@@ -94,9 +108,10 @@ async function toError(response: Response): Promise<ApiError> {
       problem.title ?? response.statusText,
       problem.detail ?? "",
       problem.errors ?? [],
+      retryAfter,
     );
   } catch {
-    return new ApiError(response.status, response.statusText, `The hub answered HTTP ${response.status}.`);
+    return new ApiError(response.status, response.statusText, `The hub answered HTTP ${response.status}.`, [], retryAfter);
   }
 }
 
@@ -105,6 +120,7 @@ export const get = <T>(path: string, query?: Query, signal?: AbortSignal) =>
 export const post = <T>(path: string, body: unknown = {}, query?: Query) =>
   request<T>(path, { method: "POST", body, query });
 export const patch = <T>(path: string, body: unknown) => request<T>(path, { method: "PATCH", body });
+export const put = <T>(path: string, body: unknown = {}) => request<T>(path, { method: "PUT", body });
 export const del = <T>(path: string, query?: Query) => request<T>(path, { method: "DELETE", query });
 
 /** A URL the browser downloads directly (the cookie authenticates it). */

@@ -6,6 +6,7 @@
 //   task      one task (["task", id]) and its records (scalars, logs, plots...)
 //   compare   the compare view (refreshed at a slower pace)
 //   projects, users, keys, models / model, queues / queue, workers / worker
+//   members   a project's members; teams, lockouts, audit (admin pages); sessions (profile)
 // A key names one resource and one wire type: the same key is never read as two types.
 
 export const queryKeys = {
@@ -51,6 +52,32 @@ export const queryKeys = {
   keys: {
     all: ["keys"] as const,
     list: () => ["keys", "list"] as const,
+    /** every user's keys (admins) */
+    everyone: () => ["keys", "everyone"] as const,
+  },
+  members: {
+    all: ["members"] as const,
+    of: (projectId: string) => ["members", projectId] as const,
+  },
+  teams: {
+    all: ["teams"] as const,
+    list: () => ["teams", "list"] as const,
+  },
+  lockouts: {
+    all: ["lockouts"] as const,
+    list: () => ["lockouts", "list"] as const,
+  },
+  audit: {
+    all: ["audit"] as const,
+    /** the audit log under some filters (pages follow its cursor) */
+    list: (query: object) => ["audit", "list", query] as const,
+  },
+  sessions: {
+    all: ["sessions"] as const,
+    list: () => ["sessions", "list"] as const,
+  },
+  providers: {
+    all: ["providers"] as const,
   },
   models: {
     all: ["models"] as const,

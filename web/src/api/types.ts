@@ -11,13 +11,38 @@ type Schemas = components["schemas"];
 type Narrow<T, Fields> = Omit<T, keyof Fields> & Fields;
 
 // accounts
+/** A user; ``email``, ``role`` and ``allowed_ips`` of others are null to non-admins. */
 export type User = Schemas["UserOut"];
 export type Session = Schemas["SessionOut"];
+/** An API key with its scope (read-only, projects, expiry, networks) and last use. */
 export type ApiKey = Schemas["KeyOut"];
 export type ApiKeyCreated = Schemas["KeyCreated"];
 
 /** Counts and activity cover the project's subprojects too. */
 export type Project = Schemas["ProjectOut"];
+
+// multi-user security (issue 13)
+export type HubRole = Schemas["UserCreate"]["role"] & string;
+export type UserKind = NonNullable<Schemas["UserCreate"]["kind"]>;
+export type ProjectRole = Schemas["MemberSet"]["role"];
+export type MemberType = NonNullable<Schemas["MemberSet"]["member_type"]>;
+export type TeamOut = Schemas["TeamOut"];
+export type AuditOutcome = Schemas["AuditEntryOut"]["outcome"] & ("ok" | "denied" | "failed");
+export type AuditEntry = Narrow<Schemas["AuditEntryOut"], { outcome: AuditOutcome; detail: Record<string, unknown> }>;
+export type AuditPage = Narrow<Schemas["Page_AuditEntryOut_"], { items: AuditEntry[] }>;
+
+/** One browser session of the user (``GET /auth/sessions``); ``id`` is not the cookie. */
+export type WebSessionOut = Schemas["SessionInfo"];
+/** A user name (``user:NAME``) or address (``ip:ADDR``) slowed down or locked out. */
+export type Lockout = Schemas["LockoutOut"];
+
+// written from the API contract until the hub's schema has it
+export interface AuthProviders {
+  password: boolean;
+  oidc: { name: string } | null;
+}
+/** A user or team with a role on a project; ``inherited_from`` names the ancestor it comes from. */
+export type ProjectMember = Narrow<Schemas["MemberOut"], { member_type: MemberType; role: ProjectRole }>;
 
 // tasks
 /** One series' summary: ``last_metrics[metric][variant]``. */

@@ -36,7 +36,7 @@ export function keysFor(change: Change): QueryKey[] {
     case "model":
       return [k.models.all, k.model.one(id), k.task.all];
     case "project":
-      return [k.projects.all, k.tasks.all];
+      return [k.projects.all, k.tasks.all, k.members.all];
     case "queue":
       return [k.queues.all, k.queue.all];
     case "worker":
@@ -44,7 +44,9 @@ export function keysFor(change: Change): QueryKey[] {
     case "key":
       return [k.keys.all];
     case "user":
-      return [k.users.all];
+      return [k.users.all, k.teams.all];
+    case "team":
+      return [k.teams.all, k.users.all, k.members.all];
     default:
       return [];
   }

@@ -8,6 +8,9 @@ import { ApiError } from "../../api/client";
 import { queries } from "../../api/queries";
 import type { Project } from "../../api/types";
 import { ErrorBox, Loading } from "../../components/feedback";
+import { MembersDialog } from "../../components/MembersDialog";
+import { canManageProject } from "../../lib/security";
+import { useSession } from "../../session";
 import { useStateFor } from "../../lib/useStateFor";
 import { BulkActions } from "./BulkActions";
 import type { Names } from "./cells";
@@ -66,6 +69,8 @@ export function ExperimentsPage() {
   const [columnIds, setColumnIds] = useColumns(projectId);
   const columns = useMemo(() => resolveColumns(columnIds), [columnIds]);
   const [picking, setPicking] = useState(false);
+  const [sharing, setSharing] = useState(false);
+  const { user } = useSession();
 
   const project = useQuery({ ...queries.project(projectId ?? ""), enabled: !!projectId });
   const projects = useQuery(queries.projects());
@@ -113,11 +118,13 @@ export function ExperimentsPage() {
       {p && <Breadcrumbs project={p} projects={projects.data ?? []} />}
       <div className="row">
         <h1>{projectId ? (p ? p.name.split("/").pop() : "…") : "All experiments"}</h1>
+        {p?.visibility === "private" && <span className="tag private-tag">private</span>}
         {p?.description && <span className="muted xp-description">{p.description}</span>}
         <span className="spacer" />
         <span className="muted" data-testid="experiments-total">
           {total === null ? "" : `${total.toLocaleString()} experiment${total === 1 ? "" : "s"}`}
         </span>
+        {p && canManageProject(user, p) && <button onClick={() => setSharing(true)}>Members</button>}
         <button onClick={() => setPicking(true)}>Columns…</button>
       </div>
       <Filters query={query} users={users.data ?? []} onChange={update} />
@@ -159,6 +166,7 @@ export function ExperimentsPage() {
           stale={pages.isPlaceholderData}
         />
       )}
+      {sharing && p && <MembersDialog project={p} onClose={() => setSharing(false)} />}
       {picking && (
         <ColumnPicker
           projectId={projectId}

@@ -7,9 +7,12 @@ import { Link } from "react-router-dom";
 import { queries } from "../../api/queries";
 import { queryKeys } from "../../api/queryKeys";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
+import { MembersDialog } from "../../components/MembersDialog";
 import { useToast } from "../../components/toast";
 import { formatAgo, formatTime } from "../../lib/format";
 import type { Project } from "../../api/types";
+import { canManageProject } from "../../lib/security";
+import { useSession } from "../../session";
 import { CreateProjectDialog, EditProjectDialog } from "./ProjectDialogs";
 import { buildTree, parentIds, visibleRows, type VisibleRow } from "./projectTree";
 import "./projects.css";
@@ -28,11 +31,14 @@ function TreeRow({
   onToggle,
   onEdit,
   onAddChild,
+  onMembers,
 }: {
   row: VisibleRow;
   onToggle: () => void;
   onEdit: () => void;
   onAddChild: () => void;
+  /** set for the projects the user manages (owners, admins) */
+  onMembers?: () => void;
 }) {
   const p = row.node.project;
   return (
@@ -49,6 +55,11 @@ function TreeRow({
           <Link to={`/projects/${p.id}/experiments`} title={p.name}>
             {row.node.label}
           </Link>
+          {p.visibility === "private" && (
+            <span className="tag private-tag" title="Only members and admins see it">
+              private
+            </span>
+          )}
         </div>
         {p.description && <div className="muted small project-desc">{p.description}</div>}
       </td>
@@ -57,6 +68,11 @@ function TreeRow({
       </td>
       <td title={formatTime(p.last_activity ?? p.last_update)}>{formatAgo(p.last_activity ?? p.last_update)}</td>
       <td className="project-actions">
+        {onMembers && (
+          <button aria-label={`Members of ${p.name}`} onClick={onMembers}>
+            Members
+          </button>
+        )}
         <button aria-label={`New subproject of ${p.name}`} onClick={onAddChild}>
           + Sub
         </button>
@@ -83,7 +99,9 @@ function NoProjects({ onCreate }: { onCreate: () => void }) {
 export function ProjectsPage() {
   const client = useQueryClient();
   const toast = useToast();
+  const { user } = useSession();
   const projects = useQuery(queries.projects());
+  const [sharing, setSharing] = useState<Project | null>(null);
   const [search, setSearch] = useState("");
   const [expanded, setExpanded] = useState<Set<string> | null>(null);
   const [creating, setCreating] = useState<{ parent?: string } | null>(null);
@@ -163,6 +181,11 @@ export function ProjectsPage() {
                     onToggle={() => toggle(row.node.project.id)}
                     onEdit={() => setEditing(row.node.project)}
                     onAddChild={() => setCreating({ parent: row.node.project.name })}
+                    onMembers={
+                      canManageProject(user, row.node.project)
+                        ? () => setSharing(row.node.project)
+                        : undefined
+                    }
                   />
                 ))}
               </tbody>
@@ -180,6 +203,7 @@ export function ProjectsPage() {
           }}
         />
       )}
+      {sharing && <MembersDialog project={sharing} onClose={() => setSharing(null)} />}
       {editing && (
         <EditProjectDialog
           project={editing}
