@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, expect
 
 from corral.testing.hub import Hub
 from tests import factories as f
-from tests.oidc.local_provider import LocalProvider, sso_hub
+from tests.oidc.local_provider import SSO_NAME, LocalProvider, sso_hub
 from tests.ui.conftest import WAIT_MS
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
@@ -45,8 +45,8 @@ def test_sso_login_in_the_browser_lands_logged_in(
     try:
         page.goto("/experiments")
         expect(page.get_by_role("button", name="Log in", exact=True)).to_be_visible()
-        # the login page's SSO button leads here (web/src/pages/account/LoginPage.tsx)
-        page.goto("/api/v1/auth/oidc/login?next=/experiments")
+        # the login page offers the provider the hub reports (GET /auth/providers)
+        page.get_by_role("button", name=f"Log in with {SSO_NAME}").click()
 
         # the provider's own pages
         expect(page).to_have_url(re.compile(re.escape(provider.issuer) + "/interaction/"))

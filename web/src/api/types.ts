@@ -36,11 +36,8 @@ export type WebSessionOut = Schemas["SessionInfo"];
 /** A user name (``user:NAME``) or address (``ip:ADDR``) slowed down or locked out. */
 export type Lockout = Schemas["LockoutOut"];
 
-// written from the API contract until the hub's schema has it
-export interface AuthProviders {
-  password: boolean;
-  oidc: { name: string } | null;
-}
+/** Ways to log in (``GET /auth/providers``, anonymous): ``oidc`` is null without single sign-on. */
+export type AuthProviders = Schemas["AuthProviders"];
 /** A user or team with a role on a project; ``inherited_from`` names the ancestor it comes from. */
 export type ProjectMember = Narrow<Schemas["MemberOut"], { member_type: MemberType; role: ProjectRole }>;
 
