@@ -149,3 +149,42 @@ def test_old_entries_are_pruned(own_hub: Hub) -> None:
         wait_for(lambda: not entries(api, target_id=old["id"]), "old entries to be pruned")
         assert len(entries(api, target_id=recent["id"])) == 2
         assert f.ok(api.get(f"/teams/{old['id']}"))["id"] == old["id"]  # only the log shrank
+
+
+def test_each_project_task_and_model_action_is_audited(api: httpx.Client, hub: Hub) -> None:
+    """Visibility, members, enqueue, abort, publish and deletions: who, what, from where."""
+    user, client = f.user(api, hub.url)
+    with client:
+        project = f.ok(client.post("/projects", json={"name": f.unique("audited")}))
+        pid = project["id"]
+        f.ok(client.patch(f"/projects/{pid}", json={"visibility": "private"}))
+        f.member(client, pid, f.user(api, hub.url)[0]["id"], "viewer")
+        queued = f.task(client, project["name"])
+        f.ok(client.post(f"/tasks/{queued['id']}:enqueue", json={}))
+        f.ok(client.post(f"/tasks/{queued['id']}:abort", json={}))
+        done = f.task(client, project["name"])
+        f.run_to(client, done["id"], "completed")
+        model = f.ok(client.post("/models", json={"name": "m", "task_id": done["id"]}))
+        f.ok(client.post(f"/tasks/{done['id']}:publish"))
+        f.ok(client.post(f"/models/{model['id']}:publish"))
+        f.ok(client.delete(f"/models/{model['id']}", params={"force": True}))
+        doomed = f.task(client, project["name"])
+        f.ok(client.delete(f"/tasks/{doomed['id']}"))
+        f.ok(client.delete(f"/projects/{pid}", params={"force": True}))
+    expected = {
+        ("project.visibility", pid),
+        ("project.member_set", pid),
+        ("task.enqueued", queued["id"]),
+        ("task.aborted", queued["id"]),
+        ("task.published", done["id"]),
+        ("model.published", model["id"]),
+        ("model.deleted", model["id"]),
+        ("task.deleted", doomed["id"]),
+        ("project.deleted", pid),
+    }
+    mine = entries(api, actor=user["id"], limit=500)
+    got = {(e["action"], e["target_id"]) for e in mine}
+    assert expected <= got, expected - got
+    assert all(e["actor_name"] == user["name"] and e["address"] == "127.0.0.1" for e in mine)
+    visibility = next(e for e in mine if e["action"] == "project.visibility")
+    assert visibility["detail"] == {"from": "public", "to": "private"}
