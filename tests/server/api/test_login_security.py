@@ -509,17 +509,12 @@ def test_brute_force_keeps_other_users_writes_at_their_idle_latency(
 
 
 def test_names_and_passwords_no_database_can_store_are_refused_cleanly(guarded: Hub) -> None:
-    """A NUL byte is a wrong login, a lone surrogate a 422, on both databases; never a 500."""
+    """A NUL or a lone surrogate in a login is a 422 (as in any text), on both databases."""
     headers = {"content-type": "application/json", "X-Forwarded-For": new_address()}
     with httpx.Client(base_url=guarded.url + "/api/v1", headers=headers, timeout=60) as c:
         for body in (
             '{"username": "ad\\u0000min", "password": "x"}',
             '{"username": "admin", "password": "pass\\u0000word"}',
-        ):
-            r = c.post("/auth/login", content=body)
-            assert r.status_code == 401, (body, r.text)
-            assert r.json()["detail"] == "wrong user name or password"
-        for body in (
             '{"username": "admin", "password": "\\ud800"}',
             '{"username": "\\udfff", "password": "x"}',
         ):

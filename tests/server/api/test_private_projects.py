@@ -256,3 +256,31 @@ def test_stream_hides_private_changes_and_ends_when_its_key_is_revoked(
             wait_for(ended.is_set, "the stream to end after its key was revoked")
             reader.join(10)
         assert c.get("/changes/latest").status_code == 401
+
+
+def test_a_stream_shows_a_new_public_project_at_once_and_never_a_new_private_one(
+    hub: Hub, secret: Secret, api: httpx.Client
+) -> None:
+    s = secret
+    got: list[dict[str, Any]] = []
+    ended = threading.Event()
+    with s.outsider.stream("GET", "/changes/stream", params={"heartbeat": 1}) as response:
+        reader = threading.Thread(target=_events, args=(response, got, ended), daemon=True)
+        reader.start()
+        hidden = f.ok(
+            s.owner.post(
+                "/projects", json={"name": f.unique("new-private"), "visibility": "private"}
+            )
+        )
+        f.task(s.owner, f"{hidden['name']}/inside")
+        shown = f.task(api, f.unique("new-public"))
+        wait_for(
+            lambda: any(c["entity_id"] == shown["id"] for c in got),
+            "the task of the new public project on the stream",
+        )
+        assert not [c for c in got if c["project_id"] == hidden["id"]]
+        assert not [
+            c for c in got if (c["payload"] or {}).get("name", "").startswith(hidden["name"])
+        ]
+        assert not ended.is_set()
+        response.close()

@@ -33,7 +33,8 @@ from corral.schemas.changes import (
 from corral.server.api.deps import credential_valid, get_principal
 from corral.server.auth.principal import Principal
 from corral.server.auth.streams import StreamScope
-from corral.server.background.change_feed import ChangeFeed, ChangeFilter, ChangeReader, Entry
+from corral.server.background.change_feed import ChangeFeed, ChangeFilter, ChangeReader
+from corral.server.services import changes as change_log
 
 router = APIRouter(prefix="/changes", tags=["changes"])
 
@@ -91,14 +92,10 @@ async def _scope(request: Request, principal: Principal) -> StreamScope:
 
     def compute() -> StreamScope:
         with factory() as session:
-            return StreamScope.compute(session, principal, public_role)
+            since = change_log.latest_id(session)
+            return StreamScope.compute(session, principal, public_role, since)
 
     return await run_in_threadpool(compute)
-
-
-def _visible(entries: list[Entry], scope: StreamScope) -> list[Entry]:
-    """Entries to send: none once the scope ended (a revocation is never sent on)."""
-    return [] if scope.ended else entries
 
 
 def _stopping(notifier: Any) -> bool:
@@ -147,7 +144,6 @@ async def list_changes(
     if wait <= 0:
         # an answer at once reads the database: it includes what this client just wrote
         entries, start = await run_in_threadpool(feed.read, flt, start, limit)
-        entries = _visible(entries, scope)
         return ChangePage(items=[e.change for e in entries], next_cursor=start)
     changes = ChangeReader(feed, flt, start)
     loop = asyncio.get_running_loop()
@@ -156,7 +152,6 @@ async def list_changes(
         while True:
             remaining = deadline - loop.time()
             entries, start = await changes.read(limit, max(0.0, min(DISCONNECT_CHECK, remaining)))
-            entries = _visible(entries, scope)
             if (
                 scope.ended
                 or entries
@@ -192,11 +187,10 @@ async def _events(
         while not _stopping(notifier):
             until_heartbeat = heartbeat - (loop.time() - quiet_since)
             entries, _ = await changes.read(STREAM_BATCH, max(0.0, until_heartbeat))
-            entries = _visible(entries, scope)
             if scope.ended:
                 # the credential was revoked or what it may see changed: the client
                 # reconnects (and is asked to authenticate, or gets its new view)
-                yield f": end: {scope.ended}\n\n".encode()
+                yield b"".join(e.sse for e in entries) + f": end: {scope.ended}\n\n".encode()
                 return
             if entries:
                 # rendered once per change for every stream that sends it

@@ -63,7 +63,7 @@ def require_path(access: Access, session: Session, path: str, action: Action) ->
     """May the caller ``action`` the stored file (or directory) at ``path``?
 
     Files under ``tasks/<id>/`` follow the task, under ``models/<id>/`` the model; a
-    missing task or model is a 404 for writes. The rest of the store is shared by the
+    missing task is a 404 for writes (a missing model's folder is shared). The rest of the store is shared by the
     hub's users (not by agents' worker accounts).
     """
     owner = _owner_of_path(path)
@@ -83,8 +83,9 @@ def require_path(access: Access, session: Session, path: str, action: Action) ->
                 return
             if users or kind == "task":
                 raise NotFoundError(f"no file 'hub://{path}'")
-        else:
+        elif kind == "task":
             raise NotFoundError(f"no {kind} with id {object_id!r} for the file 'hub://{path}'")
+        # a folder of a model not registered (yet): shared like the rest of the store
     p = access.principal
     if p.role == "worker" and action != "read":
         raise PermissionDeniedError("an agent's account may not change shared files")

@@ -84,6 +84,8 @@ class Access:
         self._roles: dict[str, str | None] | None = None
         self._nodes: dict[str, _Node] = {}
         self._leased: set[str] | None = None
+        self._members: frozenset[str] = frozenset()
+        self._private: frozenset[str] = frozenset()
 
     # --- the caller's roles ------------------------------------------------------------
 
@@ -133,6 +135,8 @@ class Access:
         roles = {pid: self._scoped(pid, nodes, explicit, private) for pid in nodes}
         self._nodes = nodes
         self._roles = roles
+        self._members = frozenset(pid for pid, role in explicit.items() if role is not None)
+        self._private = frozenset(pid for pid, hidden in private.items() if hidden)
         return roles
 
     def _scoped(
@@ -171,6 +175,11 @@ class Access:
         if project_id is None:
             return None
         return self._load().get(project_id)
+
+    def memberships(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(projects where the caller has a role of its own or inherited, private projects)."""
+        self._load()
+        return self._members, self._private
 
     def project_name(self, project_id: str) -> str:
         self._load()

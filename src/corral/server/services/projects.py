@@ -34,10 +34,19 @@ def find_by_name(session: Session, name: str) -> Project | None:
     return session.scalar(select(Project).where(Project.name == normalize_name(name)))
 
 
-def _create(session: Session, name: str, parent: Project | None, user: User | None) -> Project:
+def _create(
+    session: Session,
+    name: str,
+    parent: Project | None,
+    user: User | None,
+    visibility: str = "public",
+) -> Project:
     """Create one project, or take the one a concurrent request has just created."""
     project = Project(
-        name=name, parent_id=parent.id if parent else None, owner_id=user.id if user else None
+        name=name,
+        parent_id=parent.id if parent else None,
+        owner_id=user.id if user else None,
+        visibility=visibility,
     )
     try:
         with session.begin_nested():  # a savepoint: a lost race leaves the transaction usable
@@ -48,14 +57,26 @@ def _create(session: Session, name: str, parent: Project | None, user: User | No
         if existing is None:
             raise
         return existing
+    # who may see it, for the change streams open now (auth.streams)
+    payload = {
+        "name": name,
+        "parent_id": project.parent_id,
+        "visibility": project.visibility,
+        "owner_id": project.owner_id,
+    }
     changes.record(
-        session, "project", project.id, "created", project_id=project.id, payload={"name": name}
+        session, "project", project.id, "created", project_id=project.id, payload=payload
     )
     return project
 
 
-def ensure_project(session: Session, name: str, user: User | None) -> Project:
-    """Return the project named ``name``, creating it and its missing parents."""
+def ensure_project(
+    session: Session, name: str, user: User | None, visibility: str = "public"
+) -> Project:
+    """Return the project named ``name``, creating it and its missing parents.
+
+    ``visibility`` is the new project's (its missing parents are public).
+    """
     name = normalize_name(name)
     existing = find_by_name(session, name)
     if existing is not None:
@@ -64,7 +85,8 @@ def ensure_project(session: Session, name: str, user: User | None) -> Project:
     parts = name.split("/")
     for depth in range(1, len(parts) + 1):
         prefix = "/".join(parts[:depth])
-        project = find_by_name(session, prefix) or _create(session, prefix, parent, user)
+        own = visibility if depth == len(parts) else "public"
+        project = find_by_name(session, prefix) or _create(session, prefix, parent, user, own)
         parent = project
     assert parent is not None
     return parent
@@ -73,9 +95,8 @@ def ensure_project(session: Session, name: str, user: User | None) -> Project:
 def create_project(session: Session, data: ProjectCreate, user: User) -> Project:
     if find_by_name(session, data.name) is not None:
         raise ConflictError(f"a project named {data.name!r} already exists")
-    project = ensure_project(session, data.name, user)
+    project = ensure_project(session, data.name, user, data.visibility)
     project.description = data.description
-    project.visibility = data.visibility
     project.tags = list(data.tags)
     session.flush()
     return project
