@@ -448,6 +448,8 @@ ATTACKER = textwrap.dedent(
             counts[r.status_code] = counts.get(r.status_code, 0) + 1
             if n == 1:
                 open(out + ".started", "w").close()
+            with open(out + ".progress", "w") as p:
+                p.write(str(n))
     with open(out, "w") as f:
         f.write(json.dumps(counts))
     """
@@ -465,6 +467,14 @@ def batch_latencies(c: httpx.Client, task_id: str, n: int, start: int) -> list[f
         times.append(time.perf_counter() - t0)
         assert r.status_code == 200, r.text
     return times
+
+
+def _attempts(out: Path) -> int:
+    progress = Path(f"{out}.progress")
+    try:
+        return int(progress.read_text() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
 
 
 def test_brute_force_keeps_other_users_writes_at_their_idle_latency(
@@ -490,7 +500,13 @@ def test_brute_force_keeps_other_users_writes_at_their_idle_latency(
         ]
         try:
             wait_for(lambda: all(Path(f"{o}.started").exists() for o in outs), "the attack")
-            attacked = statistics.median(batch_latencies(c, task["id"], 150, 200))
+            # measure while the attack goes on, until every attacker has been refused a few
+            # times (a busy machine slows the attackers as much as the writer)
+            under_attack: list[float] = []
+            while len(under_attack) < 150 or min(_attempts(o) for o in outs) < 6:
+                under_attack += batch_latencies(c, task["id"], 50, 200 + len(under_attack))
+                assert len(under_attack) < 5000, [_attempts(o) for o in outs]
+            attacked = statistics.median(under_attack)
         finally:
             for p in attackers:
                 p.send_signal(signal.SIGTERM)
@@ -503,7 +519,7 @@ def test_brute_force_keeps_other_users_writes_at_their_idle_latency(
     print(f"idle {idle * 1000:.1f} ms, under attack {attacked * 1000:.1f} ms, attempts {counts}")
     assert set(counts) <= {401, 429}, counts
     # the attack was real: every attacker kept trying, nearly all of it refused unchecked
-    assert counts.get(429, 0) >= 4 * 4
+    assert counts.get(429, 0) > counts.get(401, 0)
     assert DELAY_AFTER <= counts.get(401, 0) <= LOCKOUT_AFTER + 3
     assert attacked <= 2 * idle, (idle, attacked)
 

@@ -38,7 +38,7 @@ LEFT_OUT = {
 EXAMPLES_PER_OPERATION = 3
 #: the run's own bound (seconds): on a loaded machine it stops fuzzing there, and passes
 #: on what it did; about 40 s on two idle cores
-TIME_BUDGET = 90
+TIME_BUDGET = 45
 
 
 def _schemathesis() -> str:
