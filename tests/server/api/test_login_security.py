@@ -18,6 +18,7 @@ import textwrap
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -228,13 +229,23 @@ def test_200_wrong_passwords_lock_the_user_out_until_an_admin_clears_it(
     user = new_user(admin, new_password())
     b = open_browser(guarded, browsers)
     statuses = []
-    while len(statuses) < 200:
+    locked_out = False
+    while not locked_out:
         r = b.login(user["name"], "wrong-" + new_password())
         statuses.append(r.status_code)
-        if r.status_code == 429 and "locked" not in r.json()["detail"]:
+        locked_out = r.status_code == 429 and "locked" in r.json()["detail"]
+        if r.status_code == 429 and not locked_out:
             # delayed, not yet locked: wait for the delay (each try is refused unchecked)
             fail_when_allowed(b, user["name"])
             statuses.append(401)
+    # the rest of the 200 at once (each refusal is held back a moment, in parallel)
+    with ThreadPoolExecutor(16) as pool:
+        rest = pool.map(
+            lambda _: b.login(user["name"], "wrong-" + new_password()).status_code,
+            range(200 - len(statuses)),
+        )
+        statuses += list(rest)
+    assert len(statuses) >= 200
     assert statuses.count(401) == LOCKOUT_AFTER, statuses
     refused = b.login(user["name"], user["password"])
     assert retry_after(refused) > 60
