@@ -261,6 +261,8 @@ class Project(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_update: Mapped[datetime] = mapped_column(default=utcnow)
+    #: an archived project is left out of the project list (``archived=true`` lists them)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ProjectMember(Base):
