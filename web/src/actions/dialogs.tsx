@@ -1,4 +1,5 @@
-// Dialogs the task actions need: pick a queue, clone with a new name and project, edit tags.
+// Dialogs the task actions need: pick a queue, clone with a new name and project, edit tags,
+// confirm a publish (and whether the output models go with it).
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { queries } from "../api/queries";
@@ -136,6 +137,53 @@ export function TagsDialog({
       <label>
         Remove tags
         <input aria-label="Remove tags" value={remove} onChange={(e) => setRemove(e.target.value)} />
+      </label>
+    </Modal>
+  );
+}
+
+/**
+ * Publishing cannot be undone: asks first, and offers to publish the tasks' output models
+ * too (as ClearML does; on by default).
+ */
+export function PublishDialog({
+  count,
+  onClose,
+  onConfirm,
+}: {
+  count: number;
+  onClose: () => void;
+  onConfirm: (publishModels: boolean) => Promise<void> | void;
+}) {
+  const [models, setModels] = useState(true);
+  const [busy, setBusy] = useState(false);
+  const what = count === 1 ? "this experiment" : `${count} experiments`;
+  return (
+    <Modal
+      title={count === 1 ? "Publish experiment" : `Publish ${count} experiments`}
+      onClose={onClose}
+      footer={
+        <DialogFooter
+          action="Publish"
+          disabled={busy}
+          onClose={onClose}
+          onAction={async () => {
+            setBusy(true);
+            try {
+              await onConfirm(models);
+            } finally {
+              setBusy(false);
+            }
+          }}
+        />
+      }
+    >
+      <p>
+        Publishing {what} locks it: it can no longer be edited, reset or deleted, and this cannot be undone.
+      </p>
+      <label className="inline">
+        <input type="checkbox" checked={models} onChange={(e) => setModels(e.target.checked)} /> Also publish the output
+        models
       </label>
     </Modal>
   );

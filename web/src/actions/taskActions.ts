@@ -31,7 +31,9 @@ export const enqueueTasks = (ids: string[], queue: string, position: "bottom" | 
 export const abortTasks = (ids: string[]) =>
   each(ids, (id) => post(`/tasks/${id}:abort`, { reason: "aborted from the web UI" }));
 export const resetTasks = (ids: string[], force = false) => each(ids, (id) => post(`/tasks/${id}:reset`, { force }));
-export const publishTasks = (ids: string[]) => each(ids, (id) => post(`/tasks/${id}:publish`, {}));
+/** Publish each task; with ``publishModels`` its output models are published too. */
+export const publishTasks = (ids: string[], publishModels = true) =>
+  each(ids, (id) => post(`/tasks/${id}:publish`, { publish_models: publishModels }));
 export const archiveTasks = (ids: string[], archived: boolean) =>
   each(ids, (id) => post(`/tasks/${id}:${archived ? "archive" : "unarchive"}`, {}));
 export const dequeueTasks = (ids: string[]) => each(ids, (id) => post(`/tasks/${id}:dequeue`, {}));

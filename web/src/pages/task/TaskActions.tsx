@@ -5,7 +5,7 @@ import { queryKeys } from "../../api/queryKeys";
 import { useState } from "react";
 import { useNavigate } from "react-router-dom";
 import type { TaskOut } from "../../api/types";
-import { CloneDialog, EnqueueDialog, TagsDialog } from "../../actions/dialogs";
+import { CloneDialog, EnqueueDialog, PublishDialog, TagsDialog } from "../../actions/dialogs";
 import {
   abortTasks,
   archiveTasks,
@@ -22,7 +22,7 @@ import { useToast } from "../../components/toast";
 import { EditTaskDialog } from "./EditTaskDialog";
 import { allows, resetNeedsForce } from "./taskStatus";
 
-type Dialog = "enqueue" | "clone" | "tags" | "abort" | "reset" | "edit" | null;
+type Dialog = "enqueue" | "clone" | "tags" | "abort" | "reset" | "edit" | "publish" | null;
 
 export function TaskActions({ task, projectName }: { task: TaskOut; projectName: string }) {
   const [dialog, setDialog] = useState<Dialog>(null);
@@ -73,8 +73,8 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
         </button>
       )}
       {allows(task, "publish") && (
-        <button disabled={busy} onClick={() => run(() => publishTasks(ids), "Published", "Could not publish")}>
-          Publish
+        <button disabled={busy} onClick={() => setDialog("publish")}>
+          Publish…
         </button>
       )}
       {allows(task, "clone") && (
@@ -133,6 +133,16 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
         />
       )}
       {dialog === "edit" && <EditTaskDialog task={task} onClose={close} />}
+      {dialog === "publish" && (
+        <PublishDialog
+          count={1}
+          onClose={close}
+          onConfirm={async (models) => {
+            const done = models ? "Published with its output models" : "Published";
+            if (await run(() => publishTasks(ids, models), done, "Could not publish")) close();
+          }}
+        />
+      )}
       {dialog === "abort" && (
         <ConfirmDialog
           title="Abort experiment"
