@@ -170,17 +170,29 @@ def get_scalars(
     variant: SeriesName = None,
     max_points: MaxPoints = 2000,
     full: bool = False,
+    first_iteration: IterationQ = None,
+    last_iteration: IterationQ = None,
 ) -> Response:
     """Every series of the task (or those of ``metric``/``variant``), in iteration order.
 
     Each series is downsampled to at most ``max_points`` buckets, each with the mean and
-    the true min/max of its points; ``full=true`` returns every point. The
-    ``Server-Timing`` header gives the time spent in the hub.
+    the true min/max of its points; ``full=true`` returns every point.
+    ``first_iteration``/``last_iteration`` (inclusive) keep an iteration range, e.g. the
+    view of a zoomed chart: the points inside it are downsampled (``total_points``
+    counts them) and a series with none is left out; a range that ends before it
+    starts is a 422. The ``Server-Timing`` header gives the time spent in the hub.
     """
     task_for(access, session, task_id, "read")
     started = time.perf_counter()
     found = scalars.read_series(
-        session, [task_id], metric=metric, variant=variant, max_points=max_points, full=full
+        session,
+        [task_id],
+        metric=metric,
+        variant=variant,
+        max_points=max_points,
+        full=full,
+        first_iteration=first_iteration,
+        last_iteration=last_iteration,
     )
     return _series_response(found, started)
 
@@ -199,14 +211,24 @@ def compare_scalars(
     variant: SeriesName = None,
     max_points: MaxPoints = 2000,
     full: bool = False,
+    first_iteration: IterationQ = None,
+    last_iteration: IterationQ = None,
 ) -> Response:
-    """The series of several tasks (at most 10), to compare them in one chart."""
+    """The series of several tasks (at most 10), to compare them in one chart; the
+    parameters are those of ``GET /tasks/{task_id}/scalars``."""
     started = time.perf_counter()
     ids = list(dict.fromkeys(task_id))
     for one in ids:
         task_for(access, session, one, "read")
     found = scalars.read_series(
-        session, ids, metric=metric, variant=variant, max_points=max_points, full=full
+        session,
+        ids,
+        metric=metric,
+        variant=variant,
+        max_points=max_points,
+        full=full,
+        first_iteration=first_iteration,
+        last_iteration=last_iteration,
     )
     return _series_response(found, started)
 

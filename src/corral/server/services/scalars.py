@@ -5,6 +5,10 @@ arrays, and summarised (last/min/max/count) as batches arrive. A read decodes
 the chunks with numpy (no per-point Python objects), merges them in iteration
 order and cuts the result into at most ``max_points`` buckets with a min/max
 envelope (``corral.core.downsample``).
+
+A read may keep only an iteration range (a chart zoomed in): the chunks' iteration
+bounds (``first_iteration`` is the last column of the series index) pick the chunks
+that overlap it, so a zoom into a million-point series decodes only a few chunks.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from corral.core.downsample import downsample, merge_sorted
-from corral.errors import NotFoundError
+from corral.errors import NotFoundError, ValidationError
 from corral.server.db.models import ScalarChunk, Task, TaskMetricSummary
 
 if TYPE_CHECKING:
@@ -97,13 +101,22 @@ def read_series(
     variant: str | None = None,
     max_points: int = 2000,
     full: bool = False,
+    first_iteration: int | None = None,
+    last_iteration: int | None = None,
 ) -> list[SeriesData]:
     """Every series of ``task_ids`` (or those of ``metric``/``variant``), in iteration order.
 
     With ``full`` every point is returned; otherwise at most ``max_points`` per series.
-    Chunks are read in arrival order so that, for points at the same iteration, the
-    later report comes last.
+    ``first_iteration``/``last_iteration`` (inclusive, either may be left out) keep the
+    points in that range: they are what is downsampled, and ``total_points`` counts
+    them. A series without a point in the range is left out. Chunks are read in arrival
+    order so that, for points at the same iteration, the later report comes last.
     """
+    if first_iteration is not None and last_iteration is not None:
+        if first_iteration > last_iteration:
+            raise ValidationError(
+                f"first_iteration ({first_iteration}) is after last_iteration ({last_iteration})"
+            )
     check_tasks_exist(session, task_ids)
     c = ScalarChunk
     q = select(c.id, c.task_id, c.metric, c.variant, c.iterations, c.values, c.times).where(
@@ -113,6 +126,11 @@ def read_series(
         q = q.where(c.metric == metric)
     if variant is not None:
         q = q.where(c.variant == variant)
+    # a chunk overlaps the range when it starts before its end and ends after its start
+    if last_iteration is not None:
+        q = q.where(c.first_iteration <= last_iteration)
+    if first_iteration is not None:
+        q = q.where(c.last_iteration >= first_iteration)
     # The order of the series index: sorting by anything else would make the database
     # copy every chunk's arrays through a sorter. Arrival order is restored below.
     q = q.order_by(c.task_id, c.metric, c.variant, c.first_iteration)
@@ -124,6 +142,10 @@ def read_series(
     for (task_id, m, v), rows in sorted(grouped.items(), key=lambda kv: order[kv[0][0]]):
         rows.sort(key=lambda r: r[0])
         its, values, times = merge_sorted([_decode(r[4], r[5], r[6]) for r in rows])
+        if first_iteration is not None or last_iteration is not None:
+            its, values, times = _within(its, values, times, first_iteration, last_iteration)
+            if len(its) == 0:
+                continue
         n = len(its)
         if full or n <= max_points:
             out.append(SeriesData(task_id, m, v, its, values, None, None, times, n, False))
@@ -133,6 +155,21 @@ def read_series(
             SeriesData(task_id, m, v, s.iterations, s.values, s.min, s.max, s.times, n, True)
         )
     return out
+
+
+def _within(
+    its: np.ndarray,
+    values: np.ndarray,
+    times: np.ndarray,
+    first: int | None,
+    last: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The points with ``first <= iteration <= last`` of a series sorted by iteration."""
+    import numpy as np
+
+    lo = 0 if first is None else int(np.searchsorted(its, first, side="left"))
+    hi = len(its) if last is None else int(np.searchsorted(its, last, side="right"))
+    return its[lo:hi], values[lo:hi], times[lo:hi]
 
 
 # --- storing ---------------------------------------------------------------------------------
