@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -51,7 +53,8 @@ def test_a_chart_per_metric_with_its_variants_overlaid(page: Page, seeded: Seede
     expect(loss).to_have_attribute("data-ready", "true")
     expect(accuracy).to_have_attribute("data-ready", "true")
     expect(loss).to_have_attribute("data-lines", "2")
-    expect(loss).to_have_attribute("data-points", "100")
+    # data-points: the first line's points in the view
+    expect(loss).to_have_attribute("data-points", "50")
     expect(accuracy).to_have_attribute("data-lines", "1")
     expect(legend_row(loss, "train")).to_be_visible()
     expect(legend_row(loss, "val")).to_be_visible()
@@ -184,8 +187,9 @@ def test_a_new_scalar_of_a_running_script_appears_without_reload(
         page.evaluate("window.__notReloaded = true")
 
         (out / "go").touch()
-        expect(chart(page, "late_metric")).to_have_attribute("data-ready", "true")
-        expect(chart(page, "late_metric")).to_have_attribute("data-points", "1")
+        # a series of one point is a single value: a row of the summary table
+        late = page.get_by_test_id("scalar-summary").locator("tr[data-metric=late_metric]")
+        expect(late).to_contain_text("0.5")
         assert page.evaluate("window.__notReloaded === true")
 
         (out / "finish").touch()
@@ -216,3 +220,154 @@ def test_log_scale_leaves_out_values_it_cannot_show(page: Page, hub: Hub) -> Non
         expect(chart(page, title)).to_have_attribute("data-ready", "true")
     # the positive end of "mixed" is still drawn
     assert float(hover_value(page, chart(page, "mixed"), "m", at=0.97)) > 0
+
+
+def _values(i: int) -> float:
+    return math.sin(i / 7.0) + i / 50_000
+
+
+def seed_zoomable(api: httpx.Client) -> str:
+    """A run with a 50,000-point series, a short one beside it, a single value and
+    machine monitoring, reported in a few big batches like the SDK's."""
+    task = ok(api.post("/tasks", json={"name": "zoom", "project": unique("ui-zoom")}))
+    run_to(api, task["id"], "in_progress")
+    n = 50_000
+    for start in (0, n // 2):
+        its = list(range(start, start + n // 2))
+        batch = {"type": "scalars", "metric": "loss", "variant": "train", "iterations": its}
+        ok(send_events(api, task["id"], [{**batch, "values": [_values(i) for i in its]}]))
+    monitor = [
+        scalar_series(":monitor:machine", variant, 20, lambda i: 10.0 + i)
+        for variant in ("cpu_usage", "memory_usage", "memory_used_gb", "net_rx_mbs")
+    ]
+    monitor.append(scalar_series(":monitor:gpu", "gpu_0_temperature", 20, lambda i: 60.0))
+    val = {"type": "scalars", "metric": "loss", "variant": "val"}
+    val |= {"iterations": list(range(0, n, 100)), "values": [1.0 - i / n for i in range(0, n, 100)]}
+    single = {"type": "scalar", "metric": "Summary", "variant": "accuracy", "iteration": 0}
+    ok(send_events(api, task["id"], [val, {**single, "value": 0.9375}, *monitor]))
+    return str(task["id"])
+
+
+def drag(page: Page, c: Locator, x0: float, x1: float) -> None:
+    """A mouse drag over the chart from iteration x0 to x1 (the chart's own scale)."""
+    over = c.locator(".u-over").bounding_box()
+    assert over is not None
+    a, b = c.evaluate("(el, r) => r.map((v) => el.corralPlot.valToPos(v, 'x'))", [x0, x1])
+    y = over["y"] + over["height"] / 2
+    page.mouse.move(over["x"] + a, y)
+    page.mouse.down()
+    page.mouse.move(over["x"] + (a + b) / 2, y, steps=3)
+    page.mouse.move(over["x"] + b, y, steps=3)
+    page.mouse.up()
+
+
+def zoomed_range(c: Locator, previous: str | None) -> tuple[int, int]:
+    """The range of the finer points once drawn (a new one after ``previous``)."""
+    expect(c).to_have_attribute("data-range", re.compile(r"^-?\d+,-?\d+$"))
+    if previous is not None:
+        expect(c).not_to_have_attribute("data-range", previous)
+    first, last = (c.get_attribute("data-range") or "").split(",")
+    return int(first), int(last)
+
+
+def test_zoom_loads_the_real_points_of_the_view_and_the_view_s_sections(
+    page: Page, api: httpx.Client
+) -> None:
+    task_id = seed_zoomable(api)
+    open_scalars(page, task_id)
+    loss = chart(page, "loss")
+    expect(loss).to_have_attribute("data-ready", "true")
+    card = page.get_by_test_id("scalar-chart").filter(has=loss)
+    expect(card).to_contain_text("of 50,500 points")
+
+    # the single value is a row of the summary table, not a one-dot chart
+    summary = page.get_by_test_id("scalar-summary")
+    expect(summary.locator("tr[data-series=accuracy]")).to_contain_text("0.9375")
+    expect(chart(page, "Summary")).to_have_count(0)
+
+    # monitoring comes last, one unit per chart, and folds
+    section = page.get_by_test_id("monitor-section")
+    monitor_titles = [
+        ":monitor:gpu (°C)",
+        ":monitor:machine (%)",
+        ":monitor:machine (GB)",
+        ":monitor:machine (MB/s)",
+    ]
+    expect(section.get_by_test_id("scalar-chart")).to_have_count(4)
+    titles = page.get_by_test_id("scalar-chart").evaluate_all(
+        "els => els.map((e) => e.dataset.metric)"
+    )
+    assert titles == ["loss", *monitor_titles]
+    expect(chart(page, ":monitor:machine (%)")).to_have_attribute("data-lines", "2")
+    section.locator("summary").click()
+    expect(section.get_by_test_id("scalar-chart")).to_have_count(0)
+    section.locator("summary").click()
+    expect(section.get_by_test_id("scalar-chart")).to_have_count(4)
+
+    # three drags down to 12 iterations; each draws the finer points the hub sends
+    drag(page, loss, 20_000, 25_000)
+    first, last = zoomed_range(loss, None)
+    assert 19_000 < first < last < 26_000
+    middle = (first + last) // 2
+    drag(page, loss, middle - 50, middle + 50)
+    first, last = zoomed_range(loss, f"{first},{last}")
+    assert last - first < 200
+    start = (first + last) // 2
+    drag(page, loss, start - 0.5, start + 11.5)
+    first, last = zoomed_range(loss, f"{first},{last}")
+    assert (first, last) == (start, start + 11)
+    expect(loss).to_have_attribute("data-points", "12")
+    drawn = loss.evaluate("el => el.corralDrawn()")
+    (raw,) = ok(
+        api.get(
+            f"/tasks/{task_id}/scalars",
+            params={
+                "metric": "loss",
+                "variant": "train",
+                "first_iteration": first,
+                "last_iteration": last,
+                "full": "true",
+            },
+        )
+    )["series"]
+    assert drawn == {"x": raw["iterations"], "y": raw["values"]}
+    assert drawn["x"] == list(range(start, start + 12))
+    assert drawn["y"] == [_values(i) for i in range(start, start + 12)]
+    # whole iterations on the x axis
+    expect(loss).to_have_attribute("data-xticks", re.compile(r"^\d+(\|\d+)*$"))
+
+    # the hover legend only ever names an iteration inside the view
+    x_value = loss.locator("tr.u-series").first.locator(".u-value")
+    for at in (0.02, 0.3, 0.6, 0.98):
+        hover_value(page, loss, "train", at)
+        assert first <= int(x_value.inner_text()) <= last
+
+    # the legend hides a line (and the CSV leaves it out); the CSV is the view's points
+    legend_row(loss, "val").locator(".u-label").click()
+    expect(legend_row(loss, "val")).to_have_class(re.compile(r"\bu-off\b"))
+    with page.expect_download() as download:
+        card.get_by_role("button", name="Download loss as CSV").click()
+    rows = Path(download.value.path()).read_text().splitlines()
+    assert download.value.suggested_filename == "loss.csv"
+    assert rows[0] == "iteration,train"
+    assert [(int(i), float(v)) for i, v in (r.split(",") for r in rows[1:])] == list(
+        zip(raw["iterations"], raw["values"], strict=True)
+    )
+    with page.expect_download() as picture:
+        card.get_by_role("button", name="Download loss as PNG").click()
+    assert Path(picture.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # a double-click zooms out to the downsampled overview
+    loss.locator(".u-over").dblclick()
+    expect(loss).not_to_have_attribute("data-range", re.compile("."))
+    expect(card).to_contain_text("of 50,500 points")
+    overview = int(loss.get_attribute("data-points") or 0)
+    assert 100 < overview < 5000
+
+    # one chart per series
+    page.get_by_label("One chart per series").check()
+    expect(chart(page, "loss / train")).to_have_attribute("data-ready", "true")
+    expect(chart(page, "loss / val")).to_have_attribute("data-lines", "1")
+    expect(chart(page, "loss")).to_have_count(0)
+    page.get_by_label("One chart per series").uncheck()
+    expect(chart(page, "loss")).to_have_attribute("data-lines", "2")

@@ -3,6 +3,7 @@ and the workers page, in a real browser against a real hub."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,8 +58,13 @@ def test_drag_a_task_to_the_front_and_the_hub_keeps_the_order(
 
     page.reload()
     expect(entry_names(page)).to_have_text([c, a, b])
-    # the queue's length over time is charted
-    expect(page.locator("[data-testid=chart][data-title='Waiting tasks']")).to_be_visible()
+    # the queue's length over time is charted as steps with whole-number ticks
+    length = page.locator("[data-testid=chart][data-title='Waiting tasks']")
+    expect(length).to_have_attribute("data-ready", "true")
+    expect(length).to_have_attribute("data-paths", "stepped")
+    expect(length).to_have_attribute("data-yticks", re.compile(r"^\d+(\|\d+)+$"))
+    ticks = [int(t) for t in (length.get_attribute("data-yticks") or "").split("|")]
+    assert ticks == sorted(set(ticks)) and ticks[0] == 0 and ticks[-1] >= 3
 
 
 def test_move_to_top_remove_and_clear(page: Page, api: httpx.Client) -> None:

@@ -13,7 +13,7 @@
 // once the finer lines of ``view`` are drawn, and two functions: ``corralZoom(x0, x1)``
 // (what a drag over that range does) and ``corralDrawn()`` (the first line's points
 // inside the view).
-import { useEffect, useMemo, useRef, type MutableRefObject } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import uPlot, { type AlignedData, type Band, type Options, type Series } from "uplot";
 import { cssVar, useThemeVersion } from "./theme";
 import { formatLogTicks, formatTicks, formatValue, INTEGER_INCRS } from "./ticks";
@@ -65,8 +65,8 @@ export interface LineChartProps {
   view?: [number, number] | null;
   /** a drag selected [x0, x1]; null: a double-click zoomed out */
   onZoom?: (range: [number, number] | null) => void;
-  /** filled with the chart's downloads while it is drawn */
-  handle?: MutableRefObject<ChartHandle | null>;
+  /** called with the chart's downloads once it is drawn (null when it goes) */
+  onHandle?: (handle: ChartHandle | null) => void;
 }
 
 export const PALETTE = ["#2f6fed", "#e8590c", "#2b8a3e", "#c2255c", "#7048e8", "#1098ad", "#f08c00", "#5c940d", "#862e9c", "#495057"];
@@ -148,7 +148,7 @@ export function LineChart({
   stepped,
   view,
   onZoom,
-  handle,
+  onHandle,
 }: LineChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -157,9 +157,9 @@ export function LineChart({
   const intX = integerX ?? (xKind === "number" && !formatX);
   const data = useMemo(() => (logY ? positiveOnly(align(lines)) : align(lines)), [lines, logY]);
   // what a new chart starts from; new data for the same chart goes in by the effect below
-  const latest = useRef({ data, lines, view, onZoom });
+  const latest = useRef({ data, lines, view, onZoom, onHandle });
   useEffect(() => {
-    latest.current = { data, lines, view, onZoom };
+    latest.current = { data, lines, view, onZoom, onHandle };
   });
   // labels hidden from the legend, kept when the chart is rebuilt
   const hidden = useRef(new Set<string>());
@@ -233,12 +233,20 @@ export function LineChart({
     groups.forEach((members, g) => members.forEach((m) => groupOf.set(m, g)));
     const muted = () => cssVar("--muted", "#6b7385");
     const grid = { stroke: () => cssVar("--line", "#e2e5ea"), width: 1 };
+    // the tick labels drawn are noted on the element (data-xticks, data-yticks) for tests
+    const noted = (axis: "xticks" | "yticks", labels: string[]) => {
+      el.dataset[axis] = labels.filter(Boolean).join("|");
+      return labels;
+    };
     const yValues = (_u: uPlot, vals: number[]) =>
-      formatY ? vals.map((v) => (Number.isFinite(v) ? formatY(v) : "")) : logY ? formatLogTicks(vals) : formatTicks(vals, integerY);
+      noted(
+        "yticks",
+        formatY ? vals.map((v) => (Number.isFinite(v) ? formatY(v) : "")) : logY ? formatLogTicks(vals) : formatTicks(vals, integerY),
+      );
     const xValues = formatX
-      ? { values: (_u: uPlot, vals: number[]) => vals.map((v) => (Number.isFinite(v) ? formatX(v) : "")) }
+      ? { values: (_u: uPlot, vals: number[]) => noted("xticks", vals.map((v) => (Number.isFinite(v) ? formatX(v) : ""))) }
       : xKind === "number"
-        ? { values: (_u: uPlot, vals: number[]) => formatTicks(vals, intX) }
+        ? { values: (_u: uPlot, vals: number[]) => noted("xticks", formatTicks(vals, intX)) }
         : {};
     const countRange = (_u: uPlot, min: number, max: number): [number, number] => {
       const top = Number.isFinite(max) ? max : 1;
@@ -341,8 +349,8 @@ export function LineChart({
       delete el.dataset.range;
     }
     mark(u);
-    if (handle) {
-      handle.current = {
+    {
+      latest.current.onHandle?.({
         png: () => {
           const src = u.ctx.canvas;
           const out = document.createElement("canvas");
@@ -365,7 +373,7 @@ export function LineChart({
             max ?? Infinity,
           );
         },
-      };
+      });
     }
     const zoomTo = (x0: number, x1: number) => {
       delete el.dataset.range;
@@ -392,11 +400,11 @@ export function LineChart({
       plot.current?.destroy();
       plot.current = null;
       shown.current = null;
-      if (handle) handle.current = null;
+      latest.current.onHandle?.(null);
       delete el.dataset.ready;
     };
     // theme: a new chart reads the colours of the new theme
-  }, [shape, xKind, xLabel, yLabel, logY, height, title, formatY, formatX, intX, integerY, stepped, handle, theme]);
+  }, [shape, xKind, xLabel, yLabel, logY, height, title, formatY, formatX, intX, integerY, stepped, theme]);
 
   const viewKey = view ? `${view[0]},${view[1]}` : "";
   const shownView = useRef(viewKey);

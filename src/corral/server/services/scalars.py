@@ -112,11 +112,14 @@ def read_series(
     them. A series without a point in the range is left out. Chunks are read in arrival
     order so that, for points at the same iteration, the later report comes last.
     """
-    if first_iteration is not None and last_iteration is not None:
-        if first_iteration > last_iteration:
-            raise ValidationError(
-                f"first_iteration ({first_iteration}) is after last_iteration ({last_iteration})"
-            )
+    if (
+        first_iteration is not None
+        and last_iteration is not None
+        and first_iteration > last_iteration
+    ):
+        raise ValidationError(
+            f"first_iteration ({first_iteration}) is after last_iteration ({last_iteration})"
+        )
     check_tasks_exist(session, task_ids)
     c = ScalarChunk
     q = select(c.id, c.task_id, c.metric, c.variant, c.iterations, c.values, c.times).where(

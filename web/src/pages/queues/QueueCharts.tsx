@@ -1,4 +1,5 @@
-// A queue's length and its tasks' waits over the chosen window.
+// A queue's length and its tasks' waits over the chosen window. The length is a count
+// that holds until the next change: drawn as steps, with whole-number ticks.
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { get } from "../../api/client";
@@ -10,8 +11,6 @@ import { WindowPicker } from "../workers/WindowPicker";
 import type { QueueStatPoint } from "../../api/types";
 import { formatWait, queueCharts } from "./queueStats";
 import { queuePath } from "./queuePath";
-
-const count = (v: number) => String(Math.round(v));
 
 async function fetchStats(name: string, span: WindowKey, signal: AbortSignal) {
   const to = Date.now() / 1000;
@@ -44,7 +43,7 @@ export function QueueCharts({ name, pending }: { name: string; pending: number |
       <ErrorBox error={stats.error} title="Could not load the statistics" />
       {charts && (
         <div className="queue-charts">
-          <LineChart title="Waiting tasks" lines={charts.length} xKind="time" height={200} formatY={count} />
+          <LineChart title="Waiting tasks" lines={charts.length} xKind="time" height={200} stepped integerY />
           {charts.wait.length ? (
             <LineChart title="Wait before a worker took the task" lines={charts.wait} xKind="time" height={200} formatY={formatWait} />
           ) : (

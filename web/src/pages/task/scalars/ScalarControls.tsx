@@ -1,5 +1,5 @@
 // The controls above scalar charts (Scalars tab, compare page): smoothing, x axis, log
-// scale and a filter. Smoothing, x axis and scale are remembered in the browser.
+// scale, one chart per series and a filter. All but the filter are remembered in the browser.
 import { useEffect, useState } from "react";
 import { X_MODES, type XMode } from "./series";
 
@@ -7,11 +7,13 @@ export interface ScalarSettings {
   smoothing: number;
   xMode: XMode;
   logY: boolean;
+  /** a chart per series rather than one per metric with its variants */
+  perSeries: boolean;
   filter: string;
 }
 
 const STORAGE_KEY = "corral.scalars.view";
-const DEFAULTS: ScalarSettings = { smoothing: 0, xMode: "iteration", logY: false, filter: "" };
+const DEFAULTS: ScalarSettings = { smoothing: 0, xMode: "iteration", logY: false, perSeries: false, filter: "" };
 
 function stored(): ScalarSettings {
   try {
@@ -20,6 +22,7 @@ function stored(): ScalarSettings {
       smoothing: typeof saved.smoothing === "number" && saved.smoothing >= 0 && saved.smoothing < 1 ? saved.smoothing : 0,
       xMode: X_MODES.some((m) => m.id === saved.xMode) ? (saved.xMode as XMode) : "iteration",
       logY: saved.logY === true,
+      perSeries: saved.perSeries === true,
       filter: "",
     };
   } catch {
@@ -30,9 +33,9 @@ function stored(): ScalarSettings {
 export function useScalarSettings(): [ScalarSettings, (change: Partial<ScalarSettings>) => void] {
   const [settings, setSettings] = useState<ScalarSettings>(stored);
   useEffect(() => {
-    const { smoothing, xMode, logY } = settings;
+    const { smoothing, xMode, logY, perSeries } = settings;
     try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify({ smoothing, xMode, logY }));
+      localStorage.setItem(STORAGE_KEY, JSON.stringify({ smoothing, xMode, logY, perSeries }));
     } catch {
       // private mode: the settings last as long as the page
     }
@@ -84,6 +87,10 @@ export function ScalarControls({
       <label className="inline">
         <input type="checkbox" checked={settings.logY} onChange={(e) => onChange({ logY: e.target.checked })} />
         Log scale
+      </label>
+      <label className="inline">
+        <input type="checkbox" checked={settings.perSeries} onChange={(e) => onChange({ perSeries: e.target.checked })} />
+        One chart per series
       </label>
     </div>
   );

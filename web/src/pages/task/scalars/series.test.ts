@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ScalarSeries } from "../../../api/types";
-import { chartsByMetric, chartsBySeries, curveLines, filterCharts, formatSeconds, pointsForWidth, startOf, toXY } from "./series";
+import { chartsByMetric, chartsBySeries, curveLines, filterCharts, formatSeconds, monitorUnit, pointsForWidth, sections, startOf, toXY } from "./series";
 
 function series(p: Partial<ScalarSeries> & { iterations: number[]; values: (number | null)[] }): ScalarSeries {
   return {
@@ -107,5 +107,41 @@ describe("helpers", () => {
     expect(formatSeconds(12.5)).toBe("12.5s");
     expect(formatSeconds(65)).toBe("1m 05s");
     expect(formatSeconds(3720)).toBe("1h 02m");
+  });
+});
+
+describe("sections", () => {
+  const at = (metric: string, variant: string, n: number) =>
+    series({ metric, variant, iterations: [...Array(n).keys()], values: [...Array(n).keys()].map((i) => i / 10) });
+  const all = [
+    at("loss", "train", 5),
+    at("loss", "val", 5),
+    at("Summary", "accuracy", 1),
+    at(":monitor:machine", "cpu_usage", 3),
+    at(":monitor:machine", "memory_usage", 3),
+    at(":monitor:machine", "memory_used_gb", 3),
+    at(":monitor:machine", "net_rx_mbs", 3),
+    at(":monitor:gpu", "gpu_0_temperature", 3),
+  ];
+
+  it("puts single values in the summary, monitor series last and one unit per chart", () => {
+    const s = sections(chartsByMetric(all, 0), false);
+    expect(s.summary).toMatchObject([{ metric: "Summary", label: "accuracy", value: 0, iteration: 0 }]);
+    expect(s.charts.map((c) => c.title)).toEqual(["loss"]);
+    expect(s.monitor.map((c) => c.title)).toEqual([":monitor:gpu (°C)", ":monitor:machine (%)", ":monitor:machine (GB)", ":monitor:machine (MB/s)"]);
+    expect(s.monitor[1].curves.map((c) => c.label)).toEqual(["cpu_usage", "memory_usage"]);
+    // colours restart in a chart cut out of a bigger one
+    expect(new Set(s.monitor[1].curves.map((c) => c.color)).size).toBe(2);
+  });
+
+  it("gives each series a chart of its own on demand", () => {
+    const s = sections(chartsByMetric(all, 0), true);
+    expect(s.charts.map((c) => c.title)).toEqual(["loss / train", "loss / val"]);
+    expect(new Set(s.charts.map((c) => c.key)).size).toBe(2);
+  });
+
+  it("knows the monitor units", () => {
+    expect(["cpu_usage", "gpu_1_utilization", "gpu_0_mem_usage", "disk_free"].map(monitorUnit)).toEqual(["%", "%", "%", "%"]);
+    expect(["process_memory_gb", "gpu_0_mem_used_gb", "disk_read_mbs", "gpu_0_temperature", "other"].map(monitorUnit)).toEqual(["GB", "GB", "MB/s", "°C", ""]);
   });
 });

@@ -80,8 +80,9 @@ export function curveLines(curves: readonly Curve[], view: View): Line[] {
     if (xy.x.length === 0) continue;
     const band = c.series.downsampled ? { lo: xy.lo, hi: xy.hi } : undefined;
     if (view.smoothing > 0) {
-      lines.push({ label: `${c.label} (raw)`, color: c.color, x: xy.x, y: xy.y, faint: true, band });
-      lines.push({ label: c.label, color: c.color, x: xy.x, y: emaSmooth(xy.y, view.smoothing) });
+      // one group: hiding the smoothed line from the legend hides its raw values too
+      lines.push({ label: `${c.label} (raw)`, color: c.color, x: xy.x, y: xy.y, faint: true, band, group: c.label });
+      lines.push({ label: c.label, color: c.color, x: xy.x, y: emaSmooth(xy.y, view.smoothing), group: c.label });
     } else {
       lines.push({ label: c.label, color: c.color, x: xy.x, y: xy.y, band });
     }
@@ -168,4 +169,95 @@ export function formatSeconds(v: number): string {
   const sec = whole % 60;
   if (h) return `${sign}${h}h ${String(m).padStart(2, "0")}m`;
   return `${sign}${m}m ${String(sec).padStart(2, "0")}s`;
+}
+
+// --- sections of the Scalars view: single values, charts, monitoring -------------------------
+
+/** Metrics the SDK's resource monitor reports (``:monitor:machine``, ``:monitor:gpu``). */
+export const MONITOR_PREFIX = ":monitor:";
+
+export const isMonitor = (metric: string) => metric.startsWith(MONITOR_PREFIX);
+
+/**
+ * The unit of a monitor series, from its name (see corral/sdk/capture/resources.py):
+ * ``*_gb`` GB, ``*_mbs`` MB/s, ``*temperature`` °C, usage/utilisation/free in %.
+ */
+export function monitorUnit(variant: string): string {
+  const v = variant.toLowerCase();
+  if (v.endsWith("_gb")) return "GB";
+  if (v.endsWith("_mbs")) return "MB/s";
+  if (v.includes("temperature")) return "°C";
+  if (/(usage|utilization|utilisation|percent|free)$/.test(v)) return "%";
+  return "";
+}
+
+/** A curve of a single value: one point (``report_single_value``, a final score). */
+export const isSingleValue = (c: Curve) => c.series.total_points === 1 && c.series.iterations.length === 1;
+
+export interface SingleValue {
+  key: string;
+  metric: string;
+  label: string;
+  value: number | null;
+  iteration: number;
+}
+
+export interface Sections {
+  /** single values, shown as a table */
+  summary: SingleValue[];
+  charts: ChartSpec[];
+  /** ``:monitor:`` charts, one unit per chart, shown last */
+  monitor: ChartSpec[];
+}
+
+/** One chart per curve ("one chart per series"): ``metric / label``. */
+export function chartPerCurve(charts: readonly ChartSpec[]): ChartSpec[] {
+  return charts.flatMap((c) =>
+    c.curves.length <= 1
+      ? [c]
+      : c.curves.map((k, i) => ({ key: `${c.key}\u0000${i}\u0000${k.label}`, title: `${c.title} / ${k.label}`, metric: c.metric, curves: [{ ...k, color: c.curves[0].color }] })),
+  );
+}
+
+/**
+ * The charts split into the view's sections: single values out into the summary,
+ * monitor charts apart and cut by unit (a chart per unit), optionally a chart per series.
+ */
+export function sections(charts: readonly ChartSpec[], perSeries: boolean): Sections {
+  const summary: SingleValue[] = [];
+  const plain: ChartSpec[] = [];
+  const monitor: ChartSpec[] = [];
+  for (const chart of charts) {
+    const curves: Curve[] = [];
+    for (const c of chart.curves) {
+      if (isSingleValue(c)) {
+        summary.push({ key: `${chart.key}\u0000${c.label}`, metric: chart.title, label: c.label, value: c.series.values[0] ?? null, iteration: c.series.iterations[0] });
+      } else {
+        curves.push(c);
+      }
+    }
+    if (curves.length === 0) continue;
+    if (!isMonitor(chart.metric)) {
+      plain.push({ ...chart, curves });
+      continue;
+    }
+    const byUnit = new Map<string, Curve[]>();
+    for (const c of curves) {
+      const unit = monitorUnit(c.series.variant);
+      byUnit.set(unit, [...(byUnit.get(unit) ?? []), c]);
+    }
+    for (const [unit, group] of [...byUnit].sort(([a], [b]) => a.localeCompare(b))) {
+      monitor.push({
+        key: `${chart.key}\u0000${unit}`,
+        title: unit ? `${chart.title} (${unit})` : chart.title,
+        metric: chart.metric,
+        curves: group.map((c, i) => (chart.curves.length === group.length ? c : { ...c, color: colorOf(i) })),
+      });
+    }
+  }
+  return {
+    summary,
+    charts: perSeries ? chartPerCurve(plain) : plain,
+    monitor: perSeries ? chartPerCurve(monitor) : monitor,
+  };
 }

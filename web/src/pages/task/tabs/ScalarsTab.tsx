@@ -1,7 +1,8 @@
-// The Scalars tab: one chart per metric, its variants overlaid. The hub downsamples each
-// series to about one point per pixel (with each bucket's true min/max), so a
-// million-point series draws as fast as a short one. Under queryKeys.task.scalars: a
-// new point, or a new metric, appears as the running task reports it.
+// The Scalars tab: one chart per metric, its variants overlaid (or one per series). The
+// hub downsamples each series to about one point per pixel (with each bucket's true
+// min/max), so a million-point series draws as fast as a short one; a zoom loads the
+// dragged range again at full resolution. Under queryKeys.task.scalars: a new point, or
+// a new metric, appears as the running task reports it.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useRef } from "react";
 import { get } from "../../../api/client";
@@ -9,7 +10,7 @@ import { queryKeys } from "../../../api/queryKeys";
 import type { ScalarsOut, TaskOut } from "../../../api/types";
 import { useWidth } from "../../../charts/useElementSize";
 import { Empty } from "../../../components/feedback";
-import { ScalarsBody } from "../scalars/ScalarCharts";
+import { fetchTaskRange, ScalarsBody } from "../scalars/ScalarCharts";
 import { useScalarSettings } from "../scalars/ScalarControls";
 import { chartsByMetric, pointsForWidth, startOf } from "../scalars/series";
 import "../scalars/scalars.css";
@@ -29,7 +30,7 @@ export function ScalarsTab({ task }: { task: TaskOut }) {
   const charts = useMemo(() => (series ? chartsByMetric(series, startOf(series, task.started_at)) : []), [series, task.started_at]);
   return (
     <div ref={box} data-testid="scalars">
-      <ScalarsBody query={scalars} charts={charts} settings={settings} onChange={change} empty={<NoScalars />} />
+      <ScalarsBody query={scalars} charts={charts} settings={settings} onChange={change} empty={<NoScalars />} fetchRange={fetchTaskRange} />
     </div>
   );
 }
