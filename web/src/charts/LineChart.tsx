@@ -352,14 +352,23 @@ export function LineChart({
     {
       latest.current.onHandle?.({
         png: () => {
+          // the canvas, on the panel's colour, under the title (a DOM element, not drawn on it)
           const src = u.ctx.canvas;
+          const ratio = window.devicePixelRatio || 1;
+          const top = title ? Math.round(24 * ratio) : 0;
           const out = document.createElement("canvas");
           out.width = src.width;
-          out.height = src.height;
+          out.height = src.height + top;
           const ctx = out.getContext("2d")!;
           ctx.fillStyle = cssVar("--panel", "#ffffff");
           ctx.fillRect(0, 0, out.width, out.height);
-          ctx.drawImage(src, 0, 0);
+          if (title) {
+            ctx.fillStyle = cssVar("--text", "#1d2330");
+            ctx.font = `600 ${Math.round(13 * ratio)}px system-ui, sans-serif`;
+            ctx.textAlign = "center";
+            ctx.fillText(title, out.width / 2, Math.round(17 * ratio));
+          }
+          ctx.drawImage(src, 0, top);
           return new Promise((resolve, reject) => out.toBlob((b) => (b ? resolve(b) : reject(new Error("no picture"))), "image/png"));
         },
         csv: () => {

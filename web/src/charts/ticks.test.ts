@@ -14,7 +14,7 @@ describe("formatTicks", () => {
   });
 
   it("writes big values with an SI suffix and tiny ones with an exponent", () => {
-    expect(formatTicks([0, 25000, 50000])).toEqual(["0k", "25k", "50k"]);
+    expect(formatTicks([0, 25000, 50000])).toEqual(["0", "25k", "50k"]);
     expect(formatTicks([1.5e6, 2e6])).toEqual(["1.5M", "2.0M"]);
     expect(formatTicks([2.5e-4, 5e-4, 7.5e-4])).toEqual(["2.5e-4", "5.0e-4", "7.5e-4"]);
     expect(formatTicks([-3e9, 3e9])).toEqual(["-3G", "3G"]);
@@ -23,7 +23,7 @@ describe("formatTicks", () => {
   it("keeps integers whole on integer axes and writes out iterations SI would blur", () => {
     expect(formatTicks([0, 1, 2], true)).toEqual(["0", "1", "2"]);
     expect(formatTicks([25000, 25001, 25002], true)).toEqual(["25000", "25001", "25002"]);
-    expect(formatTicks([0, 500000, 1000000], true)).toEqual(["0.0M", "0.5M", "1.0M"]);
+    expect(formatTicks([0, 500000, 1000000], true)).toEqual(["0", "0.5M", "1.0M"]);
     expect(formatTicks([1000001, 1000002], true)).toEqual(["1000001", "1000002"]);
   });
 

@@ -56,7 +56,7 @@ export function formatTicks(vals: readonly number[], integer = false): string[] 
     const scaled = finite.map((v) => v / 10 ** si.exp);
     const d = decimalsFor(scaled);
     // an iteration that does not fit a short SI label is written out
-    if (!integer || d <= 2) return label((v) => fixed(v / 10 ** si.exp, d) + si.suffix);
+    if (!integer || d <= 2) return label((v) => (v === 0 ? "0" : fixed(v / 10 ** si.exp, d) + si.suffix));
   }
   if (integer) return label((v) => fixed(Math.round(v), 0));
   if (scale < SMALL) {

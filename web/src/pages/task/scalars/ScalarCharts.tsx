@@ -114,6 +114,9 @@ function Chart({ spec, settings, fetchRange }: { spec: ChartSpec; settings: Scal
   return (
     <div ref={box} className={`card scalar-chart${expanded ? " expanded" : ""}`} data-testid="scalar-chart" data-metric={spec.title}>
       <div className="scalar-chart-head">
+        <h4 className="scalar-chart-title" title={name}>
+          {name}
+        </h4>
         {zoom && !fine && !zoom.error && <span className="muted small">loading…</span>}
         {zoom?.error ? (
           <span className="small scalar-error" title={String(zoom.error)}>
