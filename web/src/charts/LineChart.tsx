@@ -51,8 +51,10 @@ export interface LineChartProps {
   logY?: boolean;
   height?: number;
   title?: string;
-  /** y values formatted in the legend and axis */
+  /** y values formatted in the legend and axis (default: ticks formatted together, see ticks.ts) */
   formatY?: (v: number) => string;
+  /** a unit after the default y labels ("%") */
+  ySuffix?: string;
   /** x values formatted in the legend and axis (default: numbers, or dates for "time") */
   formatX?: (v: number) => string;
   /** x values are whole numbers (iterations): integer ticks (default for "number" without formatX) */
@@ -142,6 +144,7 @@ export function LineChart({
   height = 260,
   title,
   formatY,
+  ySuffix = "",
   formatX,
   integerX,
   integerY,
@@ -169,7 +172,7 @@ export function LineChart({
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const fy = (v: number | null) => (v === null || v === undefined ? "—" : formatY ? formatY(v) : formatValue(v));
+    const fy = (v: number | null) => (v === null || v === undefined ? "—" : formatY ? formatY(v) : formatValue(v) + ySuffix);
     const parsed = JSON.parse(shape) as [string, string | undefined, boolean, boolean, string][];
     /** the x of data index ``idx`` when it is inside the view */
     const inView = (u: uPlot, idx: number | null | undefined): boolean => {
@@ -241,7 +244,9 @@ export function LineChart({
     const yValues = (_u: uPlot, vals: number[]) =>
       noted(
         "yticks",
-        formatY ? vals.map((v) => (Number.isFinite(v) ? formatY(v) : "")) : logY ? formatLogTicks(vals) : formatTicks(vals, integerY),
+        formatY
+          ? vals.map((v) => (Number.isFinite(v) ? formatY(v) : ""))
+          : (logY ? formatLogTicks(vals) : formatTicks(vals, integerY)).map((t) => (t ? t + ySuffix : t)),
       );
     const xValues = formatX
       ? { values: (_u: uPlot, vals: number[]) => noted("xticks", vals.map((v) => (Number.isFinite(v) ? formatX(v) : ""))) }
@@ -413,7 +418,7 @@ export function LineChart({
       delete el.dataset.ready;
     };
     // theme: a new chart reads the colours of the new theme
-  }, [shape, xKind, xLabel, yLabel, logY, height, title, formatY, formatX, intX, integerY, stepped, theme]);
+  }, [shape, xKind, xLabel, yLabel, logY, height, title, formatY, ySuffix, formatX, intX, integerY, stepped, theme]);
 
   const viewKey = view ? `${view[0]},${view[1]}` : "";
   const shownView = useRef(viewKey);

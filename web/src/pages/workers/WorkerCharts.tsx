@@ -9,13 +9,12 @@ import { LineChart, type Line } from "../../charts/LineChart";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import type { WorkerStat } from "../../api/types";
 import { CHART_POINTS, DEFAULT_WINDOW, padToWindow, refreshMs, windowSeconds, type WindowKey } from "./statsWindow";
-import { byteUnit, percent, scaled, workerCharts } from "./workerStats";
+import { byteUnit, scaled, workerCharts } from "./workerStats";
 import { WindowPicker } from "./WindowPicker";
 
 /** the most samples read for a window: a week of 5 s heartbeats */
 const READ_LIMIT = 200_000;
 const HEIGHT = 180;
-const number = (v: number) => String(Number(v.toPrecision(3)));
 
 async function fetchStats(workerId: string, span: WindowKey, signal: AbortSignal) {
   const to = Date.now() / 1000;
@@ -32,7 +31,7 @@ async function fetchStats(workerId: string, span: WindowKey, signal: AbortSignal
 function BytesChart({ title, lines, perSecond }: { title: string; lines: Line[]; perSecond?: boolean }) {
   const { unit, factor } = byteUnit(lines);
   const shown = useMemo(() => scaled(lines, factor), [lines, factor]);
-  return <LineChart title={`${title} (${unit}${perSecond ? "/s" : ""})`} lines={shown} xKind="time" height={HEIGHT} formatY={number} />;
+  return <LineChart title={`${title} (${unit}${perSecond ? "/s" : ""})`} lines={shown} xKind="time" height={HEIGHT} />;
 }
 
 export function WorkerCharts({ workerId }: { workerId: string }) {
@@ -69,10 +68,10 @@ export function WorkerCharts({ workerId }: { workerId: string }) {
         <Empty title="No statistics in this window">The worker sends machine statistics with its heartbeats.</Empty>
       ) : (
         <div className="worker-charts">
-          {charts.cpu.length > 0 && <LineChart title="CPU" lines={charts.cpu} xKind="time" height={HEIGHT} formatY={percent} />}
+          {charts.cpu.length > 0 && <LineChart title="CPU" lines={charts.cpu} xKind="time" height={HEIGHT} ySuffix="%" />}
           {charts.memory.length > 0 && <BytesChart title="Memory" lines={charts.memory} />}
           {charts.gpuUtilization.length > 0 && (
-            <LineChart title="GPU utilisation" lines={charts.gpuUtilization} xKind="time" height={HEIGHT} formatY={percent} />
+            <LineChart title="GPU utilisation" lines={charts.gpuUtilization} xKind="time" height={HEIGHT} ySuffix="%" />
           )}
           {charts.gpuMemory.length > 0 && <BytesChart title="GPU memory" lines={charts.gpuMemory} />}
           {charts.network.length > 0 && <BytesChart title="Network" lines={charts.network} perSecond />}
