@@ -364,6 +364,16 @@ def test_zoom_loads_the_real_points_of_the_view_and_the_view_s_sections(
     overview = int(loss.get_attribute("data-points") or 0)
     assert 100 < overview < 5000
 
+    # a theme change redraws the chart in the theme's colours
+    page.evaluate(
+        """() => {
+          document.documentElement.style.setProperty("--muted", "rgb(1, 2, 3)");
+          document.documentElement.dataset.theme = "dark";
+        }"""
+    )
+    expect(loss).to_have_attribute("data-axis-color", "rgb(1, 2, 3)")
+    expect(loss).to_have_attribute("data-ready", "true")
+
     # one chart per series
     page.get_by_label("One chart per series").check()
     expect(chart(page, "loss / train")).to_have_attribute("data-ready", "true")

@@ -234,7 +234,8 @@ export function LineChart({
       u.series.map((s, i) => ({ s, i })).filter(({ s, i }) => i > 0 && s.show !== false && !bands.some((b) => b.series.includes(i)));
     const groupOf = new Map<number, string>();
     groups.forEach((members, g) => members.forEach((m) => groupOf.set(m, g)));
-    const muted = () => cssVar("--muted", "#6b7385");
+    // read at each draw; noted on the element (data-axis-color) for tests
+    const muted = () => (el.dataset.axisColor = cssVar("--muted", "#6b7385"));
     const grid = { stroke: () => cssVar("--line", "#e2e5ea"), width: 1 };
     // the tick labels drawn are noted on the element (data-xticks, data-yticks) for tests
     const noted = (axis: "xticks" | "yticks", labels: string[]) => {
