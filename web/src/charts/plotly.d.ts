@@ -2,6 +2,7 @@
 declare module "plotly.js-dist-min" {
   interface PlotlyStatic {
     react(el: HTMLElement, data: unknown[], layout?: Record<string, unknown>, config?: Record<string, unknown>): Promise<unknown>;
+    relayout(el: HTMLElement, update: Record<string, unknown>): Promise<unknown>;
     purge(el: HTMLElement): void;
     Plots: { resize(el: HTMLElement): void };
   }
