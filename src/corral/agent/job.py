@@ -324,10 +324,12 @@ class TaskJob:
             if run.by_agent:
                 report(run.id, "stop", {"reason": AGENT_STOPPED})
             return
-        hub_task = None if run.by_agent or code == 0 else self._hub_task(run)
+        asked = not run.by_agent and (run.stop_reason is not None or code != 0)
+        hub_task = self._hub_task(run) if asked else None
         verb = _VERBS.get(str((hub_task or {}).get("status")))
-        if run.stop_reason is None and verb is not None:
-            # the task's own SDK saw the abort first and ended the process: the same story
+        if verb is not None:
+            # one wording whoever noticed first: the change log, the heartbeat, or the
+            # task's own SDK (which then ended the process itself)
             run.stop_reason = f"the task was {verb} on the hub"
         log.info("task %s: %s", run.id, "stopped" if run.stop_reason else exit_reason(code))
         if run.stop_reason is None:

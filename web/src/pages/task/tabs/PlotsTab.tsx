@@ -12,6 +12,17 @@ import "../scalars/scalars.css";
 import "../scalars/plots.css";
 import { preloadPlotly } from "../../../charts/PlotlyFigure";
 
+// A pointer over (or the keyboard on) a link to a Plots tab starts loading plotly: the
+// click follows a moment later. One listener for the whole app, doing nothing elsewhere.
+if (typeof document !== "undefined") {
+  const onLink = (e: Event) => {
+    const target = e.target;
+    if (target instanceof Element && target.closest('a[href$="/plots"]')) preloadPlotly();
+  };
+  document.addEventListener("pointerover", onLink, { passive: true });
+  document.addEventListener("focusin", onLink);
+}
+
 export function PlotsTab({ task }: { task: TaskOut }) {
   // plotly downloads while the list of plots loads, not after it
   useEffect(preloadPlotly, []);
