@@ -1,6 +1,7 @@
 // A plotly figure ({data, layout}) as reported by a script. plotly is big: it is loaded
-// on first use, as a chunk of its own, so that pages without plots do not pay for it
-// (preloadPlotly starts the download early, where a plot is likely to be wanted).
+// on first use, as a chunk of its own, so that pages without plots do not pay for it,
+// and as its cartesian bundle when that draws the figure (see bundleFor); preloadPlotly
+// starts the download early, where a plot is likely to be wanted.
 //
 // The figure fits its box: the reported width and height only give an aspect ratio
 // (see plotlyLayout.ts), plotly autosizes to the box and follows it as it resizes. The
@@ -8,22 +9,33 @@
 // Once drawn the box carries data-ready="true" (tests and benchmarks wait for it).
 import { useEffect, useRef, useState } from "react";
 import type { Figure } from "../api/types";
-import { annotationColors, fitLayout, sizeOf, type FullHeatmap, type ThemeColors } from "./plotlyLayout";
+import { annotationColors, bundleFor, fitLayout, sizeOf, type Bundle, type FullHeatmap, type ThemeColors } from "./plotlyLayout";
 import "./plotly.css";
 
 type Plotly = typeof import("plotly.js-dist-min").default;
-let loading: Promise<Plotly> | null = null;
+const loading: Partial<Record<Bundle, Promise<Plotly>>> = {};
+let full: Plotly | null = null;
 
-export function loadPlotly(): Promise<Plotly> {
-  loading ??= import("plotly.js-dist-min").then((m) => m.default);
-  return loading;
+/**
+ * plotly, as a chunk of its own: the cartesian bundle (1.4 MB; scatter, bar, heatmap,
+ * histogram, box, contour, pie...) unless ``bundle`` is "full" (4.6 MB; tables, 3-D,
+ * maps...). Once the full one is there it draws everything.
+ */
+export function loadPlotly(bundle: Bundle = "full"): Promise<Plotly> {
+  if (full) return Promise.resolve(full);
+  if (bundle === "full") {
+    loading.full ??= import("plotly.js-dist-min").then((m) => (full = m.default));
+  } else {
+    loading.cartesian ??= import("plotly.js-cartesian-dist-min").then((m) => m.default);
+  }
+  const promise = loading[bundle]!;
+  promise.catch(() => delete loading[bundle]); // the next draw tries again
+  return promise;
 }
 
 /** Start loading plotly now (a page about to draw figures); errors wait for the draw. */
-export function preloadPlotly(): void {
-  loadPlotly().catch(() => {
-    loading = null; // the figure itself tries again and shows the error
-  });
+export function preloadPlotly(bundle: Bundle = "cartesian"): void {
+  loadPlotly(bundle).catch(() => undefined);
 }
 
 function themeColors(): ThemeColors {
@@ -74,11 +86,12 @@ export function PlotlyFigure({ figure, label }: { figure: Figure; label: string 
     let gone = false;
     let plotly: Plotly | null = null;
     let drawing = Promise.resolve();
+    const bundle = bundleFor(figure);
     const draw = () => {
       // one draw at a time, in order: a theme change during a draw redraws after it
       drawing = drawing
         .then(async () => {
-          const p = (plotly ??= await loadPlotly());
+          const p = (plotly ??= await loadPlotly(bundle));
           if (gone) return;
           const data = Array.isArray(figure.data) ? figure.data : [];
           const layout = fitLayout(figure.layout, themeColors(), el.clientWidth || 600);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { annotationColors, colorAt, fitLayout, parseColor, sizeOf, textColorOn, wrapTitle } from "./plotlyLayout";
+import { annotationColors, bundleFor, colorAt, fitLayout, parseColor, sizeOf, textColorOn, wrapTitle } from "./plotlyLayout";
 
 const theme = { panel: "#101418", text: "#e6e8eb", muted: "#9aa0aa", line: "#2a2f37" };
 
@@ -83,5 +83,18 @@ describe("colours", () => {
     ];
     expect(annotationColors(notes, [heatmap])).toEqual(["#111111", "#ffffff", null, null]);
     expect(annotationColors(notes, [{ ...heatmap, reversescale: true }]).slice(0, 2)).toEqual(["#ffffff", "#111111"]);
+  });
+});
+
+describe("bundleFor", () => {
+  it("takes the cartesian bundle for the usual figures", () => {
+    expect(bundleFor({ data: [{ y: [1, 2] }, { type: "bar" }, { type: "heatmap" }], layout: { xaxis2: {} } })).toBe("cartesian");
+    expect(bundleFor({ layout: { images: [] } })).toBe("cartesian"); // a matplotlib picture
+  });
+  it("takes the full bundle for other traces or layouts", () => {
+    expect(bundleFor({ data: [{ type: "table" }] })).toBe("full");
+    expect(bundleFor({ data: [{ type: "surface" }] })).toBe("full");
+    expect(bundleFor({ data: [{ type: "scattergl" }] })).toBe("full");
+    expect(bundleFor({ data: [{ type: "scatter" }], layout: { polar: {} } })).toBe("full");
   });
 });
