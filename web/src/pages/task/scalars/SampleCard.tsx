@@ -31,7 +31,7 @@ function Media({ sample, title, onOpen }: { sample: DebugSample; title: string; 
         </button>
       );
     case "video":
-      return <video src={url} controls aria-label={alt} />;
+      return <video src={url} controls aria-label={alt} style={{ maxWidth: "100%" }} />;
     case "audio":
       return <audio src={url} controls aria-label={alt} />;
     default:
