@@ -38,10 +38,11 @@ export function preloadPlotly(bundle: Bundle = "cartesian"): void {
   loadPlotly(bundle).catch(() => undefined);
 }
 
+/** The theme's colours now (an unset variable leaves plotly's own default). */
 function themeColors(): ThemeColors {
   const style = getComputedStyle(document.documentElement);
-  const v = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
-  return { panel: v("--panel", "#ffffff"), text: v("--text", "#1d2330"), muted: v("--muted", "#6b7385"), line: v("--line", "#e2e5ea") };
+  const v = (name: string) => style.getPropertyValue(name).trim() || undefined;
+  return { panel: v("--panel"), text: v("--text"), muted: v("--muted"), line: v("--line") };
 }
 
 /** Calls ``onChange`` when the theme changes (data-theme, the app's event, or the system's). */

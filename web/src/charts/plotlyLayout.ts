@@ -12,10 +12,10 @@ type Dict = Record<string, unknown>;
 
 /** The theme colours a figure is drawn with (the values of the CSS variables). */
 export interface ThemeColors {
-  panel: string;
-  text: string;
-  muted: string;
-  line: string;
+  panel?: string;
+  text?: string;
+  muted?: string;
+  line?: string;
 }
 
 /** Height limits of a figure whose aspect ratio comes from the reported size. */
@@ -26,10 +26,12 @@ export const DEFAULT_HEIGHT = 400;
 
 const isDict = (v: unknown): v is Dict => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** ``base`` with ``over`` merged in, recursively; ``over`` wins. Neither is changed. */
+/** ``base`` with ``over`` merged in, recursively; ``over`` wins (an undefined value of
+ * ``over`` changes nothing). Neither is changed. */
 export function deepMerge(base: Dict, over: Dict): Dict {
   const out: Dict = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
     out[k] = isDict(v) && isDict(out[k]) ? deepMerge(out[k] as Dict, v) : v;
   }
   return out;
