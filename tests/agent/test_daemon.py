@@ -300,7 +300,13 @@ def test_abort_ends_a_group_that_ignores_sigterm_after_the_grace(
         assert runner.aborted == 1
         assert get_task(api, task["id"])["status"] == "stopped"
         assert not runner.workdirs[0].exists()
-        assert any("stopping the task" in line for line in console(api, task["id"]))
+        prefix = "corral-agent: the task was aborted on the hub"
+        lines = wait_for(
+            lambda: (c := console(api, task["id"])) and any(x.startswith(prefix) for x in c) and c,
+            "the agent's line",
+        )
+        assert lines[-1].startswith(prefix), lines  # the last one
+        assert lines[-1].endswith("did not stop within 1 s of SIGTERM and was killed (SIGKILL)")
     finally:
         for pid in read_pids(pids_file):
             kill_quietly(pid)

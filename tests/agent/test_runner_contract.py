@@ -308,7 +308,10 @@ def test_abort_ends_the_whole_process_group(
         done = wait_status(api, task["id"], "stopped")
         # the hub marks the task stopped at the abort; the agent's line is shipped after
         wait_for(
-            lambda: any("stopping the task" in ln["text"] for ln in console_lines(api, done["id"])),
+            lambda: any(
+                ln["text"].startswith("corral-agent: the task was aborted on the hub")
+                for ln in console_lines(api, done["id"])
+            ),
             "the agent's stop line in the console",
         )
         if served.docker_record is not None:  # the container is killed as well

@@ -142,6 +142,38 @@ def test_abort_ends_the_task_and_its_children(
             kill_quietly(pid)
 
 
+TRAINING = """
+import time
+from corral import Task
+task = Task.init(project_name="agent-e2e", task_name="train")
+logger = task.get_logger()
+for step in range(100000):
+    logger.report_scalar("loss", "train", 1.0 / (step + 1), step)
+    print("step", step, flush=True)
+    time.sleep(0.05)
+"""
+
+
+def test_an_aborted_run_s_console_ends_with_one_line_from_the_agent(
+    hub: Hub, api: httpx.Client, queue: str, start_agent: StartAgent
+) -> None:
+    start_agent(hub, "--queue", queue)
+    task = script_task(api, TRAINING, queue)
+    wait_for(lambda: any(line.startswith("step 3") for line in console(api, task["id"])), "steps")
+    f.ok(api.post(f"/tasks/{task['id']}:abort", json={"reason": "wrong data"}))
+    ending = "(wrong data) — the process stopped on SIGTERM (exit code 143)"
+    lines = wait_for(
+        lambda: (c := console(api, task["id"])) and c[-1].endswith(ending) and c,
+        "the agent's last line",
+    )
+    assert lines[-1].startswith("corral-agent: the task was aborted on the hub"), lines[-1]
+    # nothing of the SDK's after the last step: no traceback, no atexit noise
+    tail = lines[max(i for i, line in enumerate(lines) if line.startswith("step ")) + 1 :]
+    assert tail == [lines[-1]], tail
+    assert not [x for x in lines if "Traceback" in x or "SystemExit" in x or "Exception" in x]
+    assert get_task(api, task["id"])["status"] == "stopped"
+
+
 # --- (3) an agent killed mid-task -----------------------------------------------------
 
 

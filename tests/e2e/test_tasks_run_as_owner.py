@@ -273,10 +273,13 @@ def test_the_owner_aborts_a_task_run_by_a_worker_accounts_agent(
     done = wait_status(alice.api, task["id"], "stopped")
     assert done["worker"] == agent.name
     stopped = wait_for(
-        lambda: [line for line in console(alice.api, task["id"]) if "stopping the task" in line],
+        lambda: [line for line in console(alice.api, task["id"]) if "aborted on the hub" in line],
         "the agent to stop the process",
     )
-    assert stopped == ["corral-agent: the task was aborted on the hub; stopping the task"]
+    assert stopped == [
+        "corral-agent: the task was aborted on the hub (aborted by user)"
+        " — the process was ended by SIGTERM"
+    ]
 
 
 def test_a_worker_account_reads_only_the_tasks_leased_to_it(

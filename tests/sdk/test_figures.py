@@ -120,6 +120,18 @@ def test_confusion_matrix_is_an_annotated_heatmap() -> None:
     assert fig["layout"]["yaxis"]["autorange"] == "reversed"
 
 
+def test_confusion_matrix_text_contrasts_with_its_cell() -> None:
+    # the default scale runs from near white (few) to dark blue (many)
+    fig = figures.confusion_matrix([[50, 1], [2, 40]])
+    scale = fig["data"][0]["colorscale"]
+    assert scale[0][1] == "#f7fbff" and scale[-1][1] == "#08306b"
+    colours = {a["text"]: a["font"]["color"] for a in fig["layout"]["annotations"]}
+    assert colours == {"50": "#ffffff", "40": "#ffffff", "1": "#111111", "2": "#111111"}
+    # a named scale: the colour is left to the UI, which knows the scale as drawn
+    named = figures.confusion_matrix([[50, 1], [2, 40]], colorscale="Viridis")
+    assert all("font" not in a for a in named["layout"]["annotations"])
+
+
 def test_confusion_matrix_not_reversed_puts_row_zero_at_the_bottom() -> None:
     fig = figures.confusion_matrix([[1, 2], [3, 4]], yaxis_reversed=False)
     assert "autorange" not in fig["layout"]["yaxis"]

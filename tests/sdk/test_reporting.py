@@ -308,3 +308,35 @@ def test_a_hub_that_never_answers_does_not_hang_the_script(tmp_path: Path) -> No
     assert folder.name.startswith(task_id)
     ops = (folder / "ops.jsonl").read_text().splitlines()
     assert '"path":"tasks"' in ops[0]  # the create waits in the spool, first
+
+
+def test_sigterm_ends_the_script_quietly_and_a_second_one_is_ignored(
+    sdk_env: dict[str, str], sdk_api: httpx.Client, tmp_path: Path
+) -> None:
+    marker = tmp_path / "finally-ran"
+    code = f"""
+    import os, signal, time
+    from corral import Task
+    task = Task.init(project_name={f.unique("sdk-term")!r}, task_name="term",
+                     auto_resource_monitoring=False)
+    print("TASK " + task.id, flush=True)
+    try:
+        while True:
+            time.sleep(0.05)
+    finally:
+        # the agent's SIGTERM arriving after the SDK's own: ignored, the clean-up goes on
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(20):
+            time.sleep(0.01)  # signal handlers run between these
+        open({str(marker)!r}, "w").write("cleaned up")
+    """
+    proc = _spawn(code, sdk_env, tmp_path / "run")
+    task_id = _read_until(proc, "TASK ").split()[1]
+    _wait_status(sdk_api, task_id, "in_progress")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 143
+    assert marker.read_text() == "cleaned up"
+    stderr = proc.stderr.read()  # type: ignore[union-attr]
+    assert "Traceback" not in stderr and "SystemExit" not in stderr, stderr
+    task = f.ok(sdk_api.get(f"/tasks/{task_id}"))
+    assert task["status"] == "stopped" and task["status_reason"] == "terminated (SIGTERM)"

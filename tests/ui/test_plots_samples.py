@@ -149,3 +149,133 @@ def test_the_slider_shows_each_iteration_s_own_file(page: Page, hub: Hub) -> Non
     # a file the browser cannot reach is named, not shown
     clip = page.get_by_role("region", name="audio / clip")
     expect(clip).to_contain_text("s3://bucket/clip.wav")
+
+
+def _inside(inner: dict[str, float], outer: dict[str, float], slack: float = 1.0) -> bool:
+    return (
+        inner["x"] >= outer["x"] - slack
+        and inner["y"] >= outer["y"] - slack
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack
+    )
+
+
+def _boxes(page: Page) -> list[dict[str, Any]]:
+    """Each card's box, its figure's box and its svg's, and its axis titles' boxes."""
+    return page.eval_on_selector_all(
+        "[data-testid=plot-card]",
+        """cards => cards.map(card => {
+            const r = e => { const b = e.getBoundingClientRect();
+                             return {x: b.x, y: b.y, width: b.width, height: b.height}; };
+            const fig = card.querySelector("[data-testid=plot]");
+            return {card: r(card), figure: r(fig), svg: r(fig.querySelector(".main-svg")),
+                    titles: [...fig.querySelectorAll(".ytitle, .xtitle, .gtitle")].map(r)};
+        })""",
+    )
+
+
+def test_figures_fit_their_cards_read_well_and_follow_the_theme(page: Page, hub: Hub) -> None:
+    long_title = "validation accuracy per class after the learning rate warm-up, smoothed"
+    matplotlib_like = {  # as the SDK converts a 640x480 matplotlib figure
+        "data": [{"type": "scatter", "x": [0, 1, 2], "y": [0.1, 0.5, 0.9], "mode": "lines"}],
+        "layout": {
+            "width": 640,
+            "height": 480,
+            "title": {"text": long_title},
+            "xaxis": {"title": {"text": "epoch"}},
+            "yaxis": {"title": {"text": "accuracy of the validation set"}, "range": [0, 1000000]},
+        },
+    }
+    # a heatmap as a script might report it: plotly's "Blues" (dark blue for few, light
+    # grey for many) and every number in white
+    heatmap = {
+        "data": [
+            {"type": "heatmap", "z": [[50, 1], [2, 40]], "x": ["cat", "dog"],
+             "y": ["cat", "dog"], "colorscale": "Blues"}
+        ],
+        "layout": {
+            "annotations": [
+                {"x": x, "y": y, "text": str(v), "showarrow": False, "font": {"color": "white"}}
+                for y, row in zip(["cat", "dog"], [[50, 1], [2, 40]], strict=True)
+                for x, v in zip(["cat", "dog"], row, strict=True)
+            ],
+            "yaxis": {"title": {"text": "actual"}},
+        },
+    }  # fmt: skip
+    with hub.client() as api:
+        task = ok(api.post("/tasks", json={"name": "fit", "project": unique("ui-plots")}))
+        run_to(api, task["id"], "in_progress")
+        events = [
+            {"type": "plot", "metric": "curves", "variant": "accuracy", "iteration": 0,
+             "figure": matplotlib_like},
+            {"type": "plot", "metric": "curves", "variant": "confusion", "iteration": 0,
+             "figure": heatmap},
+        ]  # fmt: skip
+        ok(send_events(api, task["id"], events))
+
+    scripts: list[dict[str, str]] = []
+    page.on(
+        "response",
+        lambda r: (
+            r.url.endswith(".js")
+            and scripts.append({"url": r.url, "encoding": r.headers.get("content-encoding", "")})
+        ),
+    )
+    open_tab(page, task["id"], "plots")
+    expect(page.locator("[data-testid=plot][data-ready=true]")).to_have_count(2)
+
+    # the main bundle has no plotly; plotly is its own chunk, sent compressed
+    main = [s for s in scripts if "/assets/index-" in s["url"]]
+    plotly = [s for s in scripts if "plotly" in s["url"]]
+    assert len(main) == 1 and len(plotly) == 1, scripts
+    assert plotly[0]["encoding"] == "br" and main[0]["encoding"] == "br"
+    main_js = page.request.get(main[0]["url"]).text()
+    plotly_js = page.request.get(plotly[0]["url"]).text()
+    for marker in ("Plotly.register", "heatmaplayer"):  # two strings of plotly's code
+        assert marker in plotly_js and marker not in main_js
+
+    # fit: each figure (and its drawing) inside its card, labels inside the figure, at a
+    # wide and at a narrow window
+    widths = []
+    for viewport in ({"width": 1400, "height": 900}, {"width": 900, "height": 900}):
+        page.set_viewport_size(viewport)
+        page.wait_for_function(
+            """() => [...document.querySelectorAll("[data-testid=plot]")].every(f => {
+                const svg = f.querySelector(".main-svg");
+                return svg && Math.abs(svg.getBoundingClientRect().width - f.clientWidth) < 2;
+            })"""
+        )
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        boxes = _boxes(page)
+        for b in boxes:
+            assert _inside(b["figure"], b["card"]), b
+            assert _inside(b["svg"], b["card"]), b
+            assert b["titles"], b
+            for title in b["titles"]:
+                assert _inside(title, b["figure"]), (title, b["figure"])
+        widths.append(boxes[0]["figure"]["width"])
+        # the 640x480 figure keeps its aspect ratio, not its pixels
+        ratio = boxes[0]["figure"]["width"] / boxes[0]["figure"]["height"]
+        assert abs(ratio - 640 / 480) < 0.05 or boxes[0]["figure"]["height"] in (240, 640)
+    assert widths[1] != widths[0]  # redrawn to the new width (one column at 900 px)
+    page.screenshot(path="/tmp/plots-fit.png", full_page=True)
+
+    # contrast: dark text on the light cell (40, 50: light grey), light text on the dark one
+    def fill(text: str) -> str:
+        card = page.get_by_role("region", name="curves / confusion")
+        note = card.locator(".annotation-text", has_text=text).first
+        return str(note.evaluate("e => getComputedStyle(e).fill"))
+
+    expect(page.locator("[data-testid=plot][data-ready=true]")).to_have_count(2)
+    assert fill("50") == fill("40") == "rgb(17, 17, 17)"
+    assert fill("1") == fill("2") == "rgb(255, 255, 255)"
+
+    # the theme: the figure's background follows --panel, redrawn when data-theme changes
+    page.evaluate(
+        """() => { document.documentElement.style.setProperty("--panel", "#101418");
+                  document.documentElement.dataset.theme = "dark"; }"""
+    )
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[data-testid=plot]")].every(f =>
+                 getComputedStyle(f.querySelector(".main-svg")).backgroundColor === "rgb(16, 20, 24)")"""
+    )

@@ -45,6 +45,8 @@ T = TypeVar("T")
 
 #: the reason a task gets when the agent running it is stopped
 AGENT_STOPPED = "agent stopped"
+#: what happened to a task on the hub, by the status it has after it
+_VERBS: dict[str, str] = {S.stopped: "aborted", S.queued: "reset", S.created: "reset"}
 
 
 class Runs:
@@ -322,9 +324,19 @@ class TaskJob:
             if run.by_agent:
                 report(run.id, "stop", {"reason": AGENT_STOPPED})
             return
+        asked = not run.by_agent and (run.stop_reason is not None or code != 0)
+        hub_task = self._hub_task(run) if asked else None
+        verb = _VERBS.get(str((hub_task or {}).get("status")))
+        if verb is not None:
+            # one wording whoever noticed first: the change log, the heartbeat, or the
+            # task's own SDK (which then ended the process itself)
+            run.stop_reason = f"the task was {verb} on the hub"
         log.info("task %s: %s", run.id, "stopped" if run.stop_reason else exit_reason(code))
         if run.stop_reason is None:
             run.shipper.log(f"corral-agent: the process ended: {exit_reason(code)}")
+        else:
+            reason = str((hub_task or {}).get("status_reason") or "")[:200]
+            run.shipper.write(run.stopped_line(code, reason), "stderr")
         run.shipper.flush(self.settings.flush_timeout)
         if not launch.freeze and launch.freeze_file is not None:
             self._save_freeze_file(launch.freeze_file)
@@ -336,6 +348,14 @@ class TaskJob:
             report(run.id, "complete", {"exit_code": 0})
         else:
             report(run.id, "fail", {"reason": exit_reason(code), "exit_code": code})
+
+    def _hub_task(self, run: TaskRun) -> dict[str, Any] | None:
+        """The task as the hub has it now (why it was stopped); None if it cannot say."""
+        try:
+            task: dict[str, Any] = self.worker.client.get(f"tasks/{run.id}")
+        except CorralError:
+            return None  # gone, or the hub does not answer: the line says less
+        return task
 
     def _save_freeze_file(self, path: Path) -> None:
         try:

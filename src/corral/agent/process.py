@@ -3,7 +3,9 @@
 The process runs in a session (process group) of its own, so that an abort reaches
 every process the task started, and a Ctrl-C meant for the agent never reaches the task.
 An abort sends SIGTERM to the group, then SIGKILL after the grace period; when the
-leader exits, what it left in its group gets the grace period too, then SIGKILL.
+leader exits, what it left in its group gets the grace period too, then SIGKILL. Once
+an aborted process has ended, the agent writes one line saying why and how
+(:meth:`TaskRun.stopped_line`) as the console's last.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class TaskRun:
         self.exited = False
         self._on_abort: Callable[[], None] | None = None
         self._killer: threading.Timer | None = None
+        #: the grace period ran out: the group got SIGKILL
+        self.killed = False
         self._lock = threading.Lock()
 
     def spawn(self, launch: Launch, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
@@ -72,9 +76,10 @@ class TaskRun:
                 return
             self.stop_reason, self.by_agent = reason, by_agent
             process, on_abort = self.process, self._on_abort
-        self.shipper.write(f"corral-agent: {reason}; stopping the task", "stderr")
-        if process is None:
-            return  # still preparing: the process will not be started
+        if process is None:  # still preparing: the process will not be started
+            self.shipper.write(f"corral-agent: {reason}; the task will not be started", "stderr")
+            return
+        # the console's last line says how it ended, once it has (see stopped_line)
         log.info("task %s: %s; stopping it", self.id, reason)
         _signal_group(process.pid, signal.SIGTERM)
         if on_abort is not None:
@@ -86,7 +91,26 @@ class TaskRun:
     def kill(self) -> None:
         """SIGKILL whatever is left of the process group."""
         if self.process is not None:
+            self.killed = True
             _signal_group(self.process.pid, signal.SIGKILL)
+
+    def stopped_line(self, code: int, detail: str = "") -> str:
+        """The console's last line for a process stopped by an abort (one line, the
+        agent's: the SDK prints nothing of its own then).
+
+        Example: ``corral-agent: the task was aborted on the hub (wrong data) — the
+        process stopped on SIGTERM (exit code 143)``.
+        """
+        why = f"{self.stop_reason} ({detail})" if detail else str(self.stop_reason)
+        if self.killed and code == -signal.SIGKILL:
+            how = f"did not stop within {self.grace:g} s of SIGTERM and was killed (SIGKILL)"
+        elif code == 128 + signal.SIGTERM:
+            how = "stopped on SIGTERM (exit code 143)"
+        elif code == -signal.SIGTERM:
+            how = "was ended by SIGTERM"
+        else:
+            how = f"ended after SIGTERM: {exit_reason(code)}"
+        return f"corral-agent: {why} — the process {how}"
 
     def wait(self, line_chars: int) -> int:
         """Stream the output until the process exits; end what it left in its group."""

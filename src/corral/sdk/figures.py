@@ -290,8 +290,9 @@ def confusion_matrix(
         raise ValueError(
             f"labels ({len(y)} y, {len(x)} x) do not fit a {len(rows)}x{n_cols} matrix"
         )
-    finite = [v for r in rows for v in r if _number(v) is not None]
-    middle = (min(finite) + max(finite)) / 2 if finite else 0
+    finite = [n for r in rows for v in r if (n := _number(v)) is not None]
+    low, high = (min(finite), max(finite)) if finite else (0, 0)
+    scale = _BLUES if colorscale is None else colorscale
     annotations = []
     if len(rows) * n_cols <= MAX_ANNOTATED_CELLS:
         for i, row in enumerate(rows):
@@ -305,14 +306,60 @@ def confusion_matrix(
                         "y": y[i],
                         "text": "" if v is None else (str(v) if isinstance(v, int) else f"{v:.3g}"),
                         "showarrow": False,
-                        "font": {"color": "white" if v is not None and v > middle else "black"},
                     }
                 )
-    trace = {"type": "heatmap", "z": rows, "x": x, "y": y, "colorscale": colorscale or "Blues"}
+                cell = _scale_color(scale, low, high, v)
+                if cell is not None:  # a named scale: the UI picks the colour as it draws
+                    annotations[-1]["font"] = {"color": _text_on(cell)}
+    trace = {"type": "heatmap", "z": rows, "x": x, "y": y, "colorscale": scale}
     layout = _layout(title, xaxis, yaxis, annotations=annotations)
     if yaxis_reversed:
         layout["yaxis"]["autorange"] = "reversed"
     return _figure([trace], layout)
+
+
+#: the default scale of a confusion matrix: light for few, dark blue for many (plotly's
+#: own "Blues" runs the other way, from dark blue to light grey)
+_BLUES: list[list[Any]] = [[0.0, "#f7fbff"], [0.5, "#6baed6"], [1.0, "#08306b"]]
+
+
+def _scale_color(
+    scale: Any, low: float, high: float, value: float | None
+) -> tuple[float, float, float] | None:
+    """The RGB colour of ``value`` on a colour scale given as ``[[stop, "#rrggbb"], ...]``;
+    None for a named scale, a colour in another notation, or no value."""
+    if value is None or isinstance(scale, str):
+        return None
+    try:
+        stops = [(float(stop), _rgb(str(color))) for stop, color in scale]
+    except (TypeError, ValueError):
+        return None
+    t = 0.5 if high <= low else min(1.0, max(0.0, (value - low) / (high - low)))
+    if not stops:
+        return None
+    i = 0
+    while i < len(stops) - 2 and stops[i + 1][0] < t:
+        i += 1
+    (p0, c0), (p1, c1) = stops[i], stops[min(i + 1, len(stops) - 1)]
+    f = 0.0 if p1 <= p0 else min(1.0, max(0.0, (t - p0) / (p1 - p0)))
+    return (c0[0] + (c1[0] - c0[0]) * f, c0[1] + (c1[1] - c0[1]) * f, c0[2] + (c1[2] - c0[2]) * f)
+
+
+def _rgb(color: str) -> tuple[float, float, float]:
+    if not (color.startswith("#") and len(color) == 7):
+        raise ValueError(color)
+    return (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))
+
+
+def _text_on(rgb: tuple[float, float, float]) -> str:
+    """Near-black text on a light colour, white on a dark one (WCAG luminance)."""
+
+    def lin(v: float) -> float:
+        s = v / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2])
+    return "#111111" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
 
 
 def surface(

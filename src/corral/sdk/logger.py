@@ -28,6 +28,7 @@ import uuid
 from typing import Any, ClassVar
 
 from corral.sdk.capture.frameworks.base import paused
+from corral.sdk.capture.frameworks.matplotlib import note_explicit_report
 from corral.sdk.figures import SeriesInfo
 from corral.sdk.handle import RunHandle, current_handle
 from corral.sdk.images import encode_image
@@ -158,10 +159,12 @@ class Logger(PlotReports):
                 buffer = io.BytesIO()
                 figure.savefig(buffer, format="png")
                 self.report_image(title, series, iteration=iteration, image=buffer.getvalue())
+                note_explicit_report(figure)
                 return
             interactive = report_interactive and not self._force_non_interactive
             fig = from_matplotlib(figure, interactive=interactive)
         self._plot(title, series, iteration, fig)
+        note_explicit_report(figure)  # plt.show()/savefig do not capture it a second time
 
     def _plot(self, title: str, series: str, iteration: int | None, figure: dict[str, Any]) -> None:
         title, series = _names(title, series)

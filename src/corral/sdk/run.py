@@ -55,6 +55,8 @@ class Run:
         self._stoppers: list[Any] = []
         self._closed: list[Callable[[], None]] = []
         self._lock = threading.Lock()
+        #: the agent is stopping this process (an abort): the exit says nothing of its own
+        self._stopped_by_agent = False
         self.capture_done = threading.Event()
         #: output models published once the task has completed
         self.publish_after: list[str] = []
@@ -130,9 +132,17 @@ class Run:
                         "json": None,
                     }
                 )
-        delivered = self.outbox.close(
-            timeout if timeout is not None else _env_float("CORRAL_EXIT_TIMEOUT", 10.0)
-        )
+        level = log.level
+        if self._stopped_by_agent:
+            # the hub has stopped the task and refuses its last reports; the agent writes
+            # the console's last line: no warnings of ours after it
+            log.setLevel(logging.ERROR)
+        try:
+            delivered = self.outbox.close(
+                timeout if timeout is not None else _env_float("CORRAL_EXIT_TIMEOUT", 10.0)
+            )
+        finally:
+            log.setLevel(level)
         if self.offline:
             print(
                 f"corral: offline run recorded in {self.outbox.folder}\n"
@@ -154,6 +164,8 @@ class Run:
         if not self.active:
             return
         exc = self._exception
+        terminated = isinstance(exc, SystemExit) and exc.code == 143
+        self._stopped_by_agent = self.under_agent and (self.aborted or terminated)
         if self.aborted:
             self.close()
         elif exc is None:
@@ -186,20 +198,40 @@ class Run:
     # --- abort --------------------------------------------------------------------------
 
     def abort(self, reason: str) -> None:
-        """The task was aborted on the hub: stop the process, gracefully then hard."""
+        """The task was aborted on the hub: stop the process, gracefully then hard.
+
+        The main thread gets a SIGINT (a ``KeyboardInterrupt`` the script may handle).
+        Under an agent it gets a SIGTERM instead, as the agent sends too: with the SDK's
+        handler that ends it with ``SystemExit(143)``, quietly (no traceback); and the SDK
+        prints nothing, since the agent writes the console's last line.
+        """
+        with self._lock:
+            if not self.active:
+                return  # already ending: nothing left to interrupt
         self.aborted = True
-        print(
-            f"corral: task {self.handle.id} was {reason} on the hub; stopping", file=sys.__stderr__
-        )
+        if not self.under_agent:
+            print(
+                f"corral: task {self.handle.id} was {reason} on the hub; stopping",
+                file=sys.__stderr__,
+            )
         grace = _env_float("CORRAL_ABORT_GRACE", 10.0)
         timer = threading.Timer(grace, self._hard_exit)
         timer.daemon = True
         threads.start(timer)
-        # a real SIGINT to the main thread also wakes it from a blocking call (sleep, a
+        # a real signal to the main thread also wakes it from a blocking call (sleep, a
         # socket read), where interrupt_main alone would wait for it to return
+        main = threading.main_thread().ident or 0
+        if (
+            self.under_agent
+            and signal.getsignal(signal.SIGTERM) is _sigterm
+            and hasattr(signal, "pthread_kill")
+        ):
+            # what the agent sends too (its own SIGTERM then finds the exit under way)
+            signal.pthread_kill(main, signal.SIGTERM)
+            return
         handler = signal.getsignal(signal.SIGINT)
         if callable(handler) and hasattr(signal, "pthread_kill"):
-            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            signal.pthread_kill(main, signal.SIGINT)
         else:
             _thread.interrupt_main()
 
@@ -256,6 +288,11 @@ def _note_exception(exc: BaseException) -> None:
 
 
 def _atexit() -> None:
+    global _terminating
+    # from here on a SIGTERM (the agent stopping an aborted task) lets the exit finish:
+    # raised inside this callback it would only print "Exception ignored in atexit
+    # callback ... SystemExit: 143" and cut the delivery of the last events short
+    _terminating = True
     run = _active
     if run is not None and os.getpid() == _owner_pid:
         run._atexit()
@@ -272,7 +309,22 @@ def _after_fork_in_child() -> None:
         pass
 
 
+#: the process is already ending (a first SIGTERM, or the exit hooks have begun)
+_terminating = False
+
+
 def _sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM ends the script like ``sys.exit(143)``: the exit hooks run, no traceback.
+
+    Only the first one: a later SIGTERM (the agent's, after the SDK's own abort) while
+    the script unwinds or the exit hooks deliver the last events is ignored, since
+    raising it there would print a traceback and stop the delivery. The agent's
+    SIGKILL after its grace period still ends a process that does not stop.
+    """
+    global _terminating
+    if _terminating:
+        return
+    _terminating = True
     _note_exception(SystemExit(143))
     raise SystemExit(143)
 

@@ -6,6 +6,12 @@ A figure that has not changed since it was last reported is not reported again (
 ``savefig`` followed by ``show`` is one report): a weak map keeps a cheap fingerprint of
 each reported figure (its artists, and a checksum of their data).
 
+A figure the script reported itself (``Logger.report_matplotlib_figure``, which calls
+:func:`note_explicit_report`) is not captured again by ``show``/``savefig`` while it is
+unchanged since that report: otherwise it would appear twice, once under the script's
+title and once as ``"<title> / plot"`` at iteration 0 (ClearML marks such a figure
+"explicit" for the same reason). Changed afterwards, it is captured as any other.
+
 Title: the figure's suptitle, else the first axes' title, else ``"Figure <number>"``;
 series ``"plot"``; iteration: a counter per title, from 0.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import threading
 import weakref
 import zlib
 from collections import defaultdict
@@ -50,6 +57,30 @@ def fingerprint(figure: Any) -> tuple[int, int]:
                 if data is not None:
                     crc = _crc(getattr(data, "bounds", data), crc)  # a Bbox by its bounds
     return count, crc
+
+
+#: figures the script reported explicitly -> their fingerprint at that report
+_explicit: weakref.WeakKeyDictionary[Any, tuple[int, int]] = weakref.WeakKeyDictionary()
+_explicit_lock = threading.Lock()
+
+
+def note_explicit_report(figure: Any) -> None:
+    """``figure`` was just reported by the script itself: do not capture it again unchanged.
+
+    Never raises (a figure that cannot be fingerprinted is simply not remembered).
+    """
+    try:
+        print_ = fingerprint(figure)
+        with _explicit_lock:
+            _explicit[figure] = print_
+    except Exception:
+        logger.debug("framework capture: fingerprinting a reported figure failed", exc_info=True)
+
+
+def reported_explicitly(figure: Any, print_: tuple[int, int]) -> bool:
+    """Whether the script reported ``figure`` itself and it has not changed since."""
+    with _explicit_lock:
+        return _explicit.get(figure) == print_
 
 
 def figure_title(figure: Any) -> str:
@@ -91,7 +122,7 @@ class MatplotlibBinding(Binding):
         if sink is None:
             return False
         print_ = fingerprint(figure)
-        if self._reported.get(figure) == print_:
+        if self._reported.get(figure) == print_ or reported_explicitly(figure, print_):
             return False
         title = figure_title(figure)
         with self._lock:

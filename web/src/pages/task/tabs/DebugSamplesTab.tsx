@@ -8,6 +8,7 @@ import { Empty, ErrorBox, Loading } from "../../../components/feedback";
 import { groupByMetric, iterationsOf } from "../scalars/media";
 import { SampleCard } from "../scalars/SampleCard";
 import "../scalars/scalars.css";
+import "../scalars/plots.css";
 
 export function DebugSamplesTab({ task }: { task: TaskOut }) {
   const samples = useQuery({
@@ -32,7 +33,7 @@ export function DebugSamplesTab({ task }: { task: TaskOut }) {
       {groupByMetric(items).map(([metric, group]) => (
         <section key={metric} className="metric-group" aria-label={metric}>
           <h3>{metric}</h3>
-          <div className="media-grid">
+          <div className="samples-grid">
             {group.map((s) => (
               <SampleCard key={s.variant} taskId={task.id} latest={s} iterations={iterationsOf(iterations, s.metric, s.variant)} />
             ))}
