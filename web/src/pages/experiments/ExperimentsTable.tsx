@@ -130,7 +130,9 @@ function HeaderCell({
           title={`Filter on ${column.label}`}
           onClick={onFilter}
         >
-          ⏷
+          <svg viewBox="0 0 16 16" aria-hidden="true">
+            <path d="M1 2h14l-5.5 6.5V14l-3-1.5V8.5z" />
+          </svg>
         </button>
       )}
       <span
