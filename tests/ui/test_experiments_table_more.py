@@ -140,7 +140,13 @@ def test_a_wide_table_scrolls_in_its_own_area_and_keeps_its_layout(page: Page, h
     expect(picker.get_by_role("checkbox", name="Name", exact=True)).to_be_disabled()
     picker.get_by_role("button", name="Move Started left").click()
     picker.get_by_role("button", name="Done").click()
-    expected = ["status", "name", "started", "param:Args:p02", *[c for c in extra if c != "param:Args:p02"]]
+    expected = [
+        "status",
+        "name",
+        "started",
+        "param:Args:p02",
+        *[c for c in extra if c != "param:Args:p02"],
+    ]
     assert _header_ids(page) == expected
 
     # all of it is kept for the project
@@ -338,7 +344,13 @@ def test_csv_export_matches_the_api(page: Page, hub: Hub, seeded: Seeded) -> Non
                 },
             )
         )["items"]
-    assert rows and list(rows[0]) == ["status", "name", "Args/lr", "loss/train (last)", "started_at"]
+    assert rows and list(rows[0]) == [
+        "status",
+        "name",
+        "Args/lr",
+        "loss/train (last)",
+        "started_at",
+    ]
     assert [r["name"] for r in rows] == [t["name"] for t in listed] == ["baseline", "draft", "wide"]
     for row, t in zip(rows, listed, strict=True):
         assert row["status"] == t["status"]
