@@ -37,7 +37,7 @@ import { RowActions, type MenuAt } from "./RowMenu";
 import { canCompare, clickRow, EMPTY_SELECTION, keepLoaded, toggleAll, type Selection } from "./selection";
 import { useTaskPages } from "./useTaskPages";
 import { DEFAULT_SORT, exportParams, isFiltered, NO_FILTERS, parseQuery, toSearch, type TableQuery } from "./urlState";
-import { parseFilter } from "./valueFilters";
+import { filterKey as valueFilterKey, parseFilter } from "./valueFilters";
 import { ValueFilterChips, ValueFilterEditor, type FilterEdit } from "./ValueFilters";
 import "./experiments.css";
 
@@ -179,7 +179,7 @@ export function ExperimentsPage() {
 
   // the columns a value filter is on (their header's filter button shows it)
   const filteredColumns = useMemo(
-    () => new Set(query.filters.map((f) => parseFilter(f)?.key.replace(/%21/g, "!")).filter((k): k is string => !!k)),
+    () => new Set(query.filters.map((f) => parseFilter(f)?.key).filter((k): k is string => !!k)),
     [query.filters],
   );
 
@@ -244,36 +244,36 @@ export function ExperimentsPage() {
       )}
       {rows.length > 0 && (
         <div className="xp-main">
-        <ExperimentsTable
-          columns={columns}
-          widths={layout.widths}
-          rows={rows}
-          total={total}
-          names={names}
-          sort={query.sort}
-          onSort={(sort) => update({ sort })}
-          selection={selection}
-          onSelectRow={(id, shift) => setSelection((s) => clickRow(s, order, id, shift))}
-          onSelectAll={() => setSelection((s) => toggleAll(s, order))}
-          hasMore={!!hasNextPage}
-          loadingMore={isFetchingNextPage}
-          loadMore={loadMore}
-          stale={pages.isPlaceholderData}
-          activeId={activeTask?.id ?? null}
-          onActivate={(id) => setActive({ id, panel: true })}
-          onOpen={open}
-          onContextMenu={(task, x, y) => {
-            setActive((a) => ({ ...a, id: task.id }));
-            setMenu({ task, x, y });
-          }}
-          onResize={layout.resize}
-          onMove={(moved, before) => setColumnIds(moveColumn(resolveColumns(columnIds).map((c) => c.id), moved, before))}
-          onFilterColumn={(id) => setEditing({ index: null, key: id.replace(/!/g, "%21") })}
-          filtered={filteredColumns}
-        />
-        {active.panel && activeTask && (
-          <InfoPanel brief={activeTask} names={names} onClose={() => setActive((a) => ({ ...a, panel: false }))} />
-        )}
+          <ExperimentsTable
+            columns={columns}
+            widths={layout.widths}
+            rows={rows}
+            total={total}
+            names={names}
+            sort={query.sort}
+            onSort={(sort) => update({ sort })}
+            selection={selection}
+            onSelectRow={(id, shift) => setSelection((s) => clickRow(s, order, id, shift))}
+            onSelectAll={() => setSelection((s) => toggleAll(s, order))}
+            hasMore={!!hasNextPage}
+            loadingMore={isFetchingNextPage}
+            loadMore={loadMore}
+            stale={pages.isPlaceholderData}
+            activeId={activeTask?.id ?? null}
+            onActivate={(id) => setActive({ id, panel: true })}
+            onOpen={open}
+            onContextMenu={(task, x, y) => {
+              setActive((a) => ({ ...a, id: task.id }));
+              setMenu({ task, x, y });
+            }}
+            onResize={layout.resize}
+            onMove={(moved, before) => setColumnIds(moveColumn(resolveColumns(columnIds).map((c) => c.id), moved, before))}
+            onFilterColumn={(id) => setEditing({ index: null, key: valueFilterKey(id) })}
+            filtered={filteredColumns}
+          />
+          {active.panel && activeTask && (
+            <InfoPanel brief={activeTask} names={names} onClose={() => setActive((a) => ({ ...a, panel: false }))} />
+          )}
         </div>
       )}
       <RowActions

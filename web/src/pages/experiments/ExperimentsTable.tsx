@@ -10,6 +10,7 @@ import { Cell, cellTitle, type Names } from "./cells";
 import { clampWidth, columnWidth, gridTemplate, isPinned, pinnedOffsets, tableWidth, type Column, type Widths } from "./columns";
 import { headerState, type Selection } from "./selection";
 import { nextSort, sortDirection } from "./urlState";
+import { filterKey } from "./valueFilters";
 
 export const ROW_HEIGHT = 36;
 const HEADER_HEIGHT = 37;
@@ -42,7 +43,7 @@ interface Props {
   onResize: (id: string, width: number) => void;
   onMove: (moved: string, before: string | null) => void;
   onFilterColumn: (columnId: string) => void;
-  /** column ids with a value filter on them */
+  /** the keys (``filterKey``) of the columns with a value filter on them */
   filtered: ReadonlySet<string>;
 }
 
@@ -249,7 +250,7 @@ export function ExperimentsTable(props: Props) {
                   onSort={onSort}
                   left={pinned.get(c.id)}
                   dropTarget={moving !== null && over === c.id && moving !== c.id}
-                  filtered={props.filtered.has(c.id)}
+                  filtered={props.filtered.has(filterKey(c.id))}
                   onFilter={() => props.onFilterColumn(c.id)}
                   onResizeStart={(e) => startResize(c, e)}
                   onDragStart={(e) => {

@@ -68,84 +68,84 @@ export function InfoPanel({ brief, names, onClose }: { brief: TaskBrief; names: 
   return (
     <aside className="xp-panel" aria-label="Experiment details" data-testid="info-panel" data-task-id={brief.id}>
       <div className="xp-panel-body">
-      <header>
-        <h2>
-          <Link to={`/experiments/${brief.id}`} title="Open the experiment (Enter)">
-            {brief.name}
-          </Link>
-        </h2>
-        <button className="icon" aria-label="Close the details" title="Close (Escape)" onClick={onClose}>
-          ×
-        </button>
-      </header>
-      <nav className="xp-tabs" aria-label="Experiment tabs">
-        {TASK_TABS.map((t) => (
-          <Link key={t.id} to={`/experiments/${brief.id}/${t.id}`}>
-            {t.label}
-          </Link>
-        ))}
-      </nav>
-      <dl>
-        <dt>Status</dt>
-        <dd>
-          <StatusBadge status={brief.status} />
-          {brief.status_reason && <span className="muted small"> {brief.status_reason}</span>}
-        </dd>
-        <dt>Type</dt>
-        <dd>{taskTypeLabel(brief.type)}</dd>
-        <dt>User</dt>
-        <dd>{user}</dd>
-        <dt>Project</dt>
-        <dd>
-          <Link to={`/projects/${brief.project_id}/experiments`}>{names.projects.get(brief.project_id) ?? brief.project_id.slice(0, 8)}</Link>
-        </dd>
-        <dt>Started</dt>
-        <dd>
-          <Time iso={brief.started_at} />
-        </dd>
-        <dt>Duration</dt>
-        <dd>
-          <Duration task={brief} />
-        </dd>
-        <dt>Queue</dt>
-        <dd>{queue}</dd>
-        <dt>Worker</dt>
-        <dd>{brief.worker ?? "—"}</dd>
-        <dt>Tags</dt>
-        <dd>
-          {brief.tags.length
-            ? brief.tags.map((t) => (
-                <span key={t} className="tag">
-                  {t}
-                </span>
-              ))
-            : "—"}
-        </dd>
-        <dt>ID</dt>
-        <dd className="mono">{brief.id}</dd>
-        <dt>Comment</dt>
-        <dd className="xp-comment">{(task?.comment ?? brief.comment) || "—"}</dd>
-      </dl>
-      <ErrorBox error={full.error} title="Could not load the experiment's details" />
-      <h3>Hyperparameters</h3>
-      {!task && !full.error && <p className="muted small">Loading…</p>}
-      {task && !hyperparams.length && <p className="muted small">No hyperparameters.</p>}
-      {hyperparams.length > 0 && (
-        <table aria-label="Hyperparameters">
-          <tbody>
-            {hyperparams.map((h) => (
-              <tr key={`${h.section}\u0000${h.name}`}>
-                <th scope="row">
-                  {h.section}/{h.name}
-                </th>
-                <td>{formatValue(h.value)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <h3>Last metrics</h3>
-      <Metrics metrics={brief.last_metrics} />
+        <header>
+          <h2>
+            <Link to={`/experiments/${brief.id}`} title="Open the experiment (Enter)">
+              {brief.name}
+            </Link>
+          </h2>
+          <button className="icon" aria-label="Close the details" title="Close (Escape)" onClick={onClose}>
+            ×
+          </button>
+        </header>
+        <nav className="xp-tabs" aria-label="Experiment tabs">
+          {TASK_TABS.map((t) => (
+            <Link key={t.id} to={`/experiments/${brief.id}/${t.id}`}>
+              {t.label}
+            </Link>
+          ))}
+        </nav>
+        <dl>
+          <dt>Status</dt>
+          <dd>
+            <StatusBadge status={brief.status} />
+            {brief.status_reason && <span className="muted small"> {brief.status_reason}</span>}
+          </dd>
+          <dt>Type</dt>
+          <dd>{taskTypeLabel(brief.type)}</dd>
+          <dt>User</dt>
+          <dd>{user}</dd>
+          <dt>Project</dt>
+          <dd>
+            <Link to={`/projects/${brief.project_id}/experiments`}>{names.projects.get(brief.project_id) ?? brief.project_id.slice(0, 8)}</Link>
+          </dd>
+          <dt>Started</dt>
+          <dd>
+            <Time iso={brief.started_at} />
+          </dd>
+          <dt>Duration</dt>
+          <dd>
+            <Duration task={brief} />
+          </dd>
+          <dt>Queue</dt>
+          <dd>{queue}</dd>
+          <dt>Worker</dt>
+          <dd>{brief.worker ?? "—"}</dd>
+          <dt>Tags</dt>
+          <dd>
+            {brief.tags.length
+              ? brief.tags.map((t) => (
+                  <span key={t} className="tag">
+                    {t}
+                  </span>
+                ))
+              : "—"}
+          </dd>
+          <dt>ID</dt>
+          <dd className="mono">{brief.id}</dd>
+          <dt>Comment</dt>
+          <dd className="xp-comment">{(task?.comment ?? brief.comment) || "—"}</dd>
+        </dl>
+        <ErrorBox error={full.error} title="Could not load the experiment's details" />
+        <h3>Hyperparameters</h3>
+        {!task && !full.error && <p className="muted small">Loading…</p>}
+        {task && !hyperparams.length && <p className="muted small">No hyperparameters.</p>}
+        {hyperparams.length > 0 && (
+          <table aria-label="Hyperparameters">
+            <tbody>
+              {hyperparams.map((h) => (
+                <tr key={`${h.section}\u0000${h.name}`}>
+                  <th scope="row">
+                    {h.section}/{h.name}
+                  </th>
+                  <td>{formatValue(h.value)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <h3>Last metrics</h3>
+        <Metrics metrics={brief.last_metrics} />
       </div>
     </aside>
   );
