@@ -93,7 +93,7 @@ def test_hyperparameter_and_metric_columns_show_and_sort(page: Page, seeded: See
     picker = page.get_by_role("dialog", name="Columns")
     picker.get_by_role("group", name="Hyperparameters").get_by_label("Args/lr").check()
     picker.get_by_label("loss/train last").check()
-    picker.get_by_label("Worker").uncheck()
+    picker.get_by_role("checkbox", name="Worker", exact=True).uncheck()
     picker.get_by_role("button", name="Done").click()
 
     lr = _cells(page, "param:Args:lr")
@@ -203,11 +203,12 @@ def test_scrolling_loads_the_next_pages(page: Page, hub: Hub) -> None:
     # the first page only, and only the rows in view are in the page
     expect(table).to_have_attribute("data-loaded", "100")
     assert table.locator("[role=row][data-task-id]").count() < 100
-    # scroll to the end of what is loaded until the next page has come (each poll scrolls
-    # again: the page grows when the rows arrive)
+    # the table scrolls in its own area: scroll it to the end of what is loaded until the
+    # next page has come (each poll scrolls again: the area grows when the rows arrive)
     page.wait_for_function(
         """table => {
-            window.scrollTo(0, document.documentElement.scrollHeight);
+            const area = table.querySelector("[data-testid=experiments-scroll]");
+            area.scrollTop = area.scrollHeight;
             return table.dataset.loaded === "120";
         }""",
         arg=table.element_handle(),

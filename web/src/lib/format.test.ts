@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatBytes, formatDuration, formatNumber, formatValue, taskDuration } from "./format";
+import { formatAgo, formatBytes, formatCompactTime, formatDuration, formatNumber, formatValue, taskDuration } from "./format";
 
 describe("format", () => {
   it("formats durations with hours, minutes and seconds", () => {
@@ -36,5 +36,19 @@ describe("format", () => {
     const now = Date.parse("2026-01-01T12:00:00Z");
     expect(formatAgo("2026-01-01T11:59:30Z", now)).toBe("just now");
     expect(formatAgo("2026-01-01T11:00:00Z", now)).toBe("1 h ago");
+  });
+
+  it("formats times compactly: minutes ago, the time today, the day this year, the date before", () => {
+    // local times, so the test holds in any time zone
+    const now = new Date(2026, 11, 6, 15, 30, 20).getTime();
+    const at = (...a: [number, number, number, number?, number?]) => new Date(a[0], a[1], a[2], a[3] ?? 0, a[4] ?? 0).toISOString();
+    expect(formatCompactTime(at(2026, 11, 6, 15, 30), now, "en-US")).toBe("just now");
+    expect(formatCompactTime(at(2026, 11, 6, 15, 27), now, "en-US")).toBe("3 min ago");
+    expect(formatCompactTime(at(2026, 11, 6, 14, 2), now, "en-US")).toBe("14:02");
+    expect(formatCompactTime(at(2026, 11, 6, 0, 5), now, "en-US")).toBe("00:05");
+    expect(formatCompactTime(at(2026, 11, 4, 23, 0), now, "en-US")).toBe("Dec 4");
+    expect(formatCompactTime(at(2025, 0, 9), now, "en-US")).toBe("Jan 9, 2025");
+    expect(formatCompactTime(null, now)).toBe("—");
+    expect(formatCompactTime("not a date", now)).toBe("—");
   });
 });

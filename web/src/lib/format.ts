@@ -76,3 +76,24 @@ export function formatValue(v: unknown): string {
   if (typeof v === "string") return v;
   return JSON.stringify(v);
 }
+
+/**
+ * A time in little room, for table cells: "just now", "3 min ago" within the hour,
+ * "14:02" earlier today, "Dec 4" earlier this year, "Dec 4, 2025" before. Pair it with
+ * ``formatTime`` in a title for the full date.
+ */
+export function formatCompactTime(iso: string | null | undefined, now: number = Date.now(), locale?: string): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  const t = d.getTime();
+  if (Number.isNaN(t)) return "—";
+  const seconds = (now - t) / 1000;
+  if (seconds >= -60 && seconds < 60) return "just now";
+  if (seconds >= 60 && seconds < 3600) return `${Math.floor(seconds / 60)} min ago`;
+  const today = new Date(now);
+  if (d.toDateString() === today.toDateString()) {
+    return d.toLocaleTimeString(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  }
+  const sameYear = d.getFullYear() === today.getFullYear();
+  return d.toLocaleDateString(locale, sameYear ? { month: "short", day: "numeric" } : { year: "numeric", month: "short", day: "numeric" });
+}

@@ -1,33 +1,52 @@
 // The experiments table of a project (its subprojects included) or of every project:
-// filters and sort in the URL, columns of the user's choosing kept per project, pages
-// loaded as the table scrolls, and actions on the selected rows.
+// filters (value filters too) and sort in the URL, columns of the user's choosing (order,
+// widths) kept per project, pages loaded as the table scrolls, actions on the selected
+// rows and on one row (context menu), a side panel for the highlighted row, keyboard
+// shortcuts, and the export of the whole view to CSV.
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
-import { Link, useParams, useSearchParams } from "react-router-dom";
-import { ApiError } from "../../api/client";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
+import { ApiError, downloadUrl } from "../../api/client";
 import { queries } from "../../api/queries";
 import type { Project } from "../../api/types";
 import { ErrorBox, Loading } from "../../components/feedback";
 import { MembersDialog } from "../../components/MembersDialog";
 import { canManageProject } from "../../lib/security";
 import { useSession } from "../../session";
+import { useShortcuts, type Shortcut } from "../../lib/shortcuts";
 import { useStateFor } from "../../lib/useStateFor";
 import { BulkActions } from "./BulkActions";
 import type { Names } from "./cells";
 import { ColumnPicker } from "./ColumnPicker";
-import { defaultColumns, loadColumns, needsHyperparams, resolveColumns, saveColumns } from "./columns";
+import {
+  defaultColumns,
+  loadColumns,
+  loadWidths,
+  moveColumn,
+  needsHyperparams,
+  resolveColumns,
+  saveColumns,
+  saveWidths,
+  type Widths,
+} from "./columns";
 import { ExperimentsTable } from "./ExperimentsTable";
 import { Filters } from "./Filters";
+import { InfoPanel } from "./InfoPanel";
 import { NoExperiments } from "./NoExperiments";
-import { clickRow, EMPTY_SELECTION, keepLoaded, toggleAll, type Selection } from "./selection";
+import { RowActions, type MenuAt } from "./RowMenu";
+import { canCompare, clickRow, EMPTY_SELECTION, keepLoaded, toggleAll, type Selection } from "./selection";
 import { useTaskPages } from "./useTaskPages";
-import { DEFAULT_SORT, isFiltered, parseQuery, toSearch, type TableQuery } from "./urlState";
+import { DEFAULT_SORT, exportParams, isFiltered, NO_FILTERS, parseQuery, toSearch, type TableQuery } from "./urlState";
+import { filterKey as valueFilterKey, parseFilter } from "./valueFilters";
+import { ValueFilterChips, ValueFilterEditor, type FilterEdit } from "./ValueFilters";
 import "./experiments.css";
 
 const storage = () => (typeof window === "undefined" ? undefined : window.localStorage);
 
+/** The project's columns (which, in which order) and their widths, kept in the browser. */
 function useColumns(projectId: string | undefined) {
   const [ids, setIds] = useStateFor(projectId, () => loadColumns(storage(), projectId));
+  const [widths, setWidths] = useStateFor<Widths>(projectId, () => loadWidths(storage(), projectId));
   const choose = useCallback(
     (next: string[]) => {
       setIds(next);
@@ -35,7 +54,21 @@ function useColumns(projectId: string | undefined) {
     },
     [projectId, setIds],
   );
-  return [ids, choose] as const;
+  const resize = useCallback(
+    (id: string, width: number) =>
+      setWidths((w) => {
+        const next = { ...w, [id]: width };
+        saveWidths(storage(), projectId, next);
+        return next;
+      }),
+    [projectId, setWidths],
+  );
+  const reset = useCallback(() => {
+    choose(defaultColumns(!projectId));
+    setWidths({});
+    saveWidths(storage(), projectId, {});
+  }, [choose, projectId, setWidths]);
+  return { ids, widths, choose, resize, reset };
 }
 
 function Breadcrumbs({ project, projects }: { project: Project; projects: Project[] }) {
@@ -66,9 +99,13 @@ export function ExperimentsPage() {
     [query, setSearch],
   );
 
-  const [columnIds, setColumnIds] = useColumns(projectId);
+  const layout = useColumns(projectId);
+  const { ids: columnIds, choose: setColumnIds } = layout;
   const columns = useMemo(() => resolveColumns(columnIds), [columnIds]);
   const [picking, setPicking] = useState(false);
+  const [editing, setEditing] = useState<FilterEdit | null>(null);
+  const [menu, setMenu] = useState<MenuAt | null>(null);
+  const navigate = useNavigate();
   const [sharing, setSharing] = useState(false);
   const { user } = useSession();
 
@@ -99,6 +136,53 @@ export function ExperimentsPage() {
   }
   const selected = useMemo(() => rows.filter((r) => selection.ids.has(r.id)), [rows, selection]);
 
+  // the highlighted row (click, j/k) and whether its side panel is open
+  const [active, setActive] = useStateFor<{ id: string | null; panel: boolean }>(projectId, () => ({ id: null, panel: false }));
+  const activeIndex = active.id ? order.indexOf(active.id) : -1;
+  const activeTask = activeIndex >= 0 ? rows[activeIndex] : null;
+  const open = useCallback((id: string) => navigate(`/experiments/${id}`), [navigate]);
+  const step = (by: 1 | -1) => {
+    if (!rows.length) return;
+    const next = activeIndex < 0 ? (by > 0 ? 0 : rows.length - 1) : Math.min(rows.length - 1, Math.max(0, activeIndex + by));
+    setActive((a) => ({ ...a, id: rows[next].id }));
+  };
+  const compareSelection = () => {
+    if (canCompare(selected.length)) navigate(`/compare?ids=${selected.map((t) => t.id).join(",")}`);
+  };
+  const shortcuts: Shortcut[] = [
+    { key: "j", description: "Next row", run: () => step(1) },
+    { key: "k", description: "Previous row", run: () => step(-1) },
+    { key: "ArrowDown", description: "Next row", run: () => step(1) },
+    { key: "ArrowUp", description: "Previous row", run: () => step(-1) },
+    { key: "x", description: "Select or unselect the highlighted row", run: () => activeTask && setSelection((s) => clickRow(s, order, activeTask.id, false)) },
+    { key: "c", description: "Compare the selected experiments", run: compareSelection },
+    {
+      key: "/",
+      description: "Search the experiments",
+      run: () => document.querySelector<HTMLInputElement>(".experiments-page [data-shortcut=search]")?.focus(),
+    },
+  ];
+  if (activeTask) {
+    shortcuts.push({
+      key: "Enter",
+      description: "Open the highlighted experiment",
+      run: (e) => {
+        // Enter on a button or a link is theirs
+        const target = e.target as HTMLElement | null;
+        if (target?.closest?.("button, a, [role=menuitem]")) (target.closest("button, a, [role=menuitem]") as HTMLElement).click();
+        else open(activeTask.id);
+      },
+    });
+  }
+  if (active.panel) shortcuts.push({ key: "Escape", description: "Close the details panel", run: () => setActive((a) => ({ ...a, panel: false })) });
+  useShortcuts("Experiments table", shortcuts);
+
+  // the columns a value filter is on (their header's filter button shows it)
+  const filteredColumns = useMemo(
+    () => new Set(query.filters.map((f) => parseFilter(f)?.key).filter((k): k is string => !!k)),
+    [query.filters],
+  );
+
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = pages;
   const loadMore = useCallback(() => void fetchNextPage(), [fetchNextPage]);
 
@@ -125,9 +209,18 @@ export function ExperimentsPage() {
           {total === null ? "" : `${total.toLocaleString()} experiment${total === 1 ? "" : "s"}`}
         </span>
         {p && canManageProject(user, p) && <button onClick={() => setSharing(true)}>Members</button>}
+        <a
+          className="button"
+          href={downloadUrl("/tasks/export", exportParams(query, projectId, columns.map((c) => c.id)))}
+          download="experiments.csv"
+          title="Every experiment of this view (all pages), with the columns shown, as CSV"
+        >
+          Export CSV
+        </a>
         <button onClick={() => setPicking(true)}>Columns…</button>
       </div>
-      <Filters query={query} users={users.data ?? []} onChange={update} />
+      <Filters query={query} users={users.data ?? []} onChange={update} onAddValueFilter={() => setEditing({ index: null })} />
+      <ValueFilterChips filters={query.filters} error={pages.error} onEdit={setEditing} onChange={(filters) => update({ filters })} />
       <BulkActions
         selected={selected}
         archiveView={query.archived}
@@ -146,24 +239,57 @@ export function ExperimentsPage() {
           projectName={projectId ? p?.name : undefined}
           filtered={filtered}
           archive={query.archived}
-          onClear={() => update({ status: [], type: [], tags: [], users: [], text: "", archived: false })}
+          onClear={() => update(NO_FILTERS)}
         />
       )}
       {rows.length > 0 && (
-        <ExperimentsTable
+        <div className="xp-main">
+          <ExperimentsTable
+            columns={columns}
+            widths={layout.widths}
+            rows={rows}
+            total={total}
+            names={names}
+            sort={query.sort}
+            onSort={(sort) => update({ sort })}
+            selection={selection}
+            onSelectRow={(id, shift) => setSelection((s) => clickRow(s, order, id, shift))}
+            onSelectAll={() => setSelection((s) => toggleAll(s, order))}
+            hasMore={!!hasNextPage}
+            loadingMore={isFetchingNextPage}
+            loadMore={loadMore}
+            stale={pages.isPlaceholderData}
+            activeId={activeTask?.id ?? null}
+            onActivate={(id) => setActive({ id, panel: true })}
+            onOpen={open}
+            onContextMenu={(task, x, y) => {
+              setActive((a) => ({ ...a, id: task.id }));
+              setMenu({ task, x, y });
+            }}
+            onResize={layout.resize}
+            onMove={(moved, before) => setColumnIds(moveColumn(resolveColumns(columnIds).map((c) => c.id), moved, before))}
+            onFilterColumn={(id) => setEditing({ index: null, key: valueFilterKey(id) })}
+            filtered={filteredColumns}
+          />
+          {active.panel && activeTask && (
+            <InfoPanel brief={activeTask} names={names} onClose={() => setActive((a) => ({ ...a, panel: false }))} />
+          )}
+        </div>
+      )}
+      <RowActions
+        menu={menu}
+        onCloseMenu={() => setMenu(null)}
+        selectedIds={selected.map((t) => t.id)}
+        projectName={(id) => names.projects.get(id) ?? ""}
+      />
+      {editing && (
+        <ValueFilterEditor
+          edit={editing}
+          filters={query.filters}
+          projectId={projectId}
           columns={columns}
-          rows={rows}
-          total={total}
-          names={names}
-          sort={query.sort}
-          onSort={(sort) => update({ sort })}
-          selection={selection}
-          onSelectRow={(id, shift) => setSelection((s) => clickRow(s, order, id, shift))}
-          onSelectAll={() => setSelection((s) => toggleAll(s, order))}
-          hasMore={!!hasNextPage}
-          loadingMore={isFetchingNextPage}
-          loadMore={loadMore}
-          stale={pages.isPlaceholderData}
+          onClose={() => setEditing(null)}
+          onChange={(filters) => update({ filters })}
         />
       )}
       {sharing && p && <MembersDialog project={p} onClose={() => setSharing(false)} />}
@@ -172,7 +298,7 @@ export function ExperimentsPage() {
           projectId={projectId}
           chosen={columnIds}
           onChange={setColumnIds}
-          onReset={() => setColumnIds(defaultColumns(!projectId))}
+          onReset={layout.reset}
           onClose={() => setPicking(false)}
         />
       )}

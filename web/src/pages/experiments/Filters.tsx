@@ -1,10 +1,11 @@
-// The filter bar: text, status, type, tags, user, the archive. Every change goes to the
-// URL (the page reads its filters from there).
+// The filter bar: text, status, type, tags, user, the archive, and the button of a new
+// value filter (ValueFilters.tsx). Every change goes to the URL (the page reads its
+// filters from there).
 import { useEffect, useRef, useState } from "react";
 import { TASK_STATUSES, TASK_TYPES, taskTypeLabel, type User } from "../../api/types";
 import { statusLabel } from "../../components/StatusBadge";
 import { useFollowingState, useStateFor } from "../../lib/useStateFor";
-import { isFiltered, splitTags, type TableQuery } from "./urlState";
+import { isFiltered, NO_FILTERS, splitTags, type TableQuery } from "./urlState";
 
 function MultiSelect({
   label,
@@ -78,10 +79,13 @@ export function Filters({
   query: fromUrl,
   users,
   onChange: apply,
+  onAddValueFilter,
 }: {
   query: TableQuery;
   users: User[];
   onChange: (patch: Partial<TableQuery>) => void;
+  /** opens the dialog of a new filter on a metric or hyperparameter value */
+  onAddValueFilter: () => void;
 }) {
   // the router applies a new URL in a transition: the boxes show the change at once
   const [query, setQuery] = useFollowingState(fromUrl);
@@ -100,6 +104,7 @@ export function Filters({
       <input
         type="search"
         aria-label="Search experiments"
+        data-shortcut="search"
         placeholder="Search name, comment or id…"
         value={text}
         onChange={(e) => setText(e.target.value)}
@@ -138,11 +143,11 @@ export function Filters({
         <input type="checkbox" checked={query.archived} onChange={(e) => onChange({ archived: e.target.checked })} />
         Show archived
       </label>
+      <button onClick={onAddValueFilter} title="Filter on a metric's or a hyperparameter's value">
+        Value filter…
+      </button>
       {isFiltered(query) && (
-        <button
-          className="xp-link"
-          onClick={() => onChange({ status: [], type: [], tags: [], users: [], text: "", archived: false })}
-        >
+        <button className="xp-link" onClick={() => onChange(NO_FILTERS)}>
           Clear filters
         </button>
       )}

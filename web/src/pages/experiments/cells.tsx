@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { taskTypeLabel, type TaskBrief } from "../../api/types";
 import { StatusBadge } from "../../components/StatusBadge";
-import { formatAgo, formatDuration, formatNumber, formatTime, formatValue, taskDuration } from "../../lib/format";
+import { formatCompactTime, formatDuration, formatNumber, formatTime, formatValue, taskDuration } from "../../lib/format";
 import { metricValue, paramValue, type Column } from "./columns";
 
 /** Names of the users, queues and projects the rows refer to by id. */
@@ -14,7 +14,7 @@ export interface Names {
 }
 
 /** A running task's duration ticks every second; a finished one is fixed. */
-function Duration({ task }: { task: TaskBrief }) {
+export function Duration({ task }: { task: TaskBrief }) {
   const running = task.status === "in_progress" && !task.completed_at;
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
@@ -25,8 +25,13 @@ function Duration({ task }: { task: TaskBrief }) {
   return <>{formatDuration(taskDuration(task.started_at, task.completed_at, running ? now : undefined))}</>;
 }
 
-function Time({ iso }: { iso: string | null }) {
-  return <span title={iso ? formatAgo(iso) : undefined}>{formatTime(iso)}</span>;
+/** A compact time ("3 min ago", "14:02", "Dec 4"), the full date on hover. */
+export function Time({ iso }: { iso: string | null }) {
+  return (
+    <time dateTime={iso ?? undefined} title={iso ? formatTime(iso) : undefined}>
+      {formatCompactTime(iso)}
+    </time>
+  );
 }
 
 function Builtin({ column, task, names }: { column: Extract<Column, { kind: "builtin" }>; task: TaskBrief; names: Names }) {
@@ -36,7 +41,7 @@ function Builtin({ column, task, names }: { column: Extract<Column, { kind: "bui
     case "name":
       return (
         <>
-          <Link to={`/experiments/${task.id}`} title={task.name}>
+          <Link to={`/experiments/${task.id}`} title={task.name} className="xp-name">
             {task.name}
           </Link>
           {task.archived && <span className="muted small"> (archived)</span>}

@@ -4,9 +4,15 @@ import {
   defaultColumns,
   gridTemplate,
   loadColumns,
+  loadWidths,
+  moveColumn,
+  pinnedOffsets,
+  saveWidths,
+  shiftColumn,
+  splitMonitor,
+  tableWidth,
   metricColumnId,
   metricValue,
-  minTableWidth,
   needsHyperparams,
   paramColumnId,
   paramValue,
@@ -22,6 +28,7 @@ function memoryStorage(init: Record<string, string> = {}) {
   return {
     getItem: (k: string) => data.get(k) ?? null,
     setItem: (k: string, v: string) => void data.set(k, v),
+    removeItem: (k: string) => void data.delete(k),
     data,
   };
 }
@@ -55,14 +62,28 @@ describe("choosing columns", () => {
     expect(defaultColumns(false).slice(0, 2)).toEqual(["status", "name"]);
   });
 
-  it("resolve drops unknown and repeated ids and keeps the name", () => {
-    expect(resolveColumns(["status", "bogus", "status", "param:Args:lr"]).map((c) => c.id)).toEqual(["name", "status", "param:Args:lr"]);
+  it("resolve drops unknown and repeated ids and puts the pinned status and name first", () => {
+    expect(resolveColumns(["type", "bogus", "name", "type", "param:Args:lr"]).map((c) => c.id)).toEqual(["status", "name", "type", "param:Args:lr"]);
   });
 
-  it("toggle adds at the end and removes, never the name", () => {
-    expect(toggleColumn(["name", "status"], "metric:loss:val:last")).toEqual(["name", "status", "metric:loss:val:last"]);
-    expect(toggleColumn(["name", "status"], "status")).toEqual(["name"]);
-    expect(toggleColumn(["name", "status"], "name")).toEqual(["name", "status"]);
+  it("toggle adds at the end and removes, never a pinned column", () => {
+    expect(toggleColumn(["status", "name", "type"], "metric:loss:val:last")).toEqual(["status", "name", "type", "metric:loss:val:last"]);
+    expect(toggleColumn(["status", "name", "type"], "type")).toEqual(["status", "name"]);
+    expect(toggleColumn(["status", "name"], "name")).toEqual(["status", "name"]);
+    expect(toggleColumn(["status", "name"], "status")).toEqual(["status", "name"]);
+  });
+
+  it("move puts a column before another, never before the pinned ones", () => {
+    const ids = ["status", "name", "type", "user", "param:Args:lr"];
+    expect(moveColumn(ids, "param:Args:lr", "type")).toEqual(["status", "name", "param:Args:lr", "type", "user"]);
+    expect(moveColumn(ids, "type", null)).toEqual(["status", "name", "user", "param:Args:lr", "type"]);
+    expect(moveColumn(ids, "user", "status")).toEqual(["status", "name", "user", "type", "param:Args:lr"]);
+    expect(moveColumn(ids, "name", "user")).toBe(ids);
+    expect(moveColumn(ids, "gone", "user")).toBe(ids);
+    expect(shiftColumn(ids, "user", -1)).toEqual(["status", "name", "user", "type", "param:Args:lr"]);
+    expect(shiftColumn(ids, "user", 1)).toEqual(["status", "name", "type", "param:Args:lr", "user"]);
+    expect(shiftColumn(ids, "type", -1)).toBe(ids);
+    expect(shiftColumn(ids, "param:Args:lr", 1)).toBe(ids);
   });
 
   it("hyperparameters are asked for only when a column shows one", () => {
@@ -70,10 +91,23 @@ describe("choosing columns", () => {
     expect(needsHyperparams(resolveColumns(["name", "param:Args:lr"]))).toBe(true);
   });
 
-  it("the grid has a track for the box and each column", () => {
-    const columns = resolveColumns(["name", "status", "metric:loss:val:min"]);
-    expect(gridTemplate(columns)).toBe("34px minmax(180px, 2fr) 96px 130px");
-    expect(minTableWidth(columns)).toBe(34 + 180 + 96 + 130);
+  it("the grid has a track for the box, each column at its width and the rest", () => {
+    const columns = resolveColumns(["metric:loss:val:min"]);
+    expect(gridTemplate(columns, {})).toBe("34px 104px 260px 140px minmax(0, 1fr)");
+    // a dragged width, one below the minimum, one garbage
+    const widths = { name: 20, "metric:loss:val:min": 333.4, status: Number.NaN };
+    expect(gridTemplate(columns, widths)).toBe("34px 104px 120px 333px minmax(0, 1fr)");
+    expect(tableWidth(columns, widths)).toBe(34 + 104 + 120 + 333);
+    expect([...pinnedOffsets(columns, widths)]).toEqual([
+      ["status", 34],
+      ["name", 138],
+    ]);
+  });
+
+  it("the picker lists the machine monitoring series last", () => {
+    const { own, monitor } = splitMonitor([{ metric: ":monitor:machine" }, { metric: "loss" }, { metric: ":monitor:gpu" }, { metric: "acc" }]);
+    expect(own.map((m) => m.metric)).toEqual(["loss", "acc"]);
+    expect(monitor.map((m) => m.metric)).toEqual([":monitor:machine", ":monitor:gpu"]);
   });
 });
 
@@ -101,9 +135,21 @@ describe("persistence", () => {
     expect(loadColumns(storage, "p3")).toEqual(defaultColumns(false));
     expect(loadColumns(storage, undefined)).toEqual(defaultColumns(true));
     saveColumns(storage, "p1", ["name", "param:Args:lr", "gone"]);
-    expect(loadColumns(storage, "p1")).toEqual(["name", "param:Args:lr"]);
+    expect(loadColumns(storage, "p1")).toEqual(["status", "name", "param:Args:lr"]);
     expect(loadColumns(storage, "p4")).toEqual(defaultColumns(false));
     expect(storage.data.has("corral.experiments.columns.p1")).toBe(true);
+  });
+
+  it("keeps widths per project, clamped, and forgets them on reset", () => {
+    const storage = memoryStorage({ "corral.experiments.widths.p2": '{"name": 5, "type": "wide", "user": 150}' });
+    expect(loadWidths(storage, "p1")).toEqual({});
+    expect(loadWidths(storage, "p2")).toEqual({ name: 120, user: 150 });
+    saveWidths(storage, "p1", { "param:Args:lr": 200 });
+    expect(loadWidths(storage, "p1")).toEqual({ "param:Args:lr": 200 });
+    saveWidths(storage, "p1", {});
+    expect(storage.data.has("corral.experiments.widths.p1")).toBe(false);
+    storage.data.set("corral.experiments.widths.p3", "[1,2]");
+    expect(loadWidths(storage, "p3")).toEqual({});
   });
 
   it("survives a storage that throws", () => {
