@@ -2,10 +2,12 @@
 // experiment in its colour, with the Scalars tab's controls; the ``:monitor:`` charts
 // (machine and GPU use) come last, in a section of their own that starts folded.
 //
-// One request: ``max_points`` comes from the window's width when the page opens, not from
-// the width of the section. That width changes while the page lays out (0 before layout,
-// then narrower once a scroll bar appears), and every change was a new query key: three
-// requests for one page load.
+// One request. It used to be three or more while the page loaded: each compared task was
+// fetched on its own and the scalars were keyed on the tasks loaded so far, so 6, then 7,
+// then 8 of 8 tasks were three requests. The tasks now come in one request (useCompared);
+// and ``max_points`` comes from the window's width when the page opens, not from the
+// section's width, which changes while the page lays out (0, then narrower once a scroll
+// bar appears) and would make another key.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { get } from "../../api/client";
