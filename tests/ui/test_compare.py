@@ -258,6 +258,9 @@ def test_eight_runs_side_by_side_one_request_per_data_set(page: Page, hub: Hub) 
     expect(points).to_have_count(8)
     fills = points.evaluate_all("ps => ps.map(p => getComputedStyle(p).fill)")
     assert sorted(fills) == sorted(swatches)
+    # plotly finds the point under the mouse through its drag layer, which covers the points
+    points.nth(3).hover(force=True)
+    expect(analysis.locator("[data-testid=scatter] .hoverlayer")).to_contain_text("run-3")
 
     # monitor series: no best mark, and their charts last, folded
     table = page.get_by_role("table", name="Final metrics")
