@@ -217,7 +217,12 @@ def test_eight_runs_side_by_side_one_request_per_data_set(page: Page, hub: Hub) 
     tops = cells.evaluate_all("cs => cs.map(c => Math.round(c.getBoundingClientRect().top))")
     assert len(set(tops)) == 1, tops
     image_plots = page.locator("[data-testid=compare-row][data-title='pyplot / figure']")
-    expect(image_plots.locator("[data-testid=plot] .imagelayer image")).to_have_count(8)
+    # a matplotlib figure rendered as an image is shown as one, fitted to its column
+    expect(image_plots.get_by_test_id("plot-image")).to_have_count(8)
+    widths = image_plots.get_by_test_id("compare-cell").evaluate_all(
+        "cs => cs.map(c => c.querySelector('img').getBoundingClientRect().width <= c.clientWidth)"
+    )
+    assert all(widths), widths
     # the page does not scroll sideways: a wide row scrolls in its own area
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 

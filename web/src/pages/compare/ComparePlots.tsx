@@ -1,31 +1,21 @@
 // The plots and the debug samples of the compared experiments, side by side (MediaRows).
 import { useMemo } from "react";
-import type { DebugSample, Figure, PlotItem } from "../../api/types";
+import type { DebugSample, PlotItem } from "../../api/types";
 import { PlotlyFigure } from "../../charts/PlotlyFigure";
 import { mediaKind, mediaUrl } from "../task/scalars/media";
+import { fitted, renderedImage } from "./compare";
 import { MediaRows } from "./MediaRows";
 import type { Compared } from "./useCompared";
 
 type TaskPlot = PlotItem & { task_id: string };
 type TaskSample = DebugSample & { task_id: string };
 
-/** Height of a figure in a column of the compare page. */
-const CELL_HEIGHT = 300;
-
-/**
- * The figure sized for a narrow column: its own fixed width (matplotlib figures come
- * 600-640 px wide) gives way to the column's, and its height is capped.
- */
-export function fitted(figure: Figure): Figure {
-  const layout: Record<string, unknown> = { ...(figure.layout ?? {}) };
-  delete layout.width;
-  const h = typeof layout.height === "number" ? Math.min(layout.height, CELL_HEIGHT) : CELL_HEIGHT;
-  return { ...figure, layout: { ...layout, autosize: true, height: h } };
-}
-
 function Plot({ item, title }: { item: TaskPlot; title: string }) {
   const figure = useMemo(() => fitted(item.figure), [item.figure]);
-  return <PlotlyFigure figure={figure} label={`${title} at iteration ${item.iteration}`} />;
+  const image = renderedImage(item.figure);
+  const label = `${title} at iteration ${item.iteration}`;
+  if (image) return <img className="compare-sample" src={image} alt={label} data-testid="plot-image" />;
+  return <PlotlyFigure figure={figure} label={label} />;
 }
 
 export function ComparePlots({ compared }: { compared: Compared[] }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bestIndex, idsProblem, lowerIsBetter, mediaRows, metricDirection, metricRows, niceTicks, paramAxis, paramRows, parseIds, taskLabels } from "./compare";
+import { bestIndex, fitted, idsProblem, renderedImage, lowerIsBetter, mediaRows, metricDirection, metricRows, niceTicks, paramAxis, paramRows, parseIds, taskLabels } from "./compare";
 
 describe("parseIds", () => {
   it("splits, trims and drops blanks and repeats", () => {
@@ -116,5 +116,24 @@ describe("niceTicks", () => {
     expect(niceTicks(0.01, 0.08)).toEqual([0.02, 0.04, 0.06, 0.08]);
     expect(niceTicks(0, 10)).toEqual([0, 5, 10]);
     expect(niceTicks(3, 3)).toEqual([3]);
+  });
+});
+
+describe("figures in a column", () => {
+  const image = {
+    data: [],
+    layout: { images: [{ source: "data:image/png;base64,AAAA" }], width: 640, height: 480, meta: { rendered: "image" } },
+  };
+  it("drops a fixed width and caps the height", () => {
+    expect(fitted(image).layout).toMatchObject({ autosize: true, height: 300 });
+    expect(fitted(image).layout).not.toHaveProperty("width");
+    expect(fitted({ data: [] }).layout).toEqual({ autosize: true, height: 300 });
+    expect(fitted({ layout: { height: 200 } }).layout?.height).toBe(200);
+  });
+  it("finds the picture of an image-only figure", () => {
+    expect(renderedImage(image)).toBe("data:image/png;base64,AAAA");
+    expect(renderedImage({ ...image, data: [{ type: "heatmap" }] })).toBeNull();
+    expect(renderedImage({ layout: { ...image.layout, meta: {} } })).toBeNull();
+    expect(renderedImage({ layout: { ...image.layout, images: [{ source: "javascript:alert(1)" }] } })).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 // The compare page's logic: the ids of the link, hyperparameters side by side with their
 // differences, final metrics with the best value of each row, rows of plots and debug
 // samples (one column per task), and the axes of the parameters-versus-metric charts.
-import type { Hyperparams, MetricValue, SeriesIterations } from "../../api/types";
+import type { Figure, Hyperparams, MetricValue, SeriesIterations } from "../../api/types";
 import { formatValue } from "../../lib/format";
 
 export const MIN_COMPARED = 2;
@@ -195,4 +195,32 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   const ticks: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
   return ticks;
+}
+
+/** Height of a figure in a column of the compare page. */
+const CELL_HEIGHT = 300;
+
+/**
+ * The figure sized for a narrow column: its own fixed width (matplotlib figures come
+ * 600-640 px wide) gives way to the column's, and its height is capped.
+ */
+export function fitted(figure: Figure): Figure {
+  const layout: Record<string, unknown> = { ...(figure.layout ?? {}) };
+  delete layout.width;
+  const h = typeof layout.height === "number" ? Math.min(layout.height, CELL_HEIGHT) : CELL_HEIGHT;
+  return { ...figure, layout: { ...layout, autosize: true, height: h } };
+}
+
+/**
+ * The picture of a figure that is only a rendered image (a matplotlib figure the SDK
+ * could not convert: a layout with one image and no data), or null. Shown as an <img>
+ * it fits its column at once, and a row of them costs no plotly drawing.
+ */
+export function renderedImage(figure: Figure): string | null {
+  const layout = figure.layout ?? {};
+  const meta = layout.meta as { rendered?: string } | undefined;
+  const images = layout.images as { source?: unknown }[] | undefined;
+  if (meta?.rendered !== "image" || (figure.data ?? []).length > 0 || images?.length !== 1) return null;
+  const source = images[0].source;
+  return typeof source === "string" && /^data:image\//.test(source) ? source : null;
 }
