@@ -266,6 +266,18 @@ def test_eight_runs_side_by_side_one_request_per_data_set(page: Page, hub: Hub) 
     # plotly finds the point under the mouse through its drag layer, which covers the points
     points.nth(3).hover(force=True)
     expect(analysis.locator("[data-testid=scatter] .hoverlayer")).to_contain_text("run-3")
+    # the theme changes: the scatter is drawn again in the theme's colours, and the
+    # parallel coordinates take them from the CSS
+    page.evaluate(
+        """() => {
+            document.documentElement.style.setProperty('--text', 'rgb(1, 2, 3)');
+            document.documentElement.dataset.theme = 'dark';
+        }"""
+    )
+    expect(analysis.locator("[data-testid=scatter] .xtick text").first).to_have_css(
+        "fill", "rgb(1, 2, 3)"
+    )
+    expect(analysis.locator(".parcoords .axis-title").first).to_have_css("fill", "rgb(1, 2, 3)")
 
     # monitor series: no best mark, and their charts last, folded
     table = page.get_by_role("table", name="Final metrics")
