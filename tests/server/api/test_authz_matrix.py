@@ -400,6 +400,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/tasks/{task_id}/metrics"): Rule("read", _task),
     ("GET", "/api/v1/tasks/{task_id}/scalars"): Rule("read", _task),
     ("GET", "/api/v1/scalars"): Rule("read", lambda w: {"params": {"task_id": w.task_id}}),
+    ("GET", "/api/v1/plots"): Rule("read", lambda w: {"params": {"task_id": w.task_id}}),
+    ("GET", "/api/v1/debug-samples"): Rule("read", lambda w: {"params": {"task_id": w.task_id}}),
     ("GET", "/api/v1/tasks/{task_id}/logs"): Rule("read", _task),
     ("GET", "/api/v1/tasks/{task_id}/logs/download"): Rule("read", _task),
     ("GET", "/api/v1/tasks/{task_id}/plots"): Rule("read", _task),

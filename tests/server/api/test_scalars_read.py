@@ -242,6 +242,6 @@ def test_compare_series_of_several_tasks(api: httpx.Client) -> None:
     ]
     r = api.get("/scalars", params={"task_id": [a, uuid.uuid4().hex]})
     assert r.status_code == 404
-    r = api.get("/scalars", params={"task_id": [uuid.uuid4().hex for _ in range(11)]})
+    r = api.get("/scalars", params={"task_id": [uuid.uuid4().hex for _ in range(13)]})
     assert r.status_code == 422
     assert api.get("/scalars").status_code == 422

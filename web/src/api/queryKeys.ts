@@ -34,8 +34,14 @@ export const queryKeys = {
   },
   compare: {
     all: ["compare"] as const,
-    task: (id: string) => ["compare", "task", id] as const,
+    /** the compared tasks, all in one request */
+    tasks: (ids: readonly string[]) => ["compare", "tasks", ids] as const,
     scalars: (ids: readonly string[], maxPoints: number) => ["compare", "scalars", ids, maxPoints] as const,
+    /** the latest plots (or debug samples) of the tasks, or those of one row at an iteration */
+    plots: (ids: readonly string[], row?: { metric: string; variant: string; iteration: number }) =>
+      ["compare", "plots", ids, row ?? "latest"] as const,
+    samples: (ids: readonly string[], row?: { metric: string; variant: string; iteration: number }) =>
+      ["compare", "debug-samples", ids, row ?? "latest"] as const,
     /** tasks by name or id, to add one to the comparison */
     search: (text: string) => ["compare", "search", text] as const,
   },

@@ -1058,7 +1058,7 @@ export interface paths {
         };
         /**
          * Compare Scalars
-         * @description The series of several tasks (at most 10), to compare them in one chart.
+         * @description The series of several tasks (at most 12), to compare them in one chart.
          */
         get: operations["compare_scalars_api_v1_scalars_get"];
         put?: never;
@@ -1149,6 +1149,48 @@ export interface paths {
          *     iterations available per (metric, variant) for a slider.
          */
         get: operations["get_debug_samples_api_v1_tasks__task_id__debug_samples_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/plots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Plots
+         * @description The latest plot per (task, metric, variant) of several tasks (at most 12), or
+         *     those at ``iteration``, with the iterations each task has per (metric, variant).
+         */
+        get: operations["compare_plots_api_v1_plots_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/debug-samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compare Debug Samples
+         * @description The latest debug sample per (task, metric, variant) of several tasks (at most 12),
+         *     or those at ``iteration``, with the iterations each task has per (metric, variant).
+         */
+        get: operations["compare_debug_samples_api_v1_debug_samples_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3557,6 +3599,30 @@ export interface components {
             };
             models?: components["schemas"]["TaskModels"];
         };
+        /** TaskDebugSampleOut */
+        TaskDebugSampleOut: {
+            /** Metric */
+            metric: string;
+            /** Variant */
+            variant: string;
+            /** Iteration */
+            iteration: number;
+            /** Time */
+            time: number;
+            /** Uri */
+            uri: string;
+            /** Content Type */
+            content_type: string | null;
+            /** Task Id */
+            task_id: string;
+        };
+        /** TaskDebugSamplesOut */
+        TaskDebugSamplesOut: {
+            /** Items */
+            items: components["schemas"]["TaskDebugSampleOut"][];
+            /** Iterations */
+            iterations: components["schemas"]["TaskSeriesIterations"][];
+        };
         /** TaskModels */
         TaskModels: {
             /** Input */
@@ -3652,6 +3718,41 @@ export interface components {
              *     ``reset`` and ``delete`` of an ``in_progress`` task need ``force=true``.
              */
             readonly allowed_actions: ("edit" | "clone" | "enqueue" | "dequeue" | "start" | "complete" | "fail" | "stop" | "abort" | "continue" | "reset" | "publish" | "archive" | "unarchive" | "delete")[];
+        };
+        /** TaskPlotOut */
+        TaskPlotOut: {
+            /** Metric */
+            metric: string;
+            /** Variant */
+            variant: string;
+            /** Iteration */
+            iteration: number;
+            /** Time */
+            time: number;
+            /** Figure */
+            figure: {
+                [key: string]: unknown;
+            };
+            /** Task Id */
+            task_id: string;
+        };
+        /** TaskPlotsOut */
+        TaskPlotsOut: {
+            /** Items */
+            items: components["schemas"]["TaskPlotOut"][];
+            /** Iterations */
+            iterations: components["schemas"]["TaskSeriesIterations"][];
+        };
+        /** TaskSeriesIterations */
+        TaskSeriesIterations: {
+            /** Metric */
+            metric: string;
+            /** Variant */
+            variant: string;
+            /** Iterations */
+            iterations: number[];
+            /** Task Id */
+            task_id: string;
         };
         /**
          * TaskToken
@@ -6407,6 +6508,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DebugSamplesOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_plots_api_v1_plots_get: {
+        parameters: {
+            query: {
+                task_id: string[];
+                metric?: string | null;
+                variant?: string | null;
+                iteration?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskPlotsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    compare_debug_samples_api_v1_debug_samples_get: {
+        parameters: {
+            query: {
+                task_id: string[];
+                metric?: string | null;
+                variant?: string | null;
+                iteration?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskDebugSamplesOut"];
                 };
             };
             /** @description Validation Error */

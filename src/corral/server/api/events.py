@@ -37,7 +37,7 @@ router = APIRouter(tags=["events"])
 _BATCH = pydantic.TypeAdapter(EventBatchIn)
 #: field errors listed in a 422 at most (a bad 100k-event batch would list 100k)
 MAX_FIELD_ERRORS = 100
-MAX_COMPARED_TASKS = 10
+MAX_COMPARED_TASKS = 12
 
 SeriesName = Annotated[str | None, Query(min_length=1, max_length=NAME_MAX)]
 IterationQ = Annotated[int | None, Query(ge=INT64_MIN, le=INT64_MAX)]
@@ -214,7 +214,7 @@ def compare_scalars(
     first_iteration: IterationQ = None,
     last_iteration: IterationQ = None,
 ) -> Response:
-    """The series of several tasks (at most 10), to compare them in one chart; the
+    """The series of several tasks (at most 12), to compare them in one chart; the
     parameters are those of ``GET /tasks/{task_id}/scalars``."""
     started = time.perf_counter()
     ids = list(dict.fromkeys(task_id))

@@ -6,6 +6,7 @@ import { queryKeys } from "../../api/queryKeys";
 import type { TaskPage } from "../../api/types";
 import { ErrorBox } from "../../components/feedback";
 import { StatusBadge } from "../../components/StatusBadge";
+import { MAX_COMPARED } from "./compare";
 
 export function AddTask({ exclude, onAdd, disabled }: { exclude: readonly string[]; onAdd: (id: string) => void; disabled?: boolean }) {
   const [text, setText] = useState("");
@@ -25,7 +26,7 @@ export function AddTask({ exclude, onAdd, disabled }: { exclude: readonly string
       <input
         type="search"
         aria-label="Add an experiment by id or name"
-        placeholder={disabled ? "At most 10 experiments" : "Add an experiment by id or name…"}
+        placeholder={disabled ? `At most ${MAX_COMPARED} experiments` : "Add an experiment by id or name…"}
         value={text}
         disabled={disabled}
         onChange={(e) => setText(e.target.value)}

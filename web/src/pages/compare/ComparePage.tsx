@@ -1,14 +1,21 @@
-// The compare page (/compare?ids=a,b,c): 2 to 10 experiments side by side — their
-// hyperparameters (differences highlighted), their scalars overlaid and their final
-// metrics. Everything is under queryKeys.compare, so it follows the change stream.
+// The compare page (/compare?ids=a,b,c): 2 to 12 experiments side by side, in sections
+// with anchors (#parameters, #analysis, #metrics, #scalars, #plots, #debug-samples) under a
+// sticky section nav: their hyperparameters (differences highlighted), parallel
+// coordinates and a scatter of parameters against a metric, their final metrics, their
+// scalars overlaid, and their plots and debug samples side by side. Each experiment has
+// one colour in every section. Everything is under queryKeys.compare, so it follows the
+// change stream; each data set is one request.
 import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { AddTask } from "./AddTask";
 import { CompareHeader } from "./CompareHeader";
+import { ComparePlots, CompareSamples } from "./ComparePlots";
 import { CompareScalars } from "./CompareScalars";
 import { FinalMetrics } from "./FinalMetrics";
 import { ParamsDiff } from "./ParamsDiff";
+import { ParamsVsMetric } from "./ParamsVsMetric";
 import { MAX_COMPARED, MIN_COMPARED, idsProblem, parseIds } from "./compare";
+import { SECTIONS, SectionNav, useScrollToHash } from "./sections";
 import { useCompared } from "./useCompared";
 import "./compare.css";
 
@@ -40,10 +47,22 @@ export function ComparePage() {
   );
 }
 
+function Section({ id, children }: { id: string; children: React.ReactNode }) {
+  const title = SECTIONS.find((s) => s.id === id)?.title ?? id;
+  return (
+    <section id={id} className="compare-section" aria-labelledby={`${id}-title`} data-testid={`section-${id}`}>
+      <h2 id={`${id}-title`}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
 function Compare({ ids, problem, setIds }: { ids: string[]; problem: string | null; setIds: (ids: string[]) => void }) {
   const compared = useCompared(ids);
   const loaded = useMemo(() => compared.filter((c) => c.task), [compared]);
   const missing = compared.filter((c) => c.missing);
+  const ready = !problem && loaded.length >= MIN_COMPARED;
+  useScrollToHash(ready);
   return (
     <>
       <CompareHeader compared={compared} onRemove={(id) => setIds(ids.filter((x) => x !== id))} />
@@ -67,11 +86,27 @@ function Compare({ ids, problem, setIds }: { ids: string[]; problem: string | nu
           </div>
         </div>
       )}
-      {!problem && loaded.length >= MIN_COMPARED && (
+      {ready && (
         <>
-          <ParamsDiff compared={loaded} />
-          <CompareScalars compared={loaded} />
-          <FinalMetrics compared={loaded} />
+          <SectionNav />
+          <Section id="parameters">
+            <ParamsDiff compared={loaded} />
+          </Section>
+          <Section id="analysis">
+            <ParamsVsMetric compared={loaded} />
+          </Section>
+          <Section id="metrics">
+            <FinalMetrics compared={loaded} />
+          </Section>
+          <Section id="scalars">
+            <CompareScalars compared={loaded} />
+          </Section>
+          <Section id="plots">
+            <ComparePlots compared={loaded} />
+          </Section>
+          <Section id="debug-samples">
+            <CompareSamples compared={loaded} />
+          </Section>
         </>
       )}
     </>

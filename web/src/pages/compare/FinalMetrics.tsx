@@ -1,5 +1,7 @@
 // The last value (with min and max) of every series, per experiment; the best last value
-// of each row is marked (lower is better for losses, errors and times).
+// of each row is marked (lower is better for losses, errors and times), except in rows
+// without a direction (monitor series, learning rates...), which have no arrow either;
+// monitor series come last.
 import { useMemo } from "react";
 import { Empty } from "../../components/feedback";
 import { formatNumber } from "../../lib/format";
@@ -10,8 +12,7 @@ import type { Compared } from "./useCompared";
 export function FinalMetrics({ compared }: { compared: Compared[] }) {
   const rows = useMemo(() => metricRows(compared.map((c) => c.task?.last_metrics)), [compared]);
   return (
-    <section className="card" aria-labelledby="compare-metrics">
-      <h2 id="compare-metrics">Final metrics</h2>
+    <div className="card">
       {rows.length === 0 ? (
         <Empty title="No metrics">None of these experiments reported scalars.</Empty>
       ) : (
@@ -20,12 +21,14 @@ export function FinalMetrics({ compared }: { compared: Compared[] }) {
             <CompareTableHead first="Metric" compared={compared} />
             <tbody>
               {rows.map((r) => (
-                <tr key={`${r.metric}/${r.variant}`}>
+                <tr key={`${r.metric}/${r.variant}`} data-direction={r.direction ?? "none"}>
                   <th scope="row">
                     {r.metric} / {r.variant}
-                    <span className="muted small" title={r.lower ? "lower is better" : "higher is better"}>
-                      {r.lower ? " ↓" : " ↑"}
-                    </span>
+                    {r.direction && (
+                      <span className="muted small" title={`${r.direction} is better`}>
+                        {r.direction === "lower" ? " ↓" : " ↑"}
+                      </span>
+                    )}
                   </th>
                   {r.values.map((v, i) => (
                     <td key={compared[i].id} className={i === r.best ? "best" : undefined} data-best={i === r.best ? "true" : undefined}>
@@ -52,6 +55,6 @@ export function FinalMetrics({ compared }: { compared: Compared[] }) {
           </table>
         </div>
       )}
-    </section>
+    </div>
   );
 }

@@ -12,9 +12,8 @@ export function ParamsDiff({ compared }: { compared: Compared[] }) {
   const shown = onlyDiffs ? rows.filter((r) => r.differs) : rows;
   const differing = rows.filter((r) => r.differs).length;
   return (
-    <section className="card" aria-labelledby="compare-params">
+    <div className="card">
       <div className="row">
-        <h2 id="compare-params">Hyperparameters</h2>
         <span className="muted small">
           {differing} of {rows.length} differ
         </span>
@@ -49,6 +48,6 @@ export function ParamsDiff({ compared }: { compared: Compared[] }) {
           </table>
         </div>
       )}
-    </section>
+    </div>
   );
 }

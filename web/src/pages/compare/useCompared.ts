@@ -1,48 +1,55 @@
-// The compared tasks: each fetched on its own (an unknown id is a 404 of its own), under
-// queryKeys.compare so that the page follows the change stream.
-import { useQueries, type UseQueryResult } from "@tanstack/react-query";
-import { useCallback } from "react";
-import { ApiError, get } from "../../api/client";
+// The compared tasks, all in ONE request (``GET /tasks?id=..&id=..`` with their
+// hyperparameters and last metrics, archived or not); an id the hub does not return is
+// unknown (deleted, or not visible to the user). Under queryKeys.compare so that the page
+// follows the change stream.
+import { useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
+import { get } from "../../api/client";
 import { queryKeys } from "../../api/queryKeys";
-import type { TaskOut } from "../../api/types";
-import { colorOf } from "../../charts/LineChart";
+import type { TaskBrief, TaskPage } from "../../api/types";
 import { taskLabels } from "./compare";
+import { runColor } from "./palette";
 
 export interface Compared {
   id: string;
   /** loaded; undefined while loading or when it failed */
-  task?: TaskOut;
+  task?: TaskBrief;
   missing: boolean;
   error: unknown;
   pending: boolean;
   label: string;
+  /** the run's colour, the same in every section of the page */
   color: string;
+}
+
+/** The path (and query) of the one request for ``ids``: ``archived=`` (empty) means either. */
+export function comparedTasksPath(ids: readonly string[]): string {
+  const q = new URLSearchParams(ids.map((id) => ["id", id]));
+  q.set("include_hyperparams", "true");
+  q.set("archived", "");
+  q.set("limit", String(Math.max(1, ids.length)));
+  return `/tasks?${q.toString()}`;
 }
 
 /** ``ids`` must keep its identity while it holds the same ids (the page memoizes it). */
 export function useCompared(ids: readonly string[]): Compared[] {
-  // the query observer re-runs `combine` only when a result (or `combine`) changes, and
-  // keeps the previous array when the new one is deeply equal: the same tasks, the same array
-  const combine = useCallback(
-    (results: UseQueryResult<TaskOut>[]): Compared[] => {
-      const labels = taskLabels(ids.map((id, i) => ({ id, name: results[i]?.data?.name ?? id })));
-      return ids.map((id, i) => ({
-        id,
-        task: results[i].data,
-        missing: results[i].error instanceof ApiError && results[i].error.status === 404,
-        error: results[i].error,
-        pending: results[i].isPending,
-        label: labels[i],
-        color: colorOf(i),
-      }));
-    },
-    [ids],
-  );
-  return useQueries({
-    queries: ids.map((id) => ({
-      queryKey: queryKeys.compare.task(id),
-      queryFn: ({ signal }: { signal: AbortSignal }) => get<TaskOut>(`/tasks/${id}`, undefined, signal),
-    })),
-    combine,
+  const query = useQuery({
+    queryKey: queryKeys.compare.tasks(ids),
+    queryFn: ({ signal }) => get<TaskPage>(comparedTasksPath(ids), undefined, signal),
+    enabled: ids.length > 0,
   });
+  const { data, error, isPending } = query;
+  return useMemo(() => {
+    const byId = new Map((data?.items ?? []).map((t) => [t.id, t]));
+    const labels = taskLabels(ids.map((id) => ({ id, name: byId.get(id)?.name ?? id })));
+    return ids.map((id, i) => ({
+      id,
+      task: byId.get(id),
+      missing: !!data && !byId.has(id),
+      error: data ? null : error,
+      pending: isPending,
+      label: labels[i],
+      color: runColor(i),
+    }));
+  }, [ids, data, error, isPending]);
 }

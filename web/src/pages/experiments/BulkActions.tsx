@@ -86,7 +86,7 @@ export function BulkActions({
       </button>
       <button
         disabled={busy || !canCompare(n)}
-        title={canCompare(n) ? undefined : "Select 2 to 10 experiments to compare them"}
+        title={canCompare(n) ? undefined : "Select 2 to 12 experiments to compare them"}
         onClick={() => navigate(`/compare?ids=${ids.join(",")}`)}
       >
         Compare

@@ -51,5 +51,5 @@ export function keepLoaded(sel: Selection, order: string[]): Selection {
   return { ids: new Set(ids), anchor: sel.anchor && loaded.has(sel.anchor) ? sel.anchor : null };
 }
 
-/** Compare takes 2 to 10 tasks. */
-export const canCompare = (n: number) => n >= 2 && n <= 10;
+/** Compare takes 2 to 12 tasks. */
+export const canCompare = (n: number) => n >= 2 && n <= 12;
