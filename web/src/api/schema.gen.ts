@@ -1037,8 +1037,11 @@ export interface paths {
          * @description Every series of the task (or those of ``metric``/``variant``), in iteration order.
          *
          *     Each series is downsampled to at most ``max_points`` buckets, each with the mean and
-         *     the true min/max of its points; ``full=true`` returns every point. The
-         *     ``Server-Timing`` header gives the time spent in the hub.
+         *     the true min/max of its points; ``full=true`` returns every point.
+         *     ``first_iteration``/``last_iteration`` (inclusive) keep an iteration range, e.g. the
+         *     view of a zoomed chart: the points inside it are downsampled (``total_points``
+         *     counts them) and a series with none is left out; a range that ends before it
+         *     starts is a 422. The ``Server-Timing`` header gives the time spent in the hub.
          */
         get: operations["get_scalars_api_v1_tasks__task_id__scalars_get"];
         put?: never;
@@ -1058,7 +1061,8 @@ export interface paths {
         };
         /**
          * Compare Scalars
-         * @description The series of several tasks (at most 12), to compare them in one chart.
+         * @description The series of several tasks (at most 12), to compare them in one chart; the
+         *     parameters are those of ``GET /tasks/{task_id}/scalars``.
          */
         get: operations["compare_scalars_api_v1_scalars_get"];
         put?: never;
@@ -6316,6 +6320,8 @@ export interface operations {
                 variant?: string | null;
                 max_points?: number;
                 full?: boolean;
+                first_iteration?: number | null;
+                last_iteration?: number | null;
             };
             header?: never;
             path: {
@@ -6353,6 +6359,8 @@ export interface operations {
                 variant?: string | null;
                 max_points?: number;
                 full?: boolean;
+                first_iteration?: number | null;
+                last_iteration?: number | null;
             };
             header?: never;
             path?: never;
