@@ -115,5 +115,5 @@ class ProjectOverview(Output):
     best: list[TaskBrief]
     best_by: BestBy | None = None
     #: ``METRIC:VARIANT`` of every series reported in the subtree (at most 500), to
-    #: choose the ranking metric from
+    #: choose the ranking metric from (a ``%`` or ``:`` in a name written ``%25``, ``%3A``)
     metric_series: list[str]

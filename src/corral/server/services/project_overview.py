@@ -135,7 +135,7 @@ def project_overview(
         recent=_briefs(session, live, "-last_update", RECENT_MAX),
         best=best,
         best_by=best_by,
-        metric_series=[f"{m}:{v}" for m, v in series],
+        metric_series=[f"{_quote(m)}:{_quote(v)}" for m, v in series],
     )
 
 
