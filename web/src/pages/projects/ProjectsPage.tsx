@@ -63,7 +63,7 @@ function TreeRow({
           ) : (
             <span className="tree-toggle" />
           )}
-          <Link to={`/projects/${p.id}`} title={`${p.name}: overview`}>
+          <Link to={`/projects/${p.id}`} title={p.name}>
             {row.node.label}
           </Link>
           {p.visibility === "private" && (
