@@ -247,7 +247,7 @@ function BestTable({ overview: o, choice }: { overview: ProjectOverview; choice:
   const [metric, variant] = splitSeries(choice.series) ?? ["", ""];
   if (o.best.length === 0) return <p className="muted">No run of this project reported {seriesLabel(choice.series)}.</p>;
   return (
-    <table className="grid" aria-label="Best runs by metric">
+    <table className="grid" aria-label="Ranked runs">
       <thead>
         <tr>
           <th>#</th>
