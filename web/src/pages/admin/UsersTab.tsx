@@ -69,7 +69,7 @@ export function UsersTab() {
   return (
     <>
       <div className="row">
-        <input type="search" aria-label="Search users" placeholder="Search by name or e-mail…" value={text} onChange={(e) => setText(e.target.value)} />
+        <input type="search" aria-label="Search users" data-shortcut="search" placeholder="Search by name or e-mail…" value={text} onChange={(e) => setText(e.target.value)} />
         <label className="inline">
           <input type="checkbox" checked={showInactive} onChange={(e) => setShowInactive(e.target.checked)} /> Show deactivated
         </label>
