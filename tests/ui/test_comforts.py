@@ -87,7 +87,9 @@ def test_dark_theme_follows_the_system_and_the_toggle_is_remembered(
     assert not errors, errors
 
 
-def test_shortcuts_help_search_navigation_theme_and_tabs(page: Page, seeded: Seeded) -> None:
+def test_shortcuts_help_search_navigation_theme_and_tabs(
+    page: Page, api: httpx.Client, seeded: Seeded
+) -> None:
     page.goto("/projects")
     expect(page.get_by_label("Search projects")).to_be_visible()
 
@@ -123,6 +125,16 @@ def test_shortcuts_help_search_navigation_theme_and_tabs(page: Page, seeded: See
     page.keyboard.press("g")
     page.keyboard.press("p")
     expect(page).to_have_url(re.compile(r"/projects$"))
+
+    # the queues page: j and k walk its list
+    ok(api.post("/queues", json={"name": unique("walk")}))
+    names = [q["name"] for q in ok(api.get("/queues"))]
+    page.goto(f"/queues?queue={names[0]}")
+    expect(page.get_by_test_id("queue-detail")).to_have_attribute("data-queue", names[0])
+    page.keyboard.press("j")
+    expect(page.get_by_test_id("queue-detail")).to_have_attribute("data-queue", names[1])
+    page.keyboard.press("k")
+    expect(page.get_by_test_id("queue-detail")).to_have_attribute("data-queue", names[0])
 
     draft = seeded.tasks["draft"]["id"]
     page.goto(f"/experiments/{draft}")
