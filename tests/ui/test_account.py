@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
@@ -50,8 +52,10 @@ def test_create_copy_and_revoke_an_api_key(page: Page, hub: Hub) -> None:
 
     # ...until it is revoked in the UI
     row = page.get_by_role("row").filter(has_text="ui-test-key")
-    page.once("dialog", lambda d: d.accept())
     row.get_by_role("button", name="Revoke").click()
+    page.get_by_role("dialog", name=re.compile("^Revoke key")).get_by_role(
+        "button", name="Revoke"
+    ).click()
     expect(row).to_contain_text("revoked")
     assert httpx.get(hub.url + "/api/v1/auth/me", headers=auth).status_code == 401
 

@@ -134,8 +134,9 @@ def test_admin_changes_a_role_resets_a_password_and_deactivates(page: Page, hub:
     assert other.get("/auth/me").status_code == 401
     session_client(hub, user["name"], new_password).close()
 
-    page.once("dialog", lambda d: d.accept())
     row.get_by_role("button", name="Deactivate").click()
+    confirm = page.get_by_role("dialog", name=f"Deactivate {user['name']}?")
+    confirm.get_by_role("button", name="Deactivate").click()
     expect(toast(page, f"{user['name']} deactivated")).to_be_visible()
     with hub.client() as api:
         users = {u["name"]: u for u in ok(api.get("/users"))}
@@ -193,8 +194,10 @@ def test_admin_makes_a_scoped_key_for_a_service_account_and_revokes_it(
     expect(key_row).to_contain_text(bot["name"])
     expect(key_row).to_contain_text("read-only")
     expect(key_row).to_contain_text(f"projects: {proj['name']}")
-    page.once("dialog", lambda d: d.accept())
     key_row.get_by_role("button", name="Revoke").click()
+    page.get_by_role("dialog", name=re.compile("^Revoke key")).get_by_role(
+        "button", name="Revoke"
+    ).click()
     expect(toast(page, "Key revoked")).to_be_visible()
     assert httpx.get(hub.url + "/api/v1/auth/me", headers=auth).status_code == 401
 
@@ -473,8 +476,10 @@ def test_profile_keys_with_a_scope(browser: Browser, hub: Hub) -> None:
         expect(page.get_by_role("row").filter(has_text=local)).to_contain_text("from 127.0.0.1")
 
         # revoked, it stops working
-        page.once("dialog", lambda d: d.accept())
         page.get_by_role("row").filter(has_text=local).get_by_role("button", name="Revoke").click()
+        page.get_by_role("dialog", name=re.compile("^Revoke key")).get_by_role(
+            "button", name="Revoke"
+        ).click()
         expect(page.get_by_role("row").filter(has_text=local)).to_contain_text("revoked")
         assert httpx.get(hub.url + "/api/v1/auth/me", headers=local_auth).status_code == 401
 

@@ -1,9 +1,13 @@
 // The app shell: the session gate, the navigation, the routes, live updates.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
-import { BrowserRouter, Navigate, NavLink, Route, Routes } from "react-router-dom";
+import { BrowserRouter, Navigate, NavLink, Route, Routes, useNavigate } from "react-router-dom";
 import { ApiError } from "./api/client";
+import { ShortcutHelp } from "./components/ShortcutHelp";
+import { ThemeToggle } from "./components/ThemeToggle";
 import { ToastProvider } from "./components/toast";
+import { useShortcuts } from "./lib/shortcuts";
+import { currentTheme, setThemeChoice, toggled } from "./lib/theme";
 import { LiveChanges } from "./live/changes";
 import { LiveContext, useLiveState } from "./live/useLive";
 import { AdminPage } from "./pages/admin/AdminPage";
@@ -12,6 +16,7 @@ import { ExperimentsPage } from "./pages/experiments/ExperimentsPage";
 import { ModelPage } from "./pages/models/ModelPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
 import { ProfilePage } from "./pages/ProfilePage";
+import { ProjectOverviewPage } from "./pages/projects/ProjectOverviewPage";
 import { ProjectsPage } from "./pages/projects/ProjectsPage";
 import { QueuesPage } from "./pages/queues/QueuesPage";
 import { TaskPage } from "./pages/task/TaskPage";
@@ -66,6 +71,38 @@ function LiveDot() {
   );
 }
 
+/** Puts the focus in the page's search box: the one marked ``data-shortcut="search"``. */
+function focusSearch(): void {
+  const box = document.querySelector<HTMLInputElement>('[data-shortcut="search"]') ?? document.querySelector<HTMLInputElement>('main input[type="search"], .content input[type="search"]');
+  if (!box) return;
+  box.focus();
+  box.select?.();
+}
+
+/** The shortcuts of every page, and the ``?`` help that lists them with the page's own. */
+function GlobalShortcuts() {
+  const navigate = useNavigate();
+  const [help, setHelp] = useState(false);
+  useShortcuts("Anywhere", [
+    { key: "?", description: "Show the keyboard shortcuts", run: () => setHelp(true) },
+    { key: "/", description: "Search on this page", run: focusSearch },
+    { key: "t", description: "Switch between the light and dark theme", run: () => setThemeChoice(toggled(currentTheme())) },
+    { key: "g p", description: "Go to the projects", run: () => navigate("/projects") },
+    { key: "g e", description: "Go to the experiments", run: () => navigate("/experiments") },
+    { key: "g m", description: "Go to the models", run: () => navigate("/models") },
+    { key: "g w", description: "Go to the workers", run: () => navigate("/workers") },
+    { key: "g q", description: "Go to the queues", run: () => navigate("/queues") },
+  ]);
+  return (
+    <>
+      <button className="help-button" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => setHelp(true)}>
+        ?
+      </button>
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+    </>
+  );
+}
+
 function Shell() {
   const { user } = useSession();
   return (
@@ -88,12 +125,16 @@ function Shell() {
         <header className="topbar">
           <div className="spacer" />
           <LiveDot />
+          <ThemeToggle />
+          <GlobalShortcuts />
           <UserMenu />
         </header>
         <div className="content">
           <Routes>
             <Route path="/" element={<Navigate to="/projects" replace />} />
             <Route path="/projects" element={<ProjectsPage />} />
+            <Route path="/projects/:projectId" element={<ProjectOverviewPage />} />
+            <Route path="/projects/:projectId/overview" element={<ProjectOverviewPage />} />
             <Route path="/projects/:projectId/experiments" element={<ExperimentsPage />} />
             <Route path="/experiments" element={<ExperimentsPage />} />
             <Route path="/experiments/:taskId" element={<TaskPage />} />

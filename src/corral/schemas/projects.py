@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import StringConstraints
 
 from corral.schemas.common import PROJECT_NAME_MAX, Input, Output, Tags, Text
+from corral.schemas.tasks import TaskBrief
 
 ProjectName = Annotated[
     str,
@@ -50,6 +51,8 @@ class ProjectOut(Output):
     last_activity: datetime | None = None
     #: the caller's role on the project: owner, editor or viewer
     my_role: str | None = None
+    #: archived projects are left out of ``GET /projects`` (``archived=true`` lists them)
+    archived: bool = False
 
 
 MemberType = Literal["user", "team"]
@@ -73,3 +76,44 @@ class MemberOut(Output):
     #: the ancestor project the role comes from (None: given on this project)
     inherited_from: str | None = None
     inherited_from_name: str | None = None
+
+
+MetricOrder = Literal["max", "min"]
+
+
+class BestBy(Output):
+    """The metric the ``best`` runs of an overview are ranked by."""
+
+    metric: str
+    variant: str
+    #: which summary of the series: its last, smallest or largest value
+    value: Literal["last", "min", "max"]
+    #: ``max``: the highest first; ``min``: the lowest first
+    order: MetricOrder
+
+
+class ProjectOverview(Output):
+    """A project at a glance: its subtree's runs by status, what runs now, the best."""
+
+    project: ProjectOut
+    #: tasks of the project and its subprojects (archived ones apart) by status
+    counts: dict[str, int]
+    #: archived tasks of the subtree
+    archived_count: int
+    #: models of the project and its subprojects
+    model_count: int
+    #: subprojects at any depth
+    subproject_count: int
+    #: seconds from start to end summed over every task that has started (a running
+    #: task counts up to its last report)
+    compute_seconds: float
+    #: the running tasks, newest report first (at most 20)
+    running: list[TaskBrief]
+    #: the tasks changed last (at most 10)
+    recent: list[TaskBrief]
+    #: the tasks ranked by ``best_by`` (at most 10; empty without a metric)
+    best: list[TaskBrief]
+    best_by: BestBy | None = None
+    #: ``METRIC:VARIANT`` of every series reported in the subtree (at most 500), to
+    #: choose the ranking metric from (a ``%`` or ``:`` in a name written ``%25``, ``%3A``)
+    metric_series: list[str]

@@ -314,6 +314,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/projects/{project_id}"): Rule(
         "manage", lambda w: {"project_id": w.new_project()}
     ),
+    ("GET", "/api/v1/projects/{project_id}/overview"): Rule(
+        "read", lambda w: {"project_id": w.project_id, "params": {"metric": "m:v:last"}}
+    ),
+    ("POST", "/api/v1/projects/{project_id}:archive"): Rule(
+        "manage", lambda w: {"project_id": w.new_project()}
+    ),
+    ("POST", "/api/v1/projects/{project_id}:unarchive"): Rule(
+        "manage", lambda w: {"project_id": w.new_project()}
+    ),
     ("GET", "/api/v1/projects/{project_id}/members"): Rule(
         "read", lambda w: {"project_id": w.project_id}
     ),

@@ -72,7 +72,9 @@ export function CloneDialog({
   onConfirm: (body: { name: string; project: string }) => Promise<void> | void;
 }) {
   const [newName, setNewName] = useState(`Clone of ${name}`);
-  const [project, setProject] = useState(projectName);
+  // null until edited: the project's name may arrive after the dialog opened
+  const [edited, setProject] = useState<string | null>(null);
+  const project = edited ?? projectName;
   const { busy, error, run } = useSubmit();
   const projects = useQuery(queries.projects());
   return (

@@ -478,7 +478,8 @@ export interface paths {
          * @description The projects the caller may read (or the children of ``parent_id``) by name.
          *
          *     ``search`` matches a part of the name or description; ``name`` the whole name (at
-         *     most one project: how the SDK finds a project by its name).
+         *     most one project, archived or not: how the SDK finds a project by its name).
+         *     Archived projects are left out; ``archived=true`` lists only them.
          *
          *     ``task_count`` counts the tasks of the project and of all its subprojects the
          *     caller may read; ``last_activity`` is the newest ``last_update`` among them and
@@ -525,6 +526,72 @@ export interface paths {
          * @description Rename (subprojects follow), describe, tag (editors) or change visibility (owners).
          */
         patch: operations["update_project_api_v1_projects__project_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Overview
+         * @description The project at a glance, over its subtree: tasks by status, compute time, the
+         *     running and the recent tasks, and (with ``metric``) the best ones.
+         *
+         *     ``metric`` is ``METRIC:VARIANT:last|min|max`` (a ``:`` inside a name written
+         *     ``%3A``); ``order`` is ``max`` (highest first, the default) or ``min``.
+         */
+        get: operations["get_overview_api_v1_projects__project_id__overview_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}:archive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Archive Project
+         * @description Archive a project and its subprojects (owners): they leave the project list.
+         *
+         *     Their experiments and models are kept and stay readable; ``:unarchive`` restores.
+         */
+        post: operations["archive_project_api_v1_projects__project_id__archive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}:unarchive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unarchive Project
+         * @description Bring an archived project and its subprojects back to the project list (owners).
+         */
+        post: operations["unarchive_project_api_v1_projects__project_id__unarchive_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/projects/{project_id}/members": {
@@ -1967,6 +2034,26 @@ export interface components {
             oidc?: components["schemas"]["OidcProvider"] | null;
         };
         /**
+         * BestBy
+         * @description The metric the ``best`` runs of an overview are ranked by.
+         */
+        BestBy: {
+            /** Metric */
+            metric: string;
+            /** Variant */
+            variant: string;
+            /**
+             * Value
+             * @enum {string}
+             */
+            value: "last" | "min" | "max";
+            /**
+             * Order
+             * @enum {string}
+             */
+            order: "max" | "min";
+        };
+        /**
          * ChangeCursor
          * @description A position in the change log (the id of the newest change; 0 when empty).
          */
@@ -2960,6 +3047,39 @@ export interface components {
             last_activity?: string | null;
             /** My Role */
             my_role?: string | null;
+            /**
+             * Archived
+             * @default false
+             */
+            archived: boolean;
+        };
+        /**
+         * ProjectOverview
+         * @description A project at a glance: its subtree's runs by status, what runs now, the best.
+         */
+        ProjectOverview: {
+            project: components["schemas"]["ProjectOut"];
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Archived Count */
+            archived_count: number;
+            /** Model Count */
+            model_count: number;
+            /** Subproject Count */
+            subproject_count: number;
+            /** Compute Seconds */
+            compute_seconds: number;
+            /** Running */
+            running: components["schemas"]["TaskBrief"][];
+            /** Recent */
+            recent: components["schemas"]["TaskBrief"][];
+            /** Best */
+            best: components["schemas"]["TaskBrief"][];
+            best_by?: components["schemas"]["BestBy"] | null;
+            /** Metric Series */
+            metric_series: string[];
         };
         /** ProjectUpdate */
         ProjectUpdate: {
@@ -4948,6 +5068,7 @@ export interface operations {
                 search?: string | null;
                 top_level?: boolean;
                 name?: string | null;
+                archived?: boolean;
             };
             header?: never;
             path?: never;
@@ -5086,6 +5207,102 @@ export interface operations {
                 "application/json": components["schemas"]["ProjectUpdate"];
             };
         };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_overview_api_v1_projects__project_id__overview_get: {
+        parameters: {
+            query?: {
+                metric?: string | null;
+                order?: string | null;
+            };
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOverview"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    archive_project_api_v1_projects__project_id__archive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    unarchive_project_api_v1_projects__project_id__unarchive_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
             200: {

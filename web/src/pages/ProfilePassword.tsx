@@ -4,7 +4,7 @@ import { useState, type FormEvent } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { post } from "../api/client";
 import { queryKeys } from "../api/queryKeys";
-import { ErrorBox } from "../components/feedback";
+import { ErrorBox, FormProblem } from "../components/feedback";
 import { useToast } from "../components/toast";
 import { useSubmit } from "../components/useSubmit";
 import { passwordFormProblem } from "../lib/security";
@@ -14,6 +14,8 @@ export function PasswordForm() {
   const [next, setNext] = useState("");
   const [confirm, setConfirm] = useState("");
   const [tried, setTried] = useState(false);
+  // counts the Saves refused here, so that each one reveals the message again
+  const [attempt, setAttempt] = useState(0);
   const { busy, error, run } = useSubmit();
   const toast = useToast();
   const client = useQueryClient();
@@ -22,7 +24,10 @@ export function PasswordForm() {
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setTried(true);
-    if (problem) return;
+    if (problem) {
+      setAttempt((n) => n + 1);
+      return;
+    }
     await run(async () => {
       await post<void>("/auth/password", { old_password: old, new_password: next });
       setOld("");
@@ -49,11 +54,7 @@ export function PasswordForm() {
         New password again
         <input type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />
       </label>
-      {tried && problem && (
-        <div className="error-box" role="alert">
-          {problem}
-        </div>
-      )}
+      <FormProblem problem={tried && problem ? `${problem}#${attempt}` : null}>{problem}</FormProblem>
       <ErrorBox error={error} title="The hub refused the new password" />
       <button className="primary" type="submit" disabled={busy}>
         {busy ? "Changing…" : "Change password"}

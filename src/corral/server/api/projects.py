@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from corral.schemas.common import Ok
-from corral.schemas.projects import MemberOut, MemberSet, ProjectCreate, ProjectOut, ProjectUpdate
+from corral.schemas.projects import (
+    MemberOut,
+    MemberSet,
+    ProjectCreate,
+    ProjectOut,
+    ProjectOverview,
+    ProjectUpdate,
+)
 from corral.server.api.deps import AccessDep, CurrentUser, SessionDep
 from corral.server.auth.policy import Access
 from corral.server.db.models import Project
-from corral.server.services import audit, members, projects
+from corral.server.services import audit, members, project_overview, projects
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
@@ -34,11 +41,13 @@ def list_projects(
     search: str | None = None,
     top_level: bool = False,
     name: str | None = None,
+    archived: bool = False,
 ) -> list[ProjectOut]:
     """The projects the caller may read (or the children of ``parent_id``) by name.
 
     ``search`` matches a part of the name or description; ``name`` the whole name (at
-    most one project: how the SDK finds a project by its name).
+    most one project, archived or not: how the SDK finds a project by its name).
+    Archived projects are left out; ``archived=true`` lists only them.
 
     ``task_count`` counts the tasks of the project and of all its subprojects the
     caller may read; ``last_activity`` is the newest ``last_update`` among them and
@@ -51,6 +60,7 @@ def list_projects(
         top_level=top_level,
         name=name,
         visible=access.visible_projects(),
+        archived=archived,
     )
     return [_out(row, access) for row in rows]
 
@@ -78,6 +88,59 @@ def get_project(project_id: str, session: SessionDep, access: AccessDep) -> Proj
     """One project, with the task count and last activity of its subtree."""
     access.require("read", project_id, what=f"project with id {project_id!r}")
     return _out(projects.project_stats(session, project_id, access.visible_projects()), access)
+
+
+@router.get("/{project_id}/overview", response_model=ProjectOverview)
+def get_overview(
+    project_id: str,
+    session: SessionDep,
+    access: AccessDep,
+    metric: Annotated[str | None, Query(max_length=1024)] = None,
+    order: Annotated[str | None, Query(max_length=8)] = None,
+) -> ProjectOverview:
+    """The project at a glance, over its subtree: tasks by status, compute time, the
+    running and the recent tasks, and (with ``metric``) the best ones.
+
+    ``metric`` is ``METRIC:VARIANT:last|min|max`` (a ``:`` inside a name written
+    ``%3A``); ``order`` is ``max`` (highest first, the default) or ``min``.
+    """
+    access.require("read", project_id, what=f"project with id {project_id!r}")
+    best_by = project_overview.parse_best_by(metric, order)
+    visible = access.visible_projects()
+    project = _out(projects.project_stats(session, project_id, visible), access)
+    return project_overview.project_overview(session, project, visible=visible, best_by=best_by)
+
+
+def _set_archived(
+    project_id: str, archived: bool, session: SessionDep, access: AccessDep
+) -> ProjectOut:
+    project = _readable(access, session, project_id)
+    access.require("manage", project, what=f"project {project_id!r}")
+    projects.set_archived(session, project_id, archived)
+    audit.record(
+        session,
+        "project.archived" if archived else "project.unarchived",
+        target_type="project",
+        target_id=project.id,
+        target_name=project.name,
+    )
+    visible = access.visible_projects()
+    return _out(projects.project_stats(session, project_id, visible), access)
+
+
+@router.post("/{project_id}:archive", response_model=ProjectOut)
+def archive_project(project_id: str, session: SessionDep, access: AccessDep) -> ProjectOut:
+    """Archive a project and its subprojects (owners): they leave the project list.
+
+    Their experiments and models are kept and stay readable; ``:unarchive`` restores.
+    """
+    return _set_archived(project_id, True, session, access)
+
+
+@router.post("/{project_id}:unarchive", response_model=ProjectOut)
+def unarchive_project(project_id: str, session: SessionDep, access: AccessDep) -> ProjectOut:
+    """Bring an archived project and its subprojects back to the project list (owners)."""
+    return _set_archived(project_id, False, session, access)
 
 
 @router.patch("/{project_id}", response_model=ProjectOut)

@@ -224,17 +224,21 @@ def list_projects(
     top_level: bool = False,
     name: str | None = None,
     visible: frozenset[str] | None = None,
+    archived: bool | None = False,
 ) -> list[ProjectStats]:
     """Projects by name, each with the task count and last activity of its subtree.
 
-    ``search``: a part of the name or description; ``name``: the whole name;
-    ``visible``: the projects the caller may read (None: all).
+    ``search``: a part of the name or description; ``name``: the whole name (archived
+    or not); ``visible``: the projects the caller may read (None: all); ``archived``:
+    False hides archived projects, True lists only them, None both.
     """
     q = select(Project.id)
     if visible is not None:
         q = q.where(Project.id.in_(sorted(visible)))
     if name is not None:
         q = q.where(Project.name == name)
+    elif archived is not None:
+        q = q.where(Project.archived == archived)
     if parent_id:
         q = q.where(Project.parent_id == parent_id)
     elif top_level:
@@ -263,6 +267,25 @@ def project_stats(
     if not rows:
         raise NotFoundError(f"no project with id {project_id!r}")
     return rows[0]
+
+
+def set_archived(session: Session, project_id: str, archived: bool) -> Project:
+    """Archive (or restore) a project and its whole subtree; their tasks are untouched.
+
+    An archived project leaves the project list (``archived=true`` lists it) but keeps
+    everything: its experiments stay readable and open from their links.
+    """
+    project = get_project(session, project_id)
+    stamp = now()
+    for p in [project, *descendants(session, project)]:
+        if p.archived != archived:
+            p.archived = archived
+            p.last_update = stamp
+            changes.record(
+                session, "project", p.id, "updated", project_id=p.id, payload={"name": p.name}
+            )
+    session.flush()
+    return project
 
 
 def delete_project(session: Session, project_id: str, *, force: bool) -> list[str]:

@@ -1,10 +1,12 @@
 // A table of API keys: label, scope, created, last use (and from where), state, revoke.
 // The profile lists the user's own; the admin page everyone's, with a user column.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
 import { del } from "../../api/client";
 import { queries } from "../../api/queries";
 import { queryKeys } from "../../api/queryKeys";
 import type { ApiKey } from "../../api/types";
+import { ConfirmDialog } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { formatTime } from "../../lib/format";
 import { keyScope, keyState } from "../../lib/security";
@@ -26,7 +28,9 @@ export function KeysTable({ keys, userNames }: { keys: ApiKey[]; /** with a user
   const projects = useQuery(queries.projects());
   const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
   const revoke = useRevokeKey();
+  const [revoking, setRevoking] = useState<ApiKey | null>(null);
   return (
+    <>
     <table className="grid" aria-label="API keys">
       <thead>
         <tr>
@@ -75,7 +79,7 @@ export function KeysTable({ keys, userNames }: { keys: ApiKey[]; /** with a user
                   <button
                     className="danger"
                     disabled={revoke.isPending}
-                    onClick={() => window.confirm(`Revoke ${k.access_key}? Programs using it stop working.`) && revoke.mutate(k.id)}
+                    onClick={() => setRevoking(k)}
                   >
                     Revoke
                   </button>
@@ -86,5 +90,20 @@ export function KeysTable({ keys, userNames }: { keys: ApiKey[]; /** with a user
         })}
       </tbody>
     </table>
+    {revoking && (
+      <ConfirmDialog
+        title={`Revoke key ${revoking.access_key}?`}
+        action="Revoke"
+        busy={revoke.isPending}
+        onClose={() => setRevoking(null)}
+        onConfirm={() => revoke.mutate(revoking.id, { onSettled: () => setRevoking(null) })}
+      >
+        <p>
+          Programs using <code>{revoking.access_key}</code>
+          {revoking.label ? ` (${revoking.label})` : ""} stop working at once. This cannot be undone.
+        </p>
+      </ConfirmDialog>
+    )}
+    </>
   );
 }

@@ -37,7 +37,7 @@ export function KeysTab() {
   return (
     <>
       <div className="row">
-        <input type="search" aria-label="Search keys" placeholder="Search by user, label or access key…" value={text} onChange={(e) => setText(e.target.value)} />
+        <input type="search" aria-label="Search keys" data-shortcut="search" placeholder="Search by user, label or access key…" value={text} onChange={(e) => setText(e.target.value)} />
         <label className="inline">
           <input type="checkbox" checked={showInactive} onChange={(e) => setShowInactive(e.target.checked)} /> Show revoked and expired
         </label>

@@ -8,7 +8,7 @@ import { queries } from "../../api/queries";
 import { queryKeys } from "../../api/queryKeys";
 import type { HubRole, ApiKeyCreated, User } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
-import { Modal } from "../../components/Modal";
+import { ConfirmDialog, Modal } from "../../components/Modal";
 import { useToast } from "../../components/toast";
 import { formatTime } from "../../lib/format";
 import { addressListText } from "../../lib/security";
@@ -25,7 +25,7 @@ function ServiceKeyDialog({ user, onClose }: { user: User; onClose: () => void }
   );
 }
 
-type Dialog = { kind: "create" } | { kind: "password" | "ips" | "key"; user: User } | null;
+type Dialog = { kind: "create" } | { kind: "password" | "ips" | "key" | "deactivate"; user: User } | null;
 
 export function UsersTab() {
   const client = useQueryClient();
@@ -69,7 +69,7 @@ export function UsersTab() {
   return (
     <>
       <div className="row">
-        <input type="search" aria-label="Search users" placeholder="Search by name or e-mail…" value={text} onChange={(e) => setText(e.target.value)} />
+        <input type="search" aria-label="Search users" data-shortcut="search" placeholder="Search by name or e-mail…" value={text} onChange={(e) => setText(e.target.value)} />
         <label className="inline">
           <input type="checkbox" checked={showInactive} onChange={(e) => setShowInactive(e.target.checked)} /> Show deactivated
         </label>
@@ -133,9 +133,7 @@ export function UsersTab() {
                       <button
                         className="danger"
                         disabled={deactivate.isPending}
-                        onClick={() =>
-                          window.confirm(`Deactivate ${u.name}? Their sessions and keys stop working at once.`) && deactivate.mutate(u)
-                        }
+                        onClick={() => setDialog({ kind: "deactivate", user: u })}
                       >
                         Deactivate
                       </button>
@@ -153,6 +151,17 @@ export function UsersTab() {
       {dialog?.kind === "password" && <ResetPasswordDialog user={dialog.user} onClose={() => setDialog(null)} />}
       {dialog?.kind === "ips" && <AllowedIpsDialog user={dialog.user} onClose={() => setDialog(null)} />}
       {dialog?.kind === "key" && <ServiceKeyDialog user={dialog.user} onClose={() => setDialog(null)} />}
+      {dialog?.kind === "deactivate" && (
+        <ConfirmDialog
+          title={`Deactivate ${dialog.user.name}?`}
+          action="Deactivate"
+          busy={deactivate.isPending}
+          onClose={() => setDialog(null)}
+          onConfirm={() => deactivate.mutate(dialog.user, { onSettled: () => setDialog(null) })}
+        >
+          <p>Their sessions and keys stop working at once. An admin can reactivate the account later.</p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }

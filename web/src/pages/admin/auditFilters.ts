@@ -93,6 +93,8 @@ export const AUDIT_ACTIONS = [
   "project.member_set",
   "project.member_removed",
   "project.visibility",
+  "project.archived",
+  "project.unarchived",
   "project.deleted",
   "task.deleted",
   "model.deleted",

@@ -208,6 +208,7 @@ export function ExperimentsPage() {
         <span className="muted" data-testid="experiments-total">
           {total === null ? "" : `${total.toLocaleString()} experiment${total === 1 ? "" : "s"}`}
         </span>
+        {p && <Link className="button" to={`/projects/${p.id}`}>Overview</Link>}
         {p && canManageProject(user, p) && <button onClick={() => setSharing(true)}>Members</button>}
         <a
           className="button"

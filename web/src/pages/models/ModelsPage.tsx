@@ -84,7 +84,7 @@ export function ModelsPage() {
         )}
       </div>
       <div className="row models-filters">
-        <input type="search" aria-label="Search models" placeholder="Search name or description" value={text} onChange={(e) => setText(e.target.value)} />
+        <input type="search" aria-label="Search models" data-shortcut="search" placeholder="Search name or description" value={text} onChange={(e) => setText(e.target.value)} />
         <input aria-label="Framework" placeholder="Framework" list="model-frameworks" value={filters.framework} onChange={(e) => update({ framework: e.target.value })} />
         <datalist id="model-frameworks">
           {frameworks.map((f) => (

@@ -1,10 +1,14 @@
-// Create a project (a nested name makes its parents too), rename or describe one.
+// Create a project (a nested name makes its parents too), rename or describe one,
+// archive or restore it, delete it (with what it holds).
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { patch, post } from "../../api/client";
-import { ErrorBox } from "../../components/feedback";
-import { DialogFooter, Modal } from "../../components/Modal";
+import { del, get, patch, post } from "../../api/client";
+import { queryKeys } from "../../api/queryKeys";
+import type { components } from "../../api/schema.gen";
+import { ErrorBox, Loading } from "../../components/feedback";
+import { ConfirmDialog, DialogFooter, Modal } from "../../components/Modal";
 import { useSubmit } from "../../components/useSubmit";
-import type { Project } from "../../api/types";
+import type { Project, TaskBrief } from "../../api/types";
 
 /** The name and description form both dialogs show; ``save`` sends it. */
 function ProjectDialog({
@@ -111,5 +115,99 @@ export function EditProjectDialog({
       save={async (name, description) => onSaved(await patch<Project>(`/projects/${project.id}`, changes(name, description)))}
       onClose={onClose}
     />
+  );
+}
+
+type OverviewWire = components["schemas"]["ProjectOverview"];
+/** ``GET /projects/{id}/overview``, its task lists typed as the table's rows. */
+export type ProjectOverview = Omit<OverviewWire, "running" | "recent" | "best"> & {
+  running: TaskBrief[];
+  recent: TaskBrief[];
+  best: TaskBrief[];
+};
+
+/** The overview of a project (its counts, running, recent and best runs), by choice. */
+export const overviewKey = (id: string, params: Record<string, string> = {}) =>
+  [...queryKeys.projects.all, "overview", id, params] as const;
+
+export function fetchOverview(id: string, params: Record<string, string> = {}, signal?: AbortSignal) {
+  return get<ProjectOverview>(`/projects/${id}/overview`, params, signal);
+}
+
+/** What a deletion takes with it, in words: "3 experiments, 1 model and 2 subprojects". */
+export function deletionScope(o: Pick<ProjectOverview, "project" | "model_count" | "subproject_count">): string {
+  const count = (n: number, what: string) => `${n.toLocaleString()} ${what}${n === 1 ? "" : "s"}`;
+  const parts = [count(o.project.task_count ?? 0, "experiment"), count(o.model_count, "model")];
+  if (o.subproject_count) parts.push(count(o.subproject_count, "subproject"));
+  return `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`;
+}
+
+/**
+ * Deleting a project takes its subprojects, experiments (their files) and models, and
+ * cannot be undone: the dialog says how many, and a project with experiments asks for its
+ * name to be typed.
+ */
+export function DeleteProjectDialog({ project, onClose, onDeleted }: { project: Project; onClose: () => void; onDeleted: () => void }) {
+  const overview = useQuery({ queryKey: overviewKey(project.id), queryFn: ({ signal }) => fetchOverview(project.id, {}, signal) });
+  const { busy, error, run } = useSubmit();
+  const o = overview.data;
+  const holds = !!o && ((o.project.task_count ?? 0) > 0 || o.model_count > 0);
+  return (
+    <ConfirmDialog
+      title={`Delete project ${project.name}?`}
+      action="Delete project"
+      busy={busy || !o}
+      typeToConfirm={holds ? project.name : undefined}
+      onClose={onClose}
+      onConfirm={() =>
+        void run(async () => {
+          await del(`/projects/${project.id}`, { force: "true" });
+          onDeleted();
+        })
+      }
+    >
+      <ErrorBox error={overview.error} title="Could not count what the project holds" />
+      {!o && !overview.error && <Loading what="what the project holds" />}
+      {o && (
+        <p data-testid="delete-scope">
+          {holds ? (
+            <>
+              This deletes <strong>{deletionScope(o)}</strong>, with their stored files. It cannot be undone; archiving
+              the project instead hides it and keeps everything.
+            </>
+          ) : (
+            <>The project is empty{o.subproject_count ? ` (with ${deletionScope(o)})` : ""}. This cannot be undone.</>
+          )}
+        </p>
+      )}
+      <ErrorBox error={error} title="Could not delete the project" />
+    </ConfirmDialog>
+  );
+}
+
+/** Archive (hide from the list, keep everything) or bring back a project and its subprojects. */
+export function ArchiveProjectDialog({ project, onClose, onDone }: { project: Project; onClose: () => void; onDone: (p: Project) => void }) {
+  const { busy, error, run } = useSubmit();
+  const archive = !project.archived;
+  return (
+    <Modal
+      title={`${archive ? "Archive" : "Restore"} project ${project.name}?`}
+      onClose={onClose}
+      footer={
+        <DialogFooter
+          action={archive ? "Archive" : "Restore"}
+          disabled={busy}
+          onClose={onClose}
+          onAction={() => void run(async () => onDone(await post<Project>(`/projects/${project.id}:${archive ? "archive" : "unarchive"}`)))}
+        />
+      }
+    >
+      <p>
+        {archive
+          ? "The project and its subprojects leave the project list (the Archived switch shows them). Their experiments and models are kept and open as before."
+          : "The project and its subprojects come back to the project list."}
+      </p>
+      <ErrorBox error={error} title={`Could not ${archive ? "archive" : "restore"} the project`} />
+    </Modal>
   );
 }

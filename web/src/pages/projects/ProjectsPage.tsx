@@ -1,7 +1,9 @@
 // The projects: a tree of hierarchical names with each one's task count and last
-// activity (subprojects included), a search, and dialogs to create and edit. A project
-// opens its experiments table.
+// activity (subprojects included), a search, and dialogs to create, edit, archive and
+// delete. A project's name opens its overview; its count opens its experiments table.
+// The Archived switch lists the archived projects instead.
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { get } from "../../api/client";
 import { useMemo, useState } from "react";
 import { Link } from "react-router-dom";
 import { queries } from "../../api/queries";
@@ -13,7 +15,7 @@ import { formatAgo, formatTime } from "../../lib/format";
 import type { Project } from "../../api/types";
 import { canManageProject } from "../../lib/security";
 import { useSession } from "../../session";
-import { CreateProjectDialog, EditProjectDialog } from "./ProjectDialogs";
+import { ArchiveProjectDialog, CreateProjectDialog, DeleteProjectDialog, EditProjectDialog } from "./ProjectDialogs";
 import { buildTree, parentIds, visibleRows, type VisibleRow } from "./projectTree";
 import "./projects.css";
 
@@ -32,6 +34,8 @@ function TreeRow({
   onEdit,
   onAddChild,
   onMembers,
+  onArchive,
+  onDelete,
 }: {
   row: VisibleRow;
   onToggle: () => void;
@@ -39,10 +43,17 @@ function TreeRow({
   onAddChild: () => void;
   /** set for the projects the user manages (owners, admins) */
   onMembers?: () => void;
+  onArchive?: () => void;
+  onDelete?: () => void;
 }) {
   const p = row.node.project;
   return (
-    <tr data-project-id={p.id} aria-level={row.node.depth + 1} aria-expanded={row.hasChildren ? row.expanded : undefined}>
+    <tr
+      data-project-id={p.id}
+      className={p.archived ? "is-archived" : undefined}
+      aria-level={row.node.depth + 1}
+      aria-expanded={row.hasChildren ? row.expanded : undefined}
+    >
       <td>
         <div className="project-name" style={{ paddingLeft: row.node.depth * 20 }}>
           {row.hasChildren ? (
@@ -52,7 +63,7 @@ function TreeRow({
           ) : (
             <span className="tree-toggle" />
           )}
-          <Link to={`/projects/${p.id}/experiments`} title={p.name}>
+          <Link to={`/projects/${p.id}`} title={p.name}>
             {row.node.label}
           </Link>
           {p.visibility === "private" && (
@@ -64,7 +75,9 @@ function TreeRow({
         {p.description && <div className="muted small project-desc">{p.description}</div>}
       </td>
       <td className="num" data-testid="task-count">
-        {(p.task_count ?? 0).toLocaleString()}
+        <Link to={`/projects/${p.id}/experiments`} aria-label={`Experiments of ${p.name}`} title="Open the experiments table">
+          {(p.task_count ?? 0).toLocaleString()}
+        </Link>
       </td>
       <td title={formatTime(p.last_activity ?? p.last_update)}>{formatAgo(p.last_activity ?? p.last_update)}</td>
       <td className="project-actions">
@@ -79,6 +92,16 @@ function TreeRow({
         <button aria-label={`Edit ${p.name}`} onClick={onEdit}>
           Edit
         </button>
+        {onArchive && (
+          <button aria-label={`${p.archived ? "Restore" : "Archive"} ${p.name}`} onClick={onArchive}>
+            {p.archived ? "Restore" : "Archive"}
+          </button>
+        )}
+        {onDelete && (
+          <button className="danger" aria-label={`Delete ${p.name}`} onClick={onDelete}>
+            Delete
+          </button>
+        )}
       </td>
     </tr>
   );
@@ -96,12 +119,30 @@ function NoProjects({ onCreate }: { onCreate: () => void }) {
   );
 }
 
+/** Lists the archived projects instead of the active ones. */
+function ArchivedSwitch({ on, onChange }: { on: boolean; onChange: (on: boolean) => void }) {
+  return (
+    <label className="inline">
+      <input type="checkbox" checked={on} onChange={(e) => onChange(e.target.checked)} /> Archived
+    </label>
+  );
+}
+
 export function ProjectsPage() {
   const client = useQueryClient();
   const toast = useToast();
   const { user } = useSession();
-  const projects = useQuery(queries.projects());
+  const [showArchived, setShowArchived] = useState(false);
+  const active = useQuery({ ...queries.projects(), enabled: !showArchived });
+  const archived = useQuery({
+    queryKey: [...queryKeys.projects.all, "archived"],
+    queryFn: ({ signal }) => get<Project[]>("/projects", { archived: "true" }, signal),
+    enabled: showArchived,
+  });
+  const projects = showArchived ? archived : active;
   const [sharing, setSharing] = useState<Project | null>(null);
+  const [archiving, setArchiving] = useState<Project | null>(null);
+  const [deleting, setDeleting] = useState<Project | null>(null);
   const [search, setSearch] = useState("");
   const [expanded, setExpanded] = useState<Set<string> | null>(null);
   const [creating, setCreating] = useState<{ parent?: string } | null>(null);
@@ -130,12 +171,13 @@ export function ProjectsPage() {
     setRevealed(p.name);
   };
 
-  if (projects.isPending) return <Loading what="projects" />;
+  if (projects.isPending && !showArchived) return <Loading what="projects" />;
   return (
     <section className="page projects-page">
       <div className="row">
         <h1>Projects</h1>
         <span className="spacer" />
+        <ArchivedSwitch on={showArchived} onChange={setShowArchived} />
         <Link className="button" to="/experiments">
           All experiments
         </Link>
@@ -144,22 +186,28 @@ export function ProjectsPage() {
         </button>
       </div>
       <ErrorBox error={projects.error} title="Could not load the projects" />
-      {projects.data && projects.data.length === 0 && <NoProjects onCreate={() => setCreating({})} />}
+      {!showArchived && projects.data && projects.data.length === 0 && <NoProjects onCreate={() => setCreating({})} />}
+      {showArchived && projects.isPending && <Loading what="archived projects" />}
+      {showArchived && projects.data && projects.data.length === 0 && (
+        <Empty title="No archived projects">An archived project (its Archive button) shows here.</Empty>
+      )}
       {projects.data && projects.data.length > 0 && (
         <>
           <div className="row">
             <input
               type="search"
               aria-label="Search projects"
-              placeholder="Search projects…"
+              data-shortcut="search"
+              placeholder="Search projects…  ( / )"
               value={search}
               onChange={(e) => setSearch(e.target.value)}
             />
             <button onClick={() => setExpanded(new Set(parentIds(roots)))}>Expand all</button>
             <button onClick={() => setExpanded(new Set())}>Collapse all</button>
             <span className="muted">
-              {projects.data.length.toLocaleString()} project{projects.data.length === 1 ? "" : "s"}
+              {projects.data.length.toLocaleString()} {showArchived ? "archived " : ""}project{projects.data.length === 1 ? "" : "s"}
             </span>
+
           </div>
           {rows.length === 0 ? (
             <Empty title="No project matches">Try another part of a name or description.</Empty>
@@ -186,6 +234,8 @@ export function ProjectsPage() {
                         ? () => setSharing(row.node.project)
                         : undefined
                     }
+                    onArchive={canManageProject(user, row.node.project) ? () => setArchiving(row.node.project) : undefined}
+                    onDelete={canManageProject(user, row.node.project) ? () => setDeleting(row.node.project) : undefined}
                   />
                 ))}
               </tbody>
@@ -204,6 +254,29 @@ export function ProjectsPage() {
         />
       )}
       {sharing && <MembersDialog project={sharing} onClose={() => setSharing(null)} />}
+      {archiving && (
+        <ArchiveProjectDialog
+          project={archiving}
+          onClose={() => setArchiving(null)}
+          onDone={(p) => {
+            setArchiving(null);
+            void client.invalidateQueries({ queryKey: queryKeys.projects.all });
+            toast(`Project ${p.name} ${p.archived ? "archived" : "restored"}`);
+          }}
+        />
+      )}
+      {deleting && (
+        <DeleteProjectDialog
+          project={deleting}
+          onClose={() => setDeleting(null)}
+          onDeleted={() => {
+            const name = deleting.name;
+            setDeleting(null);
+            void client.invalidateQueries({ queryKey: queryKeys.projects.all });
+            toast(`Project ${name} deleted`);
+          }}
+        />
+      )}
       {editing && (
         <EditProjectDialog
           project={editing}

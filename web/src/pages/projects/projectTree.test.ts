@@ -17,6 +17,7 @@ function project(name: string, parent: Project | null, description = ""): Projec
     last_update: "2025-01-01T00:00:00Z",
     task_count: 0,
     last_activity: null,
+    archived: false,
   };
 }
 

@@ -7,6 +7,7 @@ import { ApiError } from "../../api/client";
 import { queries } from "../../api/queries";
 import type { Queue } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
+import { useShortcuts } from "../../lib/shortcuts";
 import { ClearQueueDialog, DeleteQueueDialog, QueueFormDialog } from "./QueueDialogs";
 import { QueueCharts } from "./QueueCharts";
 import { QueueEntries } from "./QueueEntries";
@@ -22,6 +23,16 @@ export function QueuesPage() {
   const list = queues.data ?? [];
   const selected = params.get("queue") ?? (list.find((q) => q.name === "default") ?? list[0])?.name ?? null;
   const select = (name: string | null) => setParams(name ? { queue: name } : {}, { replace: false });
+  const step = (by: number) => {
+    if (!list.length) return;
+    const at = list.findIndex((q) => q.name === selected);
+    select(list[Math.min(list.length - 1, Math.max(0, at + by))].name);
+  };
+  useShortcuts("Queues", [
+    { key: "j", description: "Next queue", run: () => step(1) },
+    { key: "k", description: "Previous queue", run: () => step(-1) },
+    { key: "n", description: "New queue", run: () => setDialog("create") },
+  ]);
 
   return (
     <section className="page queues-page">
@@ -80,10 +91,14 @@ function QueueList({ queues, selected }: { queues: Queue[]; selected: string | n
               </Link>
               {q.builtin && <span className="tag builtin">built in</span>}
             </td>
-            <td data-testid="queue-pending">{q.pending}</td>
-            <td>{q.workers.length}</td>
-            <td>{q.avg_wait == null ? "—" : formatWait(q.avg_wait)}</td>
-            <td>{q.current_wait == null ? "—" : formatWait(q.current_wait)}</td>
+            <td data-testid="queue-pending" className={q.pending ? "num" : "num muted"}>
+              {q.pending}
+            </td>
+            <td className={q.workers.length ? "num" : "num muted"} title={q.workers.length ? q.workers.join(", ") : "No live worker"}>
+              {q.workers.length}
+            </td>
+            <td className="num">{q.avg_wait == null ? "—" : formatWait(q.avg_wait)}</td>
+            <td className="num">{q.current_wait == null ? "—" : formatWait(q.current_wait)}</td>
           </tr>
         ))}
       </tbody>

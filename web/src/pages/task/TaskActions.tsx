@@ -19,6 +19,7 @@ import {
 } from "../../actions/taskActions";
 import { ConfirmDialog } from "../../components/Modal";
 import { useToast } from "../../components/toast";
+import { useShortcuts } from "../../lib/shortcuts";
 import { EditTaskDialog } from "./EditTaskDialog";
 import { allows, resetNeedsForce } from "./taskStatus";
 
@@ -49,6 +50,10 @@ export function TaskActions({ task, projectName }: { task: TaskOut; projectName:
   };
   const ids = [task.id];
   const close = () => setDialog(null);
+  useShortcuts(
+    "Experiment",
+    allows(task, "enqueue") ? [{ key: "e", description: "Enqueue this experiment", run: () => !busy && setDialog("enqueue") }] : [],
+  );
 
   return (
     <div className="task-actions" role="toolbar" aria-label="Experiment actions">

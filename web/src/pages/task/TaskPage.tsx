@@ -1,11 +1,12 @@
 // The experiment page (/experiments/:taskId/:tab): the header with its actions, and the
 // tabs. Everything is under queryKeys.task.one(id), so it follows the change stream.
 import { useQuery } from "@tanstack/react-query";
-import { Link, useParams } from "react-router-dom";
+import { Link, useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { queries } from "../../api/queries";
 import type { TaskOut } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
+import { useShortcuts } from "../../lib/shortcuts";
 import { ArtifactsTab } from "./tabs/ArtifactsTab";
 import { ConfigurationTab } from "./tabs/ConfigurationTab";
 import { ConsoleTab } from "./tabs/ConsoleTab";
@@ -30,9 +31,23 @@ const TABS: { id: string; label: string; render: (task: TaskOut) => React.ReactN
   { id: "models", label: "Models", render: (t) => <ModelsTab task={t} /> },
 ];
 
+/** ``1``..``9`` open the tabs in their order. */
+function useTabShortcuts(taskId: string) {
+  const navigate = useNavigate();
+  useShortcuts(
+    "Experiment",
+    TABS.slice(0, 9).map((x, i) => ({
+      key: String(i + 1),
+      description: `Open the ${x.label} tab`,
+      run: () => navigate(`/experiments/${taskId}/${x.id}`),
+    })),
+  );
+}
+
 export function TaskPage() {
   const { taskId = "", tab = "execution" } = useParams();
   const task = useQuery(queries.task(taskId));
+  useTabShortcuts(taskId);
 
   if (task.isPending) return <Loading what="the experiment" />;
   if (!task.data) {
@@ -56,6 +71,7 @@ export function TaskPage() {
             to={`/experiments/${t.id}/${x.id}`}
             className={x.id === tab ? "active" : undefined}
             aria-current={x.id === tab ? "page" : undefined}
+            aria-keyshortcuts={String(TABS.indexOf(x) + 1)}
           >
             {x.label}
           </Link>

@@ -74,7 +74,7 @@ describe("machineFacts", () => {
       ["Host", "box"],
       ["CPU cores", "8"],
       ["GPUs given to tasks", "0, 1"],
-      ["zeta", "1"],
+      ["Zeta", "1"],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 // Edit a draft's code and container. Save sends only the fields changed: the hub
 // merges ``script`` and ``container`` field by field.
 import { useState } from "react";
-import { patch } from "../../../api/client";
+import { ApiError, patch } from "../../../api/client";
 import type { Container, Script, TaskOut } from "../../../api/types";
 import { ErrorBox } from "../../../components/feedback";
 import { useToast } from "../../../components/toast";
@@ -43,6 +43,9 @@ export function ExecutionEditor({ task, onDone }: { task: TaskOut; onDone: () =>
   const updated = useTaskUpdated();
   const toast = useToast();
   const set = (k: string) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  // the fields the hub refused (the last part of each error's location), marked for revealError
+  const refused = new Set(error instanceof ApiError ? error.errors.map((f) => String(f.loc[f.loc.length - 1])) : []);
+  const bad = (k: string) => refused.has(k) || undefined;
 
   const save = async () => {
     const scriptPatch: Record<string, unknown> = {};
@@ -86,14 +89,14 @@ export function ExecutionEditor({ task, onDone }: { task: TaskOut; onDone: () =>
           {SCRIPT_FIELDS.map(([k, label]) => (
             <label key={k}>
               {label}
-              <input aria-label={label} value={form[k]} onChange={set(k)} />
+              <input aria-label={label} aria-invalid={bad(k)} value={form[k]} onChange={set(k)} />
             </label>
           ))}
         </div>
         {SCRIPT_TEXTS.map(([k, label]) => (
           <label key={k}>
             {label}
-            <textarea aria-label={label} value={form[k]} onChange={set(k)} spellCheck={false} />
+            <textarea aria-label={label} aria-invalid={bad(k)} value={form[k]} onChange={set(k)} spellCheck={false} />
           </label>
         ))}
       </section>
@@ -104,7 +107,7 @@ export function ExecutionEditor({ task, onDone }: { task: TaskOut; onDone: () =>
           .map((k) => (
             <label key={k}>
               {k.slice(4)} requirements
-              <textarea aria-label={`${k.slice(4)} requirements`} value={form[k]} onChange={set(k)} spellCheck={false} />
+              <textarea aria-label={`${k.slice(4)} requirements`} aria-invalid={bad(k.slice(4))} value={form[k]} onChange={set(k)} spellCheck={false} />
             </label>
           ))}
       </section>
@@ -113,16 +116,16 @@ export function ExecutionEditor({ task, onDone }: { task: TaskOut; onDone: () =>
         <div className="edit-grid">
           <label>
             Image
-            <input aria-label="Image" value={form.image} onChange={set("image")} />
+            <input aria-label="Image" aria-invalid={bad("image")} value={form.image} onChange={set("image")} />
           </label>
           <label>
             Arguments
-            <input aria-label="Arguments" value={form.arguments} onChange={set("arguments")} />
+            <input aria-label="Arguments" aria-invalid={bad("arguments")} value={form.arguments} onChange={set("arguments")} />
           </label>
         </div>
         <label>
           Setup script
-          <textarea aria-label="Setup script" value={form.setup_script} onChange={set("setup_script")} spellCheck={false} />
+          <textarea aria-label="Setup script" aria-invalid={bad("setup_script")} value={form.setup_script} onChange={set("setup_script")} spellCheck={false} />
         </label>
       </section>
     </form>

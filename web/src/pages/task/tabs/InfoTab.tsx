@@ -49,7 +49,10 @@ export function InfoTab({ task }: { task: TaskOut }) {
             {task.archived && " (archived)"}
           </Row>
           <Row label="Status reason">{dash(task.status_reason)}</Row>
-          <Row label="Status message">{dash(task.status_message)}</Row>
+          <Row label="Status message">
+            {/* a failed run's message is often a traceback: its lines as they were */}
+            {task.status_message.includes("\n") ? <pre className="code status-message">{task.status_message}</pre> : dash(task.status_message)}
+          </Row>
           <Row label="Exit code">{dash(task.exit_code)}</Row>
           <Row label="Type">{taskTypeLabel(task.type)}</Row>
           <Row label="Created">{formatTime(task.created_at)}</Row>
@@ -67,7 +70,7 @@ export function InfoTab({ task }: { task: TaskOut }) {
           <Row label="Id">
             <code>{task.id}</code>
           </Row>
-          <Row label="Comment">{task.comment ? <span style={{ whiteSpace: "pre-wrap" }}>{task.comment}</span> : "—"}</Row>
+          <Row label="Comment">{task.comment ? <span className="pre-wrap">{task.comment}</span> : "—"}</Row>
         </dl>
       </section>
       <section className="card" aria-label="Machine">

@@ -3,7 +3,7 @@
 import { useMemo, useState } from "react";
 import { patch } from "../../../api/client";
 import type { TaskOut } from "../../../api/types";
-import { ErrorBox } from "../../../components/feedback";
+import { ErrorBox, FormProblem } from "../../../components/feedback";
 import { useToast } from "../../../components/toast";
 import { addError, buildPatch, newRow, rowErrors, rowKey, rowsFrom, type ParamRow } from "../paramsDraft";
 import { KINDS, type ParamKind } from "../typedValue";
@@ -35,17 +35,15 @@ export function ParamsEditor({ task, onDone }: { task: TaskOut; onDone: () => vo
   };
 
   return (
-    <div data-testid="params-editor">
-      {refused.length > 0 && (
-        <div className="error-box" role="alert">
-          <strong>Not saved: some values are not of their parameter's type</strong>
-          <ul>
-            {refused.map((m) => (
-              <li key={m}>{m}</li>
-            ))}
-          </ul>
-        </div>
-      )}
+    <div data-testid="params-editor" data-form="">
+      <FormProblem problem={refused.length > 0 ? refused : null}>
+        <strong>Not saved: some values are not of their parameter's type</strong>
+        <ul>
+          {refused.map((m) => (
+            <li key={m}>{m}</li>
+          ))}
+        </ul>
+      </FormProblem>
       <ErrorBox error={error} title="Could not save the parameters" />
       <table className="grid params" aria-label="Edit parameters">
         <thead>
