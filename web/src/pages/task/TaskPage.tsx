@@ -1,12 +1,14 @@
 // The experiment page (/experiments/:taskId/:tab): the header with its actions, and the
 // tabs. Everything is under queryKeys.task.one(id), so it follows the change stream.
 import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { queries } from "../../api/queries";
 import type { TaskOut } from "../../api/types";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { useShortcuts } from "../../lib/shortcuts";
+import { preloadPlotly } from "../../charts/PlotlyFigure";
 import { ArtifactsTab } from "./tabs/ArtifactsTab";
 import { ConfigurationTab } from "./tabs/ConfigurationTab";
 import { ConsoleTab } from "./tabs/ConsoleTab";
@@ -44,10 +46,30 @@ function useTabShortcuts(taskId: string) {
   );
 }
 
+/**
+ * plotly is big: once the experiment page is idle, start fetching its (cartesian) chunk,
+ * so that opening the Plots tab later draws at once instead of waiting for the download.
+ */
+function usePlotlyWhenIdle(): void {
+  useEffect(() => {
+    const w = window as Window & {
+      requestIdleCallback?: (run: () => void, options?: { timeout: number }) => number;
+      cancelIdleCallback?: (id: number) => void;
+    };
+    if (!w.requestIdleCallback) {
+      const timer = window.setTimeout(() => preloadPlotly(), 2000);
+      return () => window.clearTimeout(timer);
+    }
+    const id = w.requestIdleCallback(() => preloadPlotly(), { timeout: 5000 });
+    return () => w.cancelIdleCallback?.(id);
+  }, []);
+}
+
 export function TaskPage() {
   const { taskId = "", tab = "execution" } = useParams();
   const task = useQuery(queries.task(taskId));
   useTabShortcuts(taskId);
+  usePlotlyWhenIdle();
 
   if (task.isPending) return <Loading what="the experiment" />;
   if (!task.data) {
