@@ -13,7 +13,7 @@ A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage ret
 is not a number gets a leading ``'``, so that a spreadsheet does not run it as a formula.
 
 The first page is read in the request's transaction (a bad sort or filter is a 422
-before anything is sent); the rest are read in short sessions of their own, 200 rows
+before anything is sent); the rest are read in short sessions of their own, 100 rows
 at a time (``PAGE_SIZE``), while the response streams.
 
 Example::
@@ -56,7 +56,7 @@ COLUMN_FORMS = (
     f"'metric:METRIC:VARIANT:{'|'.join(METRIC_AGGREGATES)}'"
 )
 #: rows per page read: memory stays bounded, and a page is one short list query
-PAGE_SIZE = 200
+PAGE_SIZE = 100
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
