@@ -26,6 +26,7 @@ of parameter values, which every hyperparameter write would have to keep up to d
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import (
@@ -103,6 +104,7 @@ class _Param:
     """The parts of a stored hyperparameter value each comparison needs, per database."""
 
     type: Any
+    value: Any
     text: Any
     number: Any
     string: Any
@@ -114,6 +116,7 @@ class _Param:
                 "filter_path", [*path, "value"], ARRAY(Text), literal_execute=True, unique=True
             )
             value = Task.hyperparams.op("#>", return_type=JSONB)(at)
+            self.value = value
             self.type = func.jsonb_typeof(value)
             self.text = Task.hyperparams.op("#>>", return_type=Text)(at)
             number_text = case(
@@ -152,6 +155,17 @@ class _Param:
             json_bool = self.type == ("true" if truth else "false")
         text = and_(self.string.is_not(None), self.string.in_(_TRUE_TEXT if truth else _FALSE_TEXT))
         return or_(json_bool, text)
+
+    def text_equals(self, text: str) -> Any:
+        """The value is the JSON string ``text``, tested with one read of the JSON first."""
+        if self.postgres:
+            # jsonb equality compares type and value: "32" is not 32
+            return and_(
+                self.value.is_not(None), self.value == cast(literal(json.dumps(text)), JSONB)
+            )
+        # the extracted value first (a number is never equal to text in SQLite), then its
+        # type (an object's JSON text is text too); AND stops at the first false
+        return and_(self.text == literal(text, Text), self.type == "text")
 
     def present(self) -> Any:
         return and_(self.type.is_not(None), self.type != "null")
@@ -194,7 +208,7 @@ def _param(session: Session, f: ValueFilter) -> Any:
         elif isinstance(v, bool):
             hits.append(p.is_bool(v))
         else:
-            hits.append(and_(p.string.is_not(None), p.string == literal(str(v), Text)))
+            hits.append(p.text_equals(str(v)))
     hit = or_(*hits)
     if f.op in ("=", "in"):
         return hit
