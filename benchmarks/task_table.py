@@ -412,7 +412,10 @@ def small_project(hub: Hub, project_id: str, repeat: int) -> dict[str, float]:
     try:
         task_filter = {"filter": FILTERS, "page_size": PAGE}
         out["small_filter_sdk"], found = _timed(
-            lambda: SdkTask.get_tasks(project_name="bench-small", task_filter=task_filter), repeat
+            lambda: SdkTask.get_tasks(
+                project_name="bench-small", allow_archived=False, task_filter=task_filter
+            ),
+            repeat,
         )
 
         def sdk_client_side() -> list[str]:

@@ -180,9 +180,23 @@ def apply_filter(session: Session, q: Any, f: TaskFilter, *, per_row: bool = Fal
                 Task.id.startswith(f.text.lower(), autoescape=True),
             )
         )
+    drive = not _indexed(f)
     for value_filter in f.values:
-        q = q.where(task_filters.condition(session, value_filter, per_row=per_row))
+        q = q.where(task_filters.condition(session, value_filter, per_row=per_row, drive=drive))
     return q
+
+
+def _indexed(f: TaskFilter) -> bool:
+    """Whether a filter an index serves (projects, tags, status...) narrows the tasks."""
+    return bool(
+        f.text
+        or f.project_ids
+        or f.ids
+        or f.parent_id
+        or f.user_ids
+        or f.status
+        or any(not t.startswith("-") for t in f.tags)
+    )
 
 
 # --- sort keys ----------------------------------------------------------------------------
@@ -328,16 +342,7 @@ def _window_budget(f: TaskFilter, want: int) -> int:
     table either way, and finds a common word in the first windows. Other filters
     (archived, type) would read the whole table, so the index goes on much longer.
     """
-    drives = (
-        f.text
-        or f.project_ids
-        or f.ids
-        or f.parent_id
-        or f.user_ids
-        or f.status
-        or any(not t.startswith("-") for t in f.tags)
-        or any(v.kind == "metric" for v in f.values)
-    )
+    drives = _indexed(f) or any(v.kind == "metric" for v in f.values)
     return want * (40 if drives else 600)
 
 
