@@ -11,17 +11,28 @@ How values compare (the same on SQLite and PostgreSQL):
   boolean when it is ``true``/``false`` (or the strings ``"true"``/``"True"``...).
 * A filter value that reads as a number (``32``, ``"32"``, a range) compares
   numerically: ``param:Args:bs=32`` matches both ``32`` and ``"32"``. Another string
-  compares as text, exactly (any case counts). A boolean matches booleans.
+  compares as text, exactly (case-sensitive). A boolean matches booleans.
 * A task without the value (no such metric or parameter, or a ``null`` one) never
   matches, not for ``!=`` either; ``!=`` and ``!=[...]`` match every other value.
 
-Plans: a metric filter is ``tasks.id IN (summaries of the series in the range)``, which
-the ``(metric, variant, last|min|max)`` index serves; ``per_row`` writes it as an
-``EXISTS`` probe for checking rows an index window proposes. A hyperparameter filter
-reads the task's JSON column (no index): it is cheap for the rows a sort's index
-windows propose, and a scan of the project's tasks otherwise (measured in
-benchmarks/task_table.py: about 20-60 ms per 100,000 tasks, so there is no index table
-of parameter values, which every hyperparameter write would have to keep up to date).
+Plans. A metric filter is ``tasks.id IN (summaries of the series in the range)``, which
+the ``(metric, variant, last|min|max)`` index serves, so it can find the tasks itself;
+when another filter with an index narrows the list (a project, tags...), SQLite is kept
+from starting at the summaries (it has no statistics and would look up every task in
+range: 536 ms against 38 ms for a filtered page of a 2,000-task project among 22,000,
+on a loaded machine). ``per_row`` writes it as an ``EXISTS`` probe, for checking the
+rows a sort's index window proposes.
+
+A hyperparameter filter reads the task's JSON column, which has no index. For the first
+page that costs little: it runs on the rows the sort's index windows propose, or on the
+tasks the other filters leave (a project). A ``with_total`` count, or a rare match over a
+large scope, reads every task in scope: on SQLite each read also walks the row's
+overflow pages (``hyperparams`` comes after the large ``script``), about 10-50 us a task
+(benchmarks/task_table.py: ``filter_with_total``). An index table of parameter values
+(``task_id, section, name, number, text``) would answer those from an index; it is not
+built because every hyperparameter write (create, edit, clone, the running script's
+reports) would have to keep it up to date, and the first page, which the table shows,
+is within its budget without it.
 """
 
 from __future__ import annotations
@@ -99,7 +110,7 @@ def _metric(session: Session, f: ValueFilter, per_row: bool, drive: bool) -> Any
         # SQLite has no statistics: "id IN (list)" looks more selective to it than any
         # other index, so it would look up every task in range (80,000 for "loss > 0.5")
         # even inside a project of 5,000. `id || ''` keeps the list a test on each row
-        # that another filter's index found (measured: 2.5 s -> see the module docstring).
+        # that another filter's index found (see the module docstring for the figures).
         return Task.id.concat("").in_(in_range)
     return Task.id.in_(in_range)
 
