@@ -14,6 +14,18 @@ median is reported, as seen by the client.
 Baselines, in the same run: the cheapest list (``GET /tasks?limit=50``, newest
 first, served by the ``created_at`` index) and a bare authenticated GET of one task.
 
+Value filters (issue 14): "runs with m0 > 0.5 and p1 = 'x'" is
+``filter=metric:loss:val:last>0.5&filter=param:Args:optimizer=adam`` (about 16% of the
+tasks match), its first page newest first and sorted by the metric, with ``with_total``,
+and a rare combination (about 0.2%); budget 50 ms for the first page. On a separate
+5,000-task project, in the same run: the filtered first page through REST and through
+the SDK (``Task.get_tasks(task_filter={"filter": [...], "page_size": 50})``), against the
+baselines that filter in Python: every page of the project through REST
+(``include_hyperparams``, 500 rows a page) and through the SDK's client (each row a
+``Task``, its ``get_parameters()`` and ``last_metrics`` tested), and the unfiltered
+first page. ``csv_export_small`` is ``GET /tasks/export`` of the whole 5,000-task project
+with a parameter and a metric column.
+
 ``--explain`` prints the query plans (``EXPLAIN QUERY PLAN`` / ``EXPLAIN ANALYZE``)
 of the statements each list runs; ``--index SQL`` adds an index (repeatable) after
 the load and ``--recommended-indexes`` the ones in ``RECOMMENDED``, to measure a
@@ -26,6 +38,7 @@ schema change on this scratch copy.
 from __future__ import annotations
 
 import argparse
+import operator
 import random
 import statistics
 import uuid
@@ -38,12 +51,23 @@ from _common import Hub, Timer, backends, emit, running_hub, say
 from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.orm import Session
 
+from corral import Task as SdkTask
+from corral.client.config import HubCredentials
+from corral.client.http import HubClient
+from corral.core.value_filters import parse_filters
+from corral.sdk import session as sdk_session
 from corral.server.db.engine import normalize_url
 from corral.server.db.models import Task, TaskMetricSummary, TaskTag
 from corral.server.services import task_query
 
 BUDGET_MS = 100
+FILTER_BUDGET_MS = 50
 PAGE = 50
+#: the issue's "runs with m0 > 0.5 and p1 = 'x'"
+FILTERS = ["metric:loss:val:last>0.5", "param:Args:optimizer=adam"]
+RARE_FILTERS = ["metric:accuracy:val:last>=0.985", "param:Args:optimizer=lion"]
+#: the separate project of the client-side baselines
+SMALL = 5000
 STATUSES = ["completed"] * 14 + ["failed"] * 2 + ["stopped", "in_progress", "created", "queued"]
 OPTIMIZERS = ["adam", "adamw", "sgd", "rmsprop", "lion"]
 
@@ -61,6 +85,11 @@ CASES: dict[str, dict[str, Any]] = {
     "name_asc": {"sort": "name"},
     "text_search": {"text": "<100 names mid-table>"},
     "list_newest_with_total": {"with_total": True},
+    "filter_newest": {"filter": FILTERS},
+    "filter_sorted_by_metric": {"filter": FILTERS, "sort": "-metric:loss:val:last"},
+    "filter_with_total": {"filter": FILTERS, "with_total": True},
+    "filter_rare_newest": {"filter": RARE_FILTERS},
+    "filter_rare_sorted_by_metric": {"filter": RARE_FILTERS, "sort": "-metric:accuracy:val:last"},
 }
 #: an index the schema lacks, measured with ``--recommended-indexes`` on this scratch copy:
 #: one hyperparameter (the expression task_query writes for ``param:Args:lr``); the
@@ -83,6 +112,8 @@ BUDGETED = [
     "metric_desc_subproject",
     "metric_desc_tag_best_page2",
 ]
+FILTER_BUDGETED = ["filter_newest", "filter_sorted_by_metric", "filter_rare_newest"]
+FILTER_BUDGETED += ["filter_rare_sorted_by_metric"]
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -237,6 +268,26 @@ def check(case: str, params: dict[str, Any], page: dict[str, Any]) -> None:
         raise SystemExit(f"{case}: total {page['total']}")
     if "text" in params and not all(params["text"] in t["name"] for t in items):
         raise SystemExit(f"{case}: a row not matching {params['text']!r}")
+    if "filter" in params and not all(matches(t, params["filter"]) for t in items):
+        raise SystemExit(f"{case}: a row not matching {params['filter']}")
+
+
+def matches(row: dict[str, Any], filters: list[str]) -> bool:
+    """The benchmark's filters (a metric over a bound, a parameter equal to a text) in
+    Python, on a row read with ``include_hyperparams``: what a client does without them."""
+    compare = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+    for vf in parse_filters(filters):
+        if vf.kind == "metric":
+            metric, variant, agg = vf.path
+            value = row["last_metrics"].get(metric, {}).get(variant, {}).get(agg)
+            if value is None or not compare[vf.op](value, float(vf.value)):  # type: ignore[arg-type]
+                return False
+        else:
+            section, name = vf.path
+            param = (row.get("hyperparams") or {}).get(section, {}).get(name) or {}
+            if vf.op != "=" or param.get("value") != vf.value:
+                return False
+    return True
 
 
 def _mid_text(tasks: int) -> str:
@@ -258,7 +309,10 @@ def run_cases(hub: Hub, sub_id: str, repeat: int, tasks: int) -> dict[str, float
             if "cursor" in params:
                 first_page = {k: v for k, v in params.items() if k != "cursor"}
                 params["cursor"] = c.get("/tasks", params=first_page).json()["next_cursor"]
-            page = c.get("/tasks", params=params)
+            if "filter" in params:  # the page with its parameters, to check the filter
+                page = c.get("/tasks", params={**params, "include_hyperparams": True})
+            else:
+                page = c.get("/tasks", params=params)
             page.raise_for_status()
             check(case, params, page.json())
             out[case] = median_ms(c, "/tasks", params, repeat)
@@ -285,6 +339,7 @@ def explain(url: str, sub_id: str, tasks: int) -> None:
                 tags=[given["tag"]] if "tag" in given else [],
                 project_ids=[sub_id] if "project_id" in given else [],
                 text=_mid_text(tasks) if "text" in given else None,
+                values=parse_filters(given.get("filter", [])),
             )
             statements.clear()
             task_query.list_tasks(
@@ -305,6 +360,88 @@ def explain(url: str, sub_id: str, tasks: int) -> None:
     engine.dispose()
 
 
+def _timed(fn: Any, repeat: int) -> tuple[float, Any]:
+    runs, result = [], None
+    for i in range(repeat + 1):
+        with Timer() as t:
+            result = fn()
+        if i:
+            runs.append(t.seconds * 1000)
+    return statistics.median(runs), result
+
+
+def small_project(hub: Hub, project_id: str, repeat: int) -> dict[str, float]:
+    """The 5,000-task project: the hub's filter against filtering in Python, REST and SDK."""
+    few = max(3, repeat // 5)
+    out: dict[str, float] = {}
+    base = {"project_id": project_id, "limit": PAGE}
+    with hub.client() as c:
+
+        def rest_filtered() -> list[str]:
+            page = c.get("/tasks", params={**base, "filter": FILTERS}).json()
+            return [t["id"] for t in page["items"]]
+
+        def rest_client_side() -> list[str]:
+            rows, cursor = [], None
+            while True:
+                params = {**base, "limit": 500, "include_hyperparams": True, "cursor": cursor}
+                page = c.get("/tasks", params=params).json()
+                rows += page["items"]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    return [t["id"] for t in rows if matches(t, FILTERS)][:PAGE]
+
+        out["small_unfiltered_rest"], _ = _timed(lambda: c.get("/tasks", params=base), repeat)
+        out["small_filter_rest"], hub_ids = _timed(rest_filtered, repeat)
+        out["small_client_side_rest (baseline)"], python_ids = _timed(rest_client_side, few)
+        if hub_ids != python_ids or len(hub_ids) != PAGE:
+            raise SystemExit("the hub's filtered page is not the page filtered in Python")
+        columns = ["id", "name", "param:Args:optimizer", "metric:loss:val:last"]
+        export = {"project_id": project_id, "column": columns}
+        out["csv_export_small"], text_ = _timed(
+            lambda: c.get("/tasks/export", params=export).text, few
+        )
+        listed = c.get("/tasks", params={**base, "with_total": True}).json()["total"]
+        if text_.count("\n") != listed + 1:  # archived tasks are left out, as in the list
+            raise SystemExit(f"the export has {text_.count(chr(10))} lines, not {listed + 1}")
+
+    client = HubClient(
+        HubCredentials(hub.url, hub.access_key, hub.secret_key), timeout=sdk_session.TIMEOUT
+    )
+    sdk_session.set_hub_client(client)
+    try:
+        task_filter = {"filter": FILTERS, "page_size": PAGE}
+        out["small_filter_sdk"], found = _timed(
+            lambda: SdkTask.get_tasks(
+                project_name="bench-small", allow_archived=False, task_filter=task_filter
+            ),
+            repeat,
+        )
+
+        def sdk_client_side() -> list[str]:
+            tasks = [
+                SdkTask(row)
+                for row in client.tasks.iter(project_id=project_id, include_hyperparams=True)
+            ]
+            keep = []
+            for t in tasks:
+                last = t._data.get("last_metrics", {}).get("loss", {}).get("val", {}).get("last")
+                opt = t.get_parameters(cast=False).get("Args/optimizer")
+                if last is not None and last > 0.5 and opt == "adam":
+                    keep.append(t.id)
+            return keep[:PAGE]
+
+        out["small_client_side_sdk (baseline)"], sdk_ids = _timed(sdk_client_side, few)
+        if [t.id for t in found] != hub_ids or sdk_ids != hub_ids:
+            raise SystemExit("the SDK's filtered page is not the REST page")
+    finally:
+        sdk_session.set_hub_client(None)
+        client.close()
+    for name, ms in out.items():
+        say(f"  {name:<34} {ms:8.1f} ms")
+    return out
+
+
 # --- one backend ---------------------------------------------------------------------------------
 
 
@@ -314,6 +451,7 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         with hub.client() as c:
             root = c.post("/projects", json={"name": "bench"}).json()
             subs = [c.post("/projects", json={"name": f"bench/sub-{i}"}).json() for i in range(4)]
+            small = c.post("/projects", json={"name": "bench-small"}).json()
             user_id = root["owner_id"]
         hub.stop()
         url = database_url(hub)
@@ -327,6 +465,7 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
                 args.script_bytes,
                 args.seed,
             )
+            load(engine, SMALL, [small["id"]], user_id, args.script_bytes, args.seed + 1)
         say(f"bulk load: {t.seconds:.1f} s")
         indexes = args.index + (RECOMMENDED[backend] if args.recommended_indexes else [])
         with engine.begin() as conn:
@@ -343,8 +482,17 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
             explain(url, subs[0]["id"], args.tasks)
         hub.start()
         figures = run_cases(hub, subs[0]["id"], args.repeat, args.tasks)
+        figures |= small_project(hub, small["id"], args.repeat)
     baseline = figures["list_newest (baseline)"]
+    filter_worst = max(figures[c] for c in FILTER_BUDGETED)
     worst = max(figures[c] for c in BUDGETED)
+    say(
+        f"filters: worst first page {filter_worst:.1f} ms (budget {FILTER_BUDGET_MS} ms); "
+        f"5,000 tasks: hub filter {figures['small_filter_rest']:.1f} ms (REST), "
+        f"{figures['small_filter_sdk']:.1f} ms (SDK) against paging and filtering in Python "
+        f"{figures['small_client_side_rest (baseline)']:.0f} ms (REST), "
+        f"{figures['small_client_side_sdk (baseline)']:.0f} ms (SDK)"
+    )
     say(
         f"worst budgeted case {worst:.1f} ms (budget {BUDGET_MS} ms): "
         f"{'within' if worst < BUDGET_MS else 'OVER'}; "
@@ -358,6 +506,8 @@ def bench(backend: str, args: argparse.Namespace) -> dict[str, Any]:
         },
         "worst_budgeted_ms": round(worst, 2),
         "within_budget": worst < BUDGET_MS,
+        "filter_worst_budgeted_ms": round(filter_worst, 2),
+        "filter_within_budget": filter_worst < FILTER_BUDGET_MS,
         "indexes_added": indexes,
     }
 

@@ -58,7 +58,8 @@ def params(api: httpx.Client, task_id: str) -> dict[str, Any]:
 def test_list_filters_by_project_status_and_tag(hub: Hub, api: httpx.Client) -> None:
     project = f.unique("cli-list")
     draft = f.task(api, project, name="draft-one")
-    best = f.task(api, project, name="best-one", tags=["best"])
+    hp = {"Args": {"opt": {"value": "adam"}}}
+    best = f.task(api, project, name="best-one", tags=["best"], hyperparams=hp)
     done = f.task(api, project, name="done-one")
     f.run_to(api, done["id"], "completed")
     f.task(api, f.unique("other"))  # another project: never listed
@@ -72,6 +73,7 @@ def test_list_filters_by_project_status_and_tag(hub: Hub, api: httpx.Client) -> 
     assert ids("--status", "completed") == [done["id"]]
     assert ids("--status", "created,completed", "--limit", "2") == [done["id"], best["id"]]
     assert ids("--tag", "best") == [best["id"]]
+    assert ids("--filter", "param:Args:opt=adam") == [best["id"]]
     table = task_cli(hub, "list", "--project", project)
     assert table.returncode == 0, table.stderr
     for text in (done["id"], "done-one", "completed", project, "training"):
@@ -81,6 +83,9 @@ def test_list_filters_by_project_status_and_tag(hub: Hub, api: httpx.Client) -> 
 def test_list_with_unknown_project_or_status_is_one_line(hub: Hub) -> None:
     one_line_error(task_cli(hub, "list", "--project", f.unique("nope")), "no project named")
     one_line_error(task_cli(hub, "list", "--status", "running"), "in_progress")
+    # the hub's message names the filter and its forms (long: the console wraps it)
+    bad = task_cli(hub, "list", "--filter", "param:Args:lr>x")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: invalid filter 'param:Args:lr>x'")
 
 
 def test_show_summarizes_a_task(hub: Hub, api: httpx.Client) -> None:

@@ -52,18 +52,30 @@ def list_(
     queue: Annotated[
         str | None, typer.Option("--queue", "-q", help="Only tasks waiting in this queue.")
     ] = None,
+    filter_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            "-f",
+            help="A metric or parameter value, e.g. 'metric:acc:val:last>0.9' or "
+            "'param:Args:opt=adam'; repeat for several (all).",
+        ),
+    ] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List tasks, newest first (a queue's tasks in queue order).
 
     Example: corral task list --project mnist --status in_progress,queued --limit 20
+    --filter 'metric:accuracy:val:max>=0.9'
     """
     statuses = [s.strip() for value in status or [] for s in value.split(",") if s.strip()]
     unknown = [s for s in statuses if s not in STATUSES]
     if unknown:
         raise fail(f"unknown status {unknown[0]!r}; use one of {', '.join(STATUSES)}")
     params: dict[str, Any] = {"limit": min(limit, 500), "status": statuses, "tag": tag or []}
+    if filter_:
+        params["filter"] = filter_
     with cli_errors(), hub() as client:
         if project:
             params["project_id"] = project_id(client, project)

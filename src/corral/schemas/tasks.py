@@ -158,6 +158,12 @@ class Finish(Reason):
     exit_code: int | None = None
 
 
+class Publish(Input):
+    #: also publish the task's output models that are not published yet (as ClearML's
+    #: ``tasks.publish`` ``publish_model``); archived models are left as they are
+    publish_models: bool = True
+
+
 class Reset(Input):
     #: also drop the queued entry / running state; reset of a running task needs this
     force: bool = False

@@ -825,12 +825,31 @@ class Task:
     def _own_models(self) -> list[dict[str, Any]]:
         return [dict(m) for m in _client().models.iter(task_id=self.id, archived="")]
 
-    def publish(self) -> None:
-        """Publish a completed task (it becomes read-only)."""
+    def publish(self, ignore_errors: bool = True, publish_models: bool = True) -> None:
+        """Publish the completed task (it becomes read-only), with its output models.
+
+        ClearML's ``publish(ignore_errors=True)``: a task that is not completed is a
+        ``ValueError`` (ClearML: "Can't publish, Task is not stopped"); another refusal
+        of the hub is logged, or raised with ``ignore_errors=False``. The running task
+        of this process is completed first. As ClearML's server does, the task's output
+        models that are not published yet are published with it (in one transaction);
+        ``publish_models=False`` (Corral's own) publishes the task alone.
+
+        Example::
+
+            Task.get_task(task_id).publish()
+        """
         run = self._handle.run
         if run is not None and run.active:
             run.finish("completed")
-        self._status_action("publish", None)
+        try:
+            self._status_action("publish", {"publish_models": publish_models})
+        except ConflictError as e:
+            raise ValueError(f"cannot publish task {self.id}: {e}") from e
+        except ValidationError as e:
+            if not ignore_errors:
+                raise
+            log.warning("could not publish task %s: %s", self.id, e)
 
     def close(self) -> None:
         """End the run: send everything, mark the task completed, stop the capture."""

@@ -26,6 +26,18 @@ key                meaning in Corral
 ``search_text``    a part of the name or comment (any case), or the start of the id
 ``_any_``/``_all_``  ``{"fields": [...], "pattern": TEXT}`` over ``name``/``comment``/``id``
 ``only_fields``    ignored: rows always carry the task table's fields
+``filter``         Corral's value filters, a string or a list (all must hold):
+                   ``["metric:acc:val:last>0.9", "param:Args:opt=adam"]`` (the
+                   forms of ``GET /tasks?filter=``, docs/api.md)
+``hyperparams.SECTION.NAME.value``
+                   the parameter's value equals this one (a list: one of these);
+                   ``"0.01"`` and ``0.01`` are equal (values that read as numbers
+                   compare as numbers)
+``last_metrics.METRIC.VARIANT.value``
+                   (or ``min_value``, ``max_value``) a range ``[low, high]``, either
+                   end ``None``, both inclusive, as ClearML's range fields; a
+                   single number means equal. Metric and variant by name, not by
+                   ClearML's md5 hashes
 =================  ==============================================================
 
 Corral's own query parameters (``sort``, ``limit``, ``status``, ``type``, ``tag``,
@@ -35,14 +47,18 @@ Corral's own query parameters (``sort``, ``limit``, ``status``, ``type``, ``tag`
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from corral.core.task_status import TaskStatus
 from corral.core.task_types import TaskType, task_type_name
+from corral.core.value_filters import parse_filter
 
 log = logging.getLogger("corral.sdk")
 
@@ -89,7 +105,8 @@ _NATIVE = {
 _KEYS = sorted(
     _NATIVE
     | {"order_by", "page_size", "page", "limit", "tags", "system_tags", "user", "parent"}
-    | {"project", "search_text", "_any_", "_all_", "only_fields"}
+    | {"project", "search_text", "_any_", "_all_", "only_fields", "filter"}
+    | {"hyperparams.SECTION.NAME.value", "last_metrics.METRIC.VARIANT.value"}
 )
 
 
@@ -130,10 +147,15 @@ def translate(task_filter: Mapping[str, Any] | None, tags: Sequence[str] | None)
         raise TypeError(f"task_filter must be a dict, not {type(task_filter).__name__}")
     q = TaskQuery(params={"sort": "-created_at"})
     all_tags = _tag_list(list(tags or []))
+    filters: list[str] = []
     for key, value in (task_filter or {}).items():
         if value is None:
             continue
-        if key == "order_by":
+        if key == "filter":
+            filters += [_checked(t) for t in ([value] if isinstance(value, str) else value)]
+        elif key.startswith(("hyperparams.", "last_metrics.")):
+            filters.append(_checked(_value_filter(key, value)))
+        elif key == "order_by":
             q.params["sort"] = _order_by(value)
         elif key == "sort":
             q.params["sort"] = _text(key, value)
@@ -172,7 +194,66 @@ def translate(task_filter: Mapping[str, Any] | None, tags: Sequence[str] | None)
         raise ValueError("task_filter 'page' needs 'page_size' (rows per page)")
     if all_tags:
         q.params["tag"] = all_tags
+    if filters:
+        q.params["filter"] = filters
     return q
+
+
+def _checked(text: Any) -> str:
+    """A Corral value filter, checked here so that a typo fails before any request."""
+    if not isinstance(text, str):
+        raise ValueError(f"task_filter 'filter' holds strings, not {type(text).__name__}")
+    parse_filter(text)  # FilterSyntaxError is a ValueError naming the accepted forms
+    return text
+
+
+def _segment(name: str) -> str:
+    return quote(name, safe="")
+
+
+def _json_scalar(key: str, value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"task_filter {key!r}: {value!r} is not a value to compare with")
+    if not isinstance(value, (str, int, float, bool)):
+        raise ValueError(f"task_filter {key!r}: a string, a number or a list of them")
+    return json.dumps(value)
+
+
+def _value_filter(key: str, value: Any) -> str:
+    """ClearML's ``hyperparams.S.N.value`` / ``last_metrics.M.V.value`` as a Corral filter."""
+    parts = key.split(".")
+    if parts[0] == "hyperparams" and len(parts) == 4 and parts[3] == "value":
+        name = f"param:{_segment(parts[1])}:{_segment(parts[2])}"
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return f"{name}=[{', '.join(_json_scalar(key, v) for v in value)}]"
+        return f"{name}={_json_scalar(key, value)}"
+    if parts[0] == "last_metrics" and len(parts) == 4 and parts[3] in _METRIC_VALUES:
+        if _MD5.match(parts[1]) and _MD5.match(parts[2]):
+            raise ValueError(
+                f"task_filter {key!r}: Corral names metrics, not their hashes; write "
+                "'last_metrics.TITLE.SERIES.value' or a filter 'metric:TITLE:SERIES:last>0.9'"
+            )
+        name = f"metric:{_segment(parts[1])}:{_segment(parts[2])}:{_METRIC_VALUES[parts[3]]}"
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2 or not all(v is None or _number(v) for v in value):
+                raise ValueError(
+                    f"task_filter {key!r}: a range is [low, high] (numbers, either None)"
+                )
+            low, high = ("" if v is None else repr(float(v)) for v in value)
+            if not low and not high:
+                return f"{name}>=-1e308"  # [None, None]: any value
+            return f"{name}={low}..{high}"
+        if not _number(value):
+            raise ValueError(f"task_filter {key!r}: a number or a range [low, high]")
+        return f"{name}={float(value)!r}"
+    raise ValueError(
+        f"task_filter key {key!r} is not supported; use 'hyperparams.SECTION.NAME.value', "
+        "'last_metrics.METRIC.VARIANT.value' (or min_value, max_value) or 'filter'"
+    )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _order_by(value: Any) -> str:

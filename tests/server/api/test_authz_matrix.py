@@ -348,6 +348,9 @@ RULES: dict[tuple[str, str], Rule] = {
         "write", lambda w: {"json": {"name": "t", "project_id": w.project_id}}
     ),
     ("GET", "/api/v1/tasks/columns"): Rule("user"),
+    # filtered by what each may read, like the list (a private task never leaks: see
+    # test_task_filters.py)
+    ("GET", "/api/v1/tasks/export"): Rule("user"),
     ("GET", "/api/v1/tasks/{task_id}"): Rule("read", _task),
     ("PATCH", "/api/v1/tasks/{task_id}"): Rule(
         "write", lambda w: _task(w) | {"json": {"comment": "x"}}

@@ -654,6 +654,9 @@ export interface paths {
          *     the value come last either way. ``tag`` may be repeated (all must match); ``-tag``
          *     excludes. ``archived=false`` (default) hides archived tasks; ``archived=true`` lists
          *     only them. ``text`` matches the name or comment (any case) or the start of the id.
+         *     ``filter`` (repeatable) is ``KEY OP VALUE`` on a metric or hyperparameter value:
+         *     ``metric:loss:val:last<0.1``, ``param:Args:lr>=0.01``, ``param:Args:opt=adam``,
+         *     ``metric:acc:val:max=0.8..0.9``, ``param:Args:opt=["sgd","adam"]``.
          *     Pass ``next_cursor`` back as ``cursor`` (with the same ``sort``) for the next page.
          */
         get: operations["list_tasks_api_v1_tasks_get"];
@@ -663,6 +666,31 @@ export interface paths {
          * @description Create a draft task (status ``created``); needs the editor role on its project.
          */
         post: operations["create_task_api_v1_tasks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export Tasks
+         * @description Every task ``GET /tasks`` would list with these filters, as CSV, in its sort order.
+         *
+         *     ``column`` (repeatable): ``id``, ``name``, a task field (``status``, ``user``,
+         *     ``project``, ``started_at``, ``duration``, ``tags``...), ``param:SECTION:NAME`` or
+         *     ``metric:METRIC:VARIANT:last|min|max``; by default id, name, status, type, user,
+         *     project, started_at, duration. Times are ISO 8601 UTC.
+         */
+        get: operations["export_tasks_api_v1_tasks_export_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -959,6 +987,10 @@ export interface paths {
         /**
          * Publish Task
          * @description Publish a completed task; it becomes read-only.
+         *
+         *     ``publish_models`` (default true): its output models that are not published yet are
+         *     published too, in the same transaction (archived models, and models the caller may
+         *     not change, are left as they are).
          */
         post: operations["publish_task_api_v1_tasks__task_id__publish_post"];
         delete?: never;
@@ -3091,6 +3123,14 @@ export interface components {
             visibility?: ("public" | "private") | null;
             /** Tags */
             tags?: string[] | null;
+        };
+        /** Publish */
+        Publish: {
+            /**
+             * Publish Models
+             * @default true
+             */
+            publish_models: boolean;
         };
         /** QueueCreate */
         QueueCreate: {
@@ -5426,6 +5466,11 @@ export interface operations {
     list_tasks_api_v1_tasks_get: {
         parameters: {
             query?: {
+                sort?: string;
+                limit?: number;
+                cursor?: string | null;
+                include_hyperparams?: boolean;
+                with_total?: boolean;
                 project_id?: string[];
                 include_subprojects?: boolean;
                 status?: string[];
@@ -5436,11 +5481,7 @@ export interface operations {
                 parent_id?: string | null;
                 text?: string | null;
                 archived?: boolean | null;
-                sort?: string;
-                limit?: number;
-                cursor?: string | null;
-                include_hyperparams?: boolean;
-                with_total?: boolean;
+                filter?: string[];
             };
             header?: never;
             path?: never;
@@ -5488,6 +5529,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    export_tasks_api_v1_tasks_export_get: {
+        parameters: {
+            query?: {
+                sort?: string;
+                column?: string[];
+                project_id?: string[];
+                include_subprojects?: boolean;
+                status?: string[];
+                type?: string[];
+                tag?: string[];
+                user_id?: string[];
+                id?: string[];
+                parent_id?: string | null;
+                text?: string | null;
+                archived?: boolean | null;
+                filter?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
                 };
             };
             /** @description Validation Error */
@@ -6127,7 +6211,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Publish"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
+from corral.core.value_filters import FilterSyntaxError, parse_filters
+from corral.errors import ValidationError
 from corral.schemas.common import Ok, Page
 from corral.schemas.task_columns import HyperparamColumn, MetricColumn, TaskColumns
 from corral.schemas.tasks import (
@@ -17,6 +20,7 @@ from corral.schemas.tasks import (
     Finish,
     HyperparamsOut,
     HyperparamsPatch,
+    Publish,
     Reason,
     Reset,
     Start,
@@ -29,15 +33,16 @@ from corral.server.api.deps import AccessDep, CurrentUser, SessionDep, SettingsD
 from corral.server.api.guards import require_target_project, task_for
 from corral.server.api.params import ListParam, OptionalFlag
 from corral.server.db.models import Task
-from corral.server.services import audit, task_lifecycle, task_query, tasks
+from corral.server.services import audit, task_export, task_lifecycle, task_query, tasks
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 
-@router.get("", response_model=Page[TaskBrief])
-def list_tasks(
-    session: SessionDep,
-    settings: SettingsDep,
+#: value filters (``KEY OP VALUE``), all must hold; see docs/api.md "Filters on values"
+FilterParam = Annotated[list[str], Query(alias="filter", max_length=50)]
+
+
+def task_filter(
     access: AccessDep,
     project_id: ListParam = [],
     include_subprojects: bool = True,
@@ -49,7 +54,41 @@ def list_tasks(
     parent_id: str | None = None,
     text: Annotated[str | None, Query(max_length=255)] = None,
     archived: OptionalFlag = False,
-    sort: Annotated[str, Query(max_length=1024)] = "-created_at",
+    filters: FilterParam = [],
+) -> task_query.TaskFilter:
+    """The filters of ``GET /tasks`` and ``GET /tasks/export``, in the caller's projects."""
+    try:
+        values = parse_filters(filters)
+    except FilterSyntaxError as e:
+        raise ValidationError(
+            str(e), errors=[{"loc": ["query", "filter"], "msg": str(e), "type": "value_error"}]
+        ) from e
+    return task_query.TaskFilter(
+        project_ids=project_id,
+        include_subprojects=include_subprojects,
+        status=status,
+        type=type,
+        tags=tag,
+        user_ids=user_id,
+        ids=id,
+        parent_id=parent_id,
+        text=text,
+        archived=archived,
+        visible=access.visible_projects(),
+        values=values,
+    )
+
+
+TaskFilterDep = Annotated[task_query.TaskFilter, Depends(task_filter)]
+SortParam = Annotated[str, Query(max_length=1024)]
+
+
+@router.get("", response_model=Page[TaskBrief])
+def list_tasks(
+    session: SessionDep,
+    settings: SettingsDep,
+    f: TaskFilterDep,
+    sort: SortParam = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
     include_hyperparams: bool = False,
@@ -62,21 +101,11 @@ def list_tasks(
     the value come last either way. ``tag`` may be repeated (all must match); ``-tag``
     excludes. ``archived=false`` (default) hides archived tasks; ``archived=true`` lists
     only them. ``text`` matches the name or comment (any case) or the start of the id.
+    ``filter`` (repeatable) is ``KEY OP VALUE`` on a metric or hyperparameter value:
+    ``metric:loss:val:last<0.1``, ``param:Args:lr>=0.01``, ``param:Args:opt=adam``,
+    ``metric:acc:val:max=0.8..0.9``, ``param:Args:opt=["sgd","adam"]``.
     Pass ``next_cursor`` back as ``cursor`` (with the same ``sort``) for the next page.
     """
-    f = task_query.TaskFilter(
-        project_ids=project_id,
-        include_subprojects=include_subprojects,
-        status=status,
-        type=type,
-        tags=tag,
-        user_ids=user_id,
-        ids=id,
-        parent_id=parent_id,
-        text=text,
-        archived=archived,
-        visible=access.visible_projects(),
-    )
     limit = min(limit, settings.limits.page_size)
     rows, next_cursor, total = task_query.list_tasks(
         session,
@@ -89,6 +118,35 @@ def list_tasks(
     )
     items = [TaskBrief.model_validate(row) for row in rows]
     return Page[TaskBrief](items=items, next_cursor=next_cursor, total=total)
+
+
+# before ``/{task_id}``, which would take "export" for an id
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_tasks(
+    request: Request,
+    session: SessionDep,
+    f: TaskFilterDep,
+    sort: SortParam = "-created_at",
+    column: Annotated[list[str], Query(max_length=500)] = [],
+) -> StreamingResponse:
+    """Every task ``GET /tasks`` would list with these filters, as CSV, in its sort order.
+
+    ``column`` (repeatable): ``id``, ``name``, a task field (``status``, ``user``,
+    ``project``, ``started_at``, ``duration``, ``tags``...), ``param:SECTION:NAME`` or
+    ``metric:METRIC:VARIANT:last|min|max``; by default id, name, status, type, user,
+    project, started_at, duration. Times are ISO 8601 UTC.
+    """
+    cols = task_export.parse_columns(column)
+    first, cursor = task_export.page_csv(session, f, sort, cols, None, header=True)
+    return StreamingResponse(
+        task_export.iter_csv(request.app.state.sessionmaker, f, sort, cols, first, cursor),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="experiments.csv"'},
+    )
 
 
 # before ``/{task_id}``, which would take "columns" for an id
@@ -328,11 +386,36 @@ def reset_task(
 
 
 @router.post("/{task_id}:publish", response_model=TaskOut)
-def publish_task(task_id: str, session: SessionDep, access: AccessDep) -> TaskOut:
-    """Publish a completed task; it becomes read-only."""
+def publish_task(
+    task_id: str,
+    body: Annotated[Publish, Body(default_factory=Publish)],
+    session: SessionDep,
+    access: AccessDep,
+) -> TaskOut:
+    """Publish a completed task; it becomes read-only.
+
+    ``publish_models`` (default true): its output models that are not published yet are
+    published too, in the same transaction (archived models, and models the caller may
+    not change, are left as they are).
+    """
     task_for(access, session, task_id, "write")
-    result = TaskOut.model_validate(task_lifecycle.change_status(session, task_id, "publish"))
+    task, published = task_lifecycle.publish(
+        session,
+        task_id,
+        publish_models=body.publish_models,
+        may_publish=lambda model: access.can("write", model),
+    )
+    result = TaskOut.model_validate(task)
     _audit(session, "task.published", task_id)
+    for model in published:
+        audit.record(
+            session,
+            "model.published",
+            target_type="model",
+            target_id=model.id,
+            target_name=model.name,
+            detail={"task_id": task_id},
+        )
     return result
 
 

@@ -8,14 +8,16 @@ lease (a final status, dequeue, reset) revokes the task's token (``task_tokens``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from corral.core.task_status import ACTIVE, FINAL, NEEDS_FORCE, S, next_status
 from corral.errors import ConflictError, NotFoundError
 from corral.schemas.tasks import Enqueue
-from corral.server.db.models import Queue, QueueEntry, Task
-from corral.server.services import deletion, task_tokens
+from corral.server.db.models import Model, Queue, QueueEntry, Task
+from corral.server.services import deletion, models, task_tokens
 from corral.server.services.clock import now
 from corral.server.services.queue_stats import record_stat
 from corral.server.services.tasks import get_task, record_change, touch
@@ -112,6 +114,32 @@ def change_status(
     session.flush()
     record_change(session, task, _DONE[action], reason=task.status_reason)
     return task
+
+
+def publish(
+    session: Session,
+    task_id: str,
+    *,
+    publish_models: bool = True,
+    may_publish: Callable[[Model], bool] = lambda model: True,
+) -> tuple[Task, list[Model]]:
+    """Publish a completed task and, with ``publish_models``, its output models.
+
+    The models are published by the models service (its checks and change log), in the
+    same transaction: all or nothing. Input models, models already published, archived
+    ones and those ``may_publish`` refuses (the caller may not change them) are left
+    alone. Returns the task and the models published now.
+    """
+    task = change_status(session, task_id, "publish")
+    published: list[Model] = []
+    if publish_models:
+        ids = [m.get("model_id") for m in (task.models or {}).get("output", [])]
+        for model_id in dict.fromkeys(i for i in ids if isinstance(i, str)):
+            model = session.get(Model, model_id)
+            if model is None or model.published or model.archived or not may_publish(model):
+                continue
+            published.append(models.publish_model(session, model_id))
+    return task, published
 
 
 def set_archived(session: Session, task_id: str, archived: bool) -> Task:

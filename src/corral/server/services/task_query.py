@@ -51,9 +51,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Session, aliased
 
+from corral.core.value_filters import ValueFilter
 from corral.errors import ValidationError
 from corral.schemas.tasks import TaskBrief
 from corral.server.db.models import Project, Queue, Task, TaskMetricSummary, TaskTag, User
+from corral.server.services import task_filters
 from corral.server.services.pagination import IndexOrder, SortKey, page_ids
 
 TASK_SORT_FIELDS = (
@@ -104,6 +106,8 @@ class TaskFilter:
     archived: bool | None = False
     #: the projects the caller may read (None: all); see ``auth.policy.Access``
     visible: frozenset[str] | None = None
+    #: conditions on metric and hyperparameter values (``core.value_filters``), all must hold
+    values: list[ValueFilter] = field(default_factory=list)
 
 
 # --- filters ----------------------------------------------------------------------------
@@ -176,7 +180,23 @@ def apply_filter(session: Session, q: Any, f: TaskFilter, *, per_row: bool = Fal
                 Task.id.startswith(f.text.lower(), autoescape=True),
             )
         )
+    drive = not _indexed(f)
+    for value_filter in f.values:
+        q = q.where(task_filters.condition(session, value_filter, per_row=per_row, drive=drive))
     return q
+
+
+def _indexed(f: TaskFilter) -> bool:
+    """Whether a filter an index serves (projects, tags, status...) narrows the tasks."""
+    return bool(
+        f.text
+        or f.project_ids
+        or f.ids
+        or f.parent_id
+        or f.user_ids
+        or f.status
+        or any(not t.startswith("-") for t in f.tags)
+    )
 
 
 # --- sort keys ----------------------------------------------------------------------------
@@ -317,19 +337,12 @@ def _window_budget(f: TaskFilter, want: int) -> int:
 
     Checking a proposed row costs about what reading one row costs. A filter that an
     index serves (projects, tags, status, user, parent, ids) finds its rows cheaply,
-    so after a few thousand proposals it takes over. A text search reads the whole
+    so after a few thousand proposals it takes over; so does a metric value filter (the
+    summaries' index finds the tasks in its range). A text search reads the whole
     table either way, and finds a common word in the first windows. Other filters
     (archived, type) would read the whole table, so the index goes on much longer.
     """
-    drives = (
-        f.text
-        or f.project_ids
-        or f.ids
-        or f.parent_id
-        or f.user_ids
-        or f.status
-        or any(not t.startswith("-") for t in f.tags)
-    )
+    drives = _indexed(f) or any(v.kind == "metric" for v in f.values)
     return want * (40 if drives else 600)
 
 
