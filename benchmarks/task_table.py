@@ -120,9 +120,13 @@ FILTER_BUDGETED += ["filter_rare_sorted_by_metric"]
 
 
 def _rows(
-    n: int, projects: list[str], user_id: str, script_bytes: int, seed: int
+    n: int, projects: list[str], user_id: str, script_bytes: int, seed: int, extra_params: int = 0
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]]:
-    """(task, tags, metric summaries) for each of ``n`` tasks, reproducibly."""
+    """(task, tags, metric summaries) for each of ``n`` tasks, reproducibly.
+
+    ``extra_params`` adds that many float hyperparameters ``Extra/x00``... (a wide table;
+    they draw nothing from ``rng``, so the other values stay the same).
+    """
     rng = random.Random(seed)
     start = datetime(2025, 1, 1, tzinfo=timezone.utc)
     freeze = "".join(f"package-{i}==1.{i}.0\n" for i in range(script_bytes // 20))[:script_bytes]
@@ -166,6 +170,11 @@ def _rows(
             },
             "General": {"seed": {"value": rng.randint(0, 2**31), "type": "int"}},
         }
+        if extra_params:
+            hyperparams["Extra"] = {
+                f"x{k:02d}": {"value": round((i * 0.37 + k) % 10, 2), "type": "float"}
+                for k in range(extra_params)
+            }
         task = {
             "id": task_id,
             "name": f"run-{i:06d}",
@@ -208,7 +217,13 @@ def _rows(
 
 
 def load(
-    engine: Engine, n: int, projects: list[str], user_id: str, script_bytes: int, seed: int
+    engine: Engine,
+    n: int,
+    projects: list[str],
+    user_id: str,
+    script_bytes: int,
+    seed: int,
+    extra_params: int = 0,
 ) -> None:
     batch: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
 
@@ -221,7 +236,7 @@ def load(
                 rows.clear()
 
     with engine.begin() as conn:
-        for task, tags, summaries in _rows(n, projects, user_id, script_bytes, seed):
+        for task, tags, summaries in _rows(n, projects, user_id, script_bytes, seed, extra_params):
             batch[0].append(task)
             batch[1].extend(tags)
             batch[2].extend(summaries)
