@@ -277,7 +277,7 @@ def test_the_owner_aborts_a_task_run_by_a_worker_accounts_agent(
         "the agent to stop the process",
     )
     assert stopped == [
-        "corral-agent: the task was aborted on the hub (aborted by user)"
+        f"corral-agent: the task was aborted on the hub (aborted by {alice.user['name']})"
         " — the process was ended by SIGTERM"
     ]
 

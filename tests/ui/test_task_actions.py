@@ -169,7 +169,7 @@ def test_abort_a_running_task(page: Page, hub: Hub, seeded: Seeded) -> None:
     dialog.get_by_role("button", name="Abort").click()
     expect(dialog).to_have_count(0)
     expect(page.get_by_test_id("task-status")).to_have_text("aborted")
-    expect(page.get_by_test_id("status-reason")).to_have_text("aborted from the web UI")
+    expect(page.get_by_test_id("status-reason")).to_have_text("aborted by admin")
     with hub.client() as api:
         assert ok(api.get(f"/tasks/{task['id']}"))["status"] == "stopped"
 

@@ -29,7 +29,7 @@ async function each(ids: string[], act: (id: string) => Promise<unknown>): Promi
 export const enqueueTasks = (ids: string[], queue: string, position: "bottom" | "top" = "bottom") =>
   each(ids, (id) => post(`/tasks/${id}:enqueue`, { queue, position }));
 export const abortTasks = (ids: string[]) =>
-  each(ids, (id) => post(`/tasks/${id}:abort`, { reason: "aborted from the web UI" }));
+  each(ids, (id) => post(`/tasks/${id}:abort`, {})); // the hub says who: "aborted by <name>"
 export const resetTasks = (ids: string[], force = false) => each(ids, (id) => post(`/tasks/${id}:reset`, { force }));
 /** Publish each task; with ``publishModels`` its output models are published too. */
 export const publishTasks = (ids: string[], publishModels = true) =>

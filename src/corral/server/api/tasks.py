@@ -366,7 +366,11 @@ def abort_task(
     task_for(access, session, task_id, "write")
     result = TaskOut.model_validate(
         task_lifecycle.change_status(
-            session, task_id, "abort", reason=body.reason or "aborted by user", message=body.message
+            session,
+            task_id,
+            "abort",
+            reason=body.reason or f"aborted by {access.principal.name}",
+            message=body.message,
         )
     )
     _audit(session, "task.aborted", task_id)
