@@ -67,7 +67,7 @@ PLOTS = 3
 PLOTS_READY = (
     f"() => document.querySelectorAll('[data-testid=plot][data-ready=true]').length >= {PLOTS}"
 )
-INFO_READY = "() => document.querySelector('[data-testid=runtime-facts]') !== null"
+INFO_READY = "() => document.querySelector('[data-testid=info-id]') !== null"
 #: the 20 extra columns: 11 hyperparameters and last/min/max of three metric series
 EXTRA_PARAMS = 6
 EXTRA_COLUMNS = [

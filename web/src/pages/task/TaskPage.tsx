@@ -47,21 +47,29 @@ function useTabShortcuts(taskId: string) {
 }
 
 /**
- * plotly is big: once the experiment page is idle, start fetching its (cartesian) chunk,
- * so that opening the Plots tab later draws at once instead of waiting for the download.
+ * plotly is big: a while after the experiment page opened, once the browser is idle,
+ * fetch its (cartesian) chunk, so that opening the Plots tab later draws at once instead
+ * of waiting for the download. Not at once: evaluating plotly takes the main thread for
+ * a few hundred milliseconds, which would delay the tab the user opened (a chart drawn
+ * from data arriving meanwhile).
  */
+const PLOTLY_AFTER_MS = 3000;
+
 function usePlotlyWhenIdle(): void {
   useEffect(() => {
     const w = window as Window & {
       requestIdleCallback?: (run: () => void, options?: { timeout: number }) => number;
       cancelIdleCallback?: (id: number) => void;
     };
-    if (!w.requestIdleCallback) {
-      const timer = window.setTimeout(() => preloadPlotly(), 2000);
-      return () => window.clearTimeout(timer);
-    }
-    const id = w.requestIdleCallback(() => preloadPlotly(), { timeout: 5000 });
-    return () => w.cancelIdleCallback?.(id);
+    let idle: number | undefined;
+    const timer = window.setTimeout(() => {
+      if (w.requestIdleCallback) idle = w.requestIdleCallback(() => preloadPlotly(), { timeout: 5000 });
+      else preloadPlotly();
+    }, PLOTLY_AFTER_MS);
+    return () => {
+      window.clearTimeout(timer);
+      if (idle !== undefined) w.cancelIdleCallback?.(idle);
+    };
   }, []);
 }
 
