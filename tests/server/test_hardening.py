@@ -3,6 +3,7 @@ first admin's secrets only in 0600 files, and 507 (not 500) when the disk is ful
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -116,13 +117,26 @@ def test_first_start_never_prints_the_admin_secrets(tmp_path: Path) -> None:
 @pytest.fixture
 def tiny_disk() -> Iterator[Path]:
     """A 6 MiB tmpfs: a disk that really fills up (where PostgreSQL's account reaches it)."""
+    with _tmpfs("6m") as mount:
+        yield mount
+
+
+@pytest.fixture
+def pg_disk() -> Iterator[Path]:
+    """A 32 MiB tmpfs: room for an empty database with the hub's schema, then filled."""
+    with _tmpfs("32m") as mount:
+        yield mount
+
+
+@contextlib.contextmanager
+def _tmpfs(size: str) -> Iterator[Path]:
     import shutil
     import tempfile
 
     mount = Path(tempfile.mkdtemp(prefix="corral-disk-"))
     mount.chmod(0o755)
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )
@@ -191,16 +205,31 @@ def test_full_disk_is_507_on_uploads_and_event_batches(tiny_disk: Path) -> None:
 
 
 @pytest.fixture
-def tiny_tablespace(tiny_disk: Path) -> Iterator[str]:
-    """A PostgreSQL database whose tables live on the tiny disk (a tablespace there)."""
+def tiny_tablespace(pg_disk: Path) -> Iterator[str]:
+    """A PostgreSQL database whose tables live on a small disk (a tablespace there).
+
+    While that disk is full the server's checkpoints fail, and with them any CREATE or
+    DROP DATABASE of other tests running in parallel: this holds the lock those take
+    (``DATABASE_DDL_LOCK``) from before the disk fills until the database is gone.
+    """
     import psycopg
 
-    from corral.testing.hub import _pg_admin_url
+    from corral.testing.hub import DATABASE_DDL_LOCK, _pg_admin_url
 
     base = os.environ.get("CORRAL_TEST_DATABASE_URL")
     if not base:
         pytest.skip("CORRAL_TEST_DATABASE_URL is not set: no PostgreSQL to fill")
-    space = tiny_disk / "pg"
+    with psycopg.connect(_pg_admin_url(base), autocommit=True) as lock:
+        lock.execute("SELECT pg_advisory_lock(%s)", (DATABASE_DDL_LOCK,))
+        yield from _tablespace(base, pg_disk)
+
+
+def _tablespace(base: str, disk: Path) -> Iterator[str]:
+    import psycopg
+
+    from corral.testing.hub import _pg_admin_url
+
+    space = disk / "pg"
     space.mkdir()
     name = f.unique("full").replace("-", "_")
     try:
@@ -224,7 +253,7 @@ def tiny_tablespace(tiny_disk: Path) -> Iterator[str]:
 
 
 def test_full_disk_is_507_on_postgresql(
-    tiny_tablespace: str, tiny_disk: Path, tmp_path: Path
+    tiny_tablespace: str, pg_disk: Path, tmp_path: Path
 ) -> None:
     hub = Hub(root=tmp_path / "hub", backend="postgres", database_url=tiny_tablespace)
     hub.start()
@@ -232,7 +261,7 @@ def test_full_disk_is_507_on_postgresql(
         with hub.client() as api:
             t = f.task(api)
             f.run_to(api, t["id"], "in_progress")
-            filler = _fill(tiny_disk)
+            filler = _fill(pg_disk)
             batch = [{"type": "log", "stream": "stdout", "text": "y" * 500}] * 4000
             _insufficient(f.send_events(api, t["id"], batch))
             assert f.ok(api.get(f"/tasks/{t['id']}/logs"))["items"] == []
@@ -243,7 +272,7 @@ def test_full_disk_is_507_on_postgresql(
             assert len(f.ok(api.get(f"/tasks/{t['id']}/logs"))["items"]) == 100
         assert "Traceback" not in hub.log()
     finally:
-        hub.dispose()
+        hub.stop()  # the fixture drops the database (dispose would wait for its lock)
 
 
 def test_a_script_keeps_its_reports_while_the_disk_is_full(tiny_disk: Path) -> None:

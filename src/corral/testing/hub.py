@@ -36,12 +36,20 @@ def _pg_admin_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
+#: A PostgreSQL advisory lock around creating and dropping test databases. Both ask the
+#: server for a checkpoint, which fails while a test has filled a tablespace's disk
+#: (tests/server/test_hardening.py): that test holds the lock exclusively while the disk
+#: is full, the others take it shared, so parallel test workers wait instead of failing.
+DATABASE_DDL_LOCK = 0x636F7272
+
+
 def create_pg_database(base_url: str) -> str:
     """Create an empty database next to ``base_url``'s and return its URL."""
     import psycopg
 
     name = "corral_t_" + secrets.token_hex(6)
     with psycopg.connect(_pg_admin_url(base_url), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock_shared(%s)", (DATABASE_DDL_LOCK,))
         conn.execute(f'CREATE DATABASE "{name}"')
     head, _, _ = base_url.rpartition("/")
     return f"{head}/{name}"
@@ -52,6 +60,7 @@ def drop_pg_database(url: str) -> None:
 
     head, _, name = url.rpartition("/")
     with psycopg.connect(_pg_admin_url(head + "/postgres"), autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock_shared(%s)", (DATABASE_DDL_LOCK,))
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
