@@ -143,14 +143,15 @@ def test_abort_ends_the_task_and_its_children(
 
 
 TRAINING = """
-import time
+import signal
 from corral import Task
 task = Task.init(project_name="agent-e2e", task_name="train")
 logger = task.get_logger()
-for step in range(100000):
+for step in range(5):
     logger.report_scalar("loss", "train", 1.0 / (step + 1), step)
     print("step", step, flush=True)
-    time.sleep(0.05)
+while True:
+    signal.pause()  # "training" until a signal (the agent's SIGTERM) ends it
 """
 
 

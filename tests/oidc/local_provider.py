@@ -19,7 +19,6 @@ import re
 import secrets
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import httpx
 import sqlalchemy as sa
 
 from corral.testing.hub import Hub, free_port, make_hub
+from tests.agents import wait_for
 
 HERE = Path(__file__).parent
 SSO_NAME = "Test SSO"
@@ -108,18 +108,21 @@ class LocalProvider:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{self.port}/.well-known/openid-configuration"
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the OIDC provider exited:\n{self.log()}")
             try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return self
+                return httpx.get(url, timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"the OIDC provider did not answer within {timeout}s:\n{self.log()}")
+                return False
+
+        try:
+            wait_for(answers, "the OIDC provider to answer", timeout)
+        except AssertionError as e:
+            raise RuntimeError(f"{e}:\n{self.log()}") from e
+        return self
 
     def log(self) -> str:
         path = self.root / "provider.log"

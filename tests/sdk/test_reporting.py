@@ -315,19 +315,19 @@ def test_sigterm_ends_the_script_quietly_and_a_second_one_is_ignored(
 ) -> None:
     marker = tmp_path / "finally-ran"
     code = f"""
-    import os, signal, time
+    import os, signal
     from corral import Task
     task = Task.init(project_name={f.unique("sdk-term")!r}, task_name="term",
                      auto_resource_monitoring=False)
     print("TASK " + task.id, flush=True)
     try:
         while True:
-            time.sleep(0.05)
+            signal.pause()  # until the test's SIGTERM
     finally:
-        # the agent's SIGTERM arriving after the SDK's own: ignored, the clean-up goes on
+        # the agent's SIGTERM arriving after the SDK's own: ignored, the clean-up goes on.
+        # A signal a process sends itself is pending when kill returns; its Python
+        # handler runs at the next bytecode, before the marker is written.
         os.kill(os.getpid(), signal.SIGTERM)
-        for _ in range(20):
-            time.sleep(0.01)  # signal handlers run between these
         open({str(marker)!r}, "w").write("cleaned up")
     """
     proc = _spawn(code, sdk_env, tmp_path / "run")

@@ -17,7 +17,7 @@ from corral.schemas.compare import (
 )
 from corral.server.api.deps import AccessDep, SessionDep
 from corral.server.api.events import MAX_COMPARED_TASKS, IterationQ, SeriesName, _json
-from corral.server.api.guards import task_for
+from corral.server.api.guards import readable_tasks
 from corral.server.services import plots
 from corral.server.services.plots import Found
 
@@ -41,9 +41,7 @@ def compare_plots(
 ) -> Response:
     """The latest plot per (task, metric, variant) of several tasks (at most 12), or
     those at ``iteration``, with the iterations each task has per (metric, variant)."""
-    ids = list(dict.fromkeys(task_id))
-    for one in ids:
-        task_for(access, session, one, "read")
+    ids = readable_tasks(access, session, task_id)
     items: list[dict[str, Any]] = []
     iterations: list[dict[str, Any]] = []
     for one in ids:
@@ -65,9 +63,7 @@ def compare_debug_samples(
 ) -> TaskDebugSamplesOut:
     """The latest debug sample per (task, metric, variant) of several tasks (at most 12),
     or those at ``iteration``, with the iterations each task has per (metric, variant)."""
-    ids = list(dict.fromkeys(task_id))
-    for one in ids:
-        task_for(access, session, one, "read")
+    ids = readable_tasks(access, session, task_id)
     items: list[TaskDebugSampleOut] = []
     iterations: list[TaskSeriesIterations] = []
     for one in ids:

@@ -28,7 +28,7 @@ from corral.schemas.events import (
     SeriesIterations,
 )
 from corral.server.api.deps import AccessDep, SessionDep, SettingsDep
-from corral.server.api.guards import task_for
+from corral.server.api.guards import readable_tasks, task_for
 from corral.server.services import events, logs, plots, scalars
 from corral.server.services.scalars import SeriesData, check_tasks_exist
 
@@ -217,9 +217,7 @@ def compare_scalars(
     """The series of several tasks (at most 12), to compare them in one chart; the
     parameters are those of ``GET /tasks/{task_id}/scalars``."""
     started = time.perf_counter()
-    ids = list(dict.fromkeys(task_id))
-    for one in ids:
-        task_for(access, session, one, "read")
+    ids = readable_tasks(access, session, task_id)
     found = scalars.read_series(
         session,
         ids,

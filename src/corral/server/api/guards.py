@@ -23,6 +23,14 @@ def task_for(
     return task
 
 
+def readable_tasks(access: Access, session: Session, task_ids: list[str]) -> list[str]:
+    """``task_ids`` without repeats, in order, once the caller may read each (else 404)."""
+    ids = list(dict.fromkeys(task_ids))
+    for one in ids:
+        task_for(access, session, one, "read")
+    return ids
+
+
 def require_target_project(
     access: Access, session: Session, name: str | None, project_id: str | None
 ) -> None:
