@@ -34,6 +34,7 @@ from corral.errors import AuthError, ServerUnavailableError, error_for_status
 
 if TYPE_CHECKING:
     from corral.client.changes import Changes
+    from corral.client.datasets import Datasets
     from corral.client.resources import (
         Audit,
         Events,
@@ -247,6 +248,12 @@ class HubClient:
         from corral.client.resources import Audit
 
         return Audit(self)
+
+    @cached_property
+    def datasets(self) -> Datasets:
+        from corral.client.datasets import Datasets
+
+        return Datasets(self)
 
     @cached_property
     def changes(self) -> Changes:

@@ -1,0 +1,1 @@
+"""Datasets: versioned, content-addressed data (``from corral import Dataset``)."""
