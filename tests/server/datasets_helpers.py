@@ -37,9 +37,7 @@ def create(api: httpx.Client, project: str | None = None, **body: Any) -> dict[s
 
 def put_chunk(api: httpx.Client, version_id: str, contents: list[bytes]) -> dict[str, Any]:
     data = chunk(contents)
-    r = api.put(
-        f"/datasets/{version_id}/blobs/{sha(data)}", params={"kind": "chunk"}, content=data
-    )
+    r = api.put(f"/datasets/{version_id}/blobs/{sha(data)}", params={"kind": "chunk"}, content=data)
     return f.ok(r)
 
 
@@ -65,7 +63,10 @@ def all_files(api: httpx.Client, version_id: str, **params: Any) -> list[dict[st
     out, cursor = [], None
     while True:
         page = f.ok(
-            api.get(f"/datasets/{version_id}/files", params={**params, "cursor": cursor} if cursor else params)
+            api.get(
+                f"/datasets/{version_id}/files",
+                params={**params, "cursor": cursor} if cursor else params,
+            )
         )
         out += page["items"]
         cursor = page["next_cursor"]
