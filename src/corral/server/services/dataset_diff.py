@@ -45,15 +45,17 @@ def _vs_parents(
                 .limit(limit)
             )
             streams.append(
-                DiffEntry(
-                    path=p,
-                    change="added" if kind == "added" else "modified",
-                    size=size,
-                    sha256=sha,
-                    old_size=old_size if kind == "modified" else None,
-                    old_sha256=old_sha if kind == "modified" else None,
-                )
-                for p, size, sha, old_size, old_sha in session.execute(q)
+                [
+                    DiffEntry(
+                        path=p,
+                        change="added" if kind == "added" else "modified",
+                        size=size,
+                        sha256=sha,
+                        old_size=old_size if kind == "modified" else None,
+                        old_sha256=old_sha if kind == "modified" else None,
+                    )
+                    for p, size, sha, old_size, old_sha in session.execute(q)
+                ]
             )
     if change in (None, "removed"):
         gone = (
