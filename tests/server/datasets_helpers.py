@@ -21,11 +21,15 @@ def entry(path: str, data: bytes, **extra: Any) -> dict[str, Any]:
 
 
 def chunk(contents: list[bytes], names: list[str] | None = None) -> bytes:
-    """A chunk archive: members named by their SHA-256 (or by ``names``)."""
+    """A chunk archive: members named by their SHA-256 (or by ``names``).
+
+    The same contents make the same bytes (fixed member times), so the same blob id.
+    """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for i, data in enumerate(contents):
-            z.writestr(names[i] if names else sha(data), data)
+            info = zipfile.ZipInfo(names[i] if names else sha(data), (2020, 1, 1, 0, 0, 0))
+            z.writestr(info, data, zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 
