@@ -49,6 +49,8 @@ def copy_rows(session: Session, target: str, sources: Sequence[str], *, change: 
     """
     f = DatasetFile
     t = aliased(DatasetFile)
+    cols = ["version_id", "path", "size", "sha256", "blob_id", "change", "external_url"]
+    first = True
     for source in reversed(list(dict.fromkeys(sources))):
         rows = select(
             literal(target),
@@ -58,12 +60,11 @@ def copy_rows(session: Session, target: str, sources: Sequence[str], *, change: 
             f.blob_id,
             literal(change),
             f.external_url,
-        ).where(
-            f.version_id == source,
-            ~exists().where(t.version_id == target, t.path == f.path),
-        )
-        cols = ["version_id", "path", "size", "sha256", "blob_id", "change", "external_url"]
+        ).where(f.version_id == source)
+        if not first:  # the first copied goes into an empty index: nothing to skip
+            rows = rows.where(~exists().where(t.version_id == target, t.path == f.path))
         session.execute(insert(DatasetFile).from_select(cols, rows))
+        first = False
 
 
 # --- add ----------------------------------------------------------------------------------
