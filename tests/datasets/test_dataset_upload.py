@@ -19,6 +19,7 @@ import pytest
 
 from corral import Dataset
 from corral.datasets.upload import FILE_THRESHOLD, FileChangedError
+from corral.errors import ValidationError
 from tests.agents import kill_quietly, wait_for
 from tests.datasets.conftest import read_tree, sha, write_tree
 from tests.factories import ok, unique
@@ -196,7 +197,7 @@ def test_compression_skips_compressed_types_and_can_be_off(
         io.BytesIO(ds_api.get(f"/datasets/{plain.id}/blobs/{blob}").content)
     ) as zf:
         assert [i.compress_type for i in zf.infolist()] == [zipfile.ZIP_STORED]
-    with pytest.raises(ValueError, match="compression"):
+    with pytest.raises(ValidationError, match="compression"):
         plain.upload(compression="lzma")
 
 
