@@ -10,8 +10,8 @@ import pytest
 
 from corral import Dataset
 from corral.errors import ConflictError, NotFoundError, ValidationError
-from tests.datasets.conftest import sha, write_tree
 from tests.agents import console
+from tests.datasets.conftest import sha, write_tree
 from tests.factories import unique
 
 
