@@ -19,7 +19,7 @@ import pytest
 
 from corral import Dataset
 from corral.datasets.upload import FILE_THRESHOLD, FileChangedError
-from corral.errors import ValidationError
+from corral.errors import ConflictError, ValidationError
 from tests.agents import kill_quietly, wait_for
 from tests.datasets.conftest import read_tree, sha, write_tree
 from tests.factories import ok, unique
@@ -350,3 +350,54 @@ def test_alias_records_usage_and_an_edited_clone_switches_version(
     assert f"USED {v2.id} 1.0.1" in out
     usages = ok(ds_api.get(f"/tasks/{clone}/datasets"))
     assert [(u["alias"], u["dataset_id"]) for u in usages] == [("train", v2.id)]
+
+
+INTERRUPTED_UPLOAD = """
+    import os, signal, sys
+    from corral import Dataset
+    from corral.client.datasets import Datasets
+
+    real_put = Datasets.put_blob
+    sent = []
+
+    def put_blob(self, dataset_id, blob_id, content, **kw):
+        answer = real_put(self, dataset_id, blob_id, content, **kw)
+        sent.append(blob_id)
+        if len(sent) == 2:  # Ctrl-C while the upload is under way
+            os.kill(os.getpid(), signal.SIGINT)
+        return answer
+
+    Datasets.put_blob = put_blob
+    try:
+        Dataset.get(sys.argv[1], only_completed=False).upload(
+            show_progress=False, chunk_size=0.01, max_workers=1
+        )
+    except KeyboardInterrupt:
+        print("INTERRUPTED", len(sent))
+        sys.exit(130)
+    print("FINISHED", len(sent))
+"""
+
+
+def test_ctrl_c_leaves_a_consistent_version_that_upload_completes(
+    ds: object, ds_env: dict[str, str], ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
+    files = {f"{i:03d}.bin": os.urandom(3000) for i in range(40)}
+    d = Dataset.create("ctrl-c", project)
+    d.add_files(write_tree(tmp_path / "src", files))
+    proc = run_script(INTERRUPTED_UPLOAD, ds_env, tmp_path / "run", args=[d.id], check=False)
+    assert proc.returncode == 130, proc.stderr
+    sent = int(proc.stdout.split("INTERRUPTED")[1].split()[0])
+    assert 2 <= sent < 20
+    stats = ok(ds_api.get(f"/datasets/{d.id}"))["stats"]
+    linked = stats["file_count"] - stats["pending_count"]
+    assert 0 < linked < len(files)
+    # every linked file is readable; finalize refuses the rest
+    rows = [r for r in _rows(ds_api, d.id) if r["blob_id"]]
+    assert len(rows) == linked
+    with pytest.raises(ConflictError, match="upload"):
+        d.finalize()
+    rest = d.upload(show_progress=False)
+    assert rest.files == len(files) - linked
+    d.finalize()
+    assert hub_tree(ds_api, d.id) == files
