@@ -29,6 +29,7 @@ import logging
 import os
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -159,13 +160,43 @@ def _hash_checked(item: _Item) -> None:
         )
 
 
-def _pack(items: list[_Item], dest: Path, compression: str) -> str:
+#: bytes of a file's start that are deflated to judge whether its kind compresses
+PROBE_BYTES = 64 * 1024
+#: a probe that shrinks less than this (compressed / raw) means "store, do not deflate"
+WORTH_IT = 0.9
+
+
+class _Compressibility:
+    """Whether files of a suffix compress, judged once per suffix by deflating a sample.
+
+    Shared by the upload's threads (a race only probes a suffix twice).
+    """
+
+    def __init__(self) -> None:
+        self._by_suffix: dict[str, bool] = {}
+
+    def deflate(self, name: str, data: bytes) -> bool:
+        if is_compressed_name(name):
+            return False
+        suffix = os.path.splitext(name.lower())[1]
+        known = self._by_suffix.get(suffix)
+        if known is not None:
+            return known
+        if len(data) < 512:  # too small to judge: deflate it, do not remember
+            return True
+        sample = data[:PROBE_BYTES]
+        worth = len(zlib.compress(sample, DEFLATE_LEVEL)) < WORTH_IT * len(sample)
+        self._by_suffix[suffix] = worth
+        return worth
+
+
+def _pack(items: list[_Item], dest: Path, compression: str, judge: _Compressibility) -> str:
     """Write the chunk zip; returns the blob's compression (``deflate`` if any member is)."""
     deflated = False
     with zipfile.ZipFile(dest, "w", allowZip64=True) as zf:
         for item in items:
             data = _read_checked(item)
-            deflate = compression == "deflate" and not is_compressed_name(item.path)
+            deflate = compression == "deflate" and judge.deflate(item.path, data)
             info = zipfile.ZipInfo(item.sha256, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
@@ -254,7 +285,7 @@ class _Target:
 
 
 def _send_group(
-    target: _Target, group: list[_Item], compression: str, tmp: Path
+    target: _Target, group: list[_Item], compression: str, tmp: Path, judge: _Compressibility
 ) -> tuple[int, int, str]:
     """Pack (or check) and send one blob; ``(files, bytes sent, blob id)``."""
     if len(group) == 1 and group[0].size >= FILE_THRESHOLD:
@@ -268,7 +299,7 @@ def _send_group(
     os.close(fd)
     chunk = Path(name)
     try:
-        blob_compression = _pack(group, chunk, compression)
+        blob_compression = _pack(group, chunk, compression, judge)
         blob_id = _file_sha(chunk)
         size = chunk.stat().st_size
         target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
@@ -340,6 +371,7 @@ def _run(
     stats = UploadStats()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-upload")
     running: dict[Future[tuple[int, int, str]], list[_Item]] = {}
+    judge = _Compressibility()
 
     def collect(done: set[Future[tuple[int, int, str]]]) -> None:
         for fut in done:
@@ -356,7 +388,7 @@ def _run(
             while len(running) >= workers * 2:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 collect(done)
-            running[pool.submit(_send_group, target, group, compression, tmp)] = group
+            running[pool.submit(_send_group, target, group, compression, tmp, judge)] = group
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             collect(done)
