@@ -19,7 +19,8 @@ import pytest
 
 from corral import Dataset
 from corral.datasets.upload import FILE_THRESHOLD, FileChangedError
-from corral.errors import ConflictError, ValidationError
+from corral.errors import ConflictError, ServerUnavailableError, ValidationError
+from corral.testing.hub import Hub
 from tests.agents import kill_quietly, wait_for
 from tests.datasets.conftest import read_tree, sha, write_tree
 from tests.factories import ok, unique
@@ -401,3 +402,48 @@ def test_ctrl_c_leaves_a_consistent_version_that_upload_completes(
     assert rest.files == len(files) - linked
     d.finalize()
     assert hub_tree(ds_api, d.id) == files
+
+
+def test_upload_cut_by_the_hub_going_away_continues_once_it_is_back(
+    fresh_hub: Hub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from corral.client.config import HubCredentials
+    from corral.client.datasets import Datasets
+    from corral.client.http import HubClient
+    from corral.sdk import session
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    client = HubClient(
+        HubCredentials(fresh_hub.url, fresh_hub.access_key, fresh_hub.secret_key),
+        timeout=session.TIMEOUT,
+    )
+    session.set_hub_client(client)
+    try:
+        files = {f"{i:03d}.bin": os.urandom(3000) for i in range(30)}
+        d = Dataset.create("outage", unique("ds"))
+        d.add_files(write_tree(tmp_path / "src", files))
+        real_put = Datasets.put_blob
+        sent: list[str] = []
+
+        def put_then_outage(
+            self: Datasets, dataset_id: str, blob_id: str, *a: Any, **kw: Any
+        ) -> Any:
+            answer = real_put(self, dataset_id, blob_id, *a, **kw)
+            sent.append(blob_id)
+            if len(sent) == 2:
+                fresh_hub.stop()  # the network goes away mid-upload
+            return answer
+
+        monkeypatch.setattr(Datasets, "put_blob", put_then_outage)
+        with pytest.raises(ServerUnavailableError):
+            d.upload(show_progress=False, chunk_size=0.01, max_workers=1, retries=1)
+        monkeypatch.setattr(Datasets, "put_blob", real_put)
+        fresh_hub.start()
+        rest = d.upload(show_progress=False, chunk_size=0.01, max_workers=1)
+        assert not set(sent) & set(rest.blob_ids)  # the first two are not sent again
+        d.finalize()
+        with fresh_hub.client() as api:
+            assert hub_tree(api, d.id) == files
+    finally:
+        session.set_hub_client(None)
+        client.close()

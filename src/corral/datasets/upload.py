@@ -8,7 +8,8 @@ grouped by SHA-256, so content present twice is sent once. Then:
 * smaller files are packed into *chunks* of about ``chunk_size`` MiB (32 by
   default): zip archives whose member names are the files' SHA-256, each member
   deflated (level :data:`DEFLATE_LEVEL`) unless its name says it is compressed
-  already (``.jpg``, ``.parquet``...) or ``compression="none"``.
+  already (``.jpg``, ``.parquet``...), a deflated sample of its suffix did not shrink
+  (random bytes), or ``compression="none"``.
 
 Every file is hashed again while it is read for sending; one that changed since it
 was added fails the upload with a clear message (add it again). Chunks are built in
@@ -28,6 +29,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -50,8 +52,7 @@ FILE_THRESHOLD = 4 * 1024 * 1024
 #: default size of a chunk, MiB
 DEFAULT_CHUNK_MB = 32
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
-DEFAULT_LEVEL = 1
-DEFLATE_LEVEL = DEFAULT_LEVEL
+DEFLATE_LEVEL = 1
 #: bytes per read while streaming
 BLOCK = 1024 * 1024
 #: where outside-storage blobs go below ``output_url``
@@ -236,17 +237,20 @@ class _Target:
             try:
                 self._send_once(path, blob_id, size, kind, compression, contents)
                 return
-            except (ServerUnavailableError, OSError) as e:
-                attempt += 1
-                if attempt > self.retries:
-                    raise
-                log.warning("sending blob %s failed (%s), retry %d", blob_id[:12], e, attempt)
             except CorralError as e:
                 status = getattr(e, "status", None)
-                if isinstance(status, int) and status >= 500 and attempt < self.retries:
-                    attempt += 1
-                    continue
-                raise
+                transient = isinstance(e, ServerUnavailableError) or (
+                    isinstance(status, int) and status >= 500
+                )
+                if not transient or attempt >= self.retries:
+                    raise
+            except OSError as e:  # a local read, or a storage backend's connection
+                if attempt >= self.retries:
+                    raise
+                log.warning("sending blob %s failed (%s)", blob_id[:12], e)
+            attempt += 1
+            # 0.5 s, 1 s, 2 s...: a hub restarting or a flaky link gets time to recover
+            time.sleep(min(0.25 * 2**attempt, 8.0))
 
     def _send_once(
         self, path: Path, blob_id: str, size: int, kind: str, compression: str, contents: list[str]
