@@ -447,3 +447,26 @@ def test_upload_cut_by_the_hub_going_away_continues_once_it_is_back(
     finally:
         session.set_hub_client(None)
         client.close()
+
+
+def test_the_progress_bar_counts_every_pending_file_and_byte(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.datasets import progress
+
+    bars: list[progress.DatasetProgress] = []
+    real_init = progress.DatasetProgress.__init__
+
+    def recording_init(self: progress.DatasetProgress, *a: Any, **kw: Any) -> None:
+        real_init(self, *a, **{**kw, "force": True})
+        bars.append(self)
+
+    monkeypatch.setattr(progress.DatasetProgress, "__init__", recording_init)
+    files = {"a.txt": b"same", "b.txt": b"same", "big.bin": os.urandom(FILE_THRESHOLD), "c": b"c"}
+    d = Dataset.create("bar", project)
+    d.add_files(write_tree(tmp_path / "b", files))
+    d.upload(show_progress=True)
+    [bar] = bars
+    assert bar.files_total == 4 and bar.files_done == 4  # the duplicate counted too
+    assert bar.bytes_total == bar.bytes_done == sum(len(v) for v in files.values())
+    assert not bar.shown  # closed

@@ -93,12 +93,17 @@ def normalize_compression(compression: Any) -> str:
     )
 
 
-def _pending(client: HubClient, version_id: str) -> Iterator[_Item]:
-    """Each pending content once (by SHA-256), with a local source."""
+def _pending(client: HubClient, version_id: str, bar: DatasetProgress) -> Iterator[_Item]:
+    """Each pending content once (by SHA-256), with a local source.
+
+    A second path with the same content rides along with the first: it counts as done
+    on the progress bar at once.
+    """
     seen: set[bytes] = set()
     for row in client.datasets.iter_files(version_id, pending=True):
         digest = bytes.fromhex(row["sha256"])
         if digest in seen:
+            bar.advance(files=1, nbytes=int(row["size"]))
             continue
         seen.add(digest)
         source = row.get("source")
@@ -354,7 +359,7 @@ def upload_version(
     ):
         return _run(
             target,
-            _plans(_pending(client, version["id"]), chunk_bytes),
+            _plans(_pending(client, version["id"], bar), chunk_bytes),
             mode,
             Path(tmp),
             max_workers,
