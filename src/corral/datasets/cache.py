@@ -254,20 +254,24 @@ class DatasetCache:
                 if line.strip():
                     yield ManifestEntry.parse(line)
 
-    def check(self, name: str, *, verify: bool = False) -> Iterator[ManifestEntry]:
-        """The entries whose file is missing or differs (size, mtime; with ``verify``,
-        the SHA-256 too)."""
+    def check(self, name: str, *, verify: bool = False) -> tuple[int, list[ManifestEntry]]:
+        """The number of files of a complete version, and the entries whose file is
+        missing or differs (size, mtime; with ``verify``, the SHA-256 too)."""
         folder = self.folder(name)
+        count = 0
+        broken = []
         for entry in self.entries(name):
+            count += 1
             path = folder / entry.path
             try:
                 st = os.stat(path)
             except OSError:
-                yield entry
+                broken.append(entry)
                 continue
             changed = st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns
             if changed or (verify and sha256_file(path) != entry.sha256):
-                yield entry
+                broken.append(entry)
+        return count, broken
 
     def place(self, folder: Path, path: str, sha256: str, *, soft: bool) -> int:
         """Link object ``sha256`` at ``folder/path``; returns the placed file's mtime_ns.
@@ -344,17 +348,20 @@ class DatasetCache:
         total = self._objects_size()
         if total <= max_bytes:
             return 0
-        freed = 0
+        # contents no version uses (left by a failed fetch, or by a folder removed by hand)
+        freed = self._drop_unlinked(None)
         manifests = sorted(
             (p.stat().st_mtime, p.name[: -len(".manifest")])
             for p in self.versions.glob("*.manifest")
         )
         for _, name in manifests:
-            if name != keep:
-                self.forget(name)
-            freed += self._drop_unlinked()
             if total - freed <= max_bytes:
                 break
+            if name == keep:
+                continue
+            shas = {entry.sha256 for entry in self.entries(name)}
+            self.forget(name)
+            freed += self._drop_unlinked(shas)
         return freed
 
     def _soft_linked(self) -> set[str]:
@@ -370,11 +377,13 @@ class DatasetCache:
                     break  # one folder links one way
         return used
 
-    def _drop_unlinked(self) -> int:
-        """Remove objects that no version folder links to; returns the bytes freed."""
+    def _drop_unlinked(self, shas: set[str] | None) -> int:
+        """Remove the objects (of ``shas``, or all) that no version folder links to;
+        returns the bytes freed."""
         freed = 0
         soft = self._soft_linked()
-        for obj in self._object_files():
+        candidates = self._object_files() if shas is None else (self.object_path(s) for s in shas)
+        for obj in candidates:
             with contextlib.suppress(OSError):
                 st = obj.stat()
                 if st.st_nlink == 1 and obj.name not in soft:

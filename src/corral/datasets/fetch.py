@@ -128,7 +128,8 @@ def local_copy(
         if disk_full(e):
             raise no_space_error(cache.root, f"dataset {label}") from e
         raise
-    _evict(cache, name)
+    if report.fetched_bytes:
+        _evict(cache, name)
     if show_progress:
         print(report.line(label), file=sys.stderr, flush=True)
     return report.folder
@@ -239,11 +240,10 @@ class _Fetcher:
     ) -> FetchReport:
         cache = self.cache
         if cache.is_complete(name):
-            broken = {entry.path: entry for entry in cache.check(name, verify=verify)}
-            files = sum(1 for _ in cache.entries(name))
+            files, broken = cache.check(name, verify=verify)
             report = FetchReport(cache.folder(name), files, cached_files=files - len(broken))
             if broken:
-                self._repair(name, broken, report)
+                self._repair(name, {entry.path: entry for entry in broken}, report)
             cache.touch(name)
             return report
         cache.forget(name)  # a folder without its manifest was left by a crash
