@@ -10,8 +10,8 @@ import pytest
 
 from corral import Dataset
 from corral.errors import ConflictError, NotFoundError, ValidationError
-from tests.datasets.conftest import sha, write_tree
 from tests.agents import console
+from tests.datasets.conftest import sha, write_tree
 from tests.factories import unique
 
 
@@ -250,3 +250,29 @@ def test_remote_routes_agree_with_sdk(
     assert answer["state"] == "final" and answer["stats"]["file_count"] == 1
     task = ds_api.get(f"/tasks/{d.id}").json()
     assert task["type"] == "data_processing" and task["status"] == "completed"
+
+
+def test_dataframe_metadata_has_a_preview_and_a_table(
+    ds: object, ds_api: httpx.Client, project: str
+) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"label": ["cat", "dog"], "count": [3, 5]})
+    d = Dataset.create("frame", project)
+    d.set_metadata(frame, metadata_name="labels")
+    back = d.get_metadata("labels")
+    assert back.to_dict("list") == {"label": ["cat", "dog"], "count": [3, 5]}
+    artifacts = {a["name"]: a for a in ds_api.get(f"/tasks/{d.id}/artifacts").json()}
+    assert "cat" in (artifacts["labels"].get("preview") or "")
+    plots = ds_api.get(f"/tasks/{d.id}/plots").json()["items"]
+    assert [(p["metric"], p["variant"]) for p in plots] == [
+        ("Dataset Metadata", "Dataset Metadata")
+    ]
+
+
+def test_import_corral_does_not_import_datasets() -> None:
+    import subprocess
+    import sys
+
+    code = "import corral, sys; assert 'corral.datasets' not in sys.modules; corral.Dataset"
+    subprocess.run([sys.executable, "-c", code], check=True)

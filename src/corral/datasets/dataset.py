@@ -527,9 +527,9 @@ class Dataset:
         max_workers: int | None = None,
     ) -> str:
         """A read-only folder with the version's files, from the machine's shared cache."""
-        from corral.datasets import fetch
+        from corral.datasets.fetch import local_copy
 
-        path = fetch.local_copy(
+        path = local_copy(
             self.client,
             self.id,
             use_soft_links=use_soft_links,
@@ -550,9 +550,9 @@ class Dataset:
         max_workers: int | None = None,
     ) -> str:
         """The version's files copied into ``target_folder`` (yours to change)."""
-        from corral.datasets import fetch
+        from corral.datasets.fetch import mutable_copy
 
-        path = fetch.mutable_copy(
+        path = mutable_copy(
             self.client,
             self.id,
             Path(target_folder),
