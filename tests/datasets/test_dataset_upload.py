@@ -352,6 +352,11 @@ def test_alias_records_usage_and_an_edited_clone_switches_version(
     assert f"USED {v2.id} 1.0.1" in out
     usages = ok(ds_api.get(f"/tasks/{clone}/datasets"))
     assert [(u["alias"], u["dataset_id"]) for u in usages] == [("train", v2.id)]
+    # a version a task used is kept unless forced
+    with pytest.raises(ConflictError):
+        Dataset.delete(v2.id)
+    assert Dataset.delete(v2.id, force=True) == [v2.id]
+    assert ok(ds_api.get(f"/tasks/{clone}/datasets")) == []
 
 
 INTERRUPTED_UPLOAD = """
