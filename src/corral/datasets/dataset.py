@@ -650,7 +650,7 @@ class Dataset:
                 found.name, found.project, dataset_tags=found.tags, parent_datasets=[found.id]
             )
         if alias:
-            lookup.record_alias(client, alias, found.id)
+            lookup.record_alias(alias, found.id)
         return found
 
     @classmethod
