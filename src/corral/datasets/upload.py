@@ -51,6 +51,8 @@ log = logging.getLogger("corral.datasets")
 FILE_THRESHOLD = 4 * 1024 * 1024
 #: default size of a chunk, MiB
 DEFAULT_CHUNK_MB = 32
+#: without ``chunk_size``, a small upload is cut into one chunk per worker, not below this
+MIN_AUTO_CHUNK = 1024 * 1024
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
 DEFLATE_LEVEL = 1
 #: bytes per read while streaming
@@ -341,11 +343,15 @@ def upload_version(
     mode = normalize_compression(compression)
     if chunk_size is not None and chunk_size <= 0:
         raise ValidationError(f"chunk_size={chunk_size}: give the chunk size in MiB (> 0)")
+    stats_in = version.get("stats") or {}
+    workers = max(1, max_workers or min(8, (os.cpu_count() or 1) * 2))
     chunk_bytes = int((chunk_size or DEFAULT_CHUNK_MB) * 1024 * 1024)
+    if chunk_size is None:  # enough chunks to keep every worker busy, none under 1 MiB
+        spread = int(stats_in.get("pending_bytes", 0)) // workers
+        chunk_bytes = max(MIN_AUTO_CHUNK, min(chunk_bytes, spread))
     url = output_url or version.get("output_uri") or ""
     if url.startswith("hub://"):
         url = ""
-    stats_in = version.get("stats") or {}
     target = _Target(client, version["id"], url, max(0, retries))
     label = f"upload {version.get('name', '')} {version.get('version', '')}".strip()
     with (
@@ -362,7 +368,7 @@ def upload_version(
             _plans(_pending(client, version["id"], bar), chunk_bytes),
             mode,
             Path(tmp),
-            max_workers,
+            workers,
             bar,
         )
 
@@ -372,11 +378,10 @@ def _run(
     plans: Iterator[list[_Item]],
     compression: str,
     tmp: Path,
-    max_workers: int | None,
+    workers: int,
     bar: DatasetProgress,
 ) -> UploadStats:
-    """Send the plans with ``max_workers`` threads, at most two per worker in flight."""
-    workers = max(1, max_workers or min(8, (os.cpu_count() or 1) * 2))
+    """Send the plans with ``workers`` threads, at most two per worker in flight."""
     stats = UploadStats()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-upload")
     running: dict[Future[tuple[int, int, str]], list[_Item]] = {}
