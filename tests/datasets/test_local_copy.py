@@ -420,3 +420,25 @@ def test_blobs_in_outside_storage_and_external_files_are_fetched_from_their_urls
     folder = fetch.local_copy(client, v["id"])
 
     assert tree(folder) == {"small.txt": small, "whole.bin": whole, "linked/ext.csv": b"ext,1\n"}
+
+
+def test_without_raise_on_error_a_bad_blob_s_files_are_left_out_then_fetched_later(
+    client: HubClient, project: str, cache_dir: Path, hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {f"f{i}.txt": f"file {i}\n".encode() * 20 for i in range(6)}
+    v1 = publish(client, project, "lenient", files, chunks=2)
+    rows = list(client.datasets.iter_files(v1["id"]))
+    bad_blob = rows[0]["blob_id"]
+    bad_paths = {row["path"] for row in rows if row["blob_id"] == bad_blob}
+    (stored,) = [p for p in hub.data_dir.rglob(bad_blob) if p.is_file()]
+    original = stored.read_bytes()
+    stored.write_bytes(original[:-10] + b"\0" * 10)
+
+    folder = fetch.local_copy(client, v1["id"], raise_on_error=False)
+
+    assert tree(folder) == {k: v for k, v in files.items() if k not in bad_paths}
+    stored.write_bytes(original)  # the storage is healthy again
+    capsys.readouterr()
+    again = fetch.local_copy(client, v1["id"])
+    assert tree(again) == files
+    assert f"{len(bad_paths)} repaired" in capsys.readouterr().err
