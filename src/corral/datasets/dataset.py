@@ -525,8 +525,13 @@ class Dataset:
         num_parts: int | None = None,
         raise_on_error: bool = True,
         max_workers: int | None = None,
+        verify: bool = False,
     ) -> str:
-        """A read-only folder with the version's files, from the machine's shared cache."""
+        """A read-only folder with the version's files, from the machine's shared cache.
+
+        A cached copy is checked cheaply (size and mtime of each file; a damaged file
+        is fetched again); ``verify=True`` (not in ClearML) checks every SHA-256 too.
+        """
         from corral.datasets.fetch import local_copy
 
         path = local_copy(
@@ -536,6 +541,7 @@ class Dataset:
             part=part,
             num_parts=num_parts,
             max_workers=max_workers,
+            verify=verify,
             raise_on_error=raise_on_error,
         )
         return str(path)
@@ -644,7 +650,7 @@ class Dataset:
                 found.name, found.project, dataset_tags=found.tags, parent_datasets=[found.id]
             )
         if alias:
-            lookup.record_alias(client, alias, found.id)
+            lookup.record_alias(alias, found.id)
         return found
 
     @classmethod
