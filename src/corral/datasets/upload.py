@@ -263,22 +263,14 @@ class _Target:
         self, path: Path, blob_id: str, size: int, kind: str, compression: str, contents: list[str]
     ) -> None:
         if not self.output_url:
-            try:
-                self.client.datasets.put_blob(
-                    self.version_id,
-                    blob_id,
-                    _stream(path),
-                    size=size,
-                    kind=kind,
-                    compression=compression,
-                )
-            except ValidationError as e:
-                if kind == "file" and "sha" in str(e).lower():
-                    raise FileChangedError(
-                        f"a large file changed while it was sent (blob {blob_id[:12]}): {e}; "
-                        "add it again, then upload"
-                    ) from e
-                raise
+            self.client.datasets.put_blob(
+                self.version_id,
+                blob_id,
+                _stream(path),
+                size=size,
+                kind=kind,
+                compression=compression,
+            )
             return
         from corral.sdk.storage import backend_for, join_uri
 
@@ -303,8 +295,17 @@ def _send_group(
         item = group[0]
         if target.output_url:
             _hash_checked(item)
-        path = Path(item.source)
-        target.send(path, item.sha256, item.size, "file", "none", [item.sha256])
+        elif not Path(item.source).is_file():
+            _hash_checked(item)  # says the source is gone
+        try:  # the hub hashes what it receives: a changed file is refused, nothing stored
+            target.send(Path(item.source), item.sha256, item.size, "file", "none", [item.sha256])
+        except ValidationError as e:
+            if "sha-256" not in str(e).lower():
+                raise
+            raise FileChangedError(
+                f"{item.path}: {item.source} changed since it was added to the dataset "
+                f"(the hub says: {e}): add it again, then upload"
+            ) from e
         return 1, item.size, item.sha256
     fd, name = tempfile.mkstemp(prefix="chunk-", suffix=".zip", dir=tmp)
     os.close(fd)
