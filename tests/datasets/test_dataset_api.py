@@ -35,6 +35,14 @@ def test_create_then_child_bumps_the_version(ds: object, project: str, tmp_path:
     major = Dataset.create("bump", project, dataset_version="2.1")
     assert major.version == "2.1.0"
     assert Dataset.create("bump", project).version == "2.1.1"
+    major.version = "3"  # a draft may change its version
+    assert major.version == "3.0.0" and major.reload().version == "3.0.0"
+    with pytest.raises(ConflictError):
+        first.version = "9.0.0"  # a final one may not
+    with pytest.raises(ConflictError):
+        major.version = "1.0.0"  # taken
+    with pytest.raises(ValidationError):
+        Dataset.create("bump", project, dataset_version="one")
 
 
 def test_add_remove_sync_and_change_lists(ds: object, project: str, tmp_path: Path) -> None:

@@ -33,13 +33,13 @@ from corral.datasets.files import FileEntry
 from corral.errors import CorralError, NotFoundError, ValidationError
 from corral.sdk.session import hub_client
 
-log = logging.getLogger("corral.datasets")
-
 if TYPE_CHECKING:
     from corral.client.http import HubClient
     from corral.datasets.upload import UploadStats
     from corral.sdk.logger import Logger
     from corral.sdk.task import Task
+
+log = logging.getLogger("corral.datasets")
 
 
 def _ids(parents: Sequence[str | Dataset] | None) -> list[str]:
