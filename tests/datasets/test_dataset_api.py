@@ -250,6 +250,17 @@ def test_symlinks_followed_and_loops_refused(ds: object, project: str, tmp_path:
     assert d2.list_files() == []
 
 
+def test_publish_after_finalize(ds: object, ds_api: httpx.Client, project: str) -> None:
+    d = Dataset.create("pub", project)
+    with pytest.raises(ConflictError, match="finalize"):
+        d.publish()
+    assert d.publish(raise_on_error=False) is False
+    d.finalize()
+    assert d.publish() is True
+    assert ds_api.get(f"/tasks/{d.id}").json()["status"] == "published"
+    assert Dataset.get(d.id).is_final()
+
+
 def test_remote_routes_agree_with_sdk(
     ds: object, ds_api: httpx.Client, project: str, tmp_path: Path
 ) -> None:

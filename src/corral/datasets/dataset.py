@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.datasets import files, index, lookup
 from corral.datasets.files import FileEntry
-from corral.errors import CorralError, NotFoundError, ValidationError
+from corral.errors import ConflictError, CorralError, NotFoundError, ValidationError
 from corral.sdk.session import hub_client
 
 if TYPE_CHECKING:
@@ -410,6 +410,24 @@ class Dataset:
             return False
         if verbose:
             print(f"dataset {self.name} {self.version} is final")
+        return True
+
+    def publish(self, raise_on_error: bool = True) -> bool:
+        """Publish the version's task (after ``finalize``): its status becomes ``published``.
+
+        Raises (with ``raise_on_error``; else returns ``False``):
+            ConflictError: the version is not final.
+        """
+        try:
+            if not self.is_final():
+                raise ConflictError(
+                    f"dataset {self.name} {self.version} is not final: finalize it first"
+                )
+            self.client.request("POST", f"tasks/{self.id}:publish", json={})
+        except CorralError:
+            if raise_on_error:
+                raise
+            return False
         return True
 
     # --- task-side extras ---------------------------------------------------------------
