@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,8 +16,8 @@ from tests.datasets.conftest import sha, write_tree
 from tests.factories import unique
 
 
-def _final(name: str, project: str, folder: Path, **kw: object) -> Dataset:
-    ds = Dataset.create(dataset_name=name, dataset_project=project, **kw)  # type: ignore[arg-type]
+def _final(name: str, project: str, folder: Path, **kw: Any) -> Dataset:
+    ds = Dataset.create(dataset_name=name, dataset_project=project, **kw)
     ds.add_files(folder)
     ds.upload(show_progress=False)
     ds.finalize()

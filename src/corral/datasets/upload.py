@@ -51,6 +51,9 @@ log = logging.getLogger("corral.datasets")
 FILE_THRESHOLD = 4 * 1024 * 1024
 #: default size of a chunk, MiB
 DEFAULT_CHUNK_MB = 32
+#: most files in one chunk: a million tiny files make 100 chunks, not one huge archive
+#: (whose member list the hub reads and links in one request)
+CHUNK_MEMBERS = 10_000
 #: without ``chunk_size``, a small upload is cut into one chunk per worker, not below this
 MIN_AUTO_CHUNK = 1024 * 1024
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
@@ -127,7 +130,7 @@ def _plans(items: Iterator[_Item], chunk_bytes: int) -> Iterator[list[_Item]]:
             continue
         group.append(item)
         size += item.size
-        if size >= chunk_bytes:
+        if size >= chunk_bytes or len(group) >= CHUNK_MEMBERS:
             yield group
             group, size = [], 0
     if group:
