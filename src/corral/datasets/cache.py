@@ -10,7 +10,7 @@ Layout under the root (``CORRAL_DATASET_CACHE``, else ``<cache_root()>/datasets`
     versions/<name>.lock             flock'd while the version is built or repaired
     tmp/                             downloads and folders being built (same filesystem)
 
-An object is written to a temporary name in its own folder, checked against its
+An object is written to a temporary name in ``tmp/``, checked against its
 SHA-256 and then ``os.replace``d into place, so a reader never sees a part of a
 file under an object's name and two processes writing the same content both end
 with one correct object. Objects are not fsync'd: a crash of the machine may leave
@@ -176,6 +176,7 @@ class DatasetCache:
         #: folders known to exist (a mkdir per file would cost a system call each)
         self._made: set[Path] = set()
         self._objects = str(self.objects)
+        self._tmp = str(self.tmp)
         #: folders known to exist, as strings (objects' and versions' being built)
         self._made_objects: set[str] = set()
 
@@ -211,7 +212,12 @@ class DatasetCache:
         if folder not in self._made_objects:
             os.makedirs(folder, exist_ok=True)
             self._made_objects.add(folder)
-        temp = os.path.join(folder, f".{sha256}.{secrets.token_hex(4)}.tmp")
+        # in tmp/ (same filesystem, so the rename is atomic), where leftovers of a killed
+        # process are found and removed
+        if self._tmp not in self._made_objects:
+            os.makedirs(self._tmp, exist_ok=True)
+            self._made_objects.add(self._tmp)
+        temp = f"{self._tmp}/{sha256}.{secrets.token_hex(4)}.obj"
         digest = hashlib.sha256()
         size = 0
         try:
