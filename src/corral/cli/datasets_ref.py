@@ -1,0 +1,195 @@
+"""What the ``corral dataset`` commands share: the current dataset, id look-ups, errors.
+
+The *current dataset* is the clearml-data habit: ``corral dataset create`` remembers the
+new version's id, and ``add``/``remove``/``sync``/``upload``/``close`` without ``--id``
+work on it. It is kept per hub in ``current_dataset.json`` next to the client config
+file (``~/.corral/current_dataset.json``), and every command that uses it says so.
+
+Example::
+
+    with dataset_errors(), hub() as client:
+        version = fetch_dataset(client, current_id(None))
+        writable(version)  # a final version: one-line error naming the next command
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.markup import escape
+
+from corral.cli.client import MIN_PREFIX, fail
+from corral.cli.output import err
+from corral.errors import CorralError, NotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from corral.client.http import HubClient
+
+STATE_FILE = "current_dataset.json"
+_ID = re.compile(r"^[0-9a-f]{1,64}$")
+
+
+# --- the current dataset ------------------------------------------------------------
+
+
+def _state_path() -> Path:
+    from corral.client.config import config_path
+
+    return config_path().parent / STATE_FILE
+
+
+def _hub_url() -> str:
+    from corral.client.config import load
+
+    return load().url.rstrip("/")
+
+
+def _read_state() -> dict[str, Any]:
+    try:
+        data = json.loads(_state_path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def remember(version: dict[str, Any]) -> None:
+    """Make ``version`` the current dataset of this hub (written atomically, mode 0600)."""
+    state = _read_state()
+    state[_hub_url()] = {
+        "id": version["id"],
+        "name": version.get("name", ""),
+        "version": version.get("version", ""),
+    }
+    path = _state_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def forget(dataset_ids: list[str]) -> None:
+    """Stop using the current dataset when it is one of ``dataset_ids`` (it was deleted)."""
+    state = _read_state()
+    current = state.get(_hub_url()) or {}
+    if current.get("id") in dataset_ids:
+        del state[_hub_url()]
+        _state_path().write_text(json.dumps(state, indent=2, sort_keys=True))
+
+
+def current_id(explicit: str | None) -> str:
+    """``explicit`` when given, else the current dataset's id (said on stderr)."""
+    if explicit:
+        return explicit
+    current = _read_state().get(_hub_url()) or {}
+    if not current.get("id"):
+        raise fail(
+            "no current dataset: give --id ID, or create one with "
+            "`corral dataset create --project P --name N`"
+        )
+    label = " ".join(p for p in (current.get("name"), current.get("version")) if p)
+    err.print(
+        f"using the current dataset {escape(label)} ({current['id']})", style="dim", highlight=False
+    )
+    return str(current["id"])
+
+
+# --- look-ups ------------------------------------------------------------------------
+
+
+def fetch_dataset(client: HubClient, ref: str) -> dict[str, Any]:
+    """The version ``ref`` names: its id, or a unique prefix of 6+ characters of it.
+
+    Raises:
+        NotFoundError: no dataset version has this id (or it is a task, not a dataset).
+        ValidationError: ``ref`` is not an id, or starts the ids of several tasks.
+    """
+    ref = ref.strip().lower()
+    hint = "see `corral dataset list`"
+    if not _ID.match(ref):
+        raise ValidationError(f"{ref!r} is not a dataset id (ids are hex, {hint})")
+    try:
+        return client.datasets.get(ref)
+    except NotFoundError:
+        if len(ref) < MIN_PREFIX or len(ref) >= 32:
+            raise NotFoundError(f"no dataset with id {ref!r} ({hint})") from None
+    # a prefix: dataset versions are tasks, so the task search finds their ids
+    page = client.tasks.list(text=ref, archived="", limit=500)
+    ids = sorted({row["id"] for row in page["items"] if row["id"].startswith(ref)})
+    if len(ids) > 1:
+        raise ValidationError(f"{ref!r} starts the ids of {len(ids)} tasks; give more characters")
+    try:
+        if ids:
+            return client.datasets.get(ids[0])
+    except NotFoundError:
+        pass
+    raise NotFoundError(f"no dataset with id {ref!r} ({hint})")
+
+
+def find_version(
+    client: HubClient, project: str | None, name: str, version: str | None
+) -> dict[str, Any]:
+    """The final version ``version`` (default: the highest) of dataset ``name``."""
+    params: dict[str, Any] = {"name": name, "state": "final", "sort": "-version", "limit": 1}
+    if project:
+        params["project"] = project
+    if version:
+        params["version"] = version
+    rows = client.datasets.list(**params)["items"]
+    if not rows:
+        where = f" in project {project!r}" if project else ""
+        which = f"final version {version} of " if version else "final version of "
+        raise NotFoundError(f"no {which}dataset {name!r}{where} (see `corral dataset list`)")
+    return dict(rows[0])
+
+
+def label(version: dict[str, Any]) -> str:
+    """``parking 1.0.2`` for messages."""
+    return f"{version.get('name', '')} {version.get('version', '')}".strip()
+
+
+def writable(version: dict[str, Any]) -> None:
+    """Refuse, in one line naming the next step, to change a ``final`` version."""
+    if version.get("state") == "final":
+        raise fail(
+            f"dataset {label(version)} is final: create a child version with "
+            f"`corral dataset create --project {_quote(version.get('project') or '')} "
+            f"--name {_quote(version.get('name', ''))} --parents {version['id']}`"
+        )
+
+
+def _quote(text: str) -> str:
+    return text if re.fullmatch(r"[\w./@:-]+", text) else json.dumps(text)
+
+
+# --- errors --------------------------------------------------------------------------
+
+
+@contextmanager
+def dataset_errors(resume: str | None = None) -> Iterator[None]:
+    """One-line errors (exit 1) for Corral, file-system and argument errors; Ctrl-C says
+    how to go on (``resume``: the command that continues) and exits with 130."""
+    try:
+        yield
+    except CorralError as e:
+        raise fail(e.detail) from e
+    except (OSError, ValueError, RuntimeError) as e:  # a local file, an argument
+        raise fail(_os_message(e)) from e
+    except KeyboardInterrupt as e:
+        more = f": run `{resume}` to go on where it stopped" if resume else ""
+        err.print(f"[red]interrupted[/]{escape(more)}", highlight=False)
+        raise typer.Exit(130) from e
+
+
+def _os_message(e: Exception) -> str:
+    if isinstance(e, OSError) and e.filename is not None:
+        reason = e.strerror or type(e).__name__
+        return f"{e.filename}: {reason}"
+    return str(e) or type(e).__name__
