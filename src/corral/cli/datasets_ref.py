@@ -178,6 +178,8 @@ def dataset_errors(resume: str | None = None) -> Iterator[None]:
     how to go on (``resume``: the command that continues) and exits with 130."""
     try:
         yield
+    except (typer.Exit, typer.Abort):  # click's are RuntimeErrors: let them through
+        raise
     except CorralError as e:
         raise fail(e.detail) from e
     except (OSError, ValueError, RuntimeError) as e:  # a local file, an argument
