@@ -20,20 +20,76 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
+from typer.core import TyperCommand
 
-from corral.cli.client import MIN_PREFIX, fail
-from corral.cli.output import err
+from corral.cli.client import MIN_PREFIX, fail, hub, size
+from corral.cli.output import err, out
 from corral.errors import CorralError, NotFoundError, ValidationError
 
 if TYPE_CHECKING:
+    from typer._click.core import Context
+
     from corral.client.http import HubClient
+    from corral.datasets import Dataset
 
 STATE_FILE = "current_dataset.json"
 _ID = re.compile(r"^[0-9a-f]{1,64}$")
+
+IdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--id",
+        metavar="ID",
+        help="The dataset version (id or 6+ first characters); default: the current "
+        "dataset (the last one `corral dataset create` made).",
+    ),
+]
+IdArg = Annotated[
+    str, typer.Argument(metavar="ID", help="The dataset version's id (or 6+ first characters).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option("--max-workers", min=1, help="Parallel transfers (default: a few per core)."),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output-uri",
+        metavar="URL",
+        help="Store the blobs there (s3://bucket/prefix, gs://..., file:///...) instead of "
+        "the hub.",
+    ),
+]
+
+
+class VariadicCommand(TyperCommand):
+    """Lets an option that may repeat take several values after one flag, as
+    clearml-data's do: ``--files a b c`` reads as ``--files a --files b --files c``."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        names = {
+            name
+            for param in self.params
+            if getattr(param, "multiple", False)
+            for name in getattr(param, "opts", [])
+        }
+        fixed: list[str] = []
+        flag: str | None = None
+        for i, arg in enumerate(args):
+            if arg == "--":
+                fixed.extend(args[i:])
+                break
+            if arg.startswith("-"):
+                flag = arg if arg in names else None
+            elif flag is not None and fixed and fixed[-1] != flag:
+                fixed.append(flag)  # one more value of the last repeatable flag
+            fixed.append(arg)
+        return super().parse_args(ctx, fixed)
 
 
 # --- the current dataset ------------------------------------------------------------
@@ -153,6 +209,39 @@ def find_version(
 def label(version: dict[str, Any]) -> str:
     """``parking 1.0.2`` for messages."""
     return f"{version.get('name', '')} {version.get('version', '')}".strip()
+
+
+def sdk() -> type[Dataset]:
+    """The SDK's ``Dataset`` class (imported when a command needs it)."""
+    from corral.datasets import Dataset
+
+    return Dataset
+
+
+def open_writable(
+    dataset_id: str | None, client: HubClient | None = None
+) -> tuple[dict[str, Any], Dataset]:
+    """The version ``dataset_id`` names (default: the current dataset), as hub JSON and
+    as an SDK ``Dataset`` talking through ``client`` (default: the SDK's); refuses a
+    final version in one line."""
+    with hub() as reader:
+        version = fetch_dataset(reader, current_id(dataset_id))
+    writable(version)
+    return version, sdk()(version, client=client)
+
+
+def report_pending(dataset_id: str, done: str) -> None:
+    """Print ``done`` and what is left to upload (the hub's count)."""
+    with hub() as client:
+        stats = client.datasets.get(dataset_id)["stats"]
+    pending = stats.get("pending_count", 0)
+    todo = (
+        f"; {pending} files ({size(stats.get('pending_bytes'))}) to upload: "
+        "`corral dataset upload` or `corral dataset close`"
+        if pending
+        else "; nothing to upload"
+    )
+    out.print(escape(done + todo), highlight=False)
 
 
 def writable(version: dict[str, Any]) -> None:
