@@ -164,6 +164,13 @@ class DatasetCache:
         self.objects = self.root / "objects"
         self.versions = self.root / "versions"
         self.tmp = self.root / "tmp"
+        #: folders known to exist (a mkdir per file would cost a system call each)
+        self._made: set[Path] = set()
+
+    def _mkdir(self, folder: Path) -> None:
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
 
     # --- objects ---------------------------------------------------------------------------
 
@@ -188,7 +195,7 @@ class DatasetCache:
             CorruptBlobError: the bytes have another SHA-256 (nothing is placed).
         """
         target = self.object_path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._mkdir(target.parent)
         temp = target.parent / f".{sha256}.{secrets.token_hex(4)}.tmp"
         digest = hashlib.sha256()
         size = 0
@@ -208,7 +215,7 @@ class DatasetCache:
     def adopt_object(self, sha256: str, file: Path) -> None:
         """Move a whole downloaded file (already checked) into place as object ``sha256``."""
         target = self.object_path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._mkdir(target.parent)
         os.chmod(file, 0o444)
         os.replace(file, target)
 
@@ -270,7 +277,7 @@ class DatasetCache:
         """
         dest = folder / path
         obj = self.object_path(sha256)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        self._mkdir(dest.parent)
         if soft:
             os.symlink(obj, dest)
         else:

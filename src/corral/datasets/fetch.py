@@ -69,7 +69,7 @@ class FetchReport:
 
     def line(self, label: str) -> str:
         return (
-            f"corral: dataset {label}: {self.files} files, fetched {self.fetched_files} "
+            f"corral: dataset {label}: {_count(self.files, 'file')}, fetched {self.fetched_files} "
             f"({_human(self.fetched_bytes)}), {self.cached_files} from cache"
             + (f", {self.repaired} repaired" if self.repaired else "")
         )
@@ -406,6 +406,10 @@ def _read_entries(path: Path) -> Iterator[ManifestEntry]:
     with path.open("rb") as f:
         for line in f:
             yield ManifestEntry.parse(line)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _human(n: int) -> str:
