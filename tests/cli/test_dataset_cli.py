@@ -105,15 +105,16 @@ def test_create_add_close_get_then_a_child_version_and_its_diff(
     made = cli.json("create", "--project", project, "--name", name, "--tags", "raw", "cars")
     assert made["version"] == "1.0.0" and made["state"] == "draft"
     assert sorted(made["tags"]) == ["cars", "raw"]
-    # no --id: the current dataset, and the command says which one it uses
-    added = cli.ok("add", "--files", str(src / "a.txt"), str(src / "sub"), str(src / "photo.jpg"))
-    assert made["id"] in added.stderr and "to upload" in added.stdout
+    # no --id: the current dataset, and the command says which one it changed
+    added = cli.ok("add", "--files", str(src / "a.txt"), str(src / "photo.jpg"))
+    assert made["id"] in added.stdout and "2 files" in added.stdout and "to upload" in added.stdout
+    # a folder's files go under --dataset-folder (else at the root, like clearml-data)
+    cli.ok("add", "--files", str(src / "sub"), "--dataset-folder", "sub")
     assert version(api, made["id"])["stats"]["pending_count"] == len(FIRST)
     closed = cli.ok("close")
     assert "is final" in closed.stdout
     v1 = version(api, made["id"])
     assert v1["state"] == "final" and v1["stats"]["file_count"] == len(FIRST)
-    # sub/ was added as a folder: its files keep their place under it
     assert sorted(index(api, made["id"])) == sorted(FIRST)
 
     got = cli.ok("get", made["id"])

@@ -31,6 +31,7 @@ from corral.cli.datasets_ref import (
     find_version,
     forget,
     label,
+    named,
     open_writable,
     remember,
     report_pending,
@@ -160,7 +161,7 @@ def upload(
             chunk_size=chunk_size,
             max_workers=max_workers,
         )
-        report_pending(version["id"], f"uploaded {label(version)}")
+        report_pending(version["id"], f"uploaded {named(version)}")
 
 
 @dataset_app.command("close")

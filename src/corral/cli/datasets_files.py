@@ -24,6 +24,7 @@ from corral.cli.datasets_ref import (
     WorkersOpt,
     dataset_errors,
     label,
+    named,
     open_writable,
     report_pending,
     sdk,
@@ -125,7 +126,7 @@ def add(
                 )
                 for path in paths
             )
-        report_pending(version["id"], f"{count} new files in {label(version)}")
+        report_pending(version["id"], f"{count} new files in {named(version)}")
 
 
 def remove(
@@ -155,7 +156,7 @@ def remove(
                 f"no file of {label(version)} matches {' '.join(files)} "
                 f"(see `corral dataset show {version['id']} --files`)"
             )
-    out.print(f"removed {removed} files from {escape(label(version))}", highlight=False)
+    out.print(f"removed {removed} files from {escape(named(version))}", highlight=False)
 
 
 def sync(
@@ -182,5 +183,5 @@ def sync(
             removed, added, modified = ds.sync_folder(local, dataset_path=dataset_folder)
         report_pending(
             version["id"],
-            f"{label(version)}: {removed} removed, {added} added, {modified} modified",
+            f"{named(version)}: {removed} removed, {added} added, {modified} modified",
         )

@@ -3,7 +3,7 @@
 The *current dataset* is the clearml-data habit: ``corral dataset create`` remembers the
 new version's id, and ``add``/``remove``/``sync``/``upload``/``close`` without ``--id``
 work on it. It is kept per hub in ``current_dataset.json`` next to the client config
-file (``~/.corral/current_dataset.json``), and every command that uses it says so.
+file (``~/.corral/current_dataset.json``), and every command names the version it changed in its output.
 
 Example::
 
@@ -141,7 +141,11 @@ def forget(dataset_ids: list[str]) -> None:
 
 
 def current_id(explicit: str | None) -> str:
-    """``explicit`` when given, else the current dataset's id (said on stderr)."""
+    """``explicit`` when given, else the current dataset's id.
+
+    Commands name the version they changed in their output (:func:`named`), so a
+    user sees which one the current dataset was; errors stay one line.
+    """
     if explicit:
         return explicit
     current = _read_state().get(_hub_url()) or {}
@@ -150,10 +154,6 @@ def current_id(explicit: str | None) -> str:
             "no current dataset: give --id ID, or create one with "
             "`corral dataset create --project P --name N`"
         )
-    label = " ".join(p for p in (current.get("name"), current.get("version")) if p)
-    err.print(
-        f"using the current dataset {escape(label)} ({current['id']})", style="dim", highlight=False
-    )
     return str(current["id"])
 
 
@@ -242,6 +242,11 @@ def report_pending(dataset_id: str, done: str) -> None:
         else "; nothing to upload"
     )
     out.print(escape(done + todo), highlight=False)
+
+
+def named(version: dict[str, Any]) -> str:
+    """``parking 1.0.2 (3f2a...)`` for messages."""
+    return f"{label(version)} ({version['id']})"
 
 
 def writable(version: dict[str, Any]) -> None:
