@@ -38,7 +38,11 @@ def test_versions_bump_and_clash(api: httpx.Client) -> None:
     problem(api.post("/datasets", json={"name": name, "project": project, "version": "1.0.1"}), 409)
     three = create(api, project, name=name, version="2")
     assert three["version"] == "2.0.0"
-    problem(api.post("/datasets", json={"name": name, "project": project, "parents": [two["id"]]}), 409)
-    problem(api.post("/datasets", json={"name": name, "project": project, "parents": ["0" * 32]}), 404)
+    problem(
+        api.post("/datasets", json={"name": name, "project": project, "parents": [two["id"]]}), 409
+    )
+    problem(
+        api.post("/datasets", json={"name": name, "project": project, "parents": ["0" * 32]}), 404
+    )
     page = f.ok(api.get("/datasets", params={"project": project, "name": name}))
     assert [d["version"] for d in page["items"]] == ["2.0.0", "1.0.1", "1.0.0"]

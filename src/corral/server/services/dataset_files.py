@@ -86,8 +86,8 @@ def _existing(session: Session, version_id: str, paths: list[str]) -> dict[str, 
         q = select(
             f.path, f.sha256, f.size, f.change, f.blob_id, f.parent_sha256, f.parent_size
         ).where(f.version_id == version_id, f.path.in_(part))
-        for path, *rest in session.execute(q):
-            out[path] = _Old(*rest)
+        for path, sha, size, change, blob, parent_sha, parent_size in session.execute(q):
+            out[path] = _Old(sha, size, change, blob, parent_sha, parent_size)
     return out
 
 
@@ -109,7 +109,8 @@ def known_blobs(session: Session, version_ids: list[str], shas: list[str]) -> di
             f.sha256.in_(part), f.version_id.in_(version_ids), f.blob_id.is_not(None)
         )
         for sha, blob in session.execute(q):
-            out.setdefault(sha, blob)
+            if blob:
+                out.setdefault(sha, blob)
     return out
 
 
@@ -310,17 +311,19 @@ def list_files(
     more = len(rows) > limit
     final = version.state == "final"
     items = [
-        FileOut(
-            path=row.path,
-            size=row.size,
-            sha256=row.sha256,
-            change=row.change,
-            blob_id=row.blob_id,
-            blob_uri=uri or "",
-            blob_kind=kind,
-            compression=compression,
-            external_url=row.external_url,
-            source=None if final else row.source,
+        FileOut.model_validate(
+            {
+                "path": row.path,
+                "size": row.size,
+                "sha256": row.sha256,
+                "change": row.change,
+                "blob_id": row.blob_id,
+                "blob_uri": uri or "",
+                "blob_kind": kind,
+                "compression": compression,
+                "external_url": row.external_url,
+                "source": None if final else row.source,
+            }
         )
         for row, uri, kind, compression in rows[:limit]
     ]
