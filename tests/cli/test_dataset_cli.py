@@ -250,7 +250,7 @@ def test_bad_paths_and_arguments_change_nothing(
         cli("create", "--project", "p", "--name", "child", "--parents", made["id"]), "final"
     )
     # finalizing with files not uploaded
-    one_line_error(cli("close", "--no-upload"), "1 files", "corral dataset upload")
+    one_line_error(cli("close", "--no-upload"), "1 file of", "corral dataset upload")
     assert version(api, made["id"])["state"] != "final"
 
 

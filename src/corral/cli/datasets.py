@@ -26,6 +26,7 @@ from corral.cli.datasets_ref import (
     OutputOpt,
     VariadicCommand,
     WorkersOpt,
+    count_files,
     dataset_errors,
     fetch_dataset,
     find_version,
@@ -45,17 +46,10 @@ dataset_app = typer.Typer(
     "anywhere. Example: corral dataset create --project data --name parking",
     no_args_is_help=True,
 )
-dataset_app.command("list", cls=VariadicCommand)(datasets_show.list_)
-dataset_app.command("show")(datasets_show.show)
-dataset_app.command("diff")(datasets_show.diff)
-dataset_app.command("add", cls=VariadicCommand)(datasets_files.add)
-dataset_app.command("remove", cls=VariadicCommand)(datasets_files.remove)
-dataset_app.command("sync")(datasets_files.sync)
 
 # --- create ----------------------------------------------------------------------------
 
 
-@dataset_app.command("create", cls=VariadicCommand)
 def create(
     project: Annotated[
         str | None,
@@ -112,7 +106,7 @@ def create(
     out.print(
         f"created dataset {escape(label(made))} ({made['id']}) "
         f"in project {escape(made.get('project') or made['project_id'])}"
-        + (f", {inherited} files from its parents" if inherited else ""),
+        + (f", {count_files(inherited)} from its parents" if inherited else ""),
         highlight=False,
     )
     err.print(
@@ -126,7 +120,6 @@ def create(
 # --- upload, close -----------------------------------------------------------------------
 
 
-@dataset_app.command("upload")
 def upload(
     dataset_id: IdOpt = None,
     output_uri: OutputOpt = None,
@@ -164,7 +157,6 @@ def upload(
         report_pending(version["id"], f"uploaded {named(version)}")
 
 
-@dataset_app.command("close")
 def close(
     dataset_id: IdOpt = None,
     no_upload: Annotated[
@@ -187,7 +179,7 @@ def close(
             pending = client.datasets.get(version["id"])["stats"].get("pending_count", 0)
         if pending:
             raise fail(
-                f"{pending} files of {label(version)} are not uploaded: run "
+                f"{count_files(pending)} of {label(version)} not uploaded: run "
                 "`corral dataset upload` (or `corral dataset close` without --no-upload)"
             )
         ds.finalize()
@@ -197,7 +189,6 @@ def close(
 # --- get ---------------------------------------------------------------------------------
 
 
-@dataset_app.command("get")
 def get(
     dataset_id: Annotated[
         str | None, typer.Argument(metavar="[ID]", help="The version (or use --project/--name).")
@@ -274,7 +265,6 @@ def _fetch(
 # --- delete, squash ----------------------------------------------------------------------
 
 
-@dataset_app.command("delete")
 def delete(
     dataset_id: IdArg,
     force: Annotated[
@@ -296,12 +286,12 @@ def delete(
         except ConflictError as e:
             if force:
                 raise
-            raise fail(f"{e.detail}: add --force to delete it anyway") from e
+            reason = e.detail.split("; pass force")[0]  # the hub's words for the API
+            raise fail(f"{reason}: add --force to delete it anyway") from e
         forget([found["id"], *deleted])
     out.print(f"deleted dataset {escape(label(found))} ({found['id']})", highlight=False)
 
 
-@dataset_app.command("squash", cls=VariadicCommand)
 def squash(
     name: Annotated[str, typer.Option("--name", "-n", help="The new dataset's name.")],
     ids: Annotated[list[str], typer.Option("--ids", metavar="ID...", help="Final versions.")],
@@ -327,6 +317,24 @@ def squash(
         return
     out.print(
         f"squashed {len(full)} versions into {escape(label(made))} ({made['id']}), "
-        f"{made['stats']['file_count']} files",
+        f"{count_files(made['stats']['file_count'])}",
         highlight=False,
     )
+
+
+# in the order of a dataset's life, as `corral dataset --help` lists them
+for _name, _command, _cls in (
+    ("create", create, VariadicCommand),
+    ("add", datasets_files.add, VariadicCommand),
+    ("remove", datasets_files.remove, VariadicCommand),
+    ("sync", datasets_files.sync, None),
+    ("upload", upload, None),
+    ("close", close, None),
+    ("list", datasets_show.list_, VariadicCommand),
+    ("show", datasets_show.show, None),
+    ("get", get, None),
+    ("diff", datasets_show.diff, None),
+    ("delete", delete, None),
+    ("squash", squash, VariadicCommand),
+):
+    dataset_app.command(_name, cls=_cls)(_command)

@@ -22,6 +22,7 @@ from corral.cli.client import fail
 from corral.cli.datasets_ref import (
     IdOpt,
     WorkersOpt,
+    count_files,
     dataset_errors,
     label,
     named,
@@ -126,7 +127,7 @@ def add(
                 )
                 for path in paths
             )
-        report_pending(version["id"], f"{count} new files in {named(version)}")
+        report_pending(version["id"], f"{count_files(count)} new in {named(version)}")
 
 
 def remove(
@@ -156,7 +157,7 @@ def remove(
                 f"no file of {label(version)} matches {' '.join(files)} "
                 f"(see `corral dataset show {version['id']} --files`)"
             )
-    out.print(f"removed {removed} files from {escape(named(version))}", highlight=False)
+    out.print(f"removed {count_files(removed)} from {escape(named(version))}", highlight=False)
 
 
 def sync(

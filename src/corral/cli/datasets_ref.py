@@ -236,12 +236,17 @@ def report_pending(dataset_id: str, done: str) -> None:
         stats = client.datasets.get(dataset_id)["stats"]
     pending = stats.get("pending_count", 0)
     todo = (
-        f"; {pending} files ({size(stats.get('pending_bytes'))}) to upload: "
+        f"; {count_files(pending)} ({size(stats.get('pending_bytes'))}) to upload: "
         "`corral dataset upload` or `corral dataset close`"
         if pending
         else "; nothing to upload"
     )
     out.print(escape(done + todo), highlight=False)
+
+
+def count_files(n: int) -> str:
+    """``1 file``, ``3 files``."""
+    return f"{n} file" if n == 1 else f"{n} files"
 
 
 def named(version: dict[str, Any]) -> str:
