@@ -12,7 +12,7 @@ ETA) on a terminal. Options taking several values accept them after one flag
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -209,6 +209,13 @@ def get(
         bool | None,
         typer.Option("--link/--no-link", help="Files as links into the cache (default: SDK's)."),
     ] = None,
+    part: Annotated[
+        int | None,
+        typer.Option("--part", min=0, help="Only this part (0 to --num-parts - 1): split work."),
+    ] = None,
+    num_parts: Annotated[
+        int | None, typer.Option("--num-parts", min=1, help="How many parts with --part.")
+    ] = None,
     verify: Annotated[
         bool, typer.Option("--verify", help="Check every cached file's SHA-256, not only its size.")
     ] = False,
@@ -223,6 +230,8 @@ def get(
     """
     if (dataset_id is None) == (name is None):
         raise fail("give a dataset ID, or --name (with --project, --version) but not both")
+    if (part is None) != (num_parts is None) or (part is not None and part >= (num_parts or 0)):
+        raise fail("--part K goes with --num-parts N, and 0 <= K < N")
     if overwrite and copy is None:
         raise fail("--overwrite goes with --copy DIR")
     target = copy.expanduser() if copy is not None else None
@@ -237,28 +246,32 @@ def get(
             )
         if found["state"] != "final":
             raise fail(f"dataset {label(found)} is not final yet: `corral dataset close` it first")
-        folder = _fetch(found["id"], target, overwrite, link, verify, max_workers)
+        folder = _fetch(
+            found["id"],
+            target,
+            overwrite=overwrite,
+            link=link,
+            verify=verify,
+            part=part,
+            num_parts=num_parts,
+            max_workers=max_workers,
+        )
     typer.echo(str(folder))
 
 
-def _fetch(
-    dataset_id: str,
-    target: Path | None,
-    overwrite: bool,
-    link: bool | None,
-    verify: bool,
-    max_workers: int | None,
-) -> Path:
+def _fetch(dataset_id: str, target: Path | None, **options: Any) -> Path:
+    """The cached copy (or a writable one in ``target``), through the SDK's fetch."""
     from corral.datasets import fetch
     from corral.sdk.session import hub_client
 
     client = hub_client()
+    common = {k: options[k] for k in ("part", "num_parts", "max_workers")}
     if target is not None:
         return fetch.mutable_copy(
-            client, dataset_id, target, overwrite=overwrite, max_workers=max_workers
+            client, dataset_id, target, overwrite=options["overwrite"], **common
         )
     return fetch.local_copy(
-        client, dataset_id, use_soft_links=link, verify=verify, max_workers=max_workers
+        client, dataset_id, use_soft_links=options["link"], verify=options["verify"], **common
     )
 
 

@@ -9,6 +9,7 @@ needed, and nothing drawn when stderr is not a terminal).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -64,7 +65,7 @@ class _CountingClient:
 
 @contextmanager
 def hashing_bar(
-    what: str, sources: Sequence[Path], wildcard: list[str] | None, recursive: bool
+    what: str, sources: Sequence[Source], recursive: bool
 ) -> Iterator[HubClient | None]:
     """A client for the SDK that draws a bar while files are hashed and indexed; ``None``
     (the SDK's own client) when stderr is not a terminal."""
@@ -76,7 +77,7 @@ def hashing_bar(
     from corral.sdk.session import hub_client
 
     files = nbytes = 0
-    for source in sources:  # a first walk, for the totals: a stat per file, no reads
+    for source, wildcard in sources:  # a first walk, for the totals: a stat per file
         for found in local_files(source, wildcard=wildcard, recursive=recursive):
             files += 1
             nbytes += found.source.stat().st_size
@@ -84,10 +85,30 @@ def hashing_bar(
         yield cast("HubClient", _CountingClient(hub_client(), bar))
 
 
+Source = tuple[Path, list[str] | None]
+_GLOB = re.compile(r"[*?[]")
+
+
+def _source(arg: str, wildcard: list[str] | None) -> Source:
+    """A local path to add and its wildcards: ``data/*.jpg`` (quoted, as clearml-data
+    takes it) is the folder ``data`` with the wildcard ``*.jpg``."""
+    path = Path(arg).expanduser()
+    if path.exists():
+        return path, wildcard or None
+    if _GLOB.search(path.name) and path.parent.is_dir() and not _GLOB.search(str(path.parent)):
+        return path.parent, [path.name]
+    raise fail(f"no file or folder {path}: nothing was added")
+
+
 def add(
     files: Annotated[
         list[str],
-        typer.Option("--files", "-f", metavar="PATH...", help="Local files or folders to add."),
+        typer.Option(
+            "--files",
+            "-f",
+            metavar="PATH...",
+            help="Local files or folders to add; a quoted glob ('data/*.jpg') too.",
+        ),
     ],
     dataset_id: IdOpt = None,
     wildcard: Annotated[
@@ -110,22 +131,19 @@ def add(
     corral dataset add --files ~/data/images labels.csv --wildcard '*.jpg' '*.csv'
     """
     with dataset_errors():
-        paths = [Path(p).expanduser() for p in files]
-        for path in paths:
-            if not path.exists():
-                raise fail(f"no file or folder {path}: nothing was added")
+        sources = [_source(p, wildcard) for p in files]
         version, ds = open_writable(dataset_id)
-        with hashing_bar(f"hash {label(version)}", paths, wildcard, not non_recursive) as client:
+        with hashing_bar(f"hash {label(version)}", sources, not non_recursive) as client:
             ds = sdk()(version, client=client) if client else ds
             count = sum(
                 ds.add_files(
                     path,
-                    wildcard=wildcard or None,
+                    wildcard=patterns,
                     dataset_path=dataset_folder,
                     recursive=not non_recursive,
                     max_workers=max_workers,
                 )
-                for path in paths
+                for path, patterns in sources
             )
         report_pending(version["id"], f"{count_files(count)} new in {named(version)}")
 
@@ -179,7 +197,7 @@ def sync(
         if not local.is_dir():
             raise fail(f"no folder {local}: nothing was changed")
         version, ds = open_writable(dataset_id)
-        with hashing_bar(f"sync {label(version)}", [local], None, True) as client:
+        with hashing_bar(f"sync {label(version)}", [(local, None)], True) as client:
             ds = sdk()(version, client=client) if client else ds
             removed, added, modified = ds.sync_folder(local, dataset_path=dataset_folder)
         report_pending(

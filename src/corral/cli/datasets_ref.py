@@ -60,6 +60,7 @@ OutputOpt = Annotated[
     str | None,
     typer.Option(
         "--output-uri",
+        "--storage",
         metavar="URL",
         help="Store the blobs there (s3://bucket/prefix, gs://..., file:///...) instead of "
         "the hub.",

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 STATE_STYLE = {"draft": "dim", "uploading": "yellow", "final": "green"}
 CHANGE_MARK = {"added": ("A", "green"), "removed": ("D", "red"), "modified": ("M", "yellow")}
 CHANGES = ("added", "removed", "modified")
+#: tasks that used a version, listed by ``show``
+USAGES_SHOWN = 10
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 IdArg = Annotated[
     str, typer.Argument(metavar="ID", help="The dataset version's id (or 6+ first characters).")
@@ -133,7 +135,8 @@ def show(
             print_json(version)
             return
         parents = [_parent(client, p) for p in version.get("parents") or []]
-    _summary(version, parents)
+        usages = client.datasets.usages(version["id"], limit=USAGES_SHOWN)
+    _summary(version, parents, usages)
 
 
 def _parent(client: HubClient, parent_id: str) -> str:
@@ -145,7 +148,7 @@ def _parent(client: HubClient, parent_id: str) -> str:
         return f"{parent_id} (deleted)"
 
 
-def _summary(version: dict[str, Any], parents: list[str]) -> None:
+def _summary(version: dict[str, Any], parents: list[str], usages: dict[str, Any]) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
@@ -172,6 +175,11 @@ def _summary(version: dict[str, Any], parents: list[str]) -> None:
         rows.append(("description", Text(version["description"])))
     if version.get("output_uri"):
         rows.append(("output", Text(version["output_uri"])))
+    used = [f"{u['task_name']} ({u['task_id']}) as {u['alias']}" for u in usages["items"]]
+    if usages.get("next_cursor"):
+        used.append("and more")
+    if used:
+        rows.append(("used by", Text("\n".join(used))))
     rows.append(("created", f"{when(version['created_at'])} by {version.get('user') or '?'}"))
     if version.get("finalized_at"):
         rows.append(("final since", when(version["finalized_at"])))
