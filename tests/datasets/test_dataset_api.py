@@ -10,6 +10,7 @@ import pytest
 
 from corral import Dataset
 from corral.errors import ConflictError, NotFoundError, ValidationError
+from tests.agents import console
 from tests.datasets.conftest import sha, write_tree
 from tests.factories import unique
 
@@ -96,7 +97,9 @@ def test_file_entries_are_paged(ds: object, project: str, tmp_path: Path) -> Non
     assert [r.relative_path for r in d.iter_files(pending=True, page_size=7)] == sorted(files)
 
 
-def test_tags_description_and_metadata(ds: object, project: str, tmp_path: Path) -> None:
+def test_tags_description_metadata_and_logger(
+    ds: object, ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
     d = Dataset.create("meta", project, dataset_tags=["raw"], description="first cut")
     assert d.tags == ["raw"] and d.description == "first cut"
     d.add_tags(["clean", "raw"])
@@ -106,7 +109,10 @@ def test_tags_description_and_metadata(ds: object, project: str, tmp_path: Path)
     d.set_metadata({"classes": ["cat", "dog"], "n": 2})
     assert d.get_metadata() == {"classes": ["cat", "dog"], "n": 2}
     assert d.get_metadata("nothing") is None
-    d.get_logger().report_text("hello from the dataset")
+    logger = d.get_logger()
+    logger.report_text("hello from the dataset")
+    assert logger.flush(wait=True)
+    assert any("hello from the dataset" in line for line in console(ds_api, d.id))
 
 
 def test_get_by_id_name_version_tags(ds: object, project: str, tmp_path: Path) -> None:
@@ -244,3 +250,29 @@ def test_remote_routes_agree_with_sdk(
     assert answer["state"] == "final" and answer["stats"]["file_count"] == 1
     task = ds_api.get(f"/tasks/{d.id}").json()
     assert task["type"] == "data_processing" and task["status"] == "completed"
+
+
+def test_dataframe_metadata_has_a_preview_and_a_table(
+    ds: object, ds_api: httpx.Client, project: str
+) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"label": ["cat", "dog"], "count": [3, 5]})
+    d = Dataset.create("frame", project)
+    d.set_metadata(frame, metadata_name="labels")
+    back = d.get_metadata("labels")
+    assert back.to_dict("list") == {"label": ["cat", "dog"], "count": [3, 5]}
+    artifacts = {a["name"]: a for a in ds_api.get(f"/tasks/{d.id}/artifacts").json()}
+    assert "cat" in (artifacts["labels"].get("preview") or "")
+    plots = ds_api.get(f"/tasks/{d.id}/plots").json()["items"]
+    assert [(p["metric"], p["variant"]) for p in plots] == [
+        ("Dataset Metadata", "Dataset Metadata")
+    ]
+
+
+def test_import_corral_does_not_import_datasets() -> None:
+    import subprocess
+    import sys
+
+    code = "import corral, sys; assert 'corral.datasets' not in sys.modules; corral.Dataset"
+    subprocess.run([sys.executable, "-c", code], check=True)

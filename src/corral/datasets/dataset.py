@@ -75,6 +75,7 @@ class Dataset:
         self._data = dict(data)
         self._client = client
         self.last_upload: UploadStats | None = None
+        self._logger: Logger | None = None
 
     # --- what it is ---------------------------------------------------------------------
 
@@ -480,8 +481,16 @@ class Dataset:
         return Task.get_task(task_id=self.id)
 
     def get_logger(self) -> Logger:
-        """A ``Logger`` reporting into the version's task (scalars, plots, tables, text)."""
-        return self._task().get_logger()
+        """A ``Logger`` reporting into the version's task (scalars, plots, tables, text).
+
+        Its reports are sent in the background like a running task's, and flushed at
+        the latest when the process exits.
+        """
+        if self._logger is None:
+            from corral.datasets.reporting import logger_of
+
+            self._logger = logger_of(self.client, self.id)
+        return self._logger
 
     def set_metadata(
         self, metadata: Any, metadata_name: str = "metadata", ui_visible: bool = True
@@ -494,9 +503,9 @@ class Dataset:
         task = self._task()
         task.upload_artifact(metadata_name, metadata, wait_on_upload=True)
         if ui_visible and type(metadata).__name__ == "DataFrame":
-            logger = task.get_logger()
+            logger = self.get_logger()
             logger.report_table("Dataset Metadata", "Dataset Metadata", table_plot=metadata)
-            logger.flush()
+            logger.flush(wait=True)
 
     def get_metadata(self, metadata_name: str = "metadata") -> Any:
         """The metadata set with :meth:`set_metadata`, or ``None`` when there is none."""
@@ -518,9 +527,9 @@ class Dataset:
         max_workers: int | None = None,
     ) -> str:
         """A read-only folder with the version's files, from the machine's shared cache."""
-        from corral.datasets import fetch
+        from corral.datasets.fetch import local_copy
 
-        path = fetch.local_copy(
+        path = local_copy(
             self.client,
             self.id,
             use_soft_links=use_soft_links,
@@ -541,9 +550,9 @@ class Dataset:
         max_workers: int | None = None,
     ) -> str:
         """The version's files copied into ``target_folder`` (yours to change)."""
-        from corral.datasets import fetch
+        from corral.datasets.fetch import mutable_copy
 
-        path = fetch.mutable_copy(
+        path = mutable_copy(
             self.client,
             self.id,
             Path(target_folder),
@@ -654,21 +663,19 @@ class Dataset:
 
         ``recursive_project_search=False`` leaves out the subprojects' datasets.
         """
+        client = hub_client()
+        criteria: dict[str, Any] = {
+            "partial_name": partial_name,
+            "tags": tags,
+            "ids": ids,
+            "only_final": only_completed,
+        }
+        rows = list(lookup.find_all(client, project=dataset_project, **criteria))
+        if dataset_project and recursive_project_search:
+            for project_id in lookup.subproject_ids(client, dataset_project):
+                rows += lookup.find_all(client, project_id=project_id, **criteria)
         out = []
-        for row in lookup.find_all(
-            hub_client(),
-            project=dataset_project,
-            partial_name=partial_name,
-            tags=tags,
-            ids=ids,
-            only_final=only_completed,
-        ):
-            if (
-                dataset_project
-                and not recursive_project_search
-                and row.get("project") != dataset_project
-            ):
-                continue
+        for row in rows:
             out.append(
                 {
                     "name": row["name"],

@@ -25,7 +25,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -173,14 +173,40 @@ def local_files(
         yield f
 
 
+#: files at least this big are hashed in the pool; smaller ones in the calling thread,
+#: where hashing thousands of tiny files is faster than handing each to a thread (GIL)
+POOL_MIN = 256 * 1024
+
+
+def _hash_all(batch: list[LocalFile], pool: ThreadPoolExecutor) -> list[tuple[int, str]]:
+    """``(size, sha256)`` of each file of ``batch``, in order."""
+    out: list[tuple[int, str] | None] = [None] * len(batch)
+    futures: dict[int, Future[tuple[int, str]]] = {}
+    small: list[int] = []
+    for i, f in enumerate(batch):
+        try:
+            big = f.source.stat().st_size >= POOL_MIN
+        except OSError:
+            big = False  # let sha256_file raise the clear error
+        if big:
+            futures[i] = pool.submit(sha256_file, f.source)
+        else:
+            small.append(i)
+    for i in small:
+        out[i] = sha256_file(batch[i].source)
+    for i, fut in futures.items():
+        out[i] = fut.result()
+    return [h for h in out if h is not None]
+
+
 def _entries(
     files: Iterable[LocalFile], dataset_path: str | None, pool: ThreadPoolExecutor
 ) -> Iterator[list[dict[str, Any]]]:
-    """Batches of ``FileIn`` dicts: the files hashed in ``pool``, one batch at a time."""
+    """Batches of ``FileIn`` dicts, hashed one batch at a time."""
     iterator = iter(files)
     while batch := list(islice(iterator, FILES_PER_BATCH)):
         paths = [join_dataset_path(dataset_path, f.relative) for f in batch]
-        hashed = pool.map(lambda f: sha256_file(f.source), batch)
+        hashed = _hash_all(batch, pool)
         yield [
             {"path": p, "size": size, "sha256": sha, "source": str(f.source.absolute())}
             for p, f, (size, sha) in zip(paths, batch, hashed, strict=True)
@@ -188,9 +214,16 @@ def _entries(
 
 
 def _send(client: HubClient, version_id: str, batches: Iterable[list[dict[str, Any]]]) -> AddTotals:
+    """Send the batches in order, one in flight while the next one is hashed."""
     totals = AddTotals()
-    for batch in batches:
-        totals.count(client.datasets.add_files(version_id, batch))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="corral-index") as sender:
+        in_flight: Future[dict[str, Any]] | None = None
+        for batch in batches:
+            if in_flight is not None:
+                totals.count(in_flight.result())
+            in_flight = sender.submit(client.datasets.add_files, version_id, batch)
+        if in_flight is not None:
+            totals.count(in_flight.result())
     return totals
 
 

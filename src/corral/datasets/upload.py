@@ -8,7 +8,8 @@ grouped by SHA-256, so content present twice is sent once. Then:
 * smaller files are packed into *chunks* of about ``chunk_size`` MiB (32 by
   default): zip archives whose member names are the files' SHA-256, each member
   deflated (level :data:`DEFLATE_LEVEL`) unless its name says it is compressed
-  already (``.jpg``, ``.parquet``...) or ``compression="none"``.
+  already (``.jpg``, ``.parquet``...), a deflated sample of its suffix did not shrink
+  (random bytes), or ``compression="none"``.
 
 Every file is hashed again while it is read for sending; one that changed since it
 was added fails the upload with a clear message (add it again). Chunks are built in
@@ -28,7 +29,9 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -49,8 +52,7 @@ FILE_THRESHOLD = 4 * 1024 * 1024
 #: default size of a chunk, MiB
 DEFAULT_CHUNK_MB = 32
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
-DEFAULT_LEVEL = 1
-DEFLATE_LEVEL = DEFAULT_LEVEL
+DEFLATE_LEVEL = 1
 #: bytes per read while streaming
 BLOCK = 1024 * 1024
 #: where outside-storage blobs go below ``output_url``
@@ -91,12 +93,17 @@ def normalize_compression(compression: Any) -> str:
     )
 
 
-def _pending(client: HubClient, version_id: str) -> Iterator[_Item]:
-    """Each pending content once (by SHA-256), with a local source."""
+def _pending(client: HubClient, version_id: str, bar: DatasetProgress) -> Iterator[_Item]:
+    """Each pending content once (by SHA-256), with a local source.
+
+    A second path with the same content rides along with the first: it counts as done
+    on the progress bar at once.
+    """
     seen: set[bytes] = set()
     for row in client.datasets.iter_files(version_id, pending=True):
         digest = bytes.fromhex(row["sha256"])
         if digest in seen:
+            bar.advance(files=1, nbytes=int(row["size"]))
             continue
         seen.add(digest)
         source = row.get("source")
@@ -159,13 +166,43 @@ def _hash_checked(item: _Item) -> None:
         )
 
 
-def _pack(items: list[_Item], dest: Path, compression: str) -> str:
+#: bytes of a file's start that are deflated to judge whether its kind compresses
+PROBE_BYTES = 64 * 1024
+#: a probe that shrinks less than this (compressed / raw) means "store, do not deflate"
+WORTH_IT = 0.9
+
+
+class _Compressibility:
+    """Whether files of a suffix compress, judged once per suffix by deflating a sample.
+
+    Shared by the upload's threads (a race only probes a suffix twice).
+    """
+
+    def __init__(self) -> None:
+        self._by_suffix: dict[str, bool] = {}
+
+    def deflate(self, name: str, data: bytes) -> bool:
+        if is_compressed_name(name):
+            return False
+        suffix = os.path.splitext(name.lower())[1]
+        known = self._by_suffix.get(suffix)
+        if known is not None:
+            return known
+        if len(data) < 512:  # too small to judge: deflate it, do not remember
+            return True
+        sample = data[:PROBE_BYTES]
+        worth = len(zlib.compress(sample, DEFLATE_LEVEL)) < WORTH_IT * len(sample)
+        self._by_suffix[suffix] = worth
+        return worth
+
+
+def _pack(items: list[_Item], dest: Path, compression: str, judge: _Compressibility) -> str:
     """Write the chunk zip; returns the blob's compression (``deflate`` if any member is)."""
     deflated = False
     with zipfile.ZipFile(dest, "w", allowZip64=True) as zf:
         for item in items:
             data = _read_checked(item)
-            deflate = compression == "deflate" and not is_compressed_name(item.path)
+            deflate = compression == "deflate" and judge.deflate(item.path, data)
             info = zipfile.ZipInfo(item.sha256, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
@@ -205,17 +242,20 @@ class _Target:
             try:
                 self._send_once(path, blob_id, size, kind, compression, contents)
                 return
-            except (ServerUnavailableError, OSError) as e:
-                attempt += 1
-                if attempt > self.retries:
-                    raise
-                log.warning("sending blob %s failed (%s), retry %d", blob_id[:12], e, attempt)
             except CorralError as e:
                 status = getattr(e, "status", None)
-                if isinstance(status, int) and status >= 500 and attempt < self.retries:
-                    attempt += 1
-                    continue
-                raise
+                transient = isinstance(e, ServerUnavailableError) or (
+                    isinstance(status, int) and status >= 500
+                )
+                if not transient or attempt >= self.retries:
+                    raise
+            except OSError as e:  # a local read, or a storage backend's connection
+                if attempt >= self.retries:
+                    raise
+                log.warning("sending blob %s failed (%s)", blob_id[:12], e)
+            attempt += 1
+            # 0.5 s, 1 s, 2 s...: a hub restarting or a flaky link gets time to recover
+            time.sleep(min(0.25 * 2**attempt, 8.0))
 
     def _send_once(
         self, path: Path, blob_id: str, size: int, kind: str, compression: str, contents: list[str]
@@ -254,7 +294,7 @@ class _Target:
 
 
 def _send_group(
-    target: _Target, group: list[_Item], compression: str, tmp: Path
+    target: _Target, group: list[_Item], compression: str, tmp: Path, judge: _Compressibility
 ) -> tuple[int, int, str]:
     """Pack (or check) and send one blob; ``(files, bytes sent, blob id)``."""
     if len(group) == 1 and group[0].size >= FILE_THRESHOLD:
@@ -268,7 +308,7 @@ def _send_group(
     os.close(fd)
     chunk = Path(name)
     try:
-        blob_compression = _pack(group, chunk, compression)
+        blob_compression = _pack(group, chunk, compression, judge)
         blob_id = _file_sha(chunk)
         size = chunk.stat().st_size
         target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
@@ -319,7 +359,7 @@ def upload_version(
     ):
         return _run(
             target,
-            _plans(_pending(client, version["id"]), chunk_bytes),
+            _plans(_pending(client, version["id"], bar), chunk_bytes),
             mode,
             Path(tmp),
             max_workers,
@@ -340,6 +380,7 @@ def _run(
     stats = UploadStats()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-upload")
     running: dict[Future[tuple[int, int, str]], list[_Item]] = {}
+    judge = _Compressibility()
 
     def collect(done: set[Future[tuple[int, int, str]]]) -> None:
         for fut in done:
@@ -356,7 +397,7 @@ def _run(
             while len(running) >= workers * 2:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 collect(done)
-            running[pool.submit(_send_group, target, group, compression, tmp)] = group
+            running[pool.submit(_send_group, target, group, compression, tmp, judge)] = group
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             collect(done)
