@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,7 +26,8 @@ from corral.datasets.cache import CorruptBlobError, DatasetCache, sha256_file
 from corral.errors import ConflictError, InsufficientStorageError, ValidationError
 from corral.testing.hub import Hub
 from tests import factories as f
-from tests.datasets.versions import hub_client, publish, sha
+from tests.datasets.versions import chunk, hub_client, publish, sha
+from tests.sdk.storage.conftest import moto_s3  # noqa: F401  (a fixture)
 
 FILES = {
     "a.txt": b"alpha\n",
@@ -344,3 +345,78 @@ def test_the_cache_stays_under_its_bound_by_dropping_old_versions(
     cache = DatasetCache(cache_dir)
     assert not cache.is_complete(v1["id"]) and cache.is_complete(v2["id"])
     assert [p.stat().st_size for p in objects(cache_dir)] == [600_000]
+
+
+@pytest.fixture(params=["file", "s3"])
+def outside(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[bytes], str]:
+    """Stores bytes in outside storage (a local folder, or S3 on moto's server); returns
+    the blob's URL."""
+    if request.param == "file":
+        store = tmp_path / "store"
+        store.mkdir()
+
+        def put_file(data: bytes) -> str:
+            (store / sha(data)).write_bytes(data)
+            return (store / sha(data)).as_uri()
+
+        return put_file
+    from tests.sdk.storage.conftest import AWS_ENV, make_bucket
+
+    endpoint = request.getfixturevalue("moto_s3")
+    bucket = make_bucket(endpoint)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage.s3]\nendpoint_url = "{endpoint}"\n')
+    monkeypatch.setenv("CORRAL_CONFIG", str(config))
+    for var, value in AWS_ENV.items():
+        monkeypatch.setenv(var, value)
+    import botocore.session
+
+    s3 = botocore.session.get_session().create_client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1"
+    )
+
+    def put_s3(data: bytes) -> str:
+        s3.put_object(Bucket=bucket, Key=f"blobs/{sha(data)}", Body=data)
+        return f"s3://{bucket}/blobs/{sha(data)}"
+
+    return put_s3
+
+
+def test_blobs_in_outside_storage_and_external_files_are_fetched_from_their_urls(
+    client: HubClient,
+    project: str,
+    cache_dir: Path,
+    tmp_path: Path,
+    outside: Callable[[bytes], str],
+) -> None:
+    small, whole = b"in a chunk\n" * 10, os.urandom(20_000)
+    external = tmp_path / "elsewhere" / "ext.csv"
+    external.parent.mkdir()
+    external.write_bytes(b"ext,1\n")
+    ds = client.datasets
+    v = ds.create(name="outside", project=project)
+    ds.add_files(
+        v["id"],
+        [
+            {"path": "small.txt", "size": len(small), "sha256": sha(small)},
+            {"path": "whole.bin", "size": len(whole), "sha256": sha(whole)},
+            {
+                "path": "linked/ext.csv",
+                "size": 6,
+                "sha256": sha(b"ext,1\n"),
+                "external_url": external.as_uri(),
+            },
+        ],
+    )
+    body = chunk([small])
+    for blob, kind, contents in ((body, "chunk", [sha(small)]), (whole, "file", [sha(whole)])):
+        ds.register_blob(
+            v["id"], id=sha(blob), uri=outside(blob), size=len(blob), kind=kind, contents=contents
+        )
+    ds.finalize(v["id"])
+
+    folder = fetch.local_copy(client, v["id"])
+
+    assert tree(folder) == {"small.txt": small, "whole.bin": whole, "linked/ext.csv": b"ext,1\n"}

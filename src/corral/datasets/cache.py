@@ -166,6 +166,9 @@ class DatasetCache:
         self.tmp = self.root / "tmp"
         #: folders known to exist (a mkdir per file would cost a system call each)
         self._made: set[Path] = set()
+        self._objects = str(self.objects)
+        #: folders known to exist, as strings (objects' and versions' being built)
+        self._made_objects: set[str] = set()
 
     def _mkdir(self, folder: Path) -> None:
         if folder not in self._made:
@@ -180,7 +183,7 @@ class DatasetCache:
     def has_object(self, sha256: str, size: int) -> bool:
         """An object of that content is there with the right size (no hashing)."""
         try:
-            return os.stat(self.object_path(sha256)).st_size == size
+            return os.stat(f"{self._objects}/{sha256[:2]}/{sha256}").st_size == size
         except OSError:
             return False
 
@@ -194,22 +197,27 @@ class DatasetCache:
         Raises:
             CorruptBlobError: the bytes have another SHA-256 (nothing is placed).
         """
-        target = self.object_path(sha256)
-        self._mkdir(target.parent)
-        temp = target.parent / f".{sha256}.{secrets.token_hex(4)}.tmp"
+        # strings and one open with the final mode: this runs once per file of a version
+        folder = os.path.join(self._objects, sha256[:2])
+        if folder not in self._made_objects:
+            os.makedirs(folder, exist_ok=True)
+            self._made_objects.add(folder)
+        temp = os.path.join(folder, f".{sha256}.{secrets.token_hex(4)}.tmp")
         digest = hashlib.sha256()
         size = 0
         try:
-            with temp.open("wb") as out:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+            with open(fd, "wb") as out:
                 while block := source.read(BLOCK):
                     digest.update(block)
                     out.write(block)
                     size += len(block)
             check_sha(digest.hexdigest(), sha256, blob=blob, dataset=dataset)
-            os.chmod(temp, 0o444)
-            os.replace(temp, target)
-        finally:
-            temp.unlink(missing_ok=True)
+            os.replace(temp, os.path.join(folder, sha256))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
         return size
 
     def adopt_object(self, sha256: str, file: Path) -> None:
@@ -254,20 +262,24 @@ class DatasetCache:
                 if line.strip():
                     yield ManifestEntry.parse(line)
 
-    def check(self, name: str, *, verify: bool = False) -> Iterator[ManifestEntry]:
-        """The entries whose file is missing or differs (size, mtime; with ``verify``,
-        the SHA-256 too)."""
+    def check(self, name: str, *, verify: bool = False) -> tuple[int, list[ManifestEntry]]:
+        """The number of files of a complete version, and the entries whose file is
+        missing or differs (size, mtime; with ``verify``, the SHA-256 too)."""
         folder = self.folder(name)
+        count = 0
+        broken = []
         for entry in self.entries(name):
+            count += 1
             path = folder / entry.path
             try:
                 st = os.stat(path)
             except OSError:
-                yield entry
+                broken.append(entry)
                 continue
             changed = st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns
             if changed or (verify and sha256_file(path) != entry.sha256):
-                yield entry
+                broken.append(entry)
+        return count, broken
 
     def place(self, folder: Path, path: str, sha256: str, *, soft: bool) -> int:
         """Link object ``sha256`` at ``folder/path``; returns the placed file's mtime_ns.
@@ -275,9 +287,12 @@ class DatasetCache:
         Hard links by default (a copy when the filesystem refuses one), symlinks with
         ``soft``. The object must exist.
         """
-        dest = folder / path
-        obj = self.object_path(sha256)
-        self._mkdir(dest.parent)
+        dest = f"{folder}/{path}"
+        obj = f"{self._objects}/{sha256[:2]}/{sha256}"
+        parent = os.path.dirname(dest)
+        if parent not in self._made_objects:
+            os.makedirs(parent, exist_ok=True)
+            self._made_objects.add(parent)
         if soft:
             os.symlink(obj, dest)
         else:
@@ -344,17 +359,20 @@ class DatasetCache:
         total = self._objects_size()
         if total <= max_bytes:
             return 0
-        freed = 0
+        # contents no version uses (left by a failed fetch, or by a folder removed by hand)
+        freed = self._drop_unlinked(None)
         manifests = sorted(
             (p.stat().st_mtime, p.name[: -len(".manifest")])
             for p in self.versions.glob("*.manifest")
         )
         for _, name in manifests:
-            if name != keep:
-                self.forget(name)
-            freed += self._drop_unlinked()
             if total - freed <= max_bytes:
                 break
+            if name == keep:
+                continue
+            shas = {entry.sha256 for entry in self.entries(name)}
+            self.forget(name)
+            freed += self._drop_unlinked(shas)
         return freed
 
     def _soft_linked(self) -> set[str]:
@@ -370,11 +388,13 @@ class DatasetCache:
                     break  # one folder links one way
         return used
 
-    def _drop_unlinked(self) -> int:
-        """Remove objects that no version folder links to; returns the bytes freed."""
+    def _drop_unlinked(self, shas: set[str] | None) -> int:
+        """Remove the objects (of ``shas``, or all) that no version folder links to;
+        returns the bytes freed."""
         freed = 0
         soft = self._soft_linked()
-        for obj in self._object_files():
+        candidates = self._object_files() if shas is None else (self.object_path(s) for s in shas)
+        for obj in candidates:
             with contextlib.suppress(OSError):
                 st = obj.stat()
                 if st.st_nlink == 1 and obj.name not in soft:

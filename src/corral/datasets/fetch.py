@@ -31,7 +31,6 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,32 +46,13 @@ from corral.datasets.cache import (
     remove_tree,
     sha256_file,
 )
-from corral.datasets.transfer import Downloader, Wanted
+from corral.datasets.transfer import Downloader, FetchReport, Wanted
 from corral.errors import ConflictError, ValidationError
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
 
 __all__ = ["FetchReport", "local_copy", "mutable_copy"]
-
-
-@dataclass
-class FetchReport:
-    """What one call did (also printed as one line when ``show_progress``)."""
-
-    folder: Path
-    files: int
-    fetched_files: int = 0
-    fetched_bytes: int = 0
-    cached_files: int = 0
-    repaired: int = 0
-
-    def line(self, label: str) -> str:
-        return (
-            f"corral: dataset {label}: {_count(self.files, 'file')}, fetched {self.fetched_files} "
-            f"({_human(self.fetched_bytes)}), {self.cached_files} from cache"
-            + (f", {self.repaired} repaired" if self.repaired else "")
-        )
 
 
 def local_copy(
@@ -128,7 +108,8 @@ def local_copy(
         if disk_full(e):
             raise no_space_error(cache.root, f"dataset {label}") from e
         raise
-    _evict(cache, name)
+    if report.fetched_bytes:
+        _evict(cache, name)
     if show_progress:
         print(report.line(label), file=sys.stderr, flush=True)
     return report.folder
@@ -239,11 +220,10 @@ class _Fetcher:
     ) -> FetchReport:
         cache = self.cache
         if cache.is_complete(name):
-            broken = {entry.path: entry for entry in cache.check(name, verify=verify)}
-            files = sum(1 for _ in cache.entries(name))
+            files, broken = cache.check(name, verify=verify)
             report = FetchReport(cache.folder(name), files, cached_files=files - len(broken))
             if broken:
-                self._repair(name, broken, report)
+                self._repair(name, {entry.path: entry for entry in broken}, report)
             cache.touch(name)
             return report
         cache.forget(name)  # a folder without its manifest was left by a crash
@@ -406,16 +386,3 @@ def _read_entries(path: Path) -> Iterator[ManifestEntry]:
     with path.open("rb") as f:
         for line in f:
             yield ManifestEntry.parse(line)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def _human(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
