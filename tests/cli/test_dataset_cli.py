@@ -178,6 +178,39 @@ def test_show_files_pages_with_a_cursor(cli: Cli, api: httpx.Client, tmp_path: P
     )
 
 
+def test_glob_paths_outside_storage_usages_and_parts(
+    cli: Cli, api: httpx.Client, tmp_path: Path
+) -> None:
+    files = {"a.txt": b"a" * 3000, "b.txt": os.urandom(5000), "c.bin": b"c", "d/e.txt": b"e"}
+    src = write_tree(tmp_path / "src", files)
+    store = tmp_path / "outside"
+    made = cli.json("create", "--project", f.unique("ds-cli"), "--name", "globbed")
+    # a quoted glob, as clearml-data takes it: the folder's *.txt files, not c.bin
+    cli.ok("add", "--files", f"{src}/*.txt")
+    assert sorted(index(api, made["id"])) == ["a.txt", "b.txt", "d/e.txt"]
+    one_line_error(cli("add", "--files", f"{src}/nothing/*.txt"), "no file or folder")
+    # clearml-data's --storage: the blobs go there, not to the hub
+    cli.ok("close", "--storage", store.as_uri(), "--max-workers", "1")
+    stored = [p for p in store.rglob("*") if p.is_file()]
+    assert stored, "nothing written to the outside storage"
+    rows = f.ok(api.get(f"/datasets/{made['id']}/files"))["items"]
+    assert all(row["blob_uri"].startswith("file://") for row in rows), rows
+
+    # the tasks that used it
+    task = f.task(api, name="trainer")
+    f.ok(api.post(f"/datasets/{made['id']}/usages", json={"task_id": task["id"], "alias": "train"}))
+    shown = cli.ok("show", made["id"])
+    assert "used by" in shown.stdout and f"trainer ({task['id']}) as train" in shown.stdout
+
+    # two parts make the whole
+    got: dict[str, bytes] = {}
+    for part in ("0", "1"):
+        folder = cli.ok("get", made["id"], "--part", part, "--num-parts", "2").stdout.strip()
+        got.update(read_tree(Path(folder)))
+    assert got == {k: v for k, v in files.items() if k.endswith(".txt")}
+    one_line_error(cli("get", made["id"], "--part", "2", "--num-parts", "2"), "--num-parts")
+
+
 # --- the current dataset --------------------------------------------------------------
 
 
