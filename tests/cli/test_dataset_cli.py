@@ -211,6 +211,73 @@ def test_glob_paths_outside_storage_usages_and_parts(
     one_line_error(cli("get", made["id"], "--part", "2", "--num-parts", "2"), "--num-parts")
 
 
+# Runs ``corral ARGS...`` with the client's blob upload wrapped: each stored blob's id is
+# logged, and after the Nth one the process gets SIGINT, as from a user's Ctrl-C
+# (0: never), so the interrupt lands mid-upload at a known point, without timing.
+CTRL_C_AFTER = """
+import os, signal, sys
+from corral.cli.main import main
+from corral.client.datasets import Datasets
+
+log_path, stop_after = sys.argv[1], int(sys.argv[2])
+real_put = Datasets.put_blob
+sent = 0
+
+def put_blob(self, *args, **kwargs):
+    global sent
+    answer = real_put(self, *args, **kwargs)
+    sent += 1
+    with open(log_path, "a") as log:
+        log.write(answer["id"] + "\\n")
+    if sent == stop_after:
+        os.kill(os.getpid(), signal.SIGINT)
+    return answer
+
+Datasets.put_blob = put_blob
+sys.argv = ["corral", *sys.argv[3:]]
+main()
+"""
+
+
+def test_ctrl_c_during_upload_keeps_what_was_sent_and_upload_continues(
+    cli: Cli, api: httpx.Client, tmp_path: Path
+) -> None:
+    files = {f"part/{i:03d}.bin": os.urandom(100_000) for i in range(60)}
+    made = cli.json("create", "--project", f.unique("ds-cli"), "--name", "interrupted")
+    cli.ok("add", "--files", str(write_tree(tmp_path / "src", files)))
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_AFTER)
+
+    def upload(log: Path, stop_after: int) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CORRAL_")}
+        env.update(cli.env, CORRAL_CONFIG=str(cli.config))
+        args = ["dataset", "upload", "--chunk-size", "1", "--max-workers", "1"]
+        return subprocess.run(
+            [sys.executable, str(script), str(log), str(stop_after), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    first_log, second_log = tmp_path / "first.txt", tmp_path / "second.txt"
+    cut = upload(first_log, 2)
+    assert cut.returncode == 130, cut.stdout + cut.stderr
+    assert cut.stderr.strip().splitlines() == [
+        "interrupted: run `corral dataset upload` to go on where it stopped"
+    ]
+    first = set(first_log.read_text().split())
+    left = version(api, made["id"])["stats"]["pending_count"]
+    assert len(first) >= 2 and 0 < left < len(files)
+
+    done = upload(second_log, 0)
+    assert done.returncode == 0, done.stderr
+    second = set(second_log.read_text().split())
+    assert second and not first & second  # nothing sent twice
+    cli.ok("close")
+    assert read_tree(Path(cli.ok("get", made["id"]).stdout.strip())) == files
+
+
 # --- the current dataset --------------------------------------------------------------
 
 
