@@ -354,6 +354,22 @@ def test_bad_paths_and_arguments_change_nothing(
     assert version(api, made["id"])["state"] != "final"
 
 
+def test_a_file_changed_since_add_stops_close_in_one_line(
+    cli: Cli, api: httpx.Client, tmp_path: Path
+) -> None:
+    src = write_tree(tmp_path / "src", {"a.txt": b"as added"})
+    made = cli.json("create", "--project", f.unique("ds-cli"), "--name", "changed")
+    cli.ok("add", "--files", str(src))
+    (src / "a.txt").write_bytes(b"edited after add")
+    result = cli("close")
+    one_line_error(result, "a.txt")
+    assert version(api, made["id"])["state"] != "final"
+    cli.ok("add", "--files", str(src))  # added again: its new content is what is sent
+    cli.ok("close")
+    got = Path(cli.ok("get", made["id"]).stdout.strip())
+    assert (got / "a.txt").read_bytes() == b"edited after add"
+
+
 # --- list, delete, squash -------------------------------------------------------------
 
 
