@@ -264,7 +264,8 @@ def test_ctrl_c_during_upload_keeps_what_was_sent_and_upload_continues(
     cut = upload(first_log, 2)
     assert cut.returncode == 130, cut.stdout + cut.stderr
     assert cut.stderr.strip().splitlines() == [
-        "interrupted: run `corral dataset upload` to go on where it stopped"
+        "interrupted: run `corral dataset upload --chunk-size 1 --max-workers 1` again "
+        "to go on where it stopped"
     ]
     first = set(first_log.read_text().split())
     left = version(api, made["id"])["stats"]["pending_count"]
@@ -316,7 +317,7 @@ def test_adding_to_a_final_version_is_refused_and_says_what_to_do(
         ("upload", "--id", dataset_id),
         ("close", "--id", dataset_id),
     ):
-        one_line_error(cli(*command), "is final", f"corral dataset create --project {project}")
+        one_line_error(cli(*command), "is final", f"corral dataset create --parents {dataset_id}")
     assert index(api, dataset_id) == {"a.txt": index(api, dataset_id)["a.txt"]}
 
 

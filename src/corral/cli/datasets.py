@@ -145,7 +145,7 @@ def upload(
     """
     if compression not in (None, "none", "deflate"):
         raise fail(f"unknown compression {compression!r}: use none or deflate")
-    with dataset_errors(resume="corral dataset upload"):
+    with dataset_errors(resumable=True):
         version, ds = open_writable(dataset_id)
         ds.upload(
             show_progress=True,
@@ -171,7 +171,7 @@ def close(
 
     Example: corral dataset close
     """
-    with dataset_errors(resume="corral dataset close"):
+    with dataset_errors(resumable=True):
         version, ds = open_writable(dataset_id)
         if not no_upload:
             ds.upload(show_progress=True, output_url=output_uri, max_workers=max_workers)
@@ -237,7 +237,7 @@ def get(
     target = copy.expanduser() if copy is not None else None
     if target is not None and not overwrite and target.is_dir() and any(target.iterdir()):
         raise fail(f"{target} is not empty: add --overwrite to replace what it holds")
-    with dataset_errors(resume="corral dataset get"):
+    with dataset_errors(resumable=True):
         with hub() as client:
             found = (
                 fetch_dataset(client, dataset_id)

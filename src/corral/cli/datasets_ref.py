@@ -3,7 +3,8 @@
 The *current dataset* is the clearml-data habit: ``corral dataset create`` remembers the
 new version's id, and ``add``/``remove``/``sync``/``upload``/``close`` without ``--id``
 work on it. It is kept per hub in ``current_dataset.json`` next to the client config
-file (``~/.corral/current_dataset.json``), and every command names the version it changed in its output.
+file (``~/.corral/current_dataset.json``); every command names the version it changed
+in its output, so the user sees which one it was.
 
 Example::
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,6 +127,10 @@ def remember(version: dict[str, Any]) -> None:
         "name": version.get("name", ""),
         "version": version.get("version", ""),
     }
+    _write_state(state)
+
+
+def _write_state(state: dict[str, Any]) -> None:
     path = _state_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
@@ -138,7 +145,7 @@ def forget(dataset_ids: list[str]) -> None:
     current = state.get(_hub_url()) or {}
     if current.get("id") in dataset_ids:
         del state[_hub_url()]
-        _state_path().write_text(json.dumps(state, indent=2, sort_keys=True))
+        _write_state(state)
 
 
 def current_id(explicit: str | None) -> str:
@@ -260,22 +267,17 @@ def writable(version: dict[str, Any]) -> None:
     if version.get("state") == "final":
         raise fail(
             f"dataset {label(version)} is final: create a child version with "
-            f"`corral dataset create --project {_quote(version.get('project') or '')} "
-            f"--name {_quote(version.get('name', ''))} --parents {version['id']}`"
+            f"`corral dataset create --parents {version['id']}` (same project and name)"
         )
-
-
-def _quote(text: str) -> str:
-    return text if re.fullmatch(r"[\w./@:-]+", text) else json.dumps(text)
 
 
 # --- errors --------------------------------------------------------------------------
 
 
 @contextmanager
-def dataset_errors(resume: str | None = None) -> Iterator[None]:
-    """One-line errors (exit 1) for Corral, file-system and argument errors; Ctrl-C says
-    how to go on (``resume``: the command that continues) and exits with 130."""
+def dataset_errors(resumable: bool = False) -> Iterator[None]:
+    """One-line errors (exit 1) for Corral, file-system and argument errors; Ctrl-C exits
+    with 130, saying (``resumable``) that the same command goes on where it stopped."""
     try:
         yield
     except (typer.Exit, typer.Abort):  # click's are RuntimeErrors: let them through
@@ -285,7 +287,8 @@ def dataset_errors(resume: str | None = None) -> Iterator[None]:
     except (OSError, ValueError, RuntimeError) as e:  # a local file, an argument
         raise fail(_os_message(e)) from e
     except KeyboardInterrupt as e:
-        more = f": run `{resume}` to go on where it stopped" if resume else ""
+        line = " ".join(["corral", *(shlex.quote(a) for a in sys.argv[1:])])
+        more = f": run `{line}` again to go on where it stopped" if resumable else ""
         err.print(f"[red]interrupted[/]{escape(more)}", highlight=False)
         raise typer.Exit(130) from e
 
