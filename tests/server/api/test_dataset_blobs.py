@@ -211,3 +211,26 @@ def test_a_blob_uploaded_for_one_file_serves_duplicates(api: httpx.Client) -> No
     assert f.ok(api.post(f"/datasets/{v['id']}/files", json=body))["pending"] == 2
     assert put_chunk(api, v["id"], [b"same"])["linked"] == 2
     f.ok(api.post(f"/datasets/{v['id']}:finalize"))
+
+
+def test_blobs_count_against_the_storage_quota(api: httpx.Client, hub: Hub) -> None:
+    user, client = f.user(api, hub.url)
+    f.ok(api.put("/quotas", json={"subject": user["name"], "max_storage_bytes": 100}))
+    with client:
+        v = create(client)
+        big = b"x" * 500
+        add(client, v["id"], {"big": big})
+        r = client.put(
+            f"/datasets/{v['id']}/blobs/{sha(big)}", params={"kind": "file"}, content=big
+        )
+        assert problem(r, 403)["detail"].startswith("this upload of 500 bytes would exceed")
+        assert not _blob_file(hub, sha(big)).exists()
+        small = b"y" * 60
+        add(client, v["id"], {"small": small})
+        put = client.put(
+            f"/datasets/{v['id']}/blobs/{sha(small)}", params={"kind": "file"}, content=small
+        )
+        f.ok(put, 201)
+    assert f.ok(api.get(f"/users/{user['id']}/usage"))["storage_bytes"] == 60
+    f.ok(api.delete(f"/datasets/{v['id']}"))
+    assert f.ok(api.get(f"/users/{user['id']}/usage"))["storage_bytes"] == 0
