@@ -276,3 +276,29 @@ def test_import_corral_does_not_import_datasets() -> None:
 
     code = "import corral, sys; assert 'corral.datasets' not in sys.modules; corral.Dataset"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_bad_path_late_in_a_big_folder_changes_nothing(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.datasets import index
+
+    monkeypatch.setattr(index, "FILES_PER_BATCH", 2)  # many batches from a small folder
+    src = write_tree(tmp_path / "big", {"a": b"a", "b": b"b", "c": b"c", "d": b"d"})
+    (src / "z\\bad").write_bytes(b"a backslash in a file name")
+    d = Dataset.create("late", project)
+    with pytest.raises(ValidationError, match="backslash"):
+        d.add_files(src)
+    assert d.list_files() == []
+    (src / "z\\bad").unlink()
+    os.symlink(src, src / "zz-loop")
+    with pytest.raises(ValidationError, match="loop"):
+        d.add_files(src)
+    assert d.list_files() == []
+    (src / "zz-loop").unlink()
+    assert d.add_files(src) == 4
+    (src / "z\\bad").write_bytes(b"again")
+    (src / "a").unlink()
+    with pytest.raises(ValidationError):
+        d.sync_folder(src)
+    assert d.list_files() == ["a", "b", "c", "d"]  # not even the removal happened

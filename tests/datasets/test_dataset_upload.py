@@ -127,12 +127,13 @@ def test_round_trip_three_versions(
     assert hub_tree(ds_api, v3.id) == v3_files
     # and the earlier versions are intact
     assert hub_tree(ds_api, v1.id) == v1_files
-    try:
-        from corral.datasets import fetch  # noqa: F401  (the fetch helper's module)
-    except ImportError:
-        return
     assert read_tree(Path(Dataset.get(v3.id).get_local_copy())) == v3_files
     assert read_tree(Path(Dataset.get(v1.id).get_local_copy())) == v1_files
+    assert read_tree(Path(Dataset.get(v2.id).get_local_copy(verify=True))) == v2_files
+    mutable = Path(Dataset.get(v2.id).get_mutable_local_copy(tmp_path / "mine"))
+    assert read_tree(mutable) == v2_files
+    (mutable / "a.txt").write_bytes(b"mine now")  # writable, and the cache is untouched
+    assert read_tree(Path(Dataset.get(v2.id).get_local_copy())) == v2_files
 
 
 def test_a_rename_uploads_nothing(ds: object, project: str, tmp_path: Path) -> None:
@@ -351,6 +352,11 @@ def test_alias_records_usage_and_an_edited_clone_switches_version(
     assert f"USED {v2.id} 1.0.1" in out
     usages = ok(ds_api.get(f"/tasks/{clone}/datasets"))
     assert [(u["alias"], u["dataset_id"]) for u in usages] == [("train", v2.id)]
+    # a version a task used is kept unless forced
+    with pytest.raises(ConflictError):
+        Dataset.delete(v2.id)
+    assert Dataset.delete(v2.id, force=True) == [v2.id]
+    assert ok(ds_api.get(f"/tasks/{clone}/datasets")) == []
 
 
 INTERRUPTED_UPLOAD = """

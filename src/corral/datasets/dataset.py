@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.datasets import index, lookup
+from corral.datasets import files, index, lookup
+from corral.datasets.files import FileEntry
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.sdk.session import hub_client
 
@@ -37,31 +37,6 @@ if TYPE_CHECKING:
     from corral.datasets.upload import UploadStats
     from corral.sdk.logger import Logger
     from corral.sdk.task import Task
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    """One file of a version (ClearML's ``FileEntry``: ``relative_path``, ``hash``, ``size``)."""
-
-    relative_path: str
-    size: int
-    hash: str
-    change: str = "unchanged"
-    blob_id: str | None = None
-    link: str | None = None
-    local_path: str | None = None
-
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> FileEntry:
-        return cls(
-            relative_path=row["path"],
-            size=int(row["size"]),
-            hash=row["sha256"],
-            change=row.get("change", "unchanged"),
-            blob_id=row.get("blob_id"),
-            link=row.get("external_url"),
-            local_path=row.get("source"),
-        )
 
 
 def _ids(parents: Sequence[str | Dataset] | None) -> list[str]:
@@ -287,38 +262,14 @@ class Dataset:
 
         With ``recursive=False`` a pattern matches files at its own depth only.
         Returns how many files were removed.
+
+        Raises:
+            ConflictError: the version is final.
         """
-        target = (dataset_path or "").lstrip("/")
-        if not target:
-            raise ValidationError("remove_files needs dataset_path: a file, a folder or a pattern")
-        if "*" in target or "?" in target:
-            if recursive:
-                removed = self.client.datasets.remove_files(self.id, pattern=target)["removed"]
-            else:
-                removed = self._remove_shallow(target)
-        else:
-            removed = self.client.datasets.remove_files(self.id, paths=[target.rstrip("/")])[
-                "removed"
-            ]
+        removed = files.remove(self.client, self.id, dataset_path, recursive)
         if verbose:
             print(f"dataset {self.name} {self.version}: {removed} files removed")
         self.reload()
-        return int(removed)
-
-    def _remove_shallow(self, pattern: str) -> int:
-        depth = pattern.count("/")
-        batch: list[str] = []
-        removed = 0
-        import fnmatch
-
-        for row in self.client.datasets.iter_files(self.id):
-            path = row["path"]
-            if path.count("/") == depth and fnmatch.fnmatchcase(path, pattern):
-                batch.append(path)
-        for i in range(0, len(batch), 10_000):
-            removed += self.client.datasets.remove_files(self.id, paths=batch[i : i + 10_000])[
-                "removed"
-            ]
         return removed
 
     def sync_folder(
@@ -355,26 +306,9 @@ class Dataset:
         recursive: bool = True,
         dataset_id: str | None = None,
     ) -> list[str]:
-        """Paths of the version (or of ``dataset_id``), under a folder or matching a pattern."""
-        target = dataset_id or self.id
-        pattern = (dataset_path or "").lstrip("/")
-        wild = "*" in pattern or "?" in pattern
-        prefix = None if wild or not pattern else pattern.rstrip("/") + "/"
-        out: list[str] = []
-        for row in self.client.datasets.iter_files(target, prefix=prefix):
-            path = row["path"]
-            if wild and not index.matches(path, [pattern]):
-                continue
-            if not recursive:
-                rest = path[len(prefix) :] if prefix else path
-                depth = pattern.count("/") if wild else 0
-                if rest.count("/") > depth:
-                    continue
-            out.append(path)
-        if prefix and not out and not wild:  # a single file named exactly
-            rows = self.client.datasets.files(target, prefix=pattern, limit=10).get("items", [])
-            out = [r["path"] for r in rows if r["path"] == pattern]
-        return out
+        """Paths of the version (or of ``dataset_id``): all, under a folder, or matching
+        a ``*``/``?`` pattern; sorted. ``recursive=False``: not below that level."""
+        return list(files.list_paths(self.client, dataset_id or self.id, dataset_path, recursive))
 
     def _changes(self, change: str, dataset_id: str | None) -> list[str]:
         return [
@@ -525,8 +459,13 @@ class Dataset:
         num_parts: int | None = None,
         raise_on_error: bool = True,
         max_workers: int | None = None,
+        verify: bool = False,
     ) -> str:
-        """A read-only folder with the version's files, from the machine's shared cache."""
+        """A read-only folder with the version's files, from the machine's shared cache.
+
+        A cached copy is checked cheaply (size and mtime of each file; a damaged file
+        is fetched again); ``verify=True`` (not in ClearML) checks every SHA-256 too.
+        """
         from corral.datasets.fetch import local_copy
 
         path = local_copy(
@@ -536,6 +475,7 @@ class Dataset:
             part=part,
             num_parts=num_parts,
             max_workers=max_workers,
+            verify=verify,
             raise_on_error=raise_on_error,
         )
         return str(path)
@@ -644,7 +584,7 @@ class Dataset:
                 found.name, found.project, dataset_tags=found.tags, parent_datasets=[found.id]
             )
         if alias:
-            lookup.record_alias(client, alias, found.id)
+            lookup.record_alias(alias, found.id)
         return found
 
     @classmethod

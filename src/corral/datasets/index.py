@@ -247,16 +247,35 @@ def add_local(
 ) -> AddTotals:
     """Hash the files at ``path`` and add them to the version's index (batched).
 
+    A first walk (a ``stat`` per file, no reads) checks every path, so bad input is
+    refused before the first batch is sent: nothing changes.
+
     Raises:
         ValidationError: a path that would leave the dataset, a symlink loop.
         NotFoundError: ``path`` does not exist.
     """
     folder = _check_folder(dataset_path)
-    files = local_files(
-        path, wildcard=wildcard, local_base_folder=local_base_folder, recursive=recursive
-    )
+    options: dict[str, Any] = {
+        "wildcard": wildcard,
+        "local_base_folder": local_base_folder,
+        "recursive": recursive,
+    }
+    check_paths(local_files(path, **options), folder)
     with ThreadPoolExecutor(max_workers=_workers(max_workers)) as pool:
-        return _send(client, version_id, _entries(files, folder, pool))
+        return _send(client, version_id, _entries(local_files(path, **options), folder, pool))
+
+
+def check_paths(files: Iterable[LocalFile], folder: str | None) -> int:
+    """Check that each file's dataset path is valid; returns how many files there are.
+
+    Raises:
+        ValidationError: the first bad path (or a symlink loop met by the walk).
+    """
+    count = 0
+    for f in files:
+        join_dataset_path(folder, f.relative)
+        count += 1
+    return count
 
 
 def _workers(max_workers: int | None) -> int:
@@ -280,6 +299,7 @@ def sync_local(
     root = Path(local_path).expanduser()
     if not root.is_dir():
         raise NotFoundError(f"{root}: no such folder")
+    check_paths(walk(root), folder)  # bad input changes nothing, not even removals
     prefix = folder + "/" if folder else ""
     remote = (
         row["path"]

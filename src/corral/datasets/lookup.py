@@ -189,7 +189,7 @@ def aliased_id(alias: str, dataset_id: str) -> str:
     return dataset_id
 
 
-def record_alias(client: HubClient, alias: str, dataset_id: str) -> None:
+def record_alias(alias: str, dataset_id: str) -> None:
     """Set ``Datasets/<alias>`` = id on the current task and record the usage edge."""
     from corral.sdk.task import Task
 
@@ -199,7 +199,13 @@ def record_alias(client: HubClient, alias: str, dataset_id: str) -> None:
     key = f"{ALIAS_SECTION}/{alias}"
     if task.get_parameter(key) != dataset_id:
         task.set_parameter(key, dataset_id, description="dataset version used (Dataset.get alias)")
-    client.datasets.record_usage(dataset_id, task.id, alias)
+    # through the task's outbox: after the task's own creation, retried, never blocking
+    task.handle.request(
+        "POST",
+        f"datasets/{dataset_id}/usages",
+        {"task_id": task.id, "alias": alias},
+        force=False,
+    )
 
 
 __all__ = [
