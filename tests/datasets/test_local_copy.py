@@ -420,3 +420,83 @@ def test_blobs_in_outside_storage_and_external_files_are_fetched_from_their_urls
     folder = fetch.local_copy(client, v["id"])
 
     assert tree(folder) == {"small.txt": small, "whole.bin": whole, "linked/ext.csv": b"ext,1\n"}
+
+
+def test_without_raise_on_error_a_bad_blob_s_files_are_left_out_then_fetched_later(
+    client: HubClient, project: str, cache_dir: Path, hub: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {f"f{i}.txt": f"file {i}\n".encode() * 20 for i in range(6)}
+    v1 = publish(client, project, "lenient", files, chunks=2)
+    rows = list(client.datasets.iter_files(v1["id"]))
+    bad_blob = rows[0]["blob_id"]
+    bad_paths = {row["path"] for row in rows if row["blob_id"] == bad_blob}
+    (stored,) = [p for p in hub.data_dir.rglob(bad_blob) if p.is_file()]
+    original = stored.read_bytes()
+    stored.write_bytes(original[:-10] + b"\0" * 10)
+
+    folder = fetch.local_copy(client, v1["id"], raise_on_error=False)
+
+    assert tree(folder) == {k: v for k, v in files.items() if k not in bad_paths}
+    stored.write_bytes(original)  # the storage is healthy again
+    capsys.readouterr()
+    again = fetch.local_copy(client, v1["id"])
+    assert tree(again) == files
+    assert f"{len(bad_paths)} repaired" in capsys.readouterr().err
+
+
+# --- a hub that lies: the client refuses what could write outside its folders ----------
+# (a real hub refuses such paths and archives itself, so the transport is the seam here)
+
+
+def lying_hub(rows: list[dict[str, object]], blob: bytes) -> HubClient:
+    import httpx
+
+    from corral.client.config import HubCredentials
+
+    vid = "f" * 32
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path == f"/api/v1/datasets/{vid}":
+            return httpx.Response(
+                200, json={"id": vid, "name": "lies", "version": "1.0.0", "state": "final"}
+            )
+        if path == f"/api/v1/datasets/{vid}/files":
+            return httpx.Response(200, json={"items": rows, "next_cursor": None})
+        if path.startswith(f"/api/v1/datasets/{vid}/blobs/"):
+            return httpx.Response(200, content=blob)
+        return httpx.Response(404, json={"detail": "no"})
+
+    return HubClient(
+        HubCredentials("http://hub.invalid", "k", "s"), transport=httpx.MockTransport(answer)
+    )
+
+
+def test_an_index_path_that_escapes_the_folder_is_refused(cache_dir: Path) -> None:
+    data = b"evil"
+    row = {"path": "../escaped.txt", "size": 4, "sha256": sha(data), "blob_id": sha(data)}
+    client = lying_hub([row | {"blob_kind": "file", "blob_uri": "hub://x"}], data)
+
+    with pytest.raises(ValidationError, match=r"'\.\.' part: it must stay inside the dataset"):
+        fetch.local_copy(client, "f" * 32)
+    assert not list(cache_dir.parent.rglob("escaped.txt"))
+    assert objects(cache_dir) == []
+
+
+def test_a_chunk_member_that_is_not_a_content_id_is_refused(cache_dir: Path) -> None:
+    import io
+    import zipfile
+
+    data = b"payload"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr(sha(data), data)
+        zf.writestr("../../outside.txt", b"evil")
+    body = out.getvalue()
+    row = {"path": "p.txt", "size": len(data), "sha256": sha(data), "blob_id": sha(body)}
+    client = lying_hub([row | {"blob_kind": "chunk", "blob_uri": "hub://x"}], body)
+
+    with pytest.raises(CorruptBlobError, match="only content ids"):
+        fetch.local_copy(client, "f" * 32)
+    assert objects(cache_dir) == []
+    assert not list(cache_dir.parent.rglob("outside.txt"))

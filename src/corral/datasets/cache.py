@@ -116,9 +116,18 @@ class ManifestEntry:
 
 
 @contextlib.contextmanager
-def _flock(path: Path, mode: int) -> Iterator[None]:
-    import fcntl
+def _flock(path: Path, *, shared: bool = False, blocking: bool = True) -> Iterator[None]:
+    """Hold a lock on ``path`` (between processes, and threads: one open file each).
 
+    Raises:
+        BlockingIOError: ``blocking=False`` and another holds it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no locking between processes
+        yield
+        return
+    mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if blocking else fcntl.LOCK_NB)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as f:
         fcntl.flock(f, mode)
@@ -247,11 +256,9 @@ class DatasetCache:
 
         Also holds the cache's shared lock, so :meth:`evict` never runs at the same time.
         """
-        import fcntl
-
         with (
-            _flock(self.root / ".evict.lock", fcntl.LOCK_SH),
-            _flock(self.versions / f"{name}.lock", fcntl.LOCK_EX),
+            _flock(self.root / ".evict.lock", shared=True),
+            _flock(self.versions / f"{name}.lock"),
         ):
             yield name
 
@@ -347,10 +354,8 @@ class DatasetCache:
         """Drop least recently used versions, then objects no version uses, until the
         objects fit in ``max_bytes``; returns the bytes freed. Versions being built or
         checked right now (their lock is taken) are left alone, and so is ``keep``."""
-        import fcntl
-
         try:
-            with _flock_nb(self.root / ".evict.lock", fcntl.LOCK_EX):
+            with _flock(self.root / ".evict.lock", blocking=False):
                 return self._evict(max_bytes, keep)
         except BlockingIOError:
             return 0  # another process fetches: it evicts after its fetch
@@ -415,19 +420,6 @@ class DatasetCache:
             with contextlib.suppress(OSError):
                 total += obj.stat().st_size
         return total
-
-
-@contextlib.contextmanager
-def _flock_nb(path: Path, mode: int) -> Iterator[None]:
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
-        fcntl.flock(f, mode | fcntl.LOCK_NB)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def check_sha(got: str, expected: str, *, blob: str, dataset: str) -> None:

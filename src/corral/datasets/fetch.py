@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from corral.core.datasets import check_dataset_path, is_blob_member
 from corral.datasets.cache import (
     DatasetCache,
     ManifestEntry,
@@ -272,6 +273,7 @@ class _Fetcher:
         blobs: dict[str, dict[str, Any]] = {}
         with rows.open("wb") as out:
             for row in self.client.datasets.iter_files(self.version_id):
+                _check_row(row, self.label)
                 key = _blob_key(row, self.label)
                 if key not in blobs:
                     blobs[key] = _blob_info(row)
@@ -289,7 +291,13 @@ class _Fetcher:
                 if not self.cache.has_object(sha, size):  # left out (raise_on_error=False)
                     out.write(ManifestEntry(path, size, sha, -1).line())
                     continue
-                mtime_ns = self.cache.place(building, path, sha, soft=soft)
+                try:
+                    mtime_ns = self.cache.place(building, path, sha, soft=soft)
+                except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:
+                    raise ConflictError(
+                        f"dataset {self.label}: {path!r} cannot be placed, a file and a "
+                        f"folder of the version have the same name ({e.strerror})"
+                    ) from e
                 out.write(ManifestEntry(path, size, sha, mtime_ns).line())
         return entries
 
@@ -341,6 +349,17 @@ def _updated(entries: Iterator[ManifestEntry], mtimes: dict[str, int]) -> Iterat
     for entry in entries:
         new = mtimes.get(entry.path)
         yield entry if new is None else ManifestEntry(entry.path, entry.size, entry.sha256, new)
+
+
+def _check_row(row: dict[str, Any], label: str) -> None:
+    """Refuse an index row that could write outside the folder or the cache, whatever
+    the hub says (its paths are checked there too)."""
+    try:
+        check_dataset_path(row["path"])
+    except ValidationError as e:
+        raise ValidationError(f"dataset {label}: {e.detail}") from e
+    if not is_blob_member(row["sha256"]):
+        raise ValidationError(f"dataset {label}: {row['path']!r} has no valid sha256")
 
 
 def _blob_key(row: dict[str, Any], label: str) -> str:
