@@ -93,6 +93,20 @@ def make_final(cli: Cli, tmp_path: Path, project: str, name: str, files: dict[st
     return str(made["id"])
 
 
+COMMANDS = ("create", "add", "remove", "sync", "upload", "close")
+COMMANDS += ("list", "show", "get", "diff", "delete", "squash")
+
+
+def test_every_command_has_help_with_an_example(tmp_path: Path) -> None:
+    listed = corral("dataset", "--help", config=tmp_path / "c.toml", env={"COLUMNS": "120"})
+    assert listed.returncode == 0, listed.stderr
+    for command in COMMANDS:
+        assert f" {command} " in listed.stdout, command
+        shown = corral("dataset", command, "--help", config=tmp_path / "c.toml")
+        assert shown.returncode == 0 and "Example" in shown.stdout, (command, shown.stdout)
+    assert "dataset" in corral("--help", config=tmp_path / "c.toml").stdout
+
+
 # --- the whole flow ---------------------------------------------------------------------
 
 
