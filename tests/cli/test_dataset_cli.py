@@ -159,6 +159,12 @@ def test_create_add_close_get_then_a_child_version_and_its_diff(
     # the other way round, naming the other version
     back = cli.json("diff", made["id"], child["id"])
     assert {r["path"]: r["change"] for r in back["items"]}["a.txt"] == "added"
+    one = cli.ok("diff", child["id"], "--limit", "1")
+    assert one.stdout.splitlines()[0].startswith("D a.txt") and "4 more paths" in one.stderr
+    assert [r["path"] for r in cli.json("diff", child["id"], "--prefix", "sub/")["items"]] == [
+        "sub/b.bin",
+        "sub/deep/c.csv",
+    ]
     text = cli.ok("diff", child["id"], "--change", "modified")
     assert text.stdout.splitlines()[0].startswith("M sub/b.bin")
     assert "2 added" in text.stdout and "1 modified" in text.stdout
@@ -180,6 +186,7 @@ def test_create_add_close_get_then_a_child_version_and_its_diff(
 def test_show_files_pages_with_a_cursor(cli: Cli, api: httpx.Client, tmp_path: Path) -> None:
     files = {f"f{i:02d}.txt": f"{i}".encode() for i in range(5)}
     dataset_id = make_final(cli, tmp_path, f.unique("ds-cli"), "paged", files)
+    assert cli.json("show", dataset_id[:8])["id"] == dataset_id  # a prefix is enough
     first = cli.ok("show", dataset_id, "--files", "--limit", "2", "--json")
     page = json.loads(first.stdout)
     assert [r["path"] for r in page["items"]] == ["f00.txt", "f01.txt"]
