@@ -35,6 +35,14 @@ def test_create_then_child_bumps_the_version(ds: object, project: str, tmp_path:
     major = Dataset.create("bump", project, dataset_version="2.1")
     assert major.version == "2.1.0"
     assert Dataset.create("bump", project).version == "2.1.1"
+    major.version = "3"  # a draft may change its version
+    assert major.version == "3.0.0" and major.reload().version == "3.0.0"
+    with pytest.raises(ConflictError):
+        first.version = "9.0.0"  # a final one may not
+    with pytest.raises(ConflictError):
+        major.version = "1.0.0"  # taken
+    with pytest.raises(ValidationError):
+        Dataset.create("bump", project, dataset_version="one")
 
 
 def test_add_remove_sync_and_change_lists(ds: object, project: str, tmp_path: Path) -> None:
@@ -240,6 +248,17 @@ def test_symlinks_followed_and_loops_refused(ds: object, project: str, tmp_path:
     with pytest.raises(ValidationError, match="loop"):
         d2.add_files(src)
     assert d2.list_files() == []
+
+
+def test_publish_after_finalize(ds: object, ds_api: httpx.Client, project: str) -> None:
+    d = Dataset.create("pub", project)
+    with pytest.raises(ConflictError, match="finalize"):
+        d.publish()
+    assert d.publish(raise_on_error=False) is False
+    d.finalize()
+    assert d.publish() is True
+    assert ds_api.get(f"/tasks/{d.id}").json()["status"] == "published"
+    assert Dataset.get(d.id).is_final()
 
 
 def test_remote_routes_agree_with_sdk(

@@ -12,6 +12,7 @@ import pytest
 
 from corral import Dataset
 from corral.datasets.upload import BLOBS_FOLDER, FILE_THRESHOLD
+from corral.errors import NotFoundError
 from corral.sdk.storage import set_options
 from tests.datasets.conftest import read_tree, sha, write_tree
 from tests.factories import ok
@@ -98,6 +99,41 @@ def test_external_files_are_linked_not_copied(
     assert _keys(bucket, "ext/") == {"one.csv", "two.csv", "sub/skip.txt"}  # never deleted
     assert (local / "note.md").exists()
     assert ds_api.get(f"/datasets/{d.id}").status_code == 404
-    with pytest.raises(Exception, match="no such file"):
+    with pytest.raises(NotFoundError, match="no such file"):
         Dataset.create("links2", project).add_external_files(f"s3://{bucket}/missing/")
     assert ok(ds_api.get("/datasets", params={"name": "links2", "project": project}))["items"]
+
+
+@pytest.fixture
+def http_folder(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real HTTP server on loopback serving a folder: ``(base URL, folder)``."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    folder = tmp_path / "www"
+    folder.mkdir()
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(folder))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", folder
+    server.shutdown()
+    server.server_close()
+
+
+def test_external_files_over_http(
+    ds: object, http_folder: tuple[str, Path], project: str, tmp_path: Path
+) -> None:
+    base, folder = http_folder
+    data = os.urandom(5000)
+    (folder / "weights.bin").write_bytes(data)
+    d = Dataset.create("web", project)
+    assert d.add_external_files(f"{base}/weights.bin", dataset_path="models") == 1
+    [entry] = list(d.file_entries)
+    assert (entry.relative_path, entry.size, entry.hash) == ("models/weights.bin", 5000, sha(data))
+    assert entry.link == f"{base}/weights.bin"
+    d.finalize()
+    assert read_tree(Path(Dataset.get(d.id).get_local_copy())) == {"models/weights.bin": data}
+    with pytest.raises(NotFoundError, match="missing"):
+        Dataset.create("web2", project).add_external_files(f"{base}/missing.bin")

@@ -216,6 +216,17 @@ def test_a_file_changed_since_add_fails_the_upload(
     d.add_files(src)  # add it again: now it uploads
     d.upload(show_progress=False)
     assert d.finalize()
+    # a large file (a blob of its own, hashed by the hub as it arrives)
+    big = write_tree(tmp_path / "big", {"w.bin": b"1" * FILE_THRESHOLD})
+    e = Dataset.create("changed-big", project)
+    e.add_files(big)
+    (big / "w.bin").write_bytes(b"2" * FILE_THRESHOLD)  # same size, other bytes
+    with pytest.raises(FileChangedError, match=r"w\.bin"):
+        e.upload(show_progress=False)
+    assert e.reload().stats["pending_count"] == 1
+    (big / "w.bin").unlink()
+    with pytest.raises(FileChangedError, match="gone"):
+        e.upload(show_progress=False)
 
 
 KILLED_UPLOAD = """

@@ -500,3 +500,14 @@ def test_a_chunk_member_that_is_not_a_content_id_is_refused(cache_dir: Path) -> 
         fetch.local_copy(client, "f" * 32)
     assert objects(cache_dir) == []
     assert not list(cache_dir.parent.rglob("outside.txt"))
+
+
+def test_an_empty_version_is_an_empty_folder(
+    client: HubClient, project: str, cache_dir: Path
+) -> None:
+    v1 = publish(client, project, "empty", {})
+
+    folder = fetch.local_copy(client, v1["id"])
+
+    assert folder.is_dir() and list(folder.iterdir()) == []
+    assert fetch.local_copy(client, v1["id"]) == folder

@@ -22,6 +22,7 @@ blobs), :mod:`.lookup` (finding versions) and :mod:`.fetch` (the local copy).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from corral.datasets import files, index, lookup
 from corral.datasets.files import FileEntry
-from corral.errors import ConflictError, NotFoundError, ValidationError
+from corral.errors import ConflictError, CorralError, NotFoundError, ValidationError
 from corral.sdk.session import hub_client
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from corral.datasets.upload import UploadStats
     from corral.sdk.logger import Logger
     from corral.sdk.task import Task
+
+log = logging.getLogger("corral.datasets")
 
 
 def _ids(parents: Sequence[str | Dataset] | None) -> list[str]:
@@ -391,20 +394,40 @@ class Dataset:
     ) -> bool:
         """Close the version: no more changes; its task completes.
 
-        Raises (with ``raise_on_error``; else returns ``False``):
+        Raises (with ``raise_on_error``; else a warning is logged and ``False`` returned):
             ConflictError: final already, or files not uploaded (``auto_upload=True``
                 uploads them first).
+            FileChangedError: ``auto_upload`` met a file changed since it was added.
         """
         try:
             if auto_upload and self.reload().stats.get("pending_count"):
                 self.upload(show_progress=verbose)
             self._data = self.client.datasets.finalize(self.id)
-        except ConflictError:
+        except CorralError as e:
             if raise_on_error:
                 raise
+            log.warning("dataset %s %s not finalized: %s", self.name, self.version, e)
             return False
         if verbose:
             print(f"dataset {self.name} {self.version} is final")
+        return True
+
+    def publish(self, raise_on_error: bool = True) -> bool:
+        """Publish the version's task (after ``finalize``): its status becomes ``published``.
+
+        Raises (with ``raise_on_error``; else returns ``False``):
+            ConflictError: the version is not final.
+        """
+        try:
+            if not self.is_final():
+                raise ConflictError(
+                    f"dataset {self.name} {self.version} is not final: finalize it first"
+                )
+            self.client.request("POST", f"tasks/{self.id}:publish", json={})
+        except CorralError:
+            if raise_on_error:
+                raise
+            return False
         return True
 
     # --- task-side extras ---------------------------------------------------------------
@@ -711,15 +734,14 @@ class Dataset:
 
 
 def _delete_uris(uris: Sequence[str]) -> None:
-    import logging
-
+    """Delete freed blobs in outside storage (best effort: the index is gone already)."""
     from corral.sdk.storage import backend_for
 
     for uri in uris:
         try:
             backend_for(uri).delete(uri)
-        except Exception as e:  # best effort: the index is gone already
-            logging.getLogger("corral.datasets").warning("could not delete %s: %s", uri, e)
+        except Exception as e:  # a blob that stays behind costs storage, never correctness
+            log.warning("could not delete %s: %s", uri, e)
 
 
 __all__ = ["Dataset", "FileEntry"]

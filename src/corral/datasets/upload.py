@@ -51,6 +51,8 @@ log = logging.getLogger("corral.datasets")
 FILE_THRESHOLD = 4 * 1024 * 1024
 #: default size of a chunk, MiB
 DEFAULT_CHUNK_MB = 32
+#: without ``chunk_size``, a small upload is cut into one chunk per worker, not below this
+MIN_AUTO_CHUNK = 1024 * 1024
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
 DEFLATE_LEVEL = 1
 #: bytes per read while streaming
@@ -261,22 +263,14 @@ class _Target:
         self, path: Path, blob_id: str, size: int, kind: str, compression: str, contents: list[str]
     ) -> None:
         if not self.output_url:
-            try:
-                self.client.datasets.put_blob(
-                    self.version_id,
-                    blob_id,
-                    _stream(path),
-                    size=size,
-                    kind=kind,
-                    compression=compression,
-                )
-            except ValidationError as e:
-                if kind == "file" and "sha" in str(e).lower():
-                    raise FileChangedError(
-                        f"a large file changed while it was sent (blob {blob_id[:12]}): {e}; "
-                        "add it again, then upload"
-                    ) from e
-                raise
+            self.client.datasets.put_blob(
+                self.version_id,
+                blob_id,
+                _stream(path),
+                size=size,
+                kind=kind,
+                compression=compression,
+            )
             return
         from corral.sdk.storage import backend_for, join_uri
 
@@ -301,8 +295,17 @@ def _send_group(
         item = group[0]
         if target.output_url:
             _hash_checked(item)
-        path = Path(item.source)
-        target.send(path, item.sha256, item.size, "file", "none", [item.sha256])
+        elif not Path(item.source).is_file():
+            _hash_checked(item)  # says the source is gone
+        try:  # the hub hashes what it receives: a changed file is refused, nothing stored
+            target.send(Path(item.source), item.sha256, item.size, "file", "none", [item.sha256])
+        except ValidationError as e:
+            if "sha-256" not in str(e).lower():
+                raise
+            raise FileChangedError(
+                f"{item.path}: {item.source} changed since it was added to the dataset "
+                f"(the hub says: {e}): add it again, then upload"
+            ) from e
         return 1, item.size, item.sha256
     fd, name = tempfile.mkstemp(prefix="chunk-", suffix=".zip", dir=tmp)
     os.close(fd)
@@ -341,11 +344,15 @@ def upload_version(
     mode = normalize_compression(compression)
     if chunk_size is not None and chunk_size <= 0:
         raise ValidationError(f"chunk_size={chunk_size}: give the chunk size in MiB (> 0)")
+    stats_in = version.get("stats") or {}
+    workers = max(1, max_workers or min(8, (os.cpu_count() or 1) * 2))
     chunk_bytes = int((chunk_size or DEFAULT_CHUNK_MB) * 1024 * 1024)
+    if chunk_size is None:  # enough chunks to keep every worker busy, none under 1 MiB
+        spread = int(stats_in.get("pending_bytes", 0)) // workers
+        chunk_bytes = max(MIN_AUTO_CHUNK, min(chunk_bytes, spread))
     url = output_url or version.get("output_uri") or ""
     if url.startswith("hub://"):
         url = ""
-    stats_in = version.get("stats") or {}
     target = _Target(client, version["id"], url, max(0, retries))
     label = f"upload {version.get('name', '')} {version.get('version', '')}".strip()
     with (
@@ -362,7 +369,7 @@ def upload_version(
             _plans(_pending(client, version["id"], bar), chunk_bytes),
             mode,
             Path(tmp),
-            max_workers,
+            workers,
             bar,
         )
 
@@ -372,11 +379,10 @@ def _run(
     plans: Iterator[list[_Item]],
     compression: str,
     tmp: Path,
-    max_workers: int | None,
+    workers: int,
     bar: DatasetProgress,
 ) -> UploadStats:
-    """Send the plans with ``max_workers`` threads, at most two per worker in flight."""
-    workers = max(1, max_workers or min(8, (os.cpu_count() or 1) * 2))
+    """Send the plans with ``workers`` threads, at most two per worker in flight."""
     stats = UploadStats()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-upload")
     running: dict[Future[tuple[int, int, str]], list[_Item]] = {}
