@@ -280,7 +280,7 @@ def test_a_disk_that_fills_during_the_fetch_leaves_no_partial_file(
         assert len(objects(disk)) < 3
         assert not (disk / "versions" / v1["id"]).exists()
         assert not any((disk / "tmp").iterdir())
-        assert not list((disk / "objects").rglob(".*.tmp"))
+        assert not [p for p in (disk / "objects").rglob("*") if p.name.startswith(".")]
 
         filler.unlink()
         folder = fetch.local_copy(client, v1["id"])
@@ -511,3 +511,42 @@ def test_an_empty_version_is_an_empty_folder(
 
     assert folder.is_dir() and list(folder.iterdir()) == []
     assert fetch.local_copy(client, v1["id"]) == folder
+
+
+def test_a_fetch_killed_midway_leaves_only_whole_objects_and_the_next_one_finishes(
+    client: HubClient, project: str, cache_dir: Path, hub: Hub, tmp_path: Path
+) -> None:
+    from tests.agents import wait_for
+
+    files = {f"blob{i:02d}.bin": os.urandom(1_500_000) for i in range(24)}
+    v1 = publish(client, project, "killed", files, big=set(files))
+    script = tmp_path / "fetch_slowly.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            from corral.client.config import HubCredentials
+            from corral.client.http import HubClient
+            from corral.datasets import fetch
+            client = HubClient(HubCredentials({hub.url!r}, {hub.access_key!r}, {hub.secret_key!r}))
+            fetch.local_copy(client, {v1["id"]!r}, max_workers=1)
+            """
+        )
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        env={**os.environ, "CORRAL_DATASET_CACHE": str(cache_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: len(objects(cache_dir)) >= 2 or proc.poll() is not None, "objects")
+    finally:
+        proc.kill()
+        proc.wait(30)
+
+    # whatever the moment of the kill, every object is whole (a partial download only
+    # ever has a temporary name); a folder without its manifest is built again
+    assert all(sha256_file(p) == p.name for p in objects(cache_dir))
+    folder = fetch.local_copy(client, v1["id"])
+    assert tree(folder) == files
+    assert len(objects(cache_dir)) == len(files)

@@ -221,7 +221,7 @@ class _Fetcher:
     ) -> FetchReport:
         cache = self.cache
         if cache.is_complete(name):
-            files, broken = cache.check(name, verify=verify)
+            files, broken = cache.check(name, verify=verify, workers=self.downloader.max_workers)
             report = FetchReport(cache.folder(name), files, cached_files=files - len(broken))
             if broken:
                 self._repair(name, {entry.path: entry for entry in broken}, report)
