@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from corral._version import __version__
-from corral.cli import agent, audit, auth, keys, queue, server, task, teams, users, worker
+from corral.cli import (
+    agent,
+    audit,
+    auth,
+    datasets,
+    keys,
+    queue,
+    server,
+    task,
+    teams,
+    users,
+    worker,
+)
 
 app = typer.Typer(
     name="corral",
@@ -24,6 +36,7 @@ app.add_typer(task.task_app, name="task")
 app.command("agent", cls=agent.AgentCommand)(agent.agent)
 app.add_typer(queue.queue_app, name="queue")
 app.add_typer(worker.worker_app, name="worker")
+app.add_typer(datasets.dataset_app, name="dataset")
 
 
 @app.command("version")
