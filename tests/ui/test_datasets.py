@@ -43,6 +43,7 @@ def test_datasets_list_shows_the_dataset_and_opens_its_latest_version(
     page: Page, dataset: SeededDataset
 ) -> None:
     page.goto("/projects")
+    expect(page.get_by_label("Search projects")).to_be_visible()
     page.keyboard.press("g")
     page.keyboard.press("d")
     expect(page.get_by_role("heading", name="Datasets", level=1)).to_be_visible()
@@ -136,12 +137,20 @@ def test_file_browser_pages_searches_and_lists_a_folder(page: Page, dataset: See
     expect(rows).to_have_count(100)
 
     # a folder part of a path lists that folder; the breadcrumb goes back
-    rows.filter(has_text="train.csv").get_by_role("button", name="labels").click()
-    expect(rows).to_have_count(1)
-    expect(rows).to_contain_text("train.csv")
-    expect(rows).to_contain_text(sha256(LABELS)[:12])
+    rows.first.get_by_role("button", name="data").click()
+    expect(pages.get_by_test_id("page-range")).to_have_text(f"rows 1\u2013100 of {DATA_FILES}")
+    expect(page.get_by_role("navigation", name="Folder")).to_contain_text("data")
+    page.get_by_label("Search files").fill("train")
+    expect(rows).to_have_count(0)
+    expect(page.get_by_test_id("no-files")).to_have_text("No file matches.")
     page.get_by_role("navigation", name="Folder").get_by_role("button", name="/").click()
-    expect(pages.get_by_test_id("page-range")).to_have_text(row_range(1, 100))
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("labels/train.csv")
+    expect(rows).to_contain_text(sha256(LABELS)[:12])
+    rows.get_by_role("button", name="labels").click()
+    page.get_by_label("Search files").fill("")
+    expect(rows).to_have_count(1)
+    expect(pages.get_by_test_id("page-range")).to_have_text("rows 1\u20131 of 1")
 
 
 def test_diff_against_the_parents_and_another_version(page: Page, dataset: SeededDataset) -> None:

@@ -1,6 +1,6 @@
 // Pieces the Datasets pages share: the state and change badges, and the pager's buttons.
 import { CHANGE_LABELS, rowRange, STATE_LABELS } from "./datasetFormat";
-import type { DatasetState, DiffChange, FileChange } from "./types";
+import type { DatasetState, DiffChange, FileChange } from "../../api/types";
 
 export function StateBadge({ state }: { state: DatasetState }) {
   return (

@@ -7,7 +7,7 @@ import { formatBytes } from "../../lib/format";
 import { ChangeBadge, Pagination } from "./DatasetBits";
 import { datasetQueries, FILES_PER_PAGE } from "./datasetQueries";
 import { currentCursor, firstPage, nextPage, pageIndex, type Pager, plural, previousPage, shortSha } from "./datasetFormat";
-import type { DatasetVersion, DiffSummary } from "./types";
+import type { DatasetVersion, DiffSummary } from "../../api/types";
 
 interface DiffState {
   against: string;

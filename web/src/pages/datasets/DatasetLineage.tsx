@@ -7,7 +7,7 @@ import { StatusBadge } from "../../components/StatusBadge";
 import { formatTime } from "../../lib/format";
 import { StateBadge } from "./DatasetBits";
 import { datasetQueries } from "./datasetQueries";
-import type { DatasetGraph, DatasetGraphNode, DatasetVersion } from "./types";
+import type { DatasetGraph, DatasetGraphNode, DatasetVersion } from "../../api/types";
 
 export function DatasetLineage({ version, graph }: { version: DatasetVersion; graph: DatasetGraph | undefined }) {
   const byId = new Map((graph?.nodes ?? []).map((n) => [n.id, n]));

@@ -5,7 +5,7 @@ import type { ReactNode } from "react";
 import { ErrorBox, Loading } from "../../components/feedback";
 import { formatBytes } from "../../lib/format";
 import { datasetQueries } from "./datasetQueries";
-import type { DatasetVersion } from "./types";
+import type { DatasetVersion } from "../../api/types";
 
 export function DatasetOverview({ version }: { version: DatasetVersion }) {
   return (

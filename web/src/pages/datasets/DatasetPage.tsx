@@ -13,7 +13,7 @@ import { DatasetOverview } from "./DatasetOverview";
 import { StateBadge } from "./DatasetBits";
 import { datasetQueries } from "./datasetQueries";
 import { FileBrowser } from "./FileBrowser";
-import type { DatasetGraph, DatasetVersion } from "./types";
+import type { DatasetGraph, DatasetVersion } from "../../api/types";
 import { VersionGraph } from "./VersionGraph";
 import "./datasets.css";
 

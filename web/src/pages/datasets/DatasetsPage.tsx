@@ -10,7 +10,7 @@ import { queryKeys } from "../../api/queryKeys";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { formatAgo, formatTime } from "../../lib/format";
 import { DatasetsEmpty } from "./DatasetsEmpty";
-import type { DatasetNamePage } from "./types";
+import type { DatasetNamePage } from "../../api/types";
 import "./datasets.css";
 
 export function DatasetsPage() {

@@ -8,7 +8,7 @@ import { formatBytes } from "../../lib/format";
 import { ChangeBadge, Pagination } from "./DatasetBits";
 import { datasetQueries, FILES_PER_PAGE } from "./datasetQueries";
 import { baseName, currentCursor, firstPage, folderParts, nextPage, pageIndex, type Pager, prefixParts, previousPage } from "./datasetFormat";
-import type { DatasetFile, DatasetVersion } from "./types";
+import type { DatasetFile, DatasetVersion } from "../../api/types";
 
 interface BrowserState {
   prefix: string;

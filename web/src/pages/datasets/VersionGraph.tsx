@@ -5,7 +5,7 @@ import { useMemo } from "react";
 import { useNavigate } from "react-router-dom";
 import { formatBytes } from "../../lib/format";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "./graphLayout";
-import type { DatasetGraph } from "./types";
+import type { DatasetGraph } from "../../api/types";
 
 export function VersionGraph({ graph, currentId, name }: { graph: DatasetGraph; currentId: string; name: string }) {
   const navigate = useNavigate();

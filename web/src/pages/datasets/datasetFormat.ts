@@ -1,6 +1,6 @@
 // Small pure helpers of the Datasets pages: short hashes, folder parts of a path, the
 // cursor pager of the file and diff lists, and the words the pages use for states.
-import type { DatasetState, DiffChange, FileChange } from "./types";
+import type { DatasetState, DiffChange, FileChange } from "../../api/types";
 
 /** The first ``n`` characters of a SHA-256 (the full one goes in a title). */
 export function shortSha(sha: string | null | undefined, n = 10): string {

@@ -3,12 +3,12 @@ import { keepPreviousData, queryOptions } from "@tanstack/react-query";
 import { get } from "../../api/client";
 import { queryKeys } from "../../api/queryKeys";
 import type { Artifact } from "../../api/types";
-import type { DatasetFilePage, DatasetGraph, DatasetPage, DatasetVersion, DiffPage, DiffSummary, UsagePage } from "./types";
+import type { DatasetFilePage, DatasetGraph, DatasetPage, DatasetVersion, DiffPage, DiffSummary, UsagePage } from "../../api/types";
 
 /** rows per page of the file browser and the diff */
 export const FILES_PER_PAGE = 100;
 /** most versions of one dataset the version list and the diff picker show */
-export const VERSIONS_MAX = 500;
+export const VERSIONS_MAX = 200;
 
 export interface FileQuery {
   prefix: string;
@@ -59,7 +59,7 @@ export const datasetQueries = {
   usages: (id: string) =>
     queryOptions({
       queryKey: queryKeys.datasets.usages(id),
-      queryFn: ({ signal }) => get<UsagePage>(`/datasets/${id}/usages`, { limit: 200 }, signal),
+      queryFn: ({ signal }) => get<UsagePage>(`/datasets/${id}/usages`, { limit: 100 }, signal),
     }),
   /** the version task's artifacts (``metadata`` is the preview ``set_metadata`` stores) */
   artifacts: (id: string) =>
