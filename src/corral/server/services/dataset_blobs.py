@@ -21,7 +21,7 @@ from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.datasets import BlobIn
 from corral.server.db.models import DatasetBlob, DatasetFile, DatasetVersion
 from corral.server.services.dataset_files import require_draft
-from corral.server.services.dataset_gc import chunks
+from corral.server.services.dataset_gc import batches, member_of
 from corral.server.storage import StoredFile
 from corral.server.storage.uris import hub_path, hub_uri
 
@@ -84,12 +84,12 @@ def link(session: Session, version_id: str, blob_id: str, contents: Sequence[str
     """Point this version's pending rows with these hashes at the blob; how many."""
     f = DatasetFile
     linked = 0
-    for part in chunks(sorted(set(contents))):
+    for part in batches(session, sorted(set(contents))):
         q = (
             update(f)
             .where(
                 f.version_id == version_id,
-                f.sha256.in_(part),
+                member_of(session, f.sha256, part),
                 f.blob_id.is_(None),
                 f.external_url.is_(None),
             )

@@ -45,18 +45,20 @@ def _vs_parents(
                 .limit(limit)
             )
             streams.append(
-                DiffEntry(
-                    path=p,
-                    change=kind,  # type: ignore[arg-type]
-                    size=size,
-                    sha256=sha,
-                    old_size=old_size if kind == "modified" else None,
-                    old_sha256=old_sha if kind == "modified" else None,
-                )
-                for p, size, sha, old_size, old_sha in session.execute(q)
+                [
+                    DiffEntry(
+                        path=p,
+                        change="added" if kind == "added" else "modified",
+                        size=size,
+                        sha256=sha,
+                        old_size=old_size if kind == "modified" else None,
+                        old_sha256=old_sha if kind == "modified" else None,
+                    )
+                    for p, size, sha, old_size, old_sha in session.execute(q)
+                ]
             )
     if change in (None, "removed"):
-        q = (
+        gone = (
             select(r.path, r.size, r.sha256)
             .where(r.version_id == version_id, *conds_of(r.path))
             .order_by(r.path)
@@ -64,7 +66,7 @@ def _vs_parents(
         )
         streams.append(
             DiffEntry(path=p, change="removed", old_size=size, old_sha256=sha)
-            for p, size, sha in session.execute(q)
+            for p, size, sha in session.execute(gone)
         )
     return streams
 
@@ -105,7 +107,7 @@ def _vs_other(
             for p, size, sha in session.execute(q)
         )
     if change in (None, "modified"):
-        q = (
+        both = (
             select(a.path, a.size, a.sha256, b.size, b.sha256)
             .join(b, and_(b.version_id == other_id, b.path == a.path))
             .where(a.version_id == version_id, b.sha256 != a.sha256, *conds_of(a.path))
@@ -114,7 +116,7 @@ def _vs_other(
         )
         streams.append(
             DiffEntry(path=p, change="modified", size=s, sha256=h, old_size=old_s, old_sha256=old_h)
-            for p, s, h, old_s, old_h in session.execute(q)
+            for p, s, h, old_s, old_h in session.execute(both)
         )
     return streams
 
