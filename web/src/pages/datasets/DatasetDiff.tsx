@@ -33,7 +33,7 @@ export function DatasetDiff({ version, versions }: { version: DatasetVersion; ve
             value={state.against}
             onChange={(e) => setState({ against: e.target.value, change: state.change, pager: firstPage() })}
           >
-            <option value="">{version.parents.length ? "its parents" : "nothing (no parents)"}</option>
+            <option value="">{parentsLabel(version, versions)}</option>
             {others.map((v) => (
               <option key={v.id} value={v.id}>
                 {v.version} ({v.state})
@@ -122,4 +122,11 @@ function SummaryLine({ summary }: { summary: DiffSummary }) {
       </span>
     </div>
   );
+}
+
+/** The default choice: the parents by version, when they are versions of this dataset. */
+function parentsLabel(version: DatasetVersion, versions: DatasetVersion[]): string {
+  if (!version.parents.length) return "nothing (no parents)";
+  const names = version.parents.map((id) => versions.find((v) => v.id === id)?.version ?? "another dataset");
+  return `its parents (${names.join(", ")})`;
 }

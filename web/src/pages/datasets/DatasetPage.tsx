@@ -3,6 +3,7 @@
 // version, state, tags, description, owner, times), then tabs: Overview (stats and
 // metadata), Files, Diff, Lineage. The tab is in the URL (``/datasets/ID/TAB``).
 import { useQuery } from "@tanstack/react-query";
+import type { ReactNode } from "react";
 import { Link, NavLink, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
@@ -116,22 +117,24 @@ function Header({ version: v }: { version: DatasetVersion }) {
         </p>
       )}
       <dl className="dataset-facts">
-        <dt>Owner</dt>
-        <dd>{v.user || "—"}</dd>
-        <dt>Created</dt>
-        <dd>{formatTime(v.created_at)}</dd>
-        <dt>Finalized</dt>
-        <dd>{v.finalized_at ? formatTime(v.finalized_at) : <span className="muted">not yet</span>}</dd>
-        <dt>Id</dt>
-        <dd className="mono">{v.id}</dd>
-        {v.output_uri && (
-          <>
-            <dt>Stored in</dt>
-            <dd className="mono">{v.output_uri}</dd>
-          </>
-        )}
+        <Fact label="Owner">{v.user || "—"}</Fact>
+        <Fact label="Created">{formatTime(v.created_at)}</Fact>
+        <Fact label="Finalized">{v.finalized_at ? formatTime(v.finalized_at) : <span className="muted">not yet</span>}</Fact>
+        {v.output_uri && <Fact label="Stored in">{v.output_uri}</Fact>}
+        <Fact label="Id">
+          <span className="mono">{v.id}</span>
+        </Fact>
       </dl>
     </header>
+  );
+}
+
+function Fact({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
   );
 }
 
@@ -149,8 +152,9 @@ function VersionList({ versions, currentId, tab, error }: { versions: DatasetVer
               aria-current={other.id === currentId ? "page" : undefined}
               data-testid="version-link"
             >
-              <span className="mono">{other.version}</span> <StateBadge state={other.state} />
-              <span className="muted small"> {formatTime(other.created_at)}</span>
+              <span className="mono">{other.version}</span>
+              <StateBadge state={other.state} />
+              <span className="muted small dataset-version-date">{formatTime(other.created_at)}</span>
             </NavLink>
           </li>
         ))}
