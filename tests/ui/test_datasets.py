@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from corral.testing.hub import ADMIN_PASSWORD, Hub
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, login_context
 from tests.ui.seed_datasets import (
     DATA_FILES,
     LABELS,
@@ -109,6 +109,10 @@ def test_version_page_draws_the_graph_and_a_node_opens_its_version(
     # the draft shows what is not uploaded
     page.get_by_test_id("version-link").filter(has_text="1.0.2").click()
     expect(page.get_by_test_id("stat-pending")).to_contain_text("1")
+    # the tabs' shortcuts: 3 is the diff
+    page.keyboard.press("3")
+    expect(page).to_have_url(re.compile(f"/datasets/{v3}/diff$"))
+    expect(page.get_by_test_id("diff-row")).to_have_text([re.compile(r"data/pending\.bin\s*added")])
 
 
 def test_file_browser_pages_searches_and_lists_a_folder(page: Page, dataset: SeededDataset) -> None:
@@ -197,6 +201,17 @@ def test_lineage_lists_parents_children_and_the_task_that_used_it(
     expect(link).to_have_attribute("href", f"/experiments/{dataset.user_task['id']}")
     link.click()
     expect(page).to_have_url(re.compile(f"/experiments/{dataset.user_task['id']}"))
+
+
+def test_a_hub_without_datasets_shows_how_to_make_one(browser: Browser, fresh_hub: Hub) -> None:
+    context = login_context(browser, fresh_hub)
+    page = context.new_page()
+    page.goto("/datasets")
+    empty = page.get_by_test_id("empty")
+    expect(empty).to_contain_text("No datasets yet")
+    expect(empty).to_contain_text('Dataset.create(dataset_name="parking"')
+    expect(empty).to_contain_text("corral dataset close")
+    context.close()
 
 
 def test_unknown_dataset_version_says_so(page: Page) -> None:

@@ -4,10 +4,11 @@
 // metadata), Files, Diff, Lineage. The tab is in the URL (``/datasets/ID/TAB``).
 import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
-import { Link, NavLink, useParams } from "react-router-dom";
+import { Link, NavLink, useNavigate, useParams } from "react-router-dom";
 import { ApiError } from "../../api/client";
 import { Empty, ErrorBox, Loading } from "../../components/feedback";
 import { formatTime } from "../../lib/format";
+import { useShortcuts } from "../../lib/shortcuts";
 import { DatasetDiff } from "./DatasetDiff";
 import { DatasetLineage } from "./DatasetLineage";
 import { DatasetOverview } from "./DatasetOverview";
@@ -52,6 +53,11 @@ function VersionView({ version: v, tab }: { version: DatasetVersion; tab: string
   const graph = useQuery(datasetQueries.graph(v.id));
   const versions = useQuery(datasetQueries.versions(v.project_id, v.name));
   const list = versions.data?.items ?? [];
+  const navigate = useNavigate();
+  useShortcuts(
+    "Dataset version",
+    TABS.map((t, i) => ({ key: String(i + 1), description: `Open the ${t.label} tab`, run: () => navigate(`/datasets/${v.id}/${t.id}`) })),
+  );
   return (
     <section className="page dataset-page">
       <nav className="muted small" aria-label="Breadcrumb">

@@ -1,7 +1,7 @@
 // The datasets: one row per dataset (project, name) with its latest version, the number
 // of versions and the last update; filtered by project and by name, one page at a time.
 // The project and the search live in the URL.
-import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { get } from "../../api/client";
@@ -31,6 +31,8 @@ export function DatasetsPage() {
       get<DatasetNamePage>("/datasets/names", { project_id: projectId, partial_name: search, cursor: pageParam, limit: 50 }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.next_cursor,
+    // the rows stay while a new search loads
+    placeholderData: keepPreviousData,
   });
   const rows = useMemo(() => names.data?.pages.flatMap((p) => p.items) ?? [], [names.data]);
   const filtered = !!projectId || !!search;
