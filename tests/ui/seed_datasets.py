@@ -2,7 +2,8 @@
 
 ``seed_datasets`` builds, in a fresh project, dataset ``images``:
 
-* ``1.0.0`` (final): 150 files under ``data/``, ``labels/train.csv`` and ``readme.txt``;
+* ``1.0.0`` (final): 150 files under ``data/``, ``labels/train.csv``, ``readme.txt``
+  (in a chunk) and ``models/weights.bin`` (a ``file`` blob: stored whole);
 * ``1.0.1`` (final, child of 1.0.0): ``data/new.bin`` added, ``readme.txt`` modified,
   ``labels/train.csv`` removed; a ``metadata`` artifact; used by a task as ``train``;
 * ``1.0.2`` (draft, child of 1.0.1): one file added and not uploaded.
@@ -26,6 +27,7 @@ from tests.factories import ok, task, unique
 DATA_FILES = 150
 METADATA_PREVIEW = "label,count\ncat,75\ndog,75\n"
 LABELS = b"path,label\nimg_000,cat\n"
+WEIGHTS = bytes(range(256)) * 40
 
 
 @dataclass
@@ -56,12 +58,13 @@ def add_files(api: httpx.Client, version_id: str, files: dict[str, bytes]) -> An
     return ok(api.post(f"/datasets/{version_id}/files", json={"files": body}))
 
 
-def upload(api: httpx.Client, version_id: str, contents: list[bytes]) -> Any:
-    blob = chunk(contents)
+def upload(api: httpx.Client, version_id: str, contents: list[bytes], kind: str = "chunk") -> Any:
+    """One blob: a chunk of ``contents``, or (``kind="file"``) the one file stored whole."""
+    blob = chunk(contents) if kind == "chunk" else contents[0]
     return ok(
         api.put(
             f"/datasets/{version_id}/blobs/{sha256(blob)}",
-            params={"kind": "chunk", "compression": "none"},
+            params={"kind": kind, "compression": "none"},
             content=blob,
             headers={"content-type": "application/octet-stream"},
         )
@@ -84,7 +87,8 @@ def seed_datasets(api: httpx.Client) -> SeededDataset:
     v1 = create(
         api, name=name, project=project, version="1.0.0", tags=["raw"], description="the raw images"
     )
-    add_files(api, v1["id"], first_files)
+    add_files(api, v1["id"], {**first_files, "models/weights.bin": WEIGHTS})
+    upload(api, v1["id"], [WEIGHTS], kind="file")
     upload(api, v1["id"], list(first_files.values()))
     v1 = finalize(api, v1["id"])
 

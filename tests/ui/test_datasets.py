@@ -16,13 +16,14 @@ from tests.ui.seed_datasets import (
     DATA_FILES,
     LABELS,
     METADATA_PREVIEW,
+    WEIGHTS,
     SeededDataset,
     seed_datasets,
     sha256,
 )
 
-#: the first version's files: data/ plus labels/train.csv and readme.txt
-FIRST_TOTAL = DATA_FILES + 2
+#: the first version's files: data/ plus labels/train.csv, models/weights.bin, readme.txt
+FIRST_TOTAL = DATA_FILES + 3
 
 
 @pytest.fixture
@@ -155,6 +156,14 @@ def test_file_browser_pages_searches_and_lists_a_folder(page: Page, dataset: See
     page.get_by_label("Search files").fill("")
     expect(rows).to_have_count(1)
     expect(pages.get_by_test_id("page-range")).to_have_text("rows 1\u20131 of 1")
+    # no link for a file inside a chunk; a file stored whole downloads under its name
+    expect(rows.get_by_role("link", name="Download")).to_have_count(0)
+    page.get_by_role("navigation", name="Folder").get_by_role("button", name="/").click()
+    page.get_by_label("Search files").fill("weights")
+    download = rows.get_by_role("link", name="Download")
+    expect(download).to_have_attribute("download", "weights.bin")
+    response = page.request.get(download.get_attribute("href") or "")
+    assert response.ok and response.body() == WEIGHTS
 
 
 def test_diff_against_the_parents_and_another_version(page: Page, dataset: SeededDataset) -> None:

@@ -3,6 +3,7 @@
 // lists that folder (``prefix``), the breadcrumb goes back up.
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
+import { downloadUrl } from "../../api/client";
 import { ErrorBox, Loading } from "../../components/feedback";
 import { formatBytes } from "../../lib/format";
 import { ChangeBadge, Pagination } from "./DatasetBits";
@@ -79,7 +80,7 @@ export function FileBrowser({ version }: { version: DatasetVersion }) {
                       </span>
                     ))}
                     <span className="dataset-file-name">{baseName(f.path)}</span>
-                    <Where file={f} final={version.state === "final"} />
+                    <Where file={f} final={version.state === "final"} versionId={version.id} />
                   </td>
                   <td title={`${f.size} bytes`}>{formatBytes(f.size)}</td>
                   <td>
@@ -113,14 +114,21 @@ export function FileBrowser({ version }: { version: DatasetVersion }) {
   );
 }
 
-/** An external link, or a file whose bytes are not uploaded yet. */
-function Where({ file, final }: { file: DatasetFile; final: boolean }) {
+/** An external link, a file stored whole (downloadable), or one not uploaded yet. */
+function Where({ file, final, versionId }: { file: DatasetFile; final: boolean; versionId: string }) {
   if (file.external_url) {
     return (
       <span className="muted small dataset-where" title={file.external_url}>
         {" "}
         (link)
       </span>
+    );
+  }
+  if (file.blob_id && file.blob_kind === "file" && file.compression !== "deflate" && file.blob_uri.startsWith("hub://")) {
+    return (
+      <a className="dataset-where small" href={downloadUrl(`/datasets/${versionId}/blobs/${file.blob_id}`)} download={baseName(file.path)}>
+        Download
+      </a>
     );
   }
   if (!final && !file.blob_id) return <span className="status dataset-state-uploading dataset-where">pending</span>;

@@ -1,7 +1,7 @@
 // The version graph of a dataset: versions as boxes left to right by depth, parent links
 // as curves (graphLayout.ts places them). A click (or Enter) on a box opens that version;
 // the version on screen is highlighted.
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { useNavigate } from "react-router-dom";
 import { formatBytes } from "../../lib/format";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "./graphLayout";
@@ -11,11 +11,18 @@ export function VersionGraph({ graph, currentId, name }: { graph: DatasetGraph; 
   const navigate = useNavigate();
   const layout = useMemo(() => layoutGraph(graph.nodes), [graph.nodes]);
   const byId = useMemo(() => new Map(graph.nodes.map((n) => [n.id, n])), [graph.nodes]);
+  // a long history scrolls: bring the version on screen into view
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    const node = layout.nodes.find((n) => n.id === currentId);
+    if (el && node) el.scrollLeft = Math.max(0, node.x + NODE_WIDTH / 2 - el.clientWidth / 2);
+  }, [layout, currentId]);
   const open = (id: string) => {
     if (id !== currentId) navigate(`/datasets/${id}`);
   };
   return (
-    <div className="dataset-graph">
+    <div className="dataset-graph" ref={box}>
       <svg
         width={layout.width}
         height={layout.height}
