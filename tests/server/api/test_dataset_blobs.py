@@ -6,11 +6,13 @@ must be gone from the disk, a kept one must still be there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
-from corral.testing.hub import Hub
+from corral.testing.hub import Hub, make_hub
 from tests import factories as f
 from tests.server.datasets_helpers import (
     add,
@@ -211,3 +213,52 @@ def test_a_blob_uploaded_for_one_file_serves_duplicates(api: httpx.Client) -> No
     assert f.ok(api.post(f"/datasets/{v['id']}/files", json=body))["pending"] == 2
     assert put_chunk(api, v["id"], [b"same"])["linked"] == 2
     f.ok(api.post(f"/datasets/{v['id']}:finalize"))
+
+
+def test_blobs_count_against_the_storage_quota(api: httpx.Client, hub: Hub) -> None:
+    user, client = f.user(api, hub.url)
+    f.ok(api.put("/quotas", json={"subject": user["name"], "max_storage_bytes": 100}))
+    with client:
+        v = create(client)
+        big = b"x" * 500
+        add(client, v["id"], {"big": big})
+        r = client.put(
+            f"/datasets/{v['id']}/blobs/{sha(big)}", params={"kind": "file"}, content=big
+        )
+        assert problem(r, 403)["detail"].startswith("this upload of 500 bytes would exceed")
+        assert not _blob_file(hub, sha(big)).exists()
+        small = b"y" * 60
+        add(client, v["id"], {"small": small})
+        put = client.put(
+            f"/datasets/{v['id']}/blobs/{sha(small)}", params={"kind": "file"}, content=small
+        )
+        f.ok(put, 201)
+    assert f.ok(api.get(f"/users/{user['id']}/usage"))["storage_bytes"] == 60
+    f.ok(api.delete(f"/datasets/{v['id']}"))
+    assert f.ok(api.get(f"/users/{user['id']}/usage"))["storage_bytes"] == 0
+
+
+@pytest.fixture(scope="module")
+def small_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    hub = make_hub(tmp_path_factory.mktemp("small-blobs-hub"), "sqlite")
+    hub.extra_env = {"CORRAL_LIMIT_FILE_BYTES": "65536"}
+    hub.start()
+    yield hub
+    hub.dispose()
+
+
+def test_a_blob_over_the_file_limit_is_413_and_leaves_nothing(small_hub: Hub) -> None:
+    big = b"z" * 70_000
+    with small_hub.client() as api:
+        v = create(api)
+        add(api, v["id"], {"big": big})
+        url = f"/datasets/{v['id']}/blobs/{sha(big)}"
+        problem(api.put(url, params={"kind": "file"}, content=big), 413)
+
+        def streamed() -> Iterator[bytes]:  # no Content-Length: refused while it streams
+            yield big[:40_000]
+            yield big[40_000:]
+
+        problem(api.put(url, params={"kind": "file"}, content=streamed()), 413)
+        assert not _blob_file(small_hub, sha(big)).exists()
+        assert f.ok(api.get(f"/datasets/{v['id']}"))["stats"]["pending_count"] == 1

@@ -57,11 +57,16 @@ def test_child_inherits_and_records_changes(api: httpx.Client) -> None:
         ("edit", "modified"),
         ("fresh", "added"),
     ]
+    assert _diff(api, child["id"], against=parent["id"]) == diff
     edit = diff[2]
     assert edit["old_sha256"] == sha(b"old") and edit["sha256"] == sha(b"new")
     assert edit["old_size"] == 3
     summary = f.ok(api.get(f"/datasets/{child['id']}/diff/summary"))
     assert summary["added"] == 1 and summary["removed"] == 2 and summary["modified"] == 1
+    # the same against any version: the other direction swaps added and removed
+    back = f.ok(api.get(f"/datasets/{parent['id']}/diff/summary", params={"against": child["id"]}))
+    assert (back["added"], back["removed"], back["modified"]) == (2, 1, 1)
+    assert back["added_bytes"] == 2 and back["modified_bytes"] == 3
 
 
 def test_changing_back_and_re_adding_a_removed_file_is_unchanged(api: httpx.Client) -> None:
@@ -129,6 +134,13 @@ def test_bad_paths_are_refused_and_change_nothing(api: httpx.Client, bad: str) -
     body = {"files": [entry("fine.txt", b"1"), entry(bad, b"2")]}
     problem(api.post(f"/datasets/{v['id']}/files", json=body), 422)
     assert all_files(api, v["id"]) == []
+
+
+def test_a_final_version_refuses_changes(api: httpx.Client) -> None:
+    v = publish(api, {"a": b"1"})
+    problem(api.post(f"/datasets/{v['id']}/files:remove", json={"paths": ["a"]}), 409)
+    problem(api.post(f"/datasets/{v['id']}/files", json={"files": [entry("b", b"2")]}), 409)
+    assert _paths(all_files(api, v["id"])) == ["a"]
 
 
 def test_a_path_twice_in_one_batch_is_refused(api: httpx.Client) -> None:

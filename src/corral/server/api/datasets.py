@@ -53,6 +53,7 @@ from corral.server.db.models import DatasetBlob
 from corral.server.db.models import DatasetVersion as VersionRow
 from corral.server.db.unit_of_work import write_transaction
 from corral.server.services import (
+    audit,
     dataset_blobs,
     dataset_diff,
     dataset_files,
@@ -204,7 +205,16 @@ def delete_dataset(
 ) -> DatasetDeleted:
     """Delete a version and free the blobs no other version uses (409 if used, unless force)."""
     version = version_for(access, session, dataset_id, "write")
+    name, number, project_id = version.name, version.version, version.project_id
     freed = datasets.delete(session, version, force=force)
+    audit.record(
+        session,
+        "dataset.deleted",
+        target_type="task",
+        target_id=dataset_id,
+        target_name=f"{name} {number}",
+        detail={"project_id": project_id, "freed_blobs": freed.blobs, "force": force},
+    )
     return DatasetDeleted(
         deleted=[dataset_id],
         freed_blobs=freed.blobs,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from corral.schemas.datasets import DiffEntry, DiffSummary
 from corral.server.db.models import DatasetFile, DatasetRemoval, DatasetVersion
 from corral.server.services.dataset_files import TOP, after_cursor, path_cursor
-from corral.server.services.dataset_query import stats_of
+from corral.server.services.dataset_query import parents_of, stats_of
 
 
 def _window(col: Any, prefix: str | None, after: str | None) -> list[Any]:
@@ -29,6 +29,15 @@ def _window(col: Any, prefix: str | None, after: str | None) -> list[Any]:
     if after is not None:
         conds.append(col > after)
     return conds
+
+
+def _unless_the_parent(
+    session: Session, version: DatasetVersion, other: DatasetVersion | None
+) -> DatasetVersion | None:
+    """None when ``other`` is the version's only parent: its rows say the diff already."""
+    if other is not None and parents_of(session, [version.id])[version.id] == [other.id]:
+        return None
+    return other
 
 
 def _vs_parents(
@@ -133,6 +142,7 @@ def diff(
 ) -> tuple[list[DiffEntry], str | None]:
     """A page of the paths that differ, by path; ``other`` None: against the parents."""
     after = after_cursor(cursor)
+    other = _unless_the_parent(session, version, other)
 
     def conds_of(col: Any) -> list[Any]:
         return _window(col, prefix, after)
@@ -150,6 +160,7 @@ def diff(
 
 def summary(session: Session, version: DatasetVersion, other: DatasetVersion | None) -> DiffSummary:
     """Counts and bytes of what differs (aggregate queries)."""
+    other = _unless_the_parent(session, version, other)
     if other is None:
         s = stats_of(session, version)
         return DiffSummary(
