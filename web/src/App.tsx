@@ -12,6 +12,8 @@ import { LiveChanges } from "./live/changes";
 import { LiveContext, useLiveState } from "./live/useLive";
 import { AdminPage } from "./pages/admin/AdminPage";
 import { ComparePage } from "./pages/compare/ComparePage";
+import { DatasetPage } from "./pages/datasets/DatasetPage";
+import { DatasetsPage } from "./pages/datasets/DatasetsPage";
 import { ExperimentsPage } from "./pages/experiments/ExperimentsPage";
 import { ModelPage } from "./pages/models/ModelPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
@@ -90,6 +92,7 @@ function GlobalShortcuts() {
     { key: "g p", description: "Go to the projects", run: () => navigate("/projects") },
     { key: "g e", description: "Go to the experiments", run: () => navigate("/experiments") },
     { key: "g m", description: "Go to the models", run: () => navigate("/models") },
+    { key: "g d", description: "Go to the datasets", run: () => navigate("/datasets") },
     { key: "g w", description: "Go to the workers", run: () => navigate("/workers") },
     { key: "g q", description: "Go to the queues", run: () => navigate("/queues") },
   ]);
@@ -114,6 +117,7 @@ function Shell() {
           Experiments
         </NavLink>
         <NavLink to="/models">Models</NavLink>
+        <NavLink to="/datasets">Datasets</NavLink>
         <NavLink to="/workers">Workers</NavLink>
         <NavLink to="/queues">Queues</NavLink>
         {user.role === "admin" && <NavLink to="/admin">Admin</NavLink>}
@@ -142,6 +146,9 @@ function Shell() {
             <Route path="/compare" element={<ComparePage />} />
             <Route path="/models" element={<ModelsPage />} />
             <Route path="/models/:modelId" element={<ModelPage />} />
+            <Route path="/datasets" element={<DatasetsPage />} />
+            <Route path="/datasets/:datasetId" element={<DatasetPage />} />
+            <Route path="/datasets/:datasetId/:tab" element={<DatasetPage />} />
             <Route path="/workers" element={<WorkersPage />} />
             <Route path="/queues" element={<QueuesPage />} />
             <Route path="/settings/keys" element={<Navigate to="/profile/keys" replace />} />

@@ -6,6 +6,7 @@
 //   task      one task (["task", id]) and its records (scalars, logs, plots...)
 //   compare   the compare view (refreshed at a slower pace)
 //   projects, users, keys, models / model, queues / queue, workers / worker
+//   datasets  dataset names and versions, one version's files, diff, graph, usages
 //   members   a project's members; teams, lockouts, audit (admin pages); sessions (profile)
 // A key names one resource and one wire type: the same key is never read as two types.
 
@@ -97,6 +98,19 @@ export const queryKeys = {
     plots: (id: string) => ["model", id, "plots"] as const,
     plot: (id: string, metric: string, variant: string, iteration: number | null) =>
       ["model", id, "plots", metric, variant, iteration] as const,
+  },
+  datasets: {
+    all: ["datasets"] as const,
+    /** the datasets (names) of a project, or of all, matching a search */
+    names: (projectId: string, search: string) => ["datasets", "names", projectId, search] as const,
+    /** every version of one dataset (project, name) */
+    versions: (projectId: string, name: string) => ["datasets", "versions", projectId, name] as const,
+    one: (id: string) => ["datasets", "one", id] as const,
+    graph: (id: string) => ["datasets", "one", id, "graph"] as const,
+    files: (id: string, query: object) => ["datasets", "one", id, "files", query] as const,
+    diff: (id: string, query: object) => ["datasets", "one", id, "diff", query] as const,
+    diffSummary: (id: string, against: string) => ["datasets", "one", id, "diff-summary", against] as const,
+    usages: (id: string) => ["datasets", "one", id, "usages"] as const,
   },
   queues: {
     all: ["queues"] as const,

@@ -96,6 +96,27 @@ export type ModelBrief = Schemas["ModelBrief"];
 export type ModelOut = Schemas["ModelOut"];
 export type ModelPage = Schemas["Page_ModelBrief_"];
 
+// datasets (issue 15): a version is a task of type data_processing
+export type DatasetStats = Schemas["DatasetStats"];
+/** ``stats`` is always sent (the schema declares it with a default factory). */
+export type DatasetVersion = Narrow<Schemas["DatasetVersion"], { stats: DatasetStats }>;
+export type DatasetState = DatasetVersion["state"];
+/** A dataset: every version of one (project, name); ``latest_*`` is the highest version. */
+export type DatasetName = Schemas["DatasetName"];
+export type DatasetFile = Schemas["DatasetFile"];
+export type FileChange = NonNullable<DatasetFile["change"]>;
+export type DiffEntry = Schemas["DiffEntry"];
+export type DiffChange = DiffEntry["change"];
+export type DiffSummary = Schemas["DiffSummary"];
+export type DatasetGraph = Schemas["DatasetGraph"];
+export type DatasetGraphNode = Schemas["DatasetGraphNode"];
+export type DatasetUsage = Schemas["DatasetUsage"];
+export type DatasetPage = Narrow<Schemas["Page_DatasetVersion_"], { items: DatasetVersion[] }>;
+export type DatasetNamePage = Schemas["Page_DatasetName_"];
+export type DatasetFilePage = Schemas["Page_DatasetFile_"];
+export type DiffPage = Schemas["Page_DiffEntry_"];
+export type UsagePage = Schemas["Page_DatasetUsage_"];
+
 // queues and workers
 export type Queue = Schemas["QueueOut"];
 export type QueueEntry = Schemas["QueueEntryOut"];

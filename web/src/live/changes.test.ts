@@ -21,6 +21,10 @@ describe("keysFor", () => {
     expect(keys).toContainEqual(["tasks"]);
     expect(keys).toContainEqual(["queues"]);
   });
+  it("refreshes the datasets when a task (a dataset version is one) or a dataset changes", () => {
+    expect(keysFor(change("task", "updated"))).toContainEqual(["datasets"]);
+    expect(keysFor(change("dataset", "updated", "d"))).toEqual([["datasets"], ["task", "d"], ["tasks"]]);
+  });
   it("refreshes the task's data when it reports events", () => {
     expect(keysFor(change("task", "events"))).toEqual([["task", "t1"], ["tasks"], ["compare"]]);
   });

@@ -32,7 +32,11 @@ export function keysFor(change: Change): QueryKey[] {
         k.workers.all,
         k.worker.all,
         k.compare.all,
+        // a dataset version is a task
+        k.datasets.all,
       ];
+    case "dataset":
+      return [k.datasets.all, k.task.one(id), k.tasks.all];
     case "model":
       return [k.models.all, k.model.one(id), k.task.all];
     case "project":
