@@ -11,6 +11,7 @@ from corral import _httpx_cli  # noqa: F401  (before anything imports httpx)
 from corral._version import __version__
 
 __all__ = [
+    "Dataset",
     "InputModel",
     "Logger",
     "Model",
@@ -22,6 +23,7 @@ __all__ = [
 
 # name -> module that defines it
 _LAZY: dict[str, str] = {
+    "Dataset": "corral.datasets",
     "Task": "corral.sdk.task",
     "Logger": "corral.sdk.logger",
     "Model": "corral.sdk.model",
@@ -31,6 +33,7 @@ _LAZY: dict[str, str] = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from corral.datasets import Dataset
     from corral.sdk.logger import Logger
     from corral.sdk.model import InputModel, Model, OutputModel
     from corral.sdk.storage import StorageManager

@@ -121,8 +121,12 @@ class Agent:
 
     @property
     def hub_env(self) -> dict[str, str]:
-        """The hub's address for the tasks' processes: no key (each task gets its token)."""
-        return {"CORRAL_HUB_URL": self.creds.url}
+        """What every task's process gets from the agent: the hub's address (no key: each
+        task gets its token) and the datasets cache of this machine, shared by all tasks."""
+        return {
+            "CORRAL_HUB_URL": self.creds.url,
+            "CORRAL_DATASET_CACHE": str(self.settings.dataset_cache_dir),
+        }
 
     # --- life cycle ---------------------------------------------------------------------
 
@@ -160,6 +164,8 @@ class Agent:
         self.register()
         protect_process()
         self.settings.work_dir.mkdir(parents=True, exist_ok=True)
+        # made by the agent's user, so that docker does not create it owned by root
+        self.settings.dataset_cache_dir.mkdir(parents=True, exist_ok=True)
         for target, name in (
             (self._dequeue_loop, "dequeue"),
             (self._heartbeat_loop, "heartbeat"),

@@ -54,11 +54,14 @@ class AgentSettings(EnvSettings):
     report_timeout: Annotated[float, Field(ge=0)] = 300.0
     #: longest console line the hub stores (its ``CORRAL_LIMIT_LOG_LINE_CHARS``)
     log_line_chars: Annotated[int, Field(ge=80)] = 64 * 1024
+    #: the datasets cache every task shares (``CORRAL_DATASET_CACHE`` of its process);
+    #: default ``<root>/datasets``
+    dataset_cache: Path | None = None
 
-    @field_validator("root")
+    @field_validator("root", "dataset_cache")
     @classmethod
-    def _expand(cls, root: Path) -> Path:
-        return root.expanduser().absolute()
+    def _expand(cls, path: Path | None) -> Path | None:
+        return None if path is None else path.expanduser().absolute()
 
     def retry_policy(self, **options: Any) -> RetryPolicy:
         """The pauses after a failed request: ``backoff_min`` doubled up to ``backoff_max``."""
@@ -68,6 +71,11 @@ class AgentSettings(EnvSettings):
     def work_dir(self) -> Path:
         """Where each task gets a fresh folder of its own."""
         return self.root / "work"
+
+    @property
+    def dataset_cache_dir(self) -> Path:
+        """The folder of the datasets cache shared by every task this agent runs."""
+        return self.dataset_cache or self.root / "datasets"
 
     @property
     def logs_dir(self) -> Path:

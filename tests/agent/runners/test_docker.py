@@ -183,3 +183,14 @@ def test_unparsable_container_arguments_are_a_clear_error(tmp_path: Path, record
     job, _ = make_job(tmp_path, {"image": "img", "arguments": "--label 'unclosed"})
     with pytest.raises(PrepareError, match="container arguments do not parse"):
         DockerRunner(AgentOptions(root=tmp_path / "agent")).prepare(job)
+
+
+def test_the_machine_s_datasets_cache_is_mounted_at_its_own_path(tmp_path: Path) -> None:
+    job, _ = make_job(tmp_path, {"image": "python:3.11-slim"})
+    cache = tmp_path / "agent" / "datasets"
+    job.hub_env["CORRAL_DATASET_CACHE"] = str(cache)
+
+    argv = DockerRunner(AgentOptions(root=tmp_path / "agent")).prepare(job).argv
+
+    assert f"{cache}:{cache}" in pairs(argv, "-v")
+    assert f"CORRAL_DATASET_CACHE={cache}" in pairs(argv, "-e")

@@ -101,7 +101,8 @@ class Job:
     #: an empty folder owned by this run (removed after it)
     workdir: Path
     #: what the task's process needs to reach the hub: CORRAL_HUB_URL, the task's token
-    #: (CORRAL_ACCESS_KEY/CORRAL_SECRET_KEY) and a CORRAL_CONFIG of its own
+    #: (CORRAL_ACCESS_KEY/CORRAL_SECRET_KEY) and a CORRAL_CONFIG of its own; and the
+    #: machine's datasets cache (CORRAL_DATASET_CACHE), which docker mounts
     hub_env: dict[str, str]
     #: the worker id (CORRAL_WORKER in the task's environment)
     worker: str

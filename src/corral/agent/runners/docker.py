@@ -104,6 +104,9 @@ class DockerRunner(Runner):
         argv += ["-v", f"{workdir}:{workdir}"]
         argv += ["-v", f"{overlay}:{overlay}:ro", "-v", f"{package}:{package}:ro"]
         argv += ["-v", f"{pip_cache.resolve()}:/root/.cache/pip"]
+        datasets = job.hub_env.get("CORRAL_DATASET_CACHE")
+        if datasets:  # the machine's datasets cache, at the same path (the variable says it)
+            argv += ["-v", f"{datasets}:{datasets}"]
 
         # the docker command itself does not need the agent's credentials either
         docker_env = without_agent_credentials(os.environ)

@@ -1,0 +1,351 @@
+"""Uploads against a real hub: round trips byte for byte, content dedup (renames and
+unchanged files send nothing), compression choices, a resume after SIGKILL, aliases."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from corral import Dataset
+from corral.datasets.upload import FILE_THRESHOLD, FileChangedError
+from tests.agents import kill_quietly, wait_for
+from tests.datasets.conftest import read_tree, sha, write_tree
+from tests.factories import ok, unique
+from tests.sdk.conftest import run_script
+
+
+def _rows(api: httpx.Client, version_id: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"limit": 1000}
+        if cursor:
+            params["cursor"] = cursor
+        page = ok(api.get(f"/datasets/{version_id}/files", params=params))
+        rows += page["items"]
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return rows
+
+
+def hub_tree(api: httpx.Client, version_id: str) -> dict[str, bytes]:
+    """Every file of the version rebuilt from the hub: its index and its blobs."""
+    blobs: dict[str, bytes] = {}
+    out = {}
+    for row in _rows(api, version_id):
+        blob_id = row["blob_id"]
+        assert blob_id, f"{row['path']} has no blob"
+        if blob_id not in blobs:
+            answer = api.get(f"/datasets/{version_id}/blobs/{blob_id}")
+            assert answer.status_code == 200, answer.text
+            blobs[blob_id] = answer.content
+        if row["blob_kind"] == "chunk":
+            with zipfile.ZipFile(io.BytesIO(blobs[blob_id])) as zf:
+                data = zf.read(row["sha256"])
+        else:
+            data = blobs[blob_id]
+        assert sha(data) == row["sha256"]
+        out[row["path"]] = data
+    return out
+
+
+def version_blobs(api: httpx.Client, version_id: str) -> dict[str, int]:
+    """``{blob id: size}`` of every blob the version's index uses."""
+    sizes: dict[str, int] = {}
+    for row in _rows(api, version_id):
+        blob_id = row["blob_id"]
+        if blob_id and blob_id not in sizes:
+            head = api.head(f"/datasets/{version_id}/blobs/{blob_id}")
+            assert head.status_code == 200, head.text
+            sizes[blob_id] = int(head.headers["content-length"])
+    return sizes
+
+
+def test_round_trip_three_versions(
+    ds: object, ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
+    big = os.urandom(FILE_THRESHOLD + 12345)
+    v1_files = {
+        "a.txt": b"alpha" * 100,
+        "b.txt": b"beta" * 1000,
+        "img/cat.jpg": os.urandom(3000),
+        "img/dog.jpg": os.urandom(5000),
+        "big/weights.bin": big,
+        "same/one.txt": b"twin",
+        "same/two.txt": b"twin",
+        "empty.txt": b"",
+    }
+    v1 = Dataset.create("trip", project)
+    v1.add_files(write_tree(tmp_path / "v1", v1_files))
+    sent1 = v1.upload(show_progress=False, chunk_size=1)
+    assert sent1.files == 7  # "twin" once
+    v1.finalize()
+    assert hub_tree(ds_api, v1.id) == v1_files
+
+    # v2: modify, add, remove, rename
+    v2_files = dict(v1_files)
+    v2_files["a.txt"] = b"ALPHA" * 100
+    v2_files["new/n.csv"] = b"1,2,3\n" * 50
+    del v2_files["b.txt"]
+    v2_files["img/kitty.jpg"] = v2_files.pop("img/cat.jpg")
+    v2 = Dataset.create("trip", project, parent_datasets=[v1])
+    v2.sync_folder(write_tree(tmp_path / "v2", v2_files))
+    sent2 = v2.upload(show_progress=False)
+    assert sent2.files == 2  # a.txt's new bytes and n.csv; the rename sent nothing
+    v2.finalize()
+    assert hub_tree(ds_api, v2.id) == v2_files
+    assert sorted(v2.list_removed_files()) == ["b.txt", "img/cat.jpg"]
+    assert sorted(v2.list_added_files()) == ["img/kitty.jpg", "new/n.csv"]
+
+    # v3: the big file changes, a file comes back with v1's bytes, a folder goes
+    v3_files = dict(v2_files)
+    v3_files["big/weights.bin"] = big[:-1] + b"!"
+    v3_files["b.txt"] = v1_files["b.txt"]
+    for p in [p for p in v3_files if p.startswith("same/")]:
+        del v3_files[p]
+    v3 = Dataset.create("trip", project, parent_datasets=[v2.id])
+    v3.remove_files("same")
+    v3.add_files(write_tree(tmp_path / "v3", {"big/weights.bin": v3_files["big/weights.bin"]}))
+    v3.add_files(write_tree(tmp_path / "v3b", {"b.txt": v3_files["b.txt"]}))
+    sent3 = v3.upload(show_progress=False)
+    assert (sent3.files, sent3.blobs) == (1, 1)  # b.txt's bytes are in v1 (an ancestor)
+    assert sent3.bytes_sent == len(big)  # a file blob, stored raw
+    v3.finalize()
+    assert hub_tree(ds_api, v3.id) == v3_files
+    # and the earlier versions are intact
+    assert hub_tree(ds_api, v1.id) == v1_files
+    try:
+        from corral.datasets import fetch  # noqa: F401  (the fetch helper's module)
+    except ImportError:
+        return
+    assert read_tree(Path(Dataset.get(v3.id).get_local_copy())) == v3_files
+    assert read_tree(Path(Dataset.get(v1.id).get_local_copy())) == v1_files
+
+
+def test_a_rename_uploads_nothing(ds: object, project: str, tmp_path: Path) -> None:
+    files = {f"d/f{i}.bin": os.urandom(2000) for i in range(10)}
+    parent = Dataset.create("rename", project)
+    parent.add_files(write_tree(tmp_path / "p", files))
+    parent.upload(show_progress=False)
+    parent.finalize()
+    child = Dataset.create("rename", project, parent_datasets=[parent.id])
+    renamed = {f"e/g{i}.bin": data for i, (_, data) in enumerate(sorted(files.items()))}
+    child.sync_folder(write_tree(tmp_path / "c", renamed))
+    assert child.stats["pending_count"] == 0
+    sent = child.upload(show_progress=False)
+    assert (sent.files, sent.blobs, sent.bytes_sent) == (0, 0, 0)
+    child.finalize()
+    assert child.list_files() == sorted(renamed)
+
+
+def test_only_changed_content_of_a_child_is_uploaded(
+    ds: object, ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
+    files = {f"f{i:03d}.bin": os.urandom(4096) for i in range(200)}
+    parent = Dataset.create("delta", project)
+    parent.add_files(write_tree(tmp_path / "p", files))
+    whole = parent.upload(show_progress=False, compression="none")
+    parent.finalize()
+    assert whole.bytes_sent >= 200 * 4096
+    changed = {"f007.bin": os.urandom(4096), "f150.bin": os.urandom(4096)}
+    child = Dataset.create("delta", project, parent_datasets=[parent])
+    child.add_files(write_tree(tmp_path / "c", changed))
+    sent = child.upload(show_progress=False, compression="none")
+    child.finalize()
+    assert sent.files == 2
+    # the hub's side: the blobs the child uses that its parent does not
+    new_blobs = set(version_blobs(ds_api, child.id)) - set(version_blobs(ds_api, parent.id))
+    hub_bytes = sum(version_blobs(ds_api, child.id)[b] for b in new_blobs)
+    assert new_blobs == set(sent.blob_ids)
+    assert hub_bytes == sent.bytes_sent
+    assert 2 * 4096 <= sent.bytes_sent < 2 * 4096 + 1024  # two files and the zip's overhead
+    assert sent.bytes_sent <= 0.02 * whole.bytes_sent
+
+
+def test_compression_skips_compressed_types_and_can_be_off(
+    ds: object, ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
+    files = {"text.txt": b"a" * 50_000, "photo.jpg": b"b" * 50_000}
+    d = Dataset.create("zip", project)
+    d.add_files(write_tree(tmp_path / "z", files))
+    d.upload(show_progress=False, compression=zipfile.ZIP_DEFLATED)
+    blob = next(iter(version_blobs(ds_api, d.id)))
+    raw = ds_api.get(f"/datasets/{d.id}/blobs/{blob}").content
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        kinds = {i.filename: i.compress_type for i in zf.infolist()}
+    assert kinds == {
+        sha(files["text.txt"]): zipfile.ZIP_DEFLATED,
+        sha(files["photo.jpg"]): zipfile.ZIP_STORED,
+    }
+    plain = Dataset.create("zip-off", project)
+    plain.add_files(write_tree(tmp_path / "z2", {"t.txt": b"c" * 50_000}))
+    plain.upload(show_progress=False, compression="none")
+    blob = next(iter(version_blobs(ds_api, plain.id)))
+    with zipfile.ZipFile(
+        io.BytesIO(ds_api.get(f"/datasets/{plain.id}/blobs/{blob}").content)
+    ) as zf:
+        assert [i.compress_type for i in zf.infolist()] == [zipfile.ZIP_STORED]
+    with pytest.raises(ValueError, match="compression"):
+        plain.upload(compression="lzma")
+
+
+def test_a_file_changed_since_add_fails_the_upload(
+    ds: object, project: str, tmp_path: Path
+) -> None:
+    src = write_tree(tmp_path / "ch", {"a.txt": b"before", "b.txt": b"fine"})
+    d = Dataset.create("changed", project)
+    d.add_files(src)
+    (src / "a.txt").write_bytes(b"after!")
+    with pytest.raises(FileChangedError, match=r"a\.txt"):
+        d.upload(show_progress=False)
+    assert d.reload().stats["pending_count"] >= 1
+    d.add_files(src)  # add it again: now it uploads
+    d.upload(show_progress=False)
+    assert d.finalize()
+
+
+KILLED_UPLOAD = """
+    import os, signal, sys
+    from corral import Dataset
+    from corral.client.datasets import Datasets
+
+    log = open(sys.argv[2], "a")
+    real_put = Datasets.put_blob
+    sent = 0
+
+    def put_blob(self, dataset_id, blob_id, content, **kw):
+        global sent
+        if sent >= 3:  # hang here, as a stuck network would, until the test kills us
+            signal.pause()
+        answer = real_put(self, dataset_id, blob_id, content, **kw)
+        sent += 1
+        log.write(blob_id + "\\n")
+        log.flush()
+        return answer
+
+    Datasets.put_blob = put_blob
+    Dataset.get(sys.argv[1], only_completed=False).upload(
+        show_progress=False, chunk_size=0.01, max_workers=1
+    )
+    print("finished")
+"""
+
+RESUME_UPLOAD = """
+    import json, sys
+    from corral import Dataset
+
+    d = Dataset.get(sys.argv[1], only_completed=False)
+    stats = d.upload(show_progress=False, chunk_size=0.01, max_workers=1)
+    d.finalize()
+    print(json.dumps({"blobs": stats.blob_ids, "files": stats.files}))
+"""
+
+
+def _linked(api: httpx.Client, version_id: str) -> int:
+    stats = ok(api.get(f"/datasets/{version_id}"))["stats"]
+    return int(stats["file_count"] - stats["pending_count"])
+
+
+def test_upload_resumes_after_sigkill(
+    ds: object, ds_env: dict[str, str], ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
+    files = {f"part/{i:03d}.bin": os.urandom(3000) for i in range(60)}
+    d = Dataset.create("resume", project)
+    d.add_files(write_tree(tmp_path / "src", files))
+    script = tmp_path / "killed" / "upload.py"
+    script.parent.mkdir()
+    script.write_text(textwrap.dedent(KILLED_UPLOAD))
+    sent_log = tmp_path / "sent.txt"
+    proc = subprocess.Popen(
+        [sys.executable, str(script), d.id, str(sent_log)],
+        env=ds_env,
+        cwd=script.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for(
+            lambda: (
+                _linked(ds_api, d.id) >= 3
+                and sent_log.exists()
+                and len(sent_log.read_text().split()) >= 3
+            ),
+            "three blobs linked",
+        )
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        kill_quietly(proc.pid)
+        if proc.stdout:
+            proc.stdout.close()
+        if proc.stderr:
+            proc.stderr.close()
+    first = set(sent_log.read_text().split())
+    assert len(first) == 3
+    left = ok(ds_api.get(f"/datasets/{d.id}"))["stats"]["pending_count"]
+    assert 0 < left < len(files)
+    done = run_script(RESUME_UPLOAD, ds_env, tmp_path / "resume", args=[d.id])
+    second = json.loads(done.stdout.strip().splitlines()[-1])
+    assert second["files"] == left
+    assert not first & set(second["blobs"])  # nothing sent twice
+    assert set(version_blobs(ds_api, d.id)) == first | set(second["blobs"])
+    assert hub_tree(ds_api, d.id) == files
+
+
+ALIAS_SCRIPT = """
+    import sys
+    from corral import Dataset, Task
+
+    task = Task.init(project_name=sys.argv[1], task_name="train")
+    ds = Dataset.get(dataset_project=sys.argv[1], dataset_name="aliased", dataset_version="1.0.0", alias="train")
+    print("TASK", task.id, "USED", ds.id, ds.version)
+    task.close()
+"""
+
+
+def test_alias_records_usage_and_an_edited_clone_switches_version(
+    ds: object, ds_env: dict[str, str], ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
+    v1 = Dataset.create("aliased", project)
+    v1.finalize()
+    v2 = Dataset.create("aliased", project, parent_datasets=[v1])
+    v2.finalize()
+    out = run_script(ALIAS_SCRIPT, ds_env, tmp_path / "run", args=[project]).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("TASK"))
+    task_id, used = line.split()[1], line.split()[3]
+    assert used == v1.id
+    task = ok(ds_api.get(f"/tasks/{task_id}"))
+    assert task["hyperparams"]["Datasets"]["train"]["value"] == v1.id
+    usages = ok(ds_api.get(f"/tasks/{task_id}/datasets"))
+    assert [(u["alias"], u["dataset_id"]) for u in usages] == [("train", v1.id)]
+    assert [u["task_id"] for u in ok(ds_api.get(f"/datasets/{v1.id}/usages"))["items"]] == [task_id]
+
+    # a clone, its alias edited to v2, run as an agent runs it: v2 is used and recorded
+    clone = ok(ds_api.post(f"/tasks/{task_id}:clone", json={}))["id"]
+    ok(
+        ds_api.patch(
+            f"/tasks/{clone}/hyperparams",
+            json={"hyperparams": {"Datasets": {"train": {"value": v2.id, "type": "str"}}}},
+        )
+    )
+    queue = ok(ds_api.post("/queues", json={"name": unique("q")}), 201)["id"]
+    worker = ok(ds_api.post("/workers", json={"id": unique("w"), "queues": [queue]}), 201)["id"]
+    ok(ds_api.post(f"/tasks/{clone}:enqueue", json={"queue": queue}))
+    ok(ds_api.post("/queues:dequeue", json={"worker": worker, "queues": [queue]}))
+    ok(ds_api.post(f"/tasks/{clone}:start", json={"worker": worker}))
+    env = {**ds_env, "CORRAL_TASK_ID": clone, "CORRAL_AGENT": "1"}
+    out = run_script(ALIAS_SCRIPT, env, tmp_path / "agent", args=[project]).stdout
+    assert f"USED {v2.id} 1.0.1" in out
+    usages = ok(ds_api.get(f"/tasks/{clone}/datasets"))
+    assert [(u["alias"], u["dataset_id"]) for u in usages] == [("train", v2.id)]
