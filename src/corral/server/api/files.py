@@ -194,13 +194,36 @@ async def put_file(
     """Store the request body at ``path`` (201 created, 200 replaced)."""
     store = _store(request)
     await run_in_threadpool(authorize, request, principal, path, "write")
+    room = await check_announced(request, store, principal.user_id, path)
+    size, sha256, created = await receive(request, store, path, x_content_sha256, room)
+    await run_in_threadpool(_note_upload, request, principal.user_id, path, size, room)
+    if not created:
+        response.status_code = 200
+    return FileOut(path=path, size=size, sha256=sha256, uri=hub_uri(path))
+
+
+async def check_announced(
+    request: Request, store: FileStore, user_id: str, path: str
+) -> quotas.Room:
+    """Refuse early what ``Content-Length`` says is too large (413) or over quota (403)."""
     await run_in_threadpool(store.check_writable, path)
     announced = request.headers.get("content-length", "")
     if announced.isdecimal() and int(announced) > store.max_file_bytes:
         raise PayloadTooLargeError(f"the file exceeds the limit of {store.max_file_bytes} bytes")
-    room = await run_in_threadpool(_room, request, principal.user_id, path)
+    room = await run_in_threadpool(_room, request, user_id, path)
     if room.bytes is not None and announced.isdecimal() and int(announced) > room.bytes:
         raise quotas.quota_exceeded(room, int(announced))
+    return room
+
+
+async def receive(
+    request: Request, store: FileStore, path: str, expected_sha256: str | None, room: quotas.Room
+) -> tuple[int, str, bool]:
+    """Stream the request body into the store at ``path``: (size, sha256, created).
+
+    Nothing is stored when the body is cut, too large, over quota, or not of the
+    expected SHA-256 (422).
+    """
     upload = await run_in_threadpool(store.begin_upload)
     try:
         buffer = bytearray()
@@ -213,17 +236,14 @@ async def put_file(
                 await run_in_threadpool(upload.write, buffer)
                 buffer = bytearray()
         await run_in_threadpool(upload.write, buffer)
-        created = await run_in_threadpool(upload.commit, path, x_content_sha256)
+        created = await run_in_threadpool(upload.commit, path, expected_sha256)
     except ClientDisconnect as e:
         raise ValidationError(
             "the upload ended before the whole body came; nothing was stored"
         ) from e
     finally:
         upload.discard()  # nothing left after a commit; the temporary file otherwise
-    await run_in_threadpool(_note_upload, request, principal.user_id, path, upload.size, room)
-    if not created:
-        response.status_code = 200
-    return FileOut(path=path, size=upload.size, sha256=upload.sha256.hexdigest(), uri=hub_uri(path))
+    return upload.size, upload.sha256.hexdigest(), created
 
 
 # --- download ----------------------------------------------------------------------------
@@ -314,6 +334,11 @@ async def get_file(
 ) -> Response:
     """Stream the file at ``path`` (a single ``Range`` gives 206)."""
     await run_in_threadpool(authorize, request, principal, path, "read")
+    return await send(request, path, download)
+
+
+async def send(request: Request, path: str, download: bool = False) -> Response:
+    """The stored file at ``path`` as the response (a single ``Range`` gives 206)."""
     f = await run_in_threadpool(_store(request).open, path)
     size = f.info.size
     try:

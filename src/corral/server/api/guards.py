@@ -11,6 +11,9 @@ from corral.server.db.models import Artifact, DebugSample, Model, Task
 from corral.server.services import projects
 from corral.server.storage.uris import hub_uri
 
+#: the store's top folder of dataset blobs (``services.dataset_blobs``)
+DATASETS_DIR = "datasets"
+
 
 def task_for(
     access: Access, session: Session, task_id: str, action: Action, *, what: str = "task"
@@ -72,8 +75,11 @@ def require_path(access: Access, session: Session, path: str, action: Action) ->
 
     Files under ``tasks/<id>/`` follow the task, under ``models/<id>/`` the model; a
     missing task is a 404 for writes (a missing model's folder is shared). The rest of the store is shared by the
-    hub's users (not by agents' worker accounts).
+    hub's users (not by agents' worker accounts). ``datasets/`` (dataset blobs, read
+    through their versions only) is for admins: a 404 to anyone else.
     """
+    if _is_dataset_path(path) and not access.principal.is_admin:
+        raise NotFoundError(f"no file 'hub://{path}'")
     owner = _owner_of_path(path)
     if owner is not None:
         kind, object_id = owner
@@ -97,6 +103,10 @@ def require_path(access: Access, session: Session, path: str, action: Action) ->
     p = access.principal
     if p.role == "worker" and action != "read":
         raise PermissionDeniedError("an agent's account may not change shared files")
+
+
+def _is_dataset_path(path: str) -> bool:
+    return path.strip("/").split("/", 1)[0] == DATASETS_DIR
 
 
 def _referring(session: Session, path: str) -> list[Task | Model]:
@@ -132,6 +142,8 @@ def readable_paths(access: Access, session: Session, paths: list[str]) -> set[st
                 allowed.add(("model", model.id))
     out = set()
     for path, owner in owners.items():
+        if _is_dataset_path(path) and not access.principal.is_admin:
+            continue
         if owner is None:
             if visible is not None and access.principal.role == "worker":
                 continue

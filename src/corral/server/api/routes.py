@@ -13,6 +13,7 @@ from corral.server.api import (
     auth,
     changes,
     compare,
+    datasets,
     docs,
     events,
     files,
@@ -66,6 +67,7 @@ def include_routers(app: FastAPI) -> None:
         queues,
         workers,
         models,
+        datasets,
         quotas,
         docs,
     ):

@@ -648,3 +648,132 @@ class Change(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     __table_args__ = (Index("ix_changes_entity", "entity_type", "entity_id"),)
+
+
+# --- datasets -------------------------------------------------------------------------
+
+#: paths inside a dataset sort as bytes everywhere (PostgreSQL's default collation would
+#: sort them by locale, and a keyset page by path would then skip or repeat rows)
+DatasetPathType = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+class DatasetVersion(Base):
+    """A dataset version: the task of the same id (type ``data_processing``) plus this row.
+
+    ``project_id`` and ``name`` repeat the task's so that versions of one dataset are
+    unique and sort by ``version_key`` with an index. ``stats`` is stored once the
+    version is final (a draft's are counted when read).
+    """
+
+    __tablename__ = "dataset_versions"
+
+    id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(32))
+    #: sorts like the version (``core.datasets.version_key``)
+    version_key: Mapped[str] = mapped_column(String(32))
+    #: ``draft``, ``uploading`` or ``final``
+    state: Mapped[str] = mapped_column(String(16), default="draft")
+    output_uri: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finalized_at: Mapped[datetime | None]
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (
+        UniqueConstraint("project_id", "name", "version_key", name="uq_dataset_versions_key"),
+        Index("ix_dataset_versions_name", "name", "project_id"),
+        Index("ix_dataset_versions_created", "created_at"),
+    )
+
+
+class DatasetParent(Base):
+    __tablename__ = "dataset_parents"
+
+    child_id: Mapped[str] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[str] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"), index=True
+    )
+
+
+class DatasetFile(Base):
+    """One file of a version's index (its parents' files are copied in at creation).
+
+    ``change`` is against the parents; ``parent_sha256``/``parent_size`` keep the
+    inherited content of a ``modified`` row. Pending: no ``blob_id`` and no
+    ``external_url``. ``source`` (the path on the adding machine) goes at finalize.
+    """
+
+    __tablename__ = "dataset_files"
+
+    version_id: Mapped[str] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(DatasetPathType, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    blob_id: Mapped[str | None] = mapped_column(String(64))
+    #: ``unchanged``, ``added`` or ``modified``
+    change: Mapped[str] = mapped_column(String(16), default="unchanged")
+    parent_sha256: Mapped[str | None] = mapped_column(String(64))
+    parent_size: Mapped[int | None] = mapped_column(BigInteger)
+    source: Mapped[str | None] = mapped_column(Text)
+    external_url: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_dataset_files_sha", "sha256", "version_id"),
+        Index("ix_dataset_files_blob", "blob_id"),
+    )
+
+
+class DatasetRemoval(Base):
+    """A file of the parents that this version removed (what it was)."""
+
+    __tablename__ = "dataset_removals"
+
+    version_id: Mapped[str] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    path: Mapped[str] = mapped_column(DatasetPathType, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class DatasetBlob(Base):
+    """Stored bytes, addressed by their SHA-256: a chunk (zip of files named by their
+    SHA-256) or one file stored whole; in the hub's store (``hub://``) or outside."""
+
+    __tablename__ = "dataset_blobs"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    uri: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    #: ``chunk`` or ``file``
+    kind: Mapped[str] = mapped_column(String(8))
+    #: ``none`` or ``deflate``
+    compression: Mapped[str] = mapped_column(String(8), default="none")
+    #: the version that uploaded it (None once that version is gone)
+    version_id: Mapped[str | None] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DatasetUsage(Base):
+    """Lineage: task ``task_id`` used this version under ``alias``."""
+
+    __tablename__ = "dataset_usages"
+
+    task_id: Mapped[str] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+    )
+    alias: Mapped[str] = mapped_column(String(255), primary_key=True)
+    version_id: Mapped[str] = mapped_column(
+        ForeignKey("dataset_versions.id", ondelete="CASCADE"), index=True
+    )
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -33,7 +33,7 @@ from corral.server.db.models import (
     TaskMetricSummary,
     TaskTag,
 )
-from corral.server.services import changes, stored_files, task_tokens
+from corral.server.services import changes, dataset_gc, stored_files, task_tokens
 from corral.server.services.clock import now
 
 #: tasks deleted per statement (stays under every database's parameter limit)
@@ -63,8 +63,13 @@ def clear_task_outputs(session: Session, task: Task) -> None:
     task.models = {**task.models, "output": []}
 
 
-def delete_tasks(session: Session, task_ids: list[str]) -> None:
-    """Delete tasks with their events, artifacts and stored files (children are kept)."""
+def delete_tasks(session: Session, task_ids: list[str]) -> dataset_gc.Freed:
+    """Delete tasks with their events, artifacts and stored files (children are kept).
+
+    A task that is a dataset version takes its file index with it, and the blobs no
+    other version uses (``dataset_gc``); returns what that freed.
+    """
+    freed = dataset_gc.Freed()
     for start in range(0, len(task_ids), CHUNK):
         chunk = task_ids[start : start + CHUNK]
         uris = stored_files.uris_of_outputs(session, chunk, inputs=True)
@@ -76,6 +81,11 @@ def delete_tasks(session: Session, task_ids: list[str]) -> None:
                 session, "task", tid, "deleted", project_id=project_id, payload={"name": name}
             )
         session.execute(update(Task).where(Task.parent_id.in_(chunk)).values(parent_id=None))
+        gone = dataset_gc.drop_versions(session, chunk)
+        freed.blobs += gone.blobs
+        freed.bytes += gone.bytes
+        freed.external_uris += gone.external_uris
+        dataset_gc.forget_usages_of_tasks(session, chunk)
         # a deleted task's token ends with it (its open streams too)
         task_tokens.revoke(session, chunk)
         session.execute(delete(ApiKey).where(ApiKey.task_id.in_(chunk)))
@@ -86,6 +96,7 @@ def delete_tasks(session: Session, task_ids: list[str]) -> None:
         session.execute(delete(Task).where(Task.id.in_(chunk)))
         session.flush()
         stored_files.release_task_files(session, chunk, uris)
+    return freed
 
 
 # --- models --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from corral.core.task_status import ACTIVE, FINAL, NEEDS_FORCE, S, next_status
 from corral.errors import ConflictError, NotFoundError
 from corral.schemas.tasks import Enqueue
-from corral.server.db.models import Model, Queue, QueueEntry, Task
+from corral.server.db.models import DatasetVersion, Model, Queue, QueueEntry, Task
 from corral.server.services import deletion, models, task_tokens
 from corral.server.services.clock import now
 from corral.server.services.queue_stats import record_stat
@@ -157,6 +157,10 @@ def reset(session: Session, task_id: str, *, force: bool) -> Task:
     task = get_task(session, task_id, for_update=True)
     if task.status in NEEDS_FORCE and not force:
         raise ConflictError("the task is running; abort it first or reset with force=true")
+    if session.get(DatasetVersion, task.id) is not None:
+        raise ConflictError(
+            "the task is a dataset version: it is not re-run; create a new version instead"
+        )
     task.status = next_status(task.status, "reset")
     _leave_queue(session, task)
     deletion.clear_task_outputs(session, task)
