@@ -20,7 +20,7 @@ Figures (issue 15), each beside a baseline measured in the same run:
 Every SDK step runs in a fresh process (``--worker``, this file) against a real hub
 (SQLite; a PostgreSQL database created next to ``--database-url`` with that flag), with
 its own empty ``CORRAL_DATASET_CACHE``. Copies are checked byte for byte (outside the
-timings). The page cache is warm for the SDK and the baseline alike (files were just
+timings). Every step starts after an ``os.sync()``; the page cache is warm for the SDK and the baseline alike (files were just
 written). Progress bars are off.
 
     .venv/bin/python benchmarks/datasets.py [--files 100000] [--big-gib 1] [--million 1000000]
@@ -35,6 +35,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -109,8 +110,90 @@ def _browse(spec: dict[str, Any]) -> dict[str, Any]:
 WORKERS = {"publish": _publish, "fetch": _fetch, "browse": _browse}
 
 
+class StackSampler:
+    """Where every thread's time goes: its stacks sampled every 5 ms (``--profile``).
+
+    Counts, per function, the samples in which it is on a stack (inclusive) and on
+    top of one (self); threads blocked in a lock or a socket show there too.
+    """
+
+    def __init__(self) -> None:
+        from collections import Counter
+
+        self.inclusive: Counter[str] = Counter()
+        self.top: Counter[str] = Counter()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = threading.get_ident()
+        while not self._stop.wait(0.005):
+            for ident, frame in sys._current_frames().items():
+                if ident == me:
+                    continue
+                self.samples += 1
+                seen: set[str] = set()
+                f: Any = frame
+                self.top[_where(f)] += 1
+                while f is not None:
+                    seen.add(_where(f))
+                    f = f.f_back
+                self.inclusive.update(seen)
+
+    def __enter__(self) -> StackSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self, path: Path) -> None:
+        with path.open("w") as out:
+            out.write(f"{self.samples} thread samples (5 ms)\n--- inclusive\n")
+            for where, n in self.inclusive.most_common(60):
+                out.write(f"{n:7d} {where}\n")
+            out.write("--- self\n")
+            for where, n in self.top.most_common(40):
+                out.write(f"{n:7d} {where}\n")
+
+
+HUB_SITE = """
+import os, signal, importlib.util
+spec = importlib.util.spec_from_file_location("_bench_datasets", {path!r})
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+state = {{"sampler": mod.StackSampler().__enter__(), "n": 0}}
+
+def _dump(signum, frame):
+    old = state["sampler"]
+    state["sampler"] = mod.StackSampler().__enter__()
+    old.__exit__(None, None, None)
+    state["n"] += 1
+    final = mod.Path({folder!r}) / f"hub-{{state['n']}}.txt"
+    old.report(final.with_suffix(".tmp"))
+    os.replace(final.with_suffix(".tmp"), final)
+
+signal.signal(signal.SIGUSR1, _dump)
+"""
+
+
+def _where(frame: Any) -> str:
+    code = frame.f_code
+    return f"{code.co_filename.rsplit('/site-packages/', 1)[-1]}:{code.co_name}"
+
+
 def worker_main(op: str, spec: str) -> None:
-    result = WORKERS[op](json.loads(spec))
+    profile = os.environ.get("BENCH_PROFILE")
+    if profile:
+        with StackSampler() as sampler:
+            result = WORKERS[op](json.loads(spec))
+        sampler.report(Path(profile) / f"{op}-{os.getpid()}.txt")
+    else:
+        result = WORKERS[op](json.loads(spec))
+    times = os.times()
+    result["cpu_s"] = times.user + times.system
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -164,6 +247,13 @@ class Bench:
         self.root = root
         url = create_pg_database(database_url) if database_url else None
         self.hub = Hub(root=root / "hub", backend="postgres" if url else "sqlite", database_url=url)
+        self.profile = os.environ.get("BENCH_PROFILE")
+        if self.profile:  # the hub samples its stacks too, dumped after each step
+            site = root / "hub-site"
+            site.mkdir(parents=True)
+            code = HUB_SITE.format(path=str(Path(__file__).resolve()), folder=self.profile)
+            (site / "sitecustomize.py").write_text(code)
+            self.hub.extra_env["PYTHONPATH"] = str(site)
         self.hub.start(timeout=120)
         assert self.hub.process is not None
         rss.watch(self.hub.process.pid)
@@ -188,21 +278,46 @@ class Bench:
             CORRAL_DATASET_CACHE=str(cache or self.fresh_cache()),
         )
         cmd = [sys.executable, __file__, "--worker", op, json.dumps(spec)]
+        os.sync()  # every step starts with no dirty pages left by the one before
+        hub_cpu = self.hub_cpu()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.rss.watch(proc.pid)
         out, err = proc.communicate()
+        hub_cpu = self.hub_cpu() - hub_cpu
         if proc.returncode != 0:
             raise SystemExit(f"{op} failed ({proc.returncode}):\n{out.decode()}\n{err.decode()}")
         result: dict[str, Any] = json.loads(out.decode().rsplit("RESULT ", 1)[1])
         result["peak_rss"] = self.rss.peak(proc.pid)
+        result["hub_cpu_s"] = hub_cpu
+        say(
+            f"  ({op}: CPU seconds of the SDK process {result['cpu_s']:.2f}, of the hub "
+            f"{hub_cpu:.2f}; peak RSS SDK {result['peak_rss'] / MiB:,.0f} MiB; load "
+            f"{os.getloadavg()[0]:.1f})"
+        )
+        if self.profile:
+            self._dump_hub(f"{op}-{proc.pid}")
         self.sdk_peak = max(self.sdk_peak, result["peak_rss"])
         return result
 
-    def api_get(self, path: str, **params: Any) -> Any:
-        with self.hub.client() as c:
-            r = c.get(path, params=params)
-            r.raise_for_status()
-            return r.json()
+    def hub_cpu(self) -> float:
+        import psutil
+
+        assert self.hub.process is not None
+        times = psutil.Process(self.hub.process.pid).cpu_times()
+        return float(times.user + times.system)
+
+    def _dump_hub(self, name: str) -> None:
+        """The hub's stacks during the last step, next to the step's own."""
+        assert self.hub.process is not None and self.profile
+        folder = Path(self.profile)
+        before = set(folder.glob("hub-*.txt"))
+        self.hub.process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + 30
+        while not (new := set(folder.glob("hub-*.txt")) - before):
+            if time.monotonic() > deadline:
+                raise SystemExit("the hub wrote no profile")
+            time.sleep(0.1)
+        new.pop().rename(folder / f"{name}.hub.txt")
 
     def blob_ids(self, version_id: str) -> set[str]:
         ids: set[str] = set()
@@ -286,6 +401,7 @@ def tree_digest(folder: Path) -> tuple[int, str]:
 
 
 def timed(fn: Any, *args: Any) -> float:
+    os.sync()
     t0 = time.perf_counter()
     fn(*args)
     return time.perf_counter() - t0
@@ -320,9 +436,15 @@ def phase_small(b: Bench, tmp: Path, n: int) -> dict[str, Any]:
     src = tmp / "small"
     size = make_small_files(src, n, 1024, 8 * 1024 - 8)
     say(f"[small] {n:,} files, {size / MiB:,.1f} MiB written")
-    base_s = timed(_tar_copy, src, tmp / "small-tar")
-    shutil.rmtree(tmp / "small-tar")
-    say(f"[small] baseline tar | tar: {base_s:.2f} s = {n / base_s:,.0f} files/s")
+    runs = []
+    for _ in range(3):  # the machine is shared: the median of three
+        runs.append(timed(_tar_copy, src, tmp / "small-tar"))
+        shutil.rmtree(tmp / "small-tar")
+    base_s = sorted(runs)[1]
+    say(
+        f"[small] baseline tar | tar: {base_s:.2f} s = {n / base_s:,.0f} files/s "
+        f"(runs: {', '.join(f'{r:.2f}' for r in runs)} s)"
+    )
     pub = b.run("publish", {"name": "small", "folder": str(src)})
     say(
         f"[small] add {pub['add_s']:.2f} s + upload {pub['upload_s']:.2f} s + finalize "
@@ -386,8 +508,11 @@ def phase_big(b: Bench, tmp: Path, gib: float) -> dict[str, Any]:
             while left:
                 left -= f.write(os.urandom(min(left, 16 * MiB)))
     total_mib = 4 * each / MiB
-    base_s = timed(_copy_files, src, tmp / "big-copy")
-    shutil.rmtree(tmp / "big-copy")
+    runs = []
+    for _ in range(3):
+        runs.append(timed(_copy_files, src, tmp / "big-copy"))
+        shutil.rmtree(tmp / "big-copy")
+    base_s = sorted(runs)[1]
     base = total_mib / base_s
     say(
         f"[big] 4 files, {total_mib:,.0f} MiB; baseline copyfile {base_s:.2f} s = {base:,.0f} MiB/s"
@@ -475,25 +600,39 @@ def bench(root: Path, database_url: str | None, rss: PeakRss) -> Iterator[Bench]
         b.close()
 
 
+def run_files(args: argparse.Namespace, tmp: Path, rss: PeakRss) -> dict[str, Any]:
+    """Figures 1-3 on one hub."""
+    result: dict[str, Any] = {}
+    with bench(tmp / "a", args.database_url, rss) as b:
+        t0 = time.perf_counter()
+        small = phase_small(b, tmp, args.files)
+        src, parent, whole = small.pop("_small")
+        result.update(small)
+        result.update(phase_child(b, src, parent, args.files, whole))
+        shutil.rmtree(src)
+        result["small_phases_s"] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        result.update(phase_big(b, tmp, args.big_gib))
+        result["big_phase_s"] = round(time.perf_counter() - t0, 1)
+        assert b.hub.process is not None
+        result["hub_peak_rss_mib"] = round(rss.peak(b.hub.process.pid) / MiB)
+        result["sdk_peak_rss_mib"] = round(b.sdk_peak / MiB)
+    say(
+        f"ratios: small publish {result['small_publish_ratio']}x, fetch "
+        f"{result['small_fetch_ratio']}x tar (>= 0.5); big upload {result['big_upload_ratio']}x, "
+        f"fetch {result['big_fetch_ratio']}x copy (>= 0.7); child stored "
+        f"{result['child_stored_percent']}% (<= 2%)"
+    )
+    return result
+
+
 def run_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     result: dict[str, Any] = {"benchmark": "datasets"}
     result["database"] = "postgres" if args.database_url else "sqlite"
     with PeakRss() as rss:
-        with bench(tmp / "a", args.database_url, rss) as b:
-            t0 = time.perf_counter()
-            small = phase_small(b, tmp, args.files)
-            src, parent, whole = small.pop("_small")
-            result.update(small)
-            result.update(phase_child(b, src, parent, args.files, whole))
-            shutil.rmtree(src)
-            result["small_phases_s"] = round(time.perf_counter() - t0, 1)
-            t0 = time.perf_counter()
-            result.update(phase_big(b, tmp, args.big_gib))
-            result["big_phase_s"] = round(time.perf_counter() - t0, 1)
-            assert b.hub.process is not None
-            result["hub_peak_rss_mib"] = round(rss.peak(b.hub.process.pid) / MiB)
-            result["sdk_peak_rss_mib"] = round(b.sdk_peak / MiB)
-        if not args.skip_million:
+        if args.only != "million":
+            result.update(run_files(args, tmp, rss))
+        if not args.skip_million and args.only != "files":
             # a hub of its own, so that its peak RSS is this phase's
             with bench(tmp / "m", args.database_url, rss) as b:
                 t0 = time.perf_counter()
@@ -508,20 +647,22 @@ def main() -> None:
     ap.add_argument("--big-gib", type=float, default=1.0, help="total size of the 4 large files")
     ap.add_argument("--million", type=int, default=1_000_000, help="tiny files (figure 4)")
     ap.add_argument("--skip-million", action="store_true")
+    ap.add_argument("--only", choices=["files", "million"], help="figures 1-3, or 4, alone")
     ap.add_argument("--database-url", help="PostgreSQL: a database is created next to this one")
+    ap.add_argument(
+        "--profile",
+        help="write where each SDK step spent its time (sampled stacks) into this folder",
+    )
     ap.add_argument("--worker", nargs=2, metavar=("OP", "SPEC"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         worker_main(*args.worker)
         return
+    if args.profile:
+        os.environ["BENCH_PROFILE"] = str(Path(args.profile).resolve())
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="corral-bench-datasets-") as tmp:
         result = run_all(args, Path(tmp))
-    say(
-        f"ratios: small publish {result['small_publish_ratio']}x, fetch "
-        f"{result['small_fetch_ratio']}x tar (>= 0.5); big upload {result['big_upload_ratio']}x, "
-        f"fetch {result['big_fetch_ratio']}x copy (>= 0.7); child stored "
-        f"{result['child_stored_percent']}% (<= 2%)"
-    )
     print(json.dumps(result, sort_keys=True), flush=True)
 
 
