@@ -322,3 +322,29 @@ def test_a_bad_path_late_in_a_big_folder_changes_nothing(
     with pytest.raises(ValidationError):
         d.sync_folder(src)
     assert d.list_files() == ["a", "b", "c", "d"]  # not even the removal happened
+
+
+def test_sync_sends_only_what_changed(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.client.datasets import Datasets
+
+    src = write_tree(tmp_path / "s", {f"f{i:02d}": bytes([i]) * 100 for i in range(30)})
+    parent = _final("sync-delta", project, src)
+    sent: list[str] = []
+    real_add = Datasets.add_files
+
+    def counting_add(self: Datasets, dataset_id: str, files: Any) -> Any:
+        sent.extend(f["path"] for f in files)
+        return real_add(self, dataset_id, files)
+
+    monkeypatch.setattr(Datasets, "add_files", counting_add)
+    child = Dataset.create("sync-delta", project, parent_datasets=[parent])
+    assert child.sync_folder(src) == (0, 0, 0)
+    assert sent == []  # nothing changed: nothing sent
+    (src / "f07").write_bytes(b"new")
+    (src / "f99").write_bytes(b"added")
+    (src / "f00").unlink()
+    assert child.sync_folder(src) == (1, 1, 1)
+    assert sent == ["f07", "f99"]
+    assert child.list_modified_files() == ["f07"]

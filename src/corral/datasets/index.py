@@ -293,7 +293,9 @@ def sync_local(
     """Make the version's folder ``dataset_path`` hold what ``local_path`` holds.
 
     Returns ``(removed, totals of the added files)``. The local walk and the remote
-    index are both sorted by path, so one pass over each finds the removed paths.
+    index are both sorted by path: one pass over both finds the removed paths, a second
+    one the files whose content changed; only those are sent (an unchanged file costs
+    its hash here, nothing on the hub).
     """
     folder = _check_folder(dataset_path)
     root = Path(local_path).expanduser()
@@ -317,8 +319,62 @@ def sync_local(
             gone = []
     if gone:
         removed += client.datasets.remove_files(version_id, paths=gone)["removed"]
-    totals = add_local(client, version_id, root, dataset_path=folder, max_workers=max_workers)
+    # second pass: hash every local file, send only those the index does not have as they are
+    rows = (
+        row
+        for row in client.datasets.iter_files(version_id, prefix=prefix or None)
+        if row["path"].startswith(prefix)
+    )
+    unchanged = [0]
+    with ThreadPoolExecutor(max_workers=_workers(max_workers)) as pool:
+        pairs = _known(rows, walk(root), prefix)
+        totals = _send(client, version_id, _changed(pairs, folder, pool, unchanged))
+    totals.unchanged += unchanged[0]
     return removed, totals
+
+
+def _known(
+    rows: Iterator[dict[str, Any]], local: Iterable[LocalFile], prefix: str
+) -> Iterator[tuple[LocalFile, str | None]]:
+    """Each local file with the SHA-256 the index has at its path, when its bytes are
+    stored (``None``: a new path, or one still pending, whose source is refreshed).
+
+    Rows the hub gets from this sync while ``rows`` is read lie behind the local
+    cursor (the batches go in path order), so they are skipped, never compared.
+    """
+    row = next(rows, None)
+    for f in local:
+        path = prefix + f.relative
+        while row is not None and row["path"] < path:
+            row = next(rows, None)
+        stored = (
+            row is not None
+            and row["path"] == path
+            and bool(row.get("blob_id") or row.get("external_url"))
+        )
+        yield f, (row["sha256"] if stored and row is not None else None)
+
+
+def _changed(
+    pairs: Iterator[tuple[LocalFile, str | None]],
+    folder: str,
+    pool: ThreadPoolExecutor,
+    unchanged: list[int],
+) -> Iterator[list[dict[str, Any]]]:
+    """Batches of the files whose content differs from the index's (hashed here)."""
+    while chunk := list(islice(pairs, FILES_PER_BATCH)):
+        hashed = _hash_all([f for f, _ in chunk], pool)
+        batch = []
+        for (f, known), (size, sha) in zip(chunk, hashed, strict=True):
+            if sha == known:
+                unchanged[0] += 1
+                continue
+            path = join_dataset_path(folder, f.relative)
+            batch.append(
+                {"path": path, "size": size, "sha256": sha, "source": str(f.source.absolute())}
+            )
+        if batch:
+            yield batch
 
 
 def _missing(remote: Iterator[str], local: Iterator[str]) -> Iterator[str]:
