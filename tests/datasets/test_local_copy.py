@@ -117,13 +117,17 @@ def test_a_child_fetches_only_contents_its_parent_did_not_have(
 def test_soft_links_point_into_the_objects(
     client: HubClient, project: str, cache_dir: Path
 ) -> None:
-    v1 = publish(client, project, "soft", {"x/y.txt": b"why\n"})
+    v1 = publish(client, project, "soft", {"a.txt": b"a\n", "x/y.txt": b"why\n"})
 
     folder = fetch.local_copy(client, v1["id"], use_soft_links=True)
 
     link = folder / "x" / "y.txt"
     assert link.is_symlink() and link.read_bytes() == b"why\n"
     assert Path(os.readlink(link)).parent.parent == cache_dir.absolute() / "objects"
+    os.chmod(folder, 0o755)
+    (folder / "a.txt").unlink()
+    repaired = fetch.local_copy(client, v1["id"])  # a repair keeps the folder's kind of link
+    assert (repaired / "a.txt").is_symlink() and (repaired / "a.txt").read_bytes() == b"a\n"
 
 
 def test_two_processes_fetching_the_same_version_at_once(
