@@ -117,13 +117,17 @@ def test_a_child_fetches_only_contents_its_parent_did_not_have(
 def test_soft_links_point_into_the_objects(
     client: HubClient, project: str, cache_dir: Path
 ) -> None:
-    v1 = publish(client, project, "soft", {"x/y.txt": b"why\n"})
+    v1 = publish(client, project, "soft", {"a.txt": b"a\n", "x/y.txt": b"why\n"})
 
     folder = fetch.local_copy(client, v1["id"], use_soft_links=True)
 
     link = folder / "x" / "y.txt"
     assert link.is_symlink() and link.read_bytes() == b"why\n"
     assert Path(os.readlink(link)).parent.parent == cache_dir.absolute() / "objects"
+    os.chmod(folder, 0o755)
+    (folder / "a.txt").unlink()
+    repaired = fetch.local_copy(client, v1["id"])  # a repair keeps the folder's kind of link
+    assert (repaired / "a.txt").is_symlink() and (repaired / "a.txt").read_bytes() == b"a\n"
 
 
 def test_two_processes_fetching_the_same_version_at_once(
@@ -280,7 +284,7 @@ def test_a_disk_that_fills_during_the_fetch_leaves_no_partial_file(
         assert len(objects(disk)) < 3
         assert not (disk / "versions" / v1["id"]).exists()
         assert not any((disk / "tmp").iterdir())
-        assert not list((disk / "objects").rglob(".*.tmp"))
+        assert not [p for p in (disk / "objects").rglob("*") if p.name.startswith(".")]
 
         filler.unlink()
         folder = fetch.local_copy(client, v1["id"])
@@ -511,3 +515,42 @@ def test_an_empty_version_is_an_empty_folder(
 
     assert folder.is_dir() and list(folder.iterdir()) == []
     assert fetch.local_copy(client, v1["id"]) == folder
+
+
+def test_a_fetch_killed_midway_leaves_only_whole_objects_and_the_next_one_finishes(
+    client: HubClient, project: str, cache_dir: Path, hub: Hub, tmp_path: Path
+) -> None:
+    from tests.agents import wait_for
+
+    files = {f"blob{i:02d}.bin": os.urandom(1_500_000) for i in range(24)}
+    v1 = publish(client, project, "killed", files, big=set(files))
+    script = tmp_path / "fetch_slowly.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            from corral.client.config import HubCredentials
+            from corral.client.http import HubClient
+            from corral.datasets import fetch
+            client = HubClient(HubCredentials({hub.url!r}, {hub.access_key!r}, {hub.secret_key!r}))
+            fetch.local_copy(client, {v1["id"]!r}, max_workers=1)
+            """
+        )
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        env={**os.environ, "CORRAL_DATASET_CACHE": str(cache_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: len(objects(cache_dir)) >= 2 or proc.poll() is not None, "objects")
+    finally:
+        proc.kill()
+        proc.wait(30)
+
+    # whatever the moment of the kill, every object is whole (a partial download only
+    # ever has a temporary name); a folder without its manifest is built again
+    assert all(sha256_file(p) == p.name for p in objects(cache_dir))
+    folder = fetch.local_copy(client, v1["id"])
+    assert tree(folder) == files
+    assert len(objects(cache_dir)) == len(files)

@@ -10,7 +10,7 @@ Layout under the root (``CORRAL_DATASET_CACHE``, else ``<cache_root()>/datasets`
     versions/<name>.lock             flock'd while the version is built or repaired
     tmp/                             downloads and folders being built (same filesystem)
 
-An object is written to a temporary name in its own folder, checked against its
+An object is written to a temporary name in ``tmp/``, checked against its
 SHA-256 and then ``os.replace``d into place, so a reader never sees a part of a
 file under an object's name and two processes writing the same content both end
 with one correct object. Objects are not fsync'd: a crash of the machine may leave
@@ -38,6 +38,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -60,6 +61,9 @@ ENV = "CORRAL_DATASET_CACHE"
 #: bytes per read while hashing or copying
 BLOCK = 1024 * 1024
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+#: threads and files per batch of ``verify=True`` (hashlib releases the GIL)
+HASH_WORKERS = min(8, os.cpu_count() or 2)
+HASH_BATCH = 512
 
 
 class CorruptBlobError(CorralError):
@@ -176,6 +180,7 @@ class DatasetCache:
         #: folders known to exist (a mkdir per file would cost a system call each)
         self._made: set[Path] = set()
         self._objects = str(self.objects)
+        self._tmp = str(self.tmp)
         #: folders known to exist, as strings (objects' and versions' being built)
         self._made_objects: set[str] = set()
 
@@ -211,7 +216,12 @@ class DatasetCache:
         if folder not in self._made_objects:
             os.makedirs(folder, exist_ok=True)
             self._made_objects.add(folder)
-        temp = os.path.join(folder, f".{sha256}.{secrets.token_hex(4)}.tmp")
+        # in tmp/ (same filesystem, so the rename is atomic), where leftovers of a killed
+        # process are found and removed
+        if self._tmp not in self._made_objects:
+            os.makedirs(self._tmp, exist_ok=True)
+            self._made_objects.add(self._tmp)
+        temp = f"{self._tmp}/{sha256}.{secrets.token_hex(4)}.obj"
         digest = hashlib.sha256()
         size = 0
         try:
@@ -269,23 +279,38 @@ class DatasetCache:
                 if line.strip():
                     yield ManifestEntry.parse(line)
 
-    def check(self, name: str, *, verify: bool = False) -> tuple[int, list[ManifestEntry]]:
+    def check(
+        self, name: str, *, verify: bool = False, workers: int | None = None
+    ) -> tuple[int, list[ManifestEntry]]:
         """The number of files of a complete version, and the entries whose file is
-        missing or differs (size, mtime; with ``verify``, the SHA-256 too)."""
+        missing or differs (size, mtime; with ``verify``, the SHA-256 too, hashed by
+        ``workers`` threads in batches: the manifest is never held whole)."""
         folder = self.folder(name)
         count = 0
-        broken = []
-        for entry in self.entries(name):
-            count += 1
-            path = folder / entry.path
-            try:
-                st = os.stat(path)
-            except OSError:
-                broken.append(entry)
-                continue
-            changed = st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns
-            if changed or (verify and sha256_file(path) != entry.sha256):
-                broken.append(entry)
+        broken: list[ManifestEntry] = []
+        batch: list[ManifestEntry] = []
+        pool = ThreadPoolExecutor(workers or HASH_WORKERS) if verify else None
+        try:
+            for entry in self.entries(name):
+                count += 1
+                path = f"{folder}/{entry.path}"
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    broken.append(entry)
+                    continue
+                if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
+                    broken.append(entry)
+                elif pool is not None:
+                    batch.append(entry)
+                    if len(batch) >= HASH_BATCH:
+                        broken += _differ(pool, folder, batch)
+                        batch = []
+            if pool is not None and batch:
+                broken += _differ(pool, folder, batch)
+        finally:
+            if pool is not None:
+                pool.shutdown()
         return count, broken
 
     def place(self, folder: Path, path: str, sha256: str, *, soft: bool) -> int:
@@ -420,6 +445,14 @@ class DatasetCache:
             with contextlib.suppress(OSError):
                 total += obj.stat().st_size
         return total
+
+
+def _differ(
+    pool: ThreadPoolExecutor, folder: Path, entries: list[ManifestEntry]
+) -> list[ManifestEntry]:
+    """The entries whose file's SHA-256 is not theirs (hashed in ``pool``)."""
+    digests = pool.map(lambda e: sha256_file(folder / e.path), entries)
+    return [e for e, digest in zip(entries, digests, strict=True) if digest != e.sha256]
 
 
 def check_sha(got: str, expected: str, *, blob: str, dataset: str) -> None:
