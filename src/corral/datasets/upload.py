@@ -58,8 +58,10 @@ CHUNK_MEMBERS = 10_000
 MIN_AUTO_CHUNK = 1024 * 1024
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
 DEFLATE_LEVEL = 1
-#: bytes per read while streaming
+#: bytes per read while hashing
 BLOCK = 1024 * 1024
+#: bytes per write of a blob's body to the socket (fewer, larger writes go faster)
+SEND_BLOCK = 4 * 1024 * 1024
 #: where outside-storage blobs go below ``output_url``
 BLOBS_FOLDER = "corral-datasets/blobs"
 
@@ -226,7 +228,7 @@ def _file_sha(path: Path) -> str:
 
 def _stream(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as f:
-        while block := f.read(BLOCK):
+        while block := f.read(SEND_BLOCK):
             yield block
 
 
