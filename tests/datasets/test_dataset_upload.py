@@ -19,7 +19,12 @@ import pytest
 
 from corral import Dataset
 from corral.datasets.upload import FILE_THRESHOLD, FileChangedError
-from corral.errors import ConflictError, ServerUnavailableError, ValidationError
+from corral.errors import (
+    ConflictError,
+    PayloadTooLargeError,
+    ServerUnavailableError,
+    ValidationError,
+)
 from corral.testing.hub import Hub
 from tests.agents import kill_quietly, wait_for
 from tests.datasets.conftest import read_tree, sha, write_tree
@@ -509,3 +514,17 @@ def test_a_file_over_64_mib_uploads(
     assert sent.bytes_sent == 65 << 20
     d.finalize()
     assert read_tree(Path(Dataset.get(d.id).get_local_copy())) == read_tree(big)
+
+
+def test_a_chunk_over_the_hubs_request_limit_asks_for_a_smaller_chunk_size(
+    ds: object, project: str, tmp_path: Path
+) -> None:
+    size = FILE_THRESHOLD - 1  # small files: packed into chunks
+    files = {f"p{i:02d}.bin": os.urandom(size) for i in range(17)}  # 68 MiB in all
+    d = Dataset.create("too-big", project)
+    d.add_files(write_tree(tmp_path / "t", files))
+    with pytest.raises(PayloadTooLargeError, match="chunk_size"):
+        d.upload(show_progress=False, chunk_size=80, max_workers=1)
+    assert d.reload().stats["pending_count"] == 17  # nothing half-stored
+    assert d.upload(show_progress=False).files == 17  # the default size fits
+    d.finalize()

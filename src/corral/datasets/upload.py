@@ -39,7 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.datasets import is_compressed_name
-from corral.errors import ConflictError, CorralError, ServerUnavailableError, ValidationError
+from corral.errors import (
+    ConflictError,
+    CorralError,
+    PayloadTooLargeError,
+    ServerUnavailableError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
@@ -311,6 +317,12 @@ def _send_group(
                 f"{item.path}: {item.source} changed since it was added to the dataset "
                 f"(the hub says: {e}): add it again, then upload"
             ) from e
+        except PayloadTooLargeError as e:
+            raise PayloadTooLargeError(
+                f"{item.path} ({item.size} bytes) is larger than the hub takes in one "
+                f"request ({e}): upload with output_url='s3://...' (or another storage) "
+                "for files this big"
+            ) from e
         return 1, item.size, item.sha256
     fd, name = tempfile.mkstemp(prefix="chunk-", suffix=".zip", dir=tmp)
     os.close(fd)
@@ -319,7 +331,13 @@ def _send_group(
         blob_compression = _pack(group, chunk, compression, judge)
         blob_id = _file_sha(chunk)
         size = chunk.stat().st_size
-        target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
+        try:
+            target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
+        except PayloadTooLargeError as e:
+            raise PayloadTooLargeError(
+                f"a chunk of {size} bytes is more than the hub takes in one request ({e}): "
+                f"pass a smaller chunk_size (MiB; the default is {DEFAULT_CHUNK_MB})"
+            ) from e
         return len(group), size, blob_id
     finally:
         chunk.unlink(missing_ok=True)
