@@ -119,9 +119,14 @@ async def put_blob(
         except ValidationError:
             await run_in_threadpool(_drop_unregistered, request, blob_id)
             raise
-    out, created = await run_in_threadpool(
-        _link_stored, request, principal, dataset_id, blob_id, size, kind, compression, members
-    )
+    try:
+        out, created = await run_in_threadpool(
+            _link_stored, request, principal, dataset_id, blob_id, size, kind, compression, members
+        )
+    except Exception:
+        # e.g. the version was finalized meanwhile: no record, so no file either
+        await run_in_threadpool(_drop_unregistered, request, blob_id)
+        raise
     if not created:
         response.status_code = 200
     return out

@@ -118,7 +118,7 @@ def list_datasets(
         ids=id,
         only_final=only_final,
     )
-    size = _page_limit(limit, settings.limits.page_size, 50)
+    size = min(limit or 50, settings.limits.page_size)  # like GET /tasks: at most a page
     rows, next_cursor, total = dataset_query.list_versions(
         session, f, sort=sort, limit=size, cursor=cursor, with_total=with_total
     )
@@ -137,7 +137,7 @@ def list_dataset_names(
     cursor: CursorParam = None,
 ) -> Page[DatasetName]:
     """Datasets (all versions of one project and name), by name; ``latest`` is the highest."""
-    size = _page_limit(limit, settings.limits.page_size, 50)
+    size = min(limit or 50, settings.limits.page_size)  # like GET /tasks: at most a page
     items, next_cursor = dataset_query.list_names(
         session,
         visible=access.visible_projects(),
@@ -342,7 +342,7 @@ def list_dataset_usages(
 ) -> Page[DatasetUsage]:
     """The tasks that used this version (those the caller may read), newest first."""
     dataset_for(access, session, dataset_id, "read")
-    size = _page_limit(limit, settings.limits.page_size, 50)
+    size = min(limit or 50, settings.limits.page_size)  # like GET /tasks: at most a page
     items, next_cursor = dataset_usages.of_version(
         session, dataset_id, access.visible_projects(), limit=size, cursor=cursor
     )
