@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -82,11 +83,13 @@ def create_app(
     include_routers(app)
     # the text guard first: middleware added later runs earlier, so the body limit
     # counts a body before the guard reads it; the security headers wrap everything
-    hardening.install(app, exempt=(f"{API_PREFIX}/files/",))
+    # streamed uploads (the file store, dataset blobs) have their own limit and checks
+    streamed = (f"{API_PREFIX}/files/", re.compile(rf"{API_PREFIX}/datasets/[^/]+/blobs/"))
+    hardening.install(app, exempt=streamed)
     app.add_middleware(
         BodyLimitMiddleware,
         limit=settings.limits.request_body_bytes,
-        exempt=(f"{API_PREFIX}/files/",),
+        exempt=streamed,
     )
     # outermost: a client outside the hub-wide allowlist reaches nothing but /health
     app.add_middleware(

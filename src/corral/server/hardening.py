@@ -33,6 +33,8 @@ from urllib.parse import unquote_to_bytes
 
 import orjson
 
+from corral.server.limits import Exempt, is_exempt
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 ASGIApp = Callable[..., Any]
@@ -106,7 +108,7 @@ class TextGuard:
     raw bodies) pass untouched but for their query strings.
     """
 
-    def __init__(self, app: ASGIApp, *, exempt: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, *, exempt: Exempt = ()) -> None:
         self.app = app
         self.exempt = exempt
 
@@ -115,7 +117,7 @@ class TextGuard:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        exempt = path.startswith(self.exempt)
+        exempt = is_exempt(path, self.exempt)
         if not exempt and "\x00" in path:
             await _refuse(send, ["path"], f"{path!r} holds a NUL character (U+0000)")
             return
@@ -259,7 +261,7 @@ def private_data_dir(path: Path) -> None:
     path.chmod(0o700)
 
 
-def install(app: Any, *, exempt: tuple[str, ...] = ()) -> None:
+def install(app: Any, *, exempt: Exempt = ()) -> None:
     """Put :class:`TextGuard` among ``app``'s middleware and :class:`SecurityHeaders`
     around all of it (outermost, so that every answer has the headers).
 

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
 
 Scope = dict[str, Any]
+#: paths with limits of their own: prefixes, or patterns matched at the start of the path
+Exempt = tuple["str | re.Pattern[str]", ...]
+
+
+def is_exempt(path: str, exempt: Exempt) -> bool:
+    """Does ``path`` start with one of the prefixes, or match one of the patterns?"""
+    return any(
+        path.startswith(e) if isinstance(e, str) else e.match(path) is not None for e in exempt
+    )
 
 
 class BodyTooLarge(HTTPException):
@@ -34,13 +44,13 @@ def _problem(limit: int) -> bytes:
 class BodyLimitMiddleware:
     """Answers 413 for bodies over ``limit`` bytes (paths under ``exempt`` have their own limit)."""
 
-    def __init__(self, app: Any, limit: int, exempt: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: Any, limit: int, exempt: Exempt = ()) -> None:
         self.app = app
         self.limit = limit
         self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
+        if scope["type"] != "http" or is_exempt(scope["path"], self.exempt):
             await self.app(scope, receive, send)
             return
         limit = self.limit
