@@ -6,11 +6,13 @@ must be gone from the disk, a kept one must still be there.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
-from corral.testing.hub import Hub
+from corral.testing.hub import Hub, make_hub
 from tests import factories as f
 from tests.server.datasets_helpers import (
     add,
@@ -234,3 +236,53 @@ def test_blobs_count_against_the_storage_quota(api: httpx.Client, hub: Hub) -> N
     assert f.ok(api.get(f"/users/{user['id']}/usage"))["storage_bytes"] == 60
     f.ok(api.delete(f"/datasets/{v['id']}"))
     assert f.ok(api.get(f"/users/{user['id']}/usage"))["storage_bytes"] == 0
+
+
+@pytest.fixture(scope="module")
+def small_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    hub = make_hub(tmp_path_factory.mktemp("small-blobs-hub"), "sqlite")
+    hub.extra_env = {"CORRAL_LIMIT_FILE_BYTES": "65536"}
+    hub.start()
+    yield hub
+    hub.dispose()
+
+
+def test_a_blob_over_the_file_limit_is_413_and_leaves_nothing(small_hub: Hub) -> None:
+    big = b"z" * 70_000
+    with small_hub.client() as api:
+        v = create(api)
+        add(api, v["id"], {"big": big})
+        url = f"/datasets/{v['id']}/blobs/{sha(big)}"
+        problem(api.put(url, params={"kind": "file"}, content=big), 413)
+
+        def streamed() -> Iterator[bytes]:  # no Content-Length: refused while it streams
+            yield big[:40_000]
+            yield big[40_000:]
+
+        problem(api.put(url, params={"kind": "file"}, content=streamed()), 413)
+        assert not _blob_file(small_hub, sha(big)).exists()
+        assert f.ok(api.get(f"/datasets/{v['id']}"))["stats"]["pending_count"] == 1
+
+
+def test_two_datasets_sharing_a_blob_keep_it_until_both_are_gone(
+    api: httpx.Client, hub: Hub
+) -> None:
+    content = b"the same bytes in two unrelated datasets"
+    first = create(api)
+    second = create(api)
+    add(api, first["id"], {"a": content})
+    add(api, second["id"], {"b": content})
+    assert f.ok(api.put(
+        f"/datasets/{first['id']}/blobs/{sha(content)}", params={"kind": "file"}, content=content
+    ), 201)["linked"] == 1  # fmt: skip
+    again = api.put(
+        f"/datasets/{second['id']}/blobs/{sha(content)}", params={"kind": "file"}, content=content
+    )
+    assert f.ok(again, 200)["linked"] == 1
+    f.ok(api.post(f"/datasets/{first['id']}:finalize"))
+    f.ok(api.post(f"/datasets/{second['id']}:finalize"))
+    assert f.ok(api.delete(f"/datasets/{first['id']}"))["freed_blobs"] == 0
+    assert _blob_file(hub, sha(content)).read_bytes() == content
+    assert api.get(f"/datasets/{second['id']}/blobs/{sha(content)}").content == content
+    assert f.ok(api.delete(f"/datasets/{second['id']}"))["freed_blobs"] == 1
+    assert not _blob_file(hub, sha(content)).exists()

@@ -136,6 +136,13 @@ def test_bad_paths_are_refused_and_change_nothing(api: httpx.Client, bad: str) -
     assert all_files(api, v["id"]) == []
 
 
+def test_a_final_version_refuses_changes(api: httpx.Client) -> None:
+    v = publish(api, {"a": b"1"})
+    problem(api.post(f"/datasets/{v['id']}/files:remove", json={"paths": ["a"]}), 409)
+    problem(api.post(f"/datasets/{v['id']}/files", json={"files": [entry("b", b"2")]}), 409)
+    assert _paths(all_files(api, v["id"])) == ["a"]
+
+
 def test_a_path_twice_in_one_batch_is_refused(api: httpx.Client) -> None:
     v = create(api)
     body = {"files": [entry("a", b"1"), entry("a", b"2")]}

@@ -218,9 +218,14 @@ def test_usages_record_lineage(api: httpx.Client) -> None:
     f.ok(api.delete(f"/datasets/{v['id']}"))
 
 
-def test_a_dataset_task_is_not_reset(api: httpx.Client) -> None:
+def test_a_dataset_task_is_not_reset_renamed_or_moved_as_a_task(api: httpx.Client) -> None:
     v = publish(api, {"a": b"1"})
     problem(api.post(f"/tasks/{v['id']}:reset", json={}), 409)
+    problem(api.patch(f"/tasks/{v['id']}", json={"name": "other"}), 409)
+    other = f.project(api)
+    problem(api.patch(f"/tasks/{v['id']}", json={"project_id": other["id"]}), 409)
+    assert f.ok(api.patch(f"/tasks/{v['id']}", json={"comment": "fine"}))["comment"] == "fine"
+    assert f.ok(api.get(f"/datasets/{v['id']}"))["description"] == "fine"
     assert f.ok(api.get(f"/datasets/{v['id']}"))["state"] == "final"
 
 
