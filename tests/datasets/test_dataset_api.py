@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,8 +16,8 @@ from tests.datasets.conftest import sha, write_tree
 from tests.factories import unique
 
 
-def _final(name: str, project: str, folder: Path, **kw: object) -> Dataset:
-    ds = Dataset.create(dataset_name=name, dataset_project=project, **kw)  # type: ignore[arg-type]
+def _final(name: str, project: str, folder: Path, **kw: Any) -> Dataset:
+    ds = Dataset.create(dataset_name=name, dataset_project=project, **kw)
     ds.add_files(folder)
     ds.upload(show_progress=False)
     ds.finalize()
@@ -321,3 +322,58 @@ def test_a_bad_path_late_in_a_big_folder_changes_nothing(
     with pytest.raises(ValidationError):
         d.sync_folder(src)
     assert d.list_files() == ["a", "b", "c", "d"]  # not even the removal happened
+
+
+def test_sync_sends_only_what_changed(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.client.datasets import Datasets
+
+    src = write_tree(tmp_path / "s", {f"f{i:02d}": bytes([i]) * 100 for i in range(30)})
+    parent = _final("sync-delta", project, src)
+    sent: list[str] = []
+    real_add = Datasets.add_files
+
+    def counting_add(self: Datasets, dataset_id: str, files: Any) -> Any:
+        sent.extend(f["path"] for f in files)
+        return real_add(self, dataset_id, files)
+
+    monkeypatch.setattr(Datasets, "add_files", counting_add)
+    child = Dataset.create("sync-delta", project, parent_datasets=[parent])
+    assert child.sync_folder(src) == (0, 0, 0)
+    assert sent == []  # nothing changed: nothing sent
+    (src / "f07").write_bytes(b"new")
+    (src / "f99").write_bytes(b"added")
+    (src / "f00").unlink()
+    assert child.sync_folder(src) == (1, 1, 1)
+    assert sent == ["f07", "f99"]
+    assert child.list_modified_files() == ["f07"]
+
+
+def test_add_files_over_a_parent_sends_only_what_changed(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.client.datasets import Datasets
+
+    src = write_tree(tmp_path / "a", {f"d/f{i:03d}": i.to_bytes(2, "big") * 50 for i in range(150)})
+    parent = _final("add-delta", project, src)
+    sent: list[str] = []
+    real_add = Datasets.add_files
+
+    def counting_add(self: Datasets, dataset_id: str, files: Any) -> Any:
+        sent.extend(f["path"] for f in files)
+        return real_add(self, dataset_id, files)
+
+    monkeypatch.setattr(Datasets, "add_files", counting_add)
+    child = Dataset.create("add-delta", project, parent_datasets=[parent])
+    (src / "d" / "f007").write_bytes(b"changed")
+    (src / "d" / "new").write_bytes(b"new")
+    assert child.add_files(src) == 1
+    assert sent == ["d/f007", "d/new"]
+    assert child.list_modified_files() == ["d/f007"]
+    assert child.stats["file_count"] == 151 and child.stats["pending_count"] == 2
+    # a few files into a big version: the hub compares (nothing is listed here)
+    sent.clear()
+    few = write_tree(tmp_path / "few", {"d/f001": (1).to_bytes(2, "big") * 50})
+    assert child.add_files(few) == 0
+    assert sent == ["d/f001"]

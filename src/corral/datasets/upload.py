@@ -39,7 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.datasets import is_compressed_name
-from corral.errors import ConflictError, CorralError, ServerUnavailableError, ValidationError
+from corral.errors import (
+    ConflictError,
+    CorralError,
+    PayloadTooLargeError,
+    ServerUnavailableError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
@@ -51,12 +57,17 @@ log = logging.getLogger("corral.datasets")
 FILE_THRESHOLD = 4 * 1024 * 1024
 #: default size of a chunk, MiB
 DEFAULT_CHUNK_MB = 32
+#: most files in one chunk: a million tiny files make 100 chunks, not one huge archive
+#: (whose member list the hub reads and links in one request)
+CHUNK_MEMBERS = 10_000
 #: without ``chunk_size``, a small upload is cut into one chunk per worker, not below this
 MIN_AUTO_CHUNK = 1024 * 1024
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
 DEFLATE_LEVEL = 1
-#: bytes per read while streaming
+#: bytes per read while hashing
 BLOCK = 1024 * 1024
+#: bytes per write of a blob's body to the socket (fewer, larger writes go faster)
+SEND_BLOCK = 4 * 1024 * 1024
 #: where outside-storage blobs go below ``output_url``
 BLOBS_FOLDER = "corral-datasets/blobs"
 
@@ -127,7 +138,7 @@ def _plans(items: Iterator[_Item], chunk_bytes: int) -> Iterator[list[_Item]]:
             continue
         group.append(item)
         size += item.size
-        if size >= chunk_bytes:
+        if size >= chunk_bytes or len(group) >= CHUNK_MEMBERS:
             yield group
             group, size = [], 0
     if group:
@@ -223,7 +234,7 @@ def _file_sha(path: Path) -> str:
 
 def _stream(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as f:
-        while block := f.read(BLOCK):
+        while block := f.read(SEND_BLOCK):
             yield block
 
 
@@ -306,6 +317,12 @@ def _send_group(
                 f"{item.path}: {item.source} changed since it was added to the dataset "
                 f"(the hub says: {e}): add it again, then upload"
             ) from e
+        except PayloadTooLargeError as e:
+            raise PayloadTooLargeError(
+                f"{item.path} ({item.size} bytes) is larger than the hub takes in one "
+                f"request ({e}): upload with output_url='s3://...' (or another storage) "
+                "for files this big"
+            ) from e
         return 1, item.size, item.sha256
     fd, name = tempfile.mkstemp(prefix="chunk-", suffix=".zip", dir=tmp)
     os.close(fd)
@@ -314,7 +331,13 @@ def _send_group(
         blob_compression = _pack(group, chunk, compression, judge)
         blob_id = _file_sha(chunk)
         size = chunk.stat().st_size
-        target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
+        try:
+            target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
+        except PayloadTooLargeError as e:
+            raise PayloadTooLargeError(
+                f"a chunk of {size} bytes is more than the hub takes in one request ({e}): "
+                f"pass a smaller chunk_size (MiB; the default is {DEFAULT_CHUNK_MB})"
+            ) from e
         return len(group), size, blob_id
     finally:
         chunk.unlink(missing_ok=True)
