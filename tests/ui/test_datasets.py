@@ -168,6 +168,8 @@ def test_file_browser_pages_searches_and_lists_a_folder(page: Page, dataset: See
 
 def test_diff_against_the_parents_and_another_version(page: Page, dataset: SeededDataset) -> None:
     page.goto(f"/datasets/{vid(dataset, '1.0.1')}/diff")
+    picker = page.get_by_label("Compare with")
+    expect(picker.locator("option").first).to_have_text("its parents (1.0.0)")
     summary = page.get_by_test_id("diff-summary")
     expect(summary.get_by_test_id("diff-added")).to_contain_text("1 added file")
     expect(summary.get_by_test_id("diff-removed")).to_contain_text("1 removed file")
