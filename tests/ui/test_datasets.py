@@ -183,8 +183,11 @@ def test_diff_against_the_parents_and_another_version(page: Page, dataset: Seede
             re.compile(r"readme\.txt\s*modified"),
         ]
     )
+    diff_range = page.get_by_role("navigation", name="Diff pages").get_by_test_id("page-range")
+    expect(diff_range).to_have_text("rows 1\u20133 of 3")
     page.get_by_label("Change kind").select_option("removed")
     expect(rows).to_have_count(1)
+    expect(diff_range).to_have_text("rows 1\u20131 of 1")
     expect(rows).to_contain_text("labels/train.csv")
 
     # against the draft child: the child adds data/pending.bin, so seen from 1.0.1 it is removed

@@ -39,7 +39,8 @@ export const datasetQueries = {
       queryFn: ({ signal }) =>
         get<DatasetFilePage>(
           `/datasets/${id}/files`,
-          { prefix: q.prefix, search: q.search, cursor: q.cursor, limit: FILES_PER_PAGE, with_total: true },
+          // counting is a query over the whole selection: once, with the first page
+          { prefix: q.prefix, search: q.search, cursor: q.cursor, limit: FILES_PER_PAGE, with_total: q.cursor === null },
           signal,
         ),
       placeholderData: keepPreviousData,
