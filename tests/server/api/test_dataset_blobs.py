@@ -262,3 +262,27 @@ def test_a_blob_over_the_file_limit_is_413_and_leaves_nothing(small_hub: Hub) ->
         problem(api.put(url, params={"kind": "file"}, content=streamed()), 413)
         assert not _blob_file(small_hub, sha(big)).exists()
         assert f.ok(api.get(f"/datasets/{v['id']}"))["stats"]["pending_count"] == 1
+
+
+def test_two_datasets_sharing_a_blob_keep_it_until_both_are_gone(
+    api: httpx.Client, hub: Hub
+) -> None:
+    content = b"the same bytes in two unrelated datasets"
+    first = create(api)
+    second = create(api)
+    add(api, first["id"], {"a": content})
+    add(api, second["id"], {"b": content})
+    assert f.ok(api.put(
+        f"/datasets/{first['id']}/blobs/{sha(content)}", params={"kind": "file"}, content=content
+    ), 201)["linked"] == 1  # fmt: skip
+    again = api.put(
+        f"/datasets/{second['id']}/blobs/{sha(content)}", params={"kind": "file"}, content=content
+    )
+    assert f.ok(again, 200)["linked"] == 1
+    f.ok(api.post(f"/datasets/{first['id']}:finalize"))
+    f.ok(api.post(f"/datasets/{second['id']}:finalize"))
+    assert f.ok(api.delete(f"/datasets/{first['id']}"))["freed_blobs"] == 0
+    assert _blob_file(hub, sha(content)).read_bytes() == content
+    assert api.get(f"/datasets/{second['id']}/blobs/{sha(content)}").content == content
+    assert f.ok(api.delete(f"/datasets/{second['id']}"))["freed_blobs"] == 1
+    assert not _blob_file(hub, sha(content)).exists()
