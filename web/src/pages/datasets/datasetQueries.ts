@@ -7,8 +7,8 @@ import type { DatasetFilePage, DatasetGraph, DatasetPage, DatasetVersion, DiffPa
 
 /** rows per page of the file browser and the diff */
 export const FILES_PER_PAGE = 100;
-/** most versions of one dataset the version list and the diff picker show */
-export const VERSIONS_MAX = 200;
+/** most versions of one dataset the version list and the diff picker show (the hub caps it at its page size) */
+export const VERSIONS_MAX = 500;
 
 export interface FileQuery {
   prefix: string;
