@@ -168,6 +168,8 @@ def test_file_browser_pages_searches_and_lists_a_folder(page: Page, dataset: See
 
 def test_diff_against_the_parents_and_another_version(page: Page, dataset: SeededDataset) -> None:
     page.goto(f"/datasets/{vid(dataset, '1.0.1')}/diff")
+    picker = page.get_by_label("Compare with")
+    expect(picker.locator("option").first).to_have_text("its parents (1.0.0)")
     summary = page.get_by_test_id("diff-summary")
     expect(summary.get_by_test_id("diff-added")).to_contain_text("1 added file")
     expect(summary.get_by_test_id("diff-removed")).to_contain_text("1 removed file")
@@ -181,8 +183,11 @@ def test_diff_against_the_parents_and_another_version(page: Page, dataset: Seede
             re.compile(r"readme\.txt\s*modified"),
         ]
     )
+    diff_range = page.get_by_role("navigation", name="Diff pages").get_by_test_id("page-range")
+    expect(diff_range).to_have_text("rows 1\u20133 of 3")
     page.get_by_label("Change kind").select_option("removed")
     expect(rows).to_have_count(1)
+    expect(diff_range).to_have_text("rows 1\u20131 of 1")
     expect(rows).to_contain_text("labels/train.csv")
 
     # against the draft child: the child adds data/pending.bin, so seen from 1.0.1 it is removed

@@ -98,6 +98,7 @@ export function DatasetDiff({ version, versions }: { version: DatasetVersion; ve
           index={pageIndex(state.pager)}
           perPage={FILES_PER_PAGE}
           shown={page.items.length}
+          total={summary.data ? diffTotal(summary.data, state.change) : undefined}
           hasNext={!!page.next_cursor}
           busy={diff.isFetching}
           onPrevious={() => setState({ ...state, pager: previousPage(state.pager) })}
@@ -129,4 +130,10 @@ function parentsLabel(version: DatasetVersion, versions: DatasetVersion[]): stri
   if (!version.parents.length) return "nothing (no parents)";
   const names = version.parents.map((id) => versions.find((v) => v.id === id)?.version ?? "another dataset");
   return `its parents (${names.join(", ")})`;
+}
+
+/** How many paths the list has under the kind filter (the summary counts them). */
+function diffTotal(summary: DiffSummary, change: string): number {
+  if (change === "added" || change === "removed" || change === "modified") return summary[change];
+  return summary.added + summary.removed + summary.modified;
 }

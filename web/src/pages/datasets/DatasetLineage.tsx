@@ -14,8 +14,8 @@ export function DatasetLineage({ version, graph }: { version: DatasetVersion; gr
   const children = (graph?.nodes ?? []).filter((n) => n.parents.includes(version.id));
   return (
     <>
-      <section className="card" aria-label="Versions">
-        <h2>Versions</h2>
+      <section className="card" aria-label="Parents and children">
+        <h2>Parents and children</h2>
         <dl className="dataset-kv">
           <dt>Parents</dt>
           <dd data-testid="lineage-parents">

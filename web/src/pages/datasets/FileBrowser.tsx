@@ -15,6 +15,8 @@ interface BrowserState {
   prefix: string;
   search: string;
   pager: Pager;
+  /** the count the first page brought (later pages do not count again) */
+  total?: number | null;
 }
 
 export function FileBrowser({ version }: { version: DatasetVersion }) {
@@ -22,7 +24,8 @@ export function FileBrowser({ version }: { version: DatasetVersion }) {
   const cursor = currentCursor(state.pager);
   const files = useQuery(datasetQueries.files(version.id, { prefix: state.prefix, search: state.search, cursor }));
   const page = files.data;
-  const goTo = (prefix: string) => setState({ ...state, prefix, pager: firstPage() });
+  const total = page?.total ?? state.total;
+  const goTo = (prefix: string) => setState({ ...state, prefix, pager: firstPage(), total: undefined });
 
   return (
     <section className="card" aria-label="Files">
@@ -46,7 +49,7 @@ export function FileBrowser({ version }: { version: DatasetVersion }) {
           aria-label="Search files"
           placeholder="Search paths"
           value={state.search}
-          onChange={(e) => setState({ ...state, search: e.target.value, pager: firstPage() })}
+          onChange={(e) => setState({ ...state, search: e.target.value, pager: firstPage(), total: undefined })}
         />
       </div>
       <ErrorBox error={files.error} title="Could not load the files" />
@@ -103,11 +106,11 @@ export function FileBrowser({ version }: { version: DatasetVersion }) {
           index={pageIndex(state.pager)}
           perPage={FILES_PER_PAGE}
           shown={page.items.length}
-          total={page.total}
+          total={total}
           hasNext={!!page.next_cursor}
           busy={files.isFetching}
           onPrevious={() => setState({ ...state, pager: previousPage(state.pager) })}
-          onNext={() => setState({ ...state, pager: nextPage(state.pager, page.next_cursor) })}
+          onNext={() => setState({ ...state, pager: nextPage(state.pager, page.next_cursor), total })}
         />
       )}
     </section>

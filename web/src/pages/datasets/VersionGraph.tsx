@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useRef } from "react";
 import { useNavigate } from "react-router-dom";
 import { formatBytes } from "../../lib/format";
+import { plural } from "./datasetFormat";
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "./graphLayout";
 import type { DatasetGraph } from "../../api/types";
 
@@ -71,7 +72,7 @@ export function VersionGraph({ graph, currentId, name }: { graph: DatasetGraph; 
                 {n.version}
               </text>
               <text x={8} y={32} className="graph-meta">
-                {n.state === "final" ? `${n.file_count} files · ${formatBytes(n.total_size)}` : n.state}
+                {n.state === "final" ? `${plural(n.file_count, "file")} · ${formatBytes(n.total_size)}` : n.state}
               </text>
             </g>
           );

@@ -7,8 +7,8 @@ import type { DatasetFilePage, DatasetGraph, DatasetPage, DatasetVersion, DiffPa
 
 /** rows per page of the file browser and the diff */
 export const FILES_PER_PAGE = 100;
-/** most versions of one dataset the version list and the diff picker show */
-export const VERSIONS_MAX = 200;
+/** most versions of one dataset the version list and the diff picker show (the hub caps it at its page size) */
+export const VERSIONS_MAX = 500;
 
 export interface FileQuery {
   prefix: string;
@@ -39,7 +39,8 @@ export const datasetQueries = {
       queryFn: ({ signal }) =>
         get<DatasetFilePage>(
           `/datasets/${id}/files`,
-          { prefix: q.prefix, search: q.search, cursor: q.cursor, limit: FILES_PER_PAGE, with_total: true },
+          // counting is a query over the whole selection: once, with the first page
+          { prefix: q.prefix, search: q.search, cursor: q.cursor, limit: FILES_PER_PAGE, with_total: q.cursor === null },
           signal,
         ),
       placeholderData: keepPreviousData,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compareVersions, depths, GAP_X, layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "./graphLayout";
+import { compareVersions, depths, GAP_X, GAP_Y, laneY, layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "./graphLayout";
 
 const node = (id: string, version: string, parents: string[] = []) => ({ id, version, parents });
 
@@ -38,6 +38,20 @@ describe("layoutGraph", () => {
     const [edge] = layout.edges;
     expect(edge.path.startsWith(`M ${a.x + NODE_WIDTH} ${a.y + NODE_HEIGHT / 2} C`)).toBe(true);
     expect(edge.path.endsWith(`${b.x} ${b.y + NODE_HEIGHT / 2}`)).toBe(true);
+  });
+
+  it("routes an edge that skips columns through the gap between rows, clear of every box", () => {
+    // b (row 1 of column 0) is also a parent of d, two columns right
+    const layout = layoutGraph([node("a", "1.0.0"), node("b", "2.0.0"), node("c", "1.0.1", ["a"]), node("c2", "1.0.2", ["a"]), node("d", "1.0.3", ["c", "b"])]);
+    const at = Object.fromEntries(layout.nodes.map((n) => [n.id, n]));
+    const long = layout.edges.find((e) => e.from === "b")!;
+    const lane = laneY(at.b);
+    expect(lane).toBe(at.b.y + NODE_HEIGHT + GAP_Y / 2);
+    expect(long.path).toContain(` L ${at.d.x - GAP_X + 4} ${lane} C`);
+    // the lane is below every box of row 1 and above every box of row 2
+    for (const n of layout.nodes) expect(lane < n.y || lane > n.y + NODE_HEIGHT).toBe(true);
+    expect(layout.height).toBeGreaterThan(lane);
+    expect(long.path.endsWith(`${at.d.x} ${at.d.y + NODE_HEIGHT / 2}`)).toBe(true);
   });
 
   it("orders a column by its parents' rows so that edges do not cross", () => {

@@ -115,7 +115,8 @@ export function layoutGraph(nodes: readonly GraphInput[]): Layout {
     nodes: placed,
     edges,
     width: columns.length ? 2 * MARGIN + columns.length * NODE_WIDTH + (columns.length - 1) * GAP_X : 0,
-    height: rows ? 2 * MARGIN + rows * NODE_HEIGHT + (rows - 1) * GAP_Y : 0,
+    // a trailing gap: the lane of an edge from the last row runs in it
+    height: rows ? 2 * MARGIN + rows * (NODE_HEIGHT + GAP_Y) : 0,
   };
 }
 
@@ -124,6 +125,19 @@ function edgePath(from: PlacedNode, to: PlacedNode): string {
   const y1 = from.y + NODE_HEIGHT / 2;
   const x2 = to.x;
   const y2 = to.y + NODE_HEIGHT / 2;
-  const bend = Math.max(16, (x2 - x1) / 2);
-  return `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
+  if (to.column - from.column <= 1) {
+    const bend = Math.max(16, (x2 - x1) / 2);
+    return `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`;
+  }
+  // across columns: along the gap under the parent's row, so that it crosses no box
+  const lane = laneY(from);
+  const half = GAP_X / 2;
+  const a = x1 + GAP_X - 4;
+  const b = x2 - GAP_X + 4;
+  return `M ${x1} ${y1} C ${x1 + half} ${y1}, ${x1 + half} ${lane}, ${a} ${lane} L ${b} ${lane} C ${x2 - half} ${lane}, ${x2 - half} ${y2}, ${x2} ${y2}`;
+}
+
+/** The middle of the gap under a node's row (no box of any column reaches into it). */
+export function laneY(node: Pick<PlacedNode, "y">): number {
+  return node.y + NODE_HEIGHT + GAP_Y / 2;
 }
