@@ -41,9 +41,10 @@ def ds(hub: Hub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Hu
 
 @pytest.fixture
 def ds_env(hub: Hub, tmp_path: Path) -> dict[str, str]:
-    return client_env(
+    env: dict[str, str] = client_env(
         hub, tmp_path / "script-home", CORRAL_DATASET_CACHE=str(tmp_path / "script-cache")
     )
+    return env
 
 
 @pytest.fixture

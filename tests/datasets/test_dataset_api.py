@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from corral import Dataset
 from corral.errors import ConflictError, NotFoundError, ValidationError
+from tests.agents import console
 from tests.datasets.conftest import sha, write_tree
 from tests.factories import unique
 
 
-def _final(name: str, project: str, folder: Path, **kw: object) -> Dataset:
-    ds = Dataset.create(dataset_name=name, dataset_project=project, **kw)  # type: ignore[arg-type]
+def _final(name: str, project: str, folder: Path, **kw: Any) -> Dataset:
+    ds = Dataset.create(dataset_name=name, dataset_project=project, **kw)
     ds.add_files(folder)
     ds.upload(show_progress=False)
     ds.finalize()
@@ -34,6 +36,14 @@ def test_create_then_child_bumps_the_version(ds: object, project: str, tmp_path:
     major = Dataset.create("bump", project, dataset_version="2.1")
     assert major.version == "2.1.0"
     assert Dataset.create("bump", project).version == "2.1.1"
+    major.version = "3"  # a draft may change its version
+    assert major.version == "3.0.0" and major.reload().version == "3.0.0"
+    with pytest.raises(ConflictError):
+        first.version = "9.0.0"  # a final one may not
+    with pytest.raises(ConflictError):
+        major.version = "1.0.0"  # taken
+    with pytest.raises(ValidationError):
+        Dataset.create("bump", project, dataset_version="one")
 
 
 def test_add_remove_sync_and_change_lists(ds: object, project: str, tmp_path: Path) -> None:
@@ -96,7 +106,9 @@ def test_file_entries_are_paged(ds: object, project: str, tmp_path: Path) -> Non
     assert [r.relative_path for r in d.iter_files(pending=True, page_size=7)] == sorted(files)
 
 
-def test_tags_description_and_metadata(ds: object, project: str, tmp_path: Path) -> None:
+def test_tags_description_metadata_and_logger(
+    ds: object, ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
     d = Dataset.create("meta", project, dataset_tags=["raw"], description="first cut")
     assert d.tags == ["raw"] and d.description == "first cut"
     d.add_tags(["clean", "raw"])
@@ -106,7 +118,10 @@ def test_tags_description_and_metadata(ds: object, project: str, tmp_path: Path)
     d.set_metadata({"classes": ["cat", "dog"], "n": 2})
     assert d.get_metadata() == {"classes": ["cat", "dog"], "n": 2}
     assert d.get_metadata("nothing") is None
-    d.get_logger().report_text("hello from the dataset")
+    logger = d.get_logger()
+    logger.report_text("hello from the dataset")
+    assert logger.flush(wait=True)
+    assert any("hello from the dataset" in line for line in console(ds_api, d.id))
 
 
 def test_get_by_id_name_version_tags(ds: object, project: str, tmp_path: Path) -> None:
@@ -236,6 +251,17 @@ def test_symlinks_followed_and_loops_refused(ds: object, project: str, tmp_path:
     assert d2.list_files() == []
 
 
+def test_publish_after_finalize(ds: object, ds_api: httpx.Client, project: str) -> None:
+    d = Dataset.create("pub", project)
+    with pytest.raises(ConflictError, match="finalize"):
+        d.publish()
+    assert d.publish(raise_on_error=False) is False
+    d.finalize()
+    assert d.publish() is True
+    assert ds_api.get(f"/tasks/{d.id}").json()["status"] == "published"
+    assert Dataset.get(d.id).is_final()
+
+
 def test_remote_routes_agree_with_sdk(
     ds: object, ds_api: httpx.Client, project: str, tmp_path: Path
 ) -> None:
@@ -244,3 +270,81 @@ def test_remote_routes_agree_with_sdk(
     assert answer["state"] == "final" and answer["stats"]["file_count"] == 1
     task = ds_api.get(f"/tasks/{d.id}").json()
     assert task["type"] == "data_processing" and task["status"] == "completed"
+
+
+def test_dataframe_metadata_has_a_preview_and_a_table(
+    ds: object, ds_api: httpx.Client, project: str
+) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"label": ["cat", "dog"], "count": [3, 5]})
+    d = Dataset.create("frame", project)
+    d.set_metadata(frame, metadata_name="labels")
+    back = d.get_metadata("labels")
+    assert back.to_dict("list") == {"label": ["cat", "dog"], "count": [3, 5]}
+    artifacts = {a["name"]: a for a in ds_api.get(f"/tasks/{d.id}/artifacts").json()}
+    assert "cat" in (artifacts["labels"].get("preview") or "")
+    plots = ds_api.get(f"/tasks/{d.id}/plots").json()["items"]
+    assert [(p["metric"], p["variant"]) for p in plots] == [
+        ("Dataset Metadata", "Dataset Metadata")
+    ]
+
+
+def test_import_corral_does_not_import_datasets() -> None:
+    import subprocess
+    import sys
+
+    code = "import corral, sys; assert 'corral.datasets' not in sys.modules; corral.Dataset"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_bad_path_late_in_a_big_folder_changes_nothing(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.datasets import index
+
+    monkeypatch.setattr(index, "FILES_PER_BATCH", 2)  # many batches from a small folder
+    src = write_tree(tmp_path / "big", {"a": b"a", "b": b"b", "c": b"c", "d": b"d"})
+    (src / "z\\bad").write_bytes(b"a backslash in a file name")
+    d = Dataset.create("late", project)
+    with pytest.raises(ValidationError, match="backslash"):
+        d.add_files(src)
+    assert d.list_files() == []
+    (src / "z\\bad").unlink()
+    os.symlink(src, src / "zz-loop")
+    with pytest.raises(ValidationError, match="loop"):
+        d.add_files(src)
+    assert d.list_files() == []
+    (src / "zz-loop").unlink()
+    assert d.add_files(src) == 4
+    (src / "z\\bad").write_bytes(b"again")
+    (src / "a").unlink()
+    with pytest.raises(ValidationError):
+        d.sync_folder(src)
+    assert d.list_files() == ["a", "b", "c", "d"]  # not even the removal happened
+
+
+def test_sync_sends_only_what_changed(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.client.datasets import Datasets
+
+    src = write_tree(tmp_path / "s", {f"f{i:02d}": bytes([i]) * 100 for i in range(30)})
+    parent = _final("sync-delta", project, src)
+    sent: list[str] = []
+    real_add = Datasets.add_files
+
+    def counting_add(self: Datasets, dataset_id: str, files: Any) -> Any:
+        sent.extend(f["path"] for f in files)
+        return real_add(self, dataset_id, files)
+
+    monkeypatch.setattr(Datasets, "add_files", counting_add)
+    child = Dataset.create("sync-delta", project, parent_datasets=[parent])
+    assert child.sync_folder(src) == (0, 0, 0)
+    assert sent == []  # nothing changed: nothing sent
+    (src / "f07").write_bytes(b"new")
+    (src / "f99").write_bytes(b"added")
+    (src / "f00").unlink()
+    assert child.sync_folder(src) == (1, 1, 1)
+    assert sent == ["f07", "f99"]
+    assert child.list_modified_files() == ["f07"]

@@ -19,6 +19,8 @@ import pytest
 
 from corral import Dataset
 from corral.datasets.upload import FILE_THRESHOLD, FileChangedError
+from corral.errors import ConflictError, ServerUnavailableError, ValidationError
+from corral.testing.hub import Hub
 from tests.agents import kill_quietly, wait_for
 from tests.datasets.conftest import read_tree, sha, write_tree
 from tests.factories import ok, unique
@@ -125,12 +127,13 @@ def test_round_trip_three_versions(
     assert hub_tree(ds_api, v3.id) == v3_files
     # and the earlier versions are intact
     assert hub_tree(ds_api, v1.id) == v1_files
-    try:
-        from corral.datasets import fetch  # noqa: F401  (the fetch helper's module)
-    except ImportError:
-        return
     assert read_tree(Path(Dataset.get(v3.id).get_local_copy())) == v3_files
     assert read_tree(Path(Dataset.get(v1.id).get_local_copy())) == v1_files
+    assert read_tree(Path(Dataset.get(v2.id).get_local_copy(verify=True))) == v2_files
+    mutable = Path(Dataset.get(v2.id).get_mutable_local_copy(tmp_path / "mine"))
+    assert read_tree(mutable) == v2_files
+    (mutable / "a.txt").write_bytes(b"mine now")  # writable, and the cache is untouched
+    assert read_tree(Path(Dataset.get(v2.id).get_local_copy())) == v2_files
 
 
 def test_a_rename_uploads_nothing(ds: object, project: str, tmp_path: Path) -> None:
@@ -196,7 +199,7 @@ def test_compression_skips_compressed_types_and_can_be_off(
         io.BytesIO(ds_api.get(f"/datasets/{plain.id}/blobs/{blob}").content)
     ) as zf:
         assert [i.compress_type for i in zf.infolist()] == [zipfile.ZIP_STORED]
-    with pytest.raises(ValueError, match="compression"):
+    with pytest.raises(ValidationError, match="compression"):
         plain.upload(compression="lzma")
 
 
@@ -213,6 +216,17 @@ def test_a_file_changed_since_add_fails_the_upload(
     d.add_files(src)  # add it again: now it uploads
     d.upload(show_progress=False)
     assert d.finalize()
+    # a large file (a blob of its own, hashed by the hub as it arrives)
+    big = write_tree(tmp_path / "big", {"w.bin": b"1" * FILE_THRESHOLD})
+    e = Dataset.create("changed-big", project)
+    e.add_files(big)
+    (big / "w.bin").write_bytes(b"2" * FILE_THRESHOLD)  # same size, other bytes
+    with pytest.raises(FileChangedError, match=r"w\.bin"):
+        e.upload(show_progress=False)
+    assert e.reload().stats["pending_count"] == 1
+    (big / "w.bin").unlink()
+    with pytest.raises(FileChangedError, match="gone"):
+        e.upload(show_progress=False)
 
 
 KILLED_UPLOAD = """
@@ -349,3 +363,127 @@ def test_alias_records_usage_and_an_edited_clone_switches_version(
     assert f"USED {v2.id} 1.0.1" in out
     usages = ok(ds_api.get(f"/tasks/{clone}/datasets"))
     assert [(u["alias"], u["dataset_id"]) for u in usages] == [("train", v2.id)]
+    # a version a task used is kept unless forced
+    with pytest.raises(ConflictError):
+        Dataset.delete(v2.id)
+    assert Dataset.delete(v2.id, force=True) == [v2.id]
+    assert ok(ds_api.get(f"/tasks/{clone}/datasets")) == []
+
+
+INTERRUPTED_UPLOAD = """
+    import os, signal, sys
+    from corral import Dataset
+    from corral.client.datasets import Datasets
+
+    real_put = Datasets.put_blob
+    sent = []
+
+    def put_blob(self, dataset_id, blob_id, content, **kw):
+        answer = real_put(self, dataset_id, blob_id, content, **kw)
+        sent.append(blob_id)
+        if len(sent) == 2:  # Ctrl-C while the upload is under way
+            os.kill(os.getpid(), signal.SIGINT)
+        return answer
+
+    Datasets.put_blob = put_blob
+    try:
+        Dataset.get(sys.argv[1], only_completed=False).upload(
+            show_progress=False, chunk_size=0.01, max_workers=1
+        )
+    except KeyboardInterrupt:
+        print("INTERRUPTED", len(sent))
+        sys.exit(130)
+    print("FINISHED", len(sent))
+"""
+
+
+def test_ctrl_c_leaves_a_consistent_version_that_upload_completes(
+    ds: object, ds_env: dict[str, str], ds_api: httpx.Client, project: str, tmp_path: Path
+) -> None:
+    files = {f"{i:03d}.bin": os.urandom(3000) for i in range(40)}
+    d = Dataset.create("ctrl-c", project)
+    d.add_files(write_tree(tmp_path / "src", files))
+    proc = run_script(INTERRUPTED_UPLOAD, ds_env, tmp_path / "run", args=[d.id], check=False)
+    assert proc.returncode == 130, proc.stderr
+    sent = int(proc.stdout.split("INTERRUPTED")[1].split()[0])
+    assert 2 <= sent < 20
+    stats = ok(ds_api.get(f"/datasets/{d.id}"))["stats"]
+    linked = stats["file_count"] - stats["pending_count"]
+    assert 0 < linked < len(files)
+    # every linked file is readable; finalize refuses the rest
+    rows = [r for r in _rows(ds_api, d.id) if r["blob_id"]]
+    assert len(rows) == linked
+    with pytest.raises(ConflictError, match="upload"):
+        d.finalize()
+    rest = d.upload(show_progress=False)
+    assert rest.files == len(files) - linked
+    d.finalize()
+    assert hub_tree(ds_api, d.id) == files
+
+
+def test_upload_cut_by_the_hub_going_away_continues_once_it_is_back(
+    fresh_hub: Hub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from corral.client.config import HubCredentials
+    from corral.client.datasets import Datasets
+    from corral.client.http import HubClient
+    from corral.sdk import session
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    client = HubClient(
+        HubCredentials(fresh_hub.url, fresh_hub.access_key, fresh_hub.secret_key),
+        timeout=session.TIMEOUT,
+    )
+    session.set_hub_client(client)
+    try:
+        files = {f"{i:03d}.bin": os.urandom(3000) for i in range(30)}
+        d = Dataset.create("outage", unique("ds"))
+        d.add_files(write_tree(tmp_path / "src", files))
+        real_put = Datasets.put_blob
+        sent: list[str] = []
+
+        def put_then_outage(
+            self: Datasets, dataset_id: str, blob_id: str, *a: Any, **kw: Any
+        ) -> Any:
+            answer = real_put(self, dataset_id, blob_id, *a, **kw)
+            sent.append(blob_id)
+            if len(sent) == 2:
+                fresh_hub.stop()  # the network goes away mid-upload
+            return answer
+
+        monkeypatch.setattr(Datasets, "put_blob", put_then_outage)
+        with pytest.raises(ServerUnavailableError):
+            d.upload(show_progress=False, chunk_size=0.01, max_workers=1, retries=1)
+        monkeypatch.setattr(Datasets, "put_blob", real_put)
+        fresh_hub.start()
+        rest = d.upload(show_progress=False, chunk_size=0.01, max_workers=1)
+        assert not set(sent) & set(rest.blob_ids)  # the first two are not sent again
+        d.finalize()
+        with fresh_hub.client() as api:
+            assert hub_tree(api, d.id) == files
+    finally:
+        session.set_hub_client(None)
+        client.close()
+
+
+def test_the_progress_bar_counts_every_pending_file_and_byte(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.datasets import progress
+
+    bars: list[progress.DatasetProgress] = []
+    real_init = progress.DatasetProgress.__init__
+
+    def recording_init(self: progress.DatasetProgress, *a: Any, **kw: Any) -> None:
+        real_init(self, *a, **{**kw, "force": True})
+        bars.append(self)
+
+    monkeypatch.setattr(progress.DatasetProgress, "__init__", recording_init)
+    files = {"a.txt": b"same", "b.txt": b"same", "big.bin": os.urandom(FILE_THRESHOLD), "c": b"c"}
+    d = Dataset.create("bar", project)
+    d.add_files(write_tree(tmp_path / "b", files))
+    d.upload(show_progress=True)
+    [bar] = bars
+    assert bar.files_total == 4 and bar.files_done == 4  # the duplicate counted too
+    assert bar.bytes_total == bar.bytes_done == sum(len(v) for v in files.values())
+    assert not bar.shown  # closed

@@ -21,11 +21,15 @@ def entry(path: str, data: bytes, **extra: Any) -> dict[str, Any]:
 
 
 def chunk(contents: list[bytes], names: list[str] | None = None) -> bytes:
-    """A chunk archive: members named by their SHA-256 (or by ``names``)."""
+    """A chunk archive: members named by their SHA-256 (or by ``names``).
+
+    The same contents make the same bytes (fixed member times), so the same blob id.
+    """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for i, data in enumerate(contents):
-            z.writestr(names[i] if names else sha(data), data)
+            info = zipfile.ZipInfo(names[i] if names else sha(data), (2020, 1, 1, 0, 0, 0))
+            z.writestr(info, data, zipfile.ZIP_DEFLATED)
     return buf.getvalue()
 
 
@@ -37,9 +41,7 @@ def create(api: httpx.Client, project: str | None = None, **body: Any) -> dict[s
 
 def put_chunk(api: httpx.Client, version_id: str, contents: list[bytes]) -> dict[str, Any]:
     data = chunk(contents)
-    r = api.put(
-        f"/datasets/{version_id}/blobs/{sha(data)}", params={"kind": "chunk"}, content=data
-    )
+    r = api.put(f"/datasets/{version_id}/blobs/{sha(data)}", params={"kind": "chunk"}, content=data)
     return f.ok(r)
 
 
@@ -65,7 +67,10 @@ def all_files(api: httpx.Client, version_id: str, **params: Any) -> list[dict[st
     out, cursor = [], None
     while True:
         page = f.ok(
-            api.get(f"/datasets/{version_id}/files", params={**params, "cursor": cursor} if cursor else params)
+            api.get(
+                f"/datasets/{version_id}/files",
+                params={**params, "cursor": cursor} if cursor else params,
+            )
         )
         out += page["items"]
         cursor = page["next_cursor"]

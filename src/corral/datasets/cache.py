@@ -10,7 +10,7 @@ Layout under the root (``CORRAL_DATASET_CACHE``, else ``<cache_root()>/datasets`
     versions/<name>.lock             flock'd while the version is built or repaired
     tmp/                             downloads and folders being built (same filesystem)
 
-An object is written to a temporary name in its own folder, checked against its
+An object is written to a temporary name in ``tmp/``, checked against its
 SHA-256 and then ``os.replace``d into place, so a reader never sees a part of a
 file under an object's name and two processes writing the same content both end
 with one correct object. Objects are not fsync'd: a crash of the machine may leave
@@ -38,6 +38,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -60,6 +61,9 @@ ENV = "CORRAL_DATASET_CACHE"
 #: bytes per read while hashing or copying
 BLOCK = 1024 * 1024
 _NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+#: threads and files per batch of ``verify=True`` (hashlib releases the GIL)
+HASH_WORKERS = min(8, os.cpu_count() or 2)
+HASH_BATCH = 512
 
 
 class CorruptBlobError(CorralError):
@@ -116,9 +120,18 @@ class ManifestEntry:
 
 
 @contextlib.contextmanager
-def _flock(path: Path, mode: int) -> Iterator[None]:
-    import fcntl
+def _flock(path: Path, *, shared: bool = False, blocking: bool = True) -> Iterator[None]:
+    """Hold a lock on ``path`` (between processes, and threads: one open file each).
 
+    Raises:
+        BlockingIOError: ``blocking=False`` and another holds it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no locking between processes
+        yield
+        return
+    mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if blocking else fcntl.LOCK_NB)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as f:
         fcntl.flock(f, mode)
@@ -164,6 +177,17 @@ class DatasetCache:
         self.objects = self.root / "objects"
         self.versions = self.root / "versions"
         self.tmp = self.root / "tmp"
+        #: folders known to exist (a mkdir per file would cost a system call each)
+        self._made: set[Path] = set()
+        self._objects = str(self.objects)
+        self._tmp = str(self.tmp)
+        #: folders known to exist, as strings (objects' and versions' being built)
+        self._made_objects: set[str] = set()
+
+    def _mkdir(self, folder: Path) -> None:
+        if folder not in self._made:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._made.add(folder)
 
     # --- objects ---------------------------------------------------------------------------
 
@@ -173,7 +197,7 @@ class DatasetCache:
     def has_object(self, sha256: str, size: int) -> bool:
         """An object of that content is there with the right size (no hashing)."""
         try:
-            return os.stat(self.object_path(sha256)).st_size == size
+            return os.stat(f"{self._objects}/{sha256[:2]}/{sha256}").st_size == size
         except OSError:
             return False
 
@@ -187,28 +211,38 @@ class DatasetCache:
         Raises:
             CorruptBlobError: the bytes have another SHA-256 (nothing is placed).
         """
-        target = self.object_path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.parent / f".{sha256}.{secrets.token_hex(4)}.tmp"
+        # strings and one open with the final mode: this runs once per file of a version
+        folder = os.path.join(self._objects, sha256[:2])
+        if folder not in self._made_objects:
+            os.makedirs(folder, exist_ok=True)
+            self._made_objects.add(folder)
+        # in tmp/ (same filesystem, so the rename is atomic), where leftovers of a killed
+        # process are found and removed
+        if self._tmp not in self._made_objects:
+            os.makedirs(self._tmp, exist_ok=True)
+            self._made_objects.add(self._tmp)
+        temp = f"{self._tmp}/{sha256}.{secrets.token_hex(4)}.obj"
         digest = hashlib.sha256()
         size = 0
         try:
-            with temp.open("wb") as out:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+            with open(fd, "wb") as out:
                 while block := source.read(BLOCK):
                     digest.update(block)
                     out.write(block)
                     size += len(block)
             check_sha(digest.hexdigest(), sha256, blob=blob, dataset=dataset)
-            os.chmod(temp, 0o444)
-            os.replace(temp, target)
-        finally:
-            temp.unlink(missing_ok=True)
+            os.replace(temp, os.path.join(folder, sha256))
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
         return size
 
     def adopt_object(self, sha256: str, file: Path) -> None:
         """Move a whole downloaded file (already checked) into place as object ``sha256``."""
         target = self.object_path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._mkdir(target.parent)
         os.chmod(file, 0o444)
         os.replace(file, target)
 
@@ -232,11 +266,9 @@ class DatasetCache:
 
         Also holds the cache's shared lock, so :meth:`evict` never runs at the same time.
         """
-        import fcntl
-
         with (
-            _flock(self.root / ".evict.lock", fcntl.LOCK_SH),
-            _flock(self.versions / f"{name}.lock", fcntl.LOCK_EX),
+            _flock(self.root / ".evict.lock", shared=True),
+            _flock(self.versions / f"{name}.lock"),
         ):
             yield name
 
@@ -247,20 +279,39 @@ class DatasetCache:
                 if line.strip():
                     yield ManifestEntry.parse(line)
 
-    def check(self, name: str, *, verify: bool = False) -> Iterator[ManifestEntry]:
-        """The entries whose file is missing or differs (size, mtime; with ``verify``,
-        the SHA-256 too)."""
+    def check(
+        self, name: str, *, verify: bool = False, workers: int | None = None
+    ) -> tuple[int, list[ManifestEntry]]:
+        """The number of files of a complete version, and the entries whose file is
+        missing or differs (size, mtime; with ``verify``, the SHA-256 too, hashed by
+        ``workers`` threads in batches: the manifest is never held whole)."""
         folder = self.folder(name)
-        for entry in self.entries(name):
-            path = folder / entry.path
-            try:
-                st = os.stat(path)
-            except OSError:
-                yield entry
-                continue
-            changed = st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns
-            if changed or (verify and sha256_file(path) != entry.sha256):
-                yield entry
+        count = 0
+        broken: list[ManifestEntry] = []
+        batch: list[ManifestEntry] = []
+        pool = ThreadPoolExecutor(workers or HASH_WORKERS) if verify else None
+        try:
+            for entry in self.entries(name):
+                count += 1
+                path = f"{folder}/{entry.path}"
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    broken.append(entry)
+                    continue
+                if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
+                    broken.append(entry)
+                elif pool is not None:
+                    batch.append(entry)
+                    if len(batch) >= HASH_BATCH:
+                        broken += _differ(pool, folder, batch)
+                        batch = []
+            if pool is not None and batch:
+                broken += _differ(pool, folder, batch)
+        finally:
+            if pool is not None:
+                pool.shutdown()
+        return count, broken
 
     def place(self, folder: Path, path: str, sha256: str, *, soft: bool) -> int:
         """Link object ``sha256`` at ``folder/path``; returns the placed file's mtime_ns.
@@ -268,9 +319,12 @@ class DatasetCache:
         Hard links by default (a copy when the filesystem refuses one), symlinks with
         ``soft``. The object must exist.
         """
-        dest = folder / path
-        obj = self.object_path(sha256)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest = f"{folder}/{path}"
+        obj = f"{self._objects}/{sha256[:2]}/{sha256}"
+        parent = os.path.dirname(dest)
+        if parent not in self._made_objects:
+            os.makedirs(parent, exist_ok=True)
+            self._made_objects.add(parent)
         if soft:
             os.symlink(obj, dest)
         else:
@@ -325,10 +379,8 @@ class DatasetCache:
         """Drop least recently used versions, then objects no version uses, until the
         objects fit in ``max_bytes``; returns the bytes freed. Versions being built or
         checked right now (their lock is taken) are left alone, and so is ``keep``."""
-        import fcntl
-
         try:
-            with _flock_nb(self.root / ".evict.lock", fcntl.LOCK_EX):
+            with _flock(self.root / ".evict.lock", blocking=False):
                 return self._evict(max_bytes, keep)
         except BlockingIOError:
             return 0  # another process fetches: it evicts after its fetch
@@ -337,17 +389,20 @@ class DatasetCache:
         total = self._objects_size()
         if total <= max_bytes:
             return 0
-        freed = 0
+        # contents no version uses (left by a failed fetch, or by a folder removed by hand)
+        freed = self._drop_unlinked(None)
         manifests = sorted(
             (p.stat().st_mtime, p.name[: -len(".manifest")])
             for p in self.versions.glob("*.manifest")
         )
         for _, name in manifests:
-            if name != keep:
-                self.forget(name)
-            freed += self._drop_unlinked()
             if total - freed <= max_bytes:
                 break
+            if name == keep:
+                continue
+            shas = {entry.sha256 for entry in self.entries(name)}
+            self.forget(name)
+            freed += self._drop_unlinked(shas)
         return freed
 
     def _soft_linked(self) -> set[str]:
@@ -363,11 +418,13 @@ class DatasetCache:
                     break  # one folder links one way
         return used
 
-    def _drop_unlinked(self) -> int:
-        """Remove objects that no version folder links to; returns the bytes freed."""
+    def _drop_unlinked(self, shas: set[str] | None) -> int:
+        """Remove the objects (of ``shas``, or all) that no version folder links to;
+        returns the bytes freed."""
         freed = 0
         soft = self._soft_linked()
-        for obj in self._object_files():
+        candidates = self._object_files() if shas is None else (self.object_path(s) for s in shas)
+        for obj in candidates:
             with contextlib.suppress(OSError):
                 st = obj.stat()
                 if st.st_nlink == 1 and obj.name not in soft:
@@ -390,17 +447,12 @@ class DatasetCache:
         return total
 
 
-@contextlib.contextmanager
-def _flock_nb(path: Path, mode: int) -> Iterator[None]:
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as f:
-        fcntl.flock(f, mode | fcntl.LOCK_NB)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+def _differ(
+    pool: ThreadPoolExecutor, folder: Path, entries: list[ManifestEntry]
+) -> list[ManifestEntry]:
+    """The entries whose file's SHA-256 is not theirs (hashed in ``pool``)."""
+    digests = pool.map(lambda e: sha256_file(folder / e.path), entries)
+    return [e for e, digest in zip(entries, digests, strict=True) if digest != e.sha256]
 
 
 def check_sha(got: str, expected: str, *, blob: str, dataset: str) -> None:

@@ -22,14 +22,15 @@ blobs), :mod:`.lookup` (finding versions) and :mod:`.fetch` (the local copy).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from corral.datasets import index, lookup
-from corral.errors import ConflictError, NotFoundError, ValidationError
+from corral.datasets import files, index, lookup
+from corral.datasets.files import FileEntry
+from corral.errors import ConflictError, CorralError, NotFoundError, ValidationError
 from corral.sdk.session import hub_client
 
 if TYPE_CHECKING:
@@ -38,30 +39,7 @@ if TYPE_CHECKING:
     from corral.sdk.logger import Logger
     from corral.sdk.task import Task
 
-
-@dataclass(frozen=True)
-class FileEntry:
-    """One file of a version (ClearML's ``FileEntry``: ``relative_path``, ``hash``, ``size``)."""
-
-    relative_path: str
-    size: int
-    hash: str
-    change: str = "unchanged"
-    blob_id: str | None = None
-    link: str | None = None
-    local_path: str | None = None
-
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> FileEntry:
-        return cls(
-            relative_path=row["path"],
-            size=int(row["size"]),
-            hash=row["sha256"],
-            change=row.get("change", "unchanged"),
-            blob_id=row.get("blob_id"),
-            link=row.get("external_url"),
-            local_path=row.get("source"),
-        )
+log = logging.getLogger("corral.datasets")
 
 
 def _ids(parents: Sequence[str | Dataset] | None) -> list[str]:
@@ -75,6 +53,7 @@ class Dataset:
         self._data = dict(data)
         self._client = client
         self.last_upload: UploadStats | None = None
+        self._logger: Logger | None = None
 
     # --- what it is ---------------------------------------------------------------------
 
@@ -286,38 +265,14 @@ class Dataset:
 
         With ``recursive=False`` a pattern matches files at its own depth only.
         Returns how many files were removed.
+
+        Raises:
+            ConflictError: the version is final.
         """
-        target = (dataset_path or "").lstrip("/")
-        if not target:
-            raise ValidationError("remove_files needs dataset_path: a file, a folder or a pattern")
-        if "*" in target or "?" in target:
-            if recursive:
-                removed = self.client.datasets.remove_files(self.id, pattern=target)["removed"]
-            else:
-                removed = self._remove_shallow(target)
-        else:
-            removed = self.client.datasets.remove_files(self.id, paths=[target.rstrip("/")])[
-                "removed"
-            ]
+        removed = files.remove(self.client, self.id, dataset_path, recursive)
         if verbose:
             print(f"dataset {self.name} {self.version}: {removed} files removed")
         self.reload()
-        return int(removed)
-
-    def _remove_shallow(self, pattern: str) -> int:
-        depth = pattern.count("/")
-        batch: list[str] = []
-        removed = 0
-        import fnmatch
-
-        for row in self.client.datasets.iter_files(self.id):
-            path = row["path"]
-            if path.count("/") == depth and fnmatch.fnmatchcase(path, pattern):
-                batch.append(path)
-        for i in range(0, len(batch), 10_000):
-            removed += self.client.datasets.remove_files(self.id, paths=batch[i : i + 10_000])[
-                "removed"
-            ]
         return removed
 
     def sync_folder(
@@ -354,26 +309,9 @@ class Dataset:
         recursive: bool = True,
         dataset_id: str | None = None,
     ) -> list[str]:
-        """Paths of the version (or of ``dataset_id``), under a folder or matching a pattern."""
-        target = dataset_id or self.id
-        pattern = (dataset_path or "").lstrip("/")
-        wild = "*" in pattern or "?" in pattern
-        prefix = None if wild or not pattern else pattern.rstrip("/") + "/"
-        out: list[str] = []
-        for row in self.client.datasets.iter_files(target, prefix=prefix):
-            path = row["path"]
-            if wild and not index.matches(path, [pattern]):
-                continue
-            if not recursive:
-                rest = path[len(prefix) :] if prefix else path
-                depth = pattern.count("/") if wild else 0
-                if rest.count("/") > depth:
-                    continue
-            out.append(path)
-        if prefix and not out and not wild:  # a single file named exactly
-            rows = self.client.datasets.files(target, prefix=pattern, limit=10).get("items", [])
-            out = [r["path"] for r in rows if r["path"] == pattern]
-        return out
+        """Paths of the version (or of ``dataset_id``): all, under a folder, or matching
+        a ``*``/``?`` pattern; sorted. ``recursive=False``: not below that level."""
+        return list(files.list_paths(self.client, dataset_id or self.id, dataset_path, recursive))
 
     def _changes(self, change: str, dataset_id: str | None) -> list[str]:
         return [
@@ -456,20 +394,40 @@ class Dataset:
     ) -> bool:
         """Close the version: no more changes; its task completes.
 
-        Raises (with ``raise_on_error``; else returns ``False``):
+        Raises (with ``raise_on_error``; else a warning is logged and ``False`` returned):
             ConflictError: final already, or files not uploaded (``auto_upload=True``
                 uploads them first).
+            FileChangedError: ``auto_upload`` met a file changed since it was added.
         """
         try:
             if auto_upload and self.reload().stats.get("pending_count"):
                 self.upload(show_progress=verbose)
             self._data = self.client.datasets.finalize(self.id)
-        except ConflictError:
+        except CorralError as e:
             if raise_on_error:
                 raise
+            log.warning("dataset %s %s not finalized: %s", self.name, self.version, e)
             return False
         if verbose:
             print(f"dataset {self.name} {self.version} is final")
+        return True
+
+    def publish(self, raise_on_error: bool = True) -> bool:
+        """Publish the version's task (after ``finalize``): its status becomes ``published``.
+
+        Raises (with ``raise_on_error``; else returns ``False``):
+            ConflictError: the version is not final.
+        """
+        try:
+            if not self.is_final():
+                raise ConflictError(
+                    f"dataset {self.name} {self.version} is not final: finalize it first"
+                )
+            self.client.request("POST", f"tasks/{self.id}:publish", json={})
+        except CorralError:
+            if raise_on_error:
+                raise
+            return False
         return True
 
     # --- task-side extras ---------------------------------------------------------------
@@ -480,8 +438,16 @@ class Dataset:
         return Task.get_task(task_id=self.id)
 
     def get_logger(self) -> Logger:
-        """A ``Logger`` reporting into the version's task (scalars, plots, tables, text)."""
-        return self._task().get_logger()
+        """A ``Logger`` reporting into the version's task (scalars, plots, tables, text).
+
+        Its reports are sent in the background like a running task's, and flushed at
+        the latest when the process exits.
+        """
+        if self._logger is None:
+            from corral.datasets.reporting import logger_of
+
+            self._logger = logger_of(self.client, self.id)
+        return self._logger
 
     def set_metadata(
         self, metadata: Any, metadata_name: str = "metadata", ui_visible: bool = True
@@ -494,9 +460,9 @@ class Dataset:
         task = self._task()
         task.upload_artifact(metadata_name, metadata, wait_on_upload=True)
         if ui_visible and type(metadata).__name__ == "DataFrame":
-            logger = task.get_logger()
+            logger = self.get_logger()
             logger.report_table("Dataset Metadata", "Dataset Metadata", table_plot=metadata)
-            logger.flush()
+            logger.flush(wait=True)
 
     def get_metadata(self, metadata_name: str = "metadata") -> Any:
         """The metadata set with :meth:`set_metadata`, or ``None`` when there is none."""
@@ -516,17 +482,23 @@ class Dataset:
         num_parts: int | None = None,
         raise_on_error: bool = True,
         max_workers: int | None = None,
+        verify: bool = False,
     ) -> str:
-        """A read-only folder with the version's files, from the machine's shared cache."""
-        from corral.datasets import fetch
+        """A read-only folder with the version's files, from the machine's shared cache.
 
-        path = fetch.local_copy(
+        A cached copy is checked cheaply (size and mtime of each file; a damaged file
+        is fetched again); ``verify=True`` (not in ClearML) checks every SHA-256 too.
+        """
+        from corral.datasets.fetch import local_copy
+
+        path = local_copy(
             self.client,
             self.id,
             use_soft_links=use_soft_links,
             part=part,
             num_parts=num_parts,
             max_workers=max_workers,
+            verify=verify,
             raise_on_error=raise_on_error,
         )
         return str(path)
@@ -541,9 +513,9 @@ class Dataset:
         max_workers: int | None = None,
     ) -> str:
         """The version's files copied into ``target_folder`` (yours to change)."""
-        from corral.datasets import fetch
+        from corral.datasets.fetch import mutable_copy
 
-        path = fetch.mutable_copy(
+        path = mutable_copy(
             self.client,
             self.id,
             Path(target_folder),
@@ -635,7 +607,7 @@ class Dataset:
                 found.name, found.project, dataset_tags=found.tags, parent_datasets=[found.id]
             )
         if alias:
-            lookup.record_alias(client, alias, found.id)
+            lookup.record_alias(alias, found.id)
         return found
 
     @classmethod
@@ -654,21 +626,19 @@ class Dataset:
 
         ``recursive_project_search=False`` leaves out the subprojects' datasets.
         """
+        client = hub_client()
+        criteria: dict[str, Any] = {
+            "partial_name": partial_name,
+            "tags": tags,
+            "ids": ids,
+            "only_final": only_completed,
+        }
+        rows = list(lookup.find_all(client, project=dataset_project, **criteria))
+        if dataset_project and recursive_project_search:
+            for project_id in lookup.subproject_ids(client, dataset_project):
+                rows += lookup.find_all(client, project_id=project_id, **criteria)
         out = []
-        for row in lookup.find_all(
-            hub_client(),
-            project=dataset_project,
-            partial_name=partial_name,
-            tags=tags,
-            ids=ids,
-            only_final=only_completed,
-        ):
-            if (
-                dataset_project
-                and not recursive_project_search
-                and row.get("project") != dataset_project
-            ):
-                continue
+        for row in rows:
             out.append(
                 {
                     "name": row["name"],
@@ -764,15 +734,14 @@ class Dataset:
 
 
 def _delete_uris(uris: Sequence[str]) -> None:
-    import logging
-
+    """Delete freed blobs in outside storage (best effort: the index is gone already)."""
     from corral.sdk.storage import backend_for
 
     for uri in uris:
         try:
             backend_for(uri).delete(uri)
-        except Exception as e:  # best effort: the index is gone already
-            logging.getLogger("corral.datasets").warning("could not delete %s: %s", uri, e)
+        except Exception as e:  # a blob that stays behind costs storage, never correctness
+            log.warning("could not delete %s: %s", uri, e)
 
 
 __all__ = ["Dataset", "FileEntry"]

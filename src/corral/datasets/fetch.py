@@ -31,12 +31,12 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from corral.core.datasets import check_dataset_path, is_blob_member
 from corral.datasets.cache import (
     DatasetCache,
     ManifestEntry,
@@ -47,32 +47,13 @@ from corral.datasets.cache import (
     remove_tree,
     sha256_file,
 )
-from corral.datasets.transfer import Downloader, Wanted
+from corral.datasets.transfer import Downloader, FetchReport, Wanted
 from corral.errors import ConflictError, ValidationError
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
 
 __all__ = ["FetchReport", "local_copy", "mutable_copy"]
-
-
-@dataclass
-class FetchReport:
-    """What one call did (also printed as one line when ``show_progress``)."""
-
-    folder: Path
-    files: int
-    fetched_files: int = 0
-    fetched_bytes: int = 0
-    cached_files: int = 0
-    repaired: int = 0
-
-    def line(self, label: str) -> str:
-        return (
-            f"corral: dataset {label}: {self.files} files, fetched {self.fetched_files} "
-            f"({_human(self.fetched_bytes)}), {self.cached_files} from cache"
-            + (f", {self.repaired} repaired" if self.repaired else "")
-        )
 
 
 def local_copy(
@@ -128,7 +109,8 @@ def local_copy(
         if disk_full(e):
             raise no_space_error(cache.root, f"dataset {label}") from e
         raise
-    _evict(cache, name)
+    if report.fetched_bytes:
+        _evict(cache, name)
     if show_progress:
         print(report.line(label), file=sys.stderr, flush=True)
     return report.folder
@@ -239,11 +221,10 @@ class _Fetcher:
     ) -> FetchReport:
         cache = self.cache
         if cache.is_complete(name):
-            broken = {entry.path: entry for entry in cache.check(name, verify=verify)}
-            files = sum(1 for _ in cache.entries(name))
+            files, broken = cache.check(name, verify=verify, workers=self.downloader.max_workers)
             report = FetchReport(cache.folder(name), files, cached_files=files - len(broken))
             if broken:
-                self._repair(name, broken, report)
+                self._repair(name, {entry.path: entry for entry in broken}, report)
             cache.touch(name)
             return report
         cache.forget(name)  # a folder without its manifest was left by a crash
@@ -292,6 +273,7 @@ class _Fetcher:
         blobs: dict[str, dict[str, Any]] = {}
         with rows.open("wb") as out:
             for row in self.client.datasets.iter_files(self.version_id):
+                _check_row(row, self.label)
                 key = _blob_key(row, self.label)
                 if key not in blobs:
                     blobs[key] = _blob_info(row)
@@ -309,7 +291,13 @@ class _Fetcher:
                 if not self.cache.has_object(sha, size):  # left out (raise_on_error=False)
                     out.write(ManifestEntry(path, size, sha, -1).line())
                     continue
-                mtime_ns = self.cache.place(building, path, sha, soft=soft)
+                try:
+                    mtime_ns = self.cache.place(building, path, sha, soft=soft)
+                except (FileExistsError, NotADirectoryError, IsADirectoryError) as e:
+                    raise ConflictError(
+                        f"dataset {self.label}: {path!r} cannot be placed, a file and a "
+                        f"folder of the version have the same name ({e.strerror})"
+                    ) from e
                 out.write(ManifestEntry(path, size, sha, mtime_ns).line())
         return entries
 
@@ -363,6 +351,17 @@ def _updated(entries: Iterator[ManifestEntry], mtimes: dict[str, int]) -> Iterat
         yield entry if new is None else ManifestEntry(entry.path, entry.size, entry.sha256, new)
 
 
+def _check_row(row: dict[str, Any], label: str) -> None:
+    """Refuse an index row that could write outside the folder or the cache, whatever
+    the hub says (its paths are checked there too)."""
+    try:
+        check_dataset_path(row["path"])
+    except ValidationError as e:
+        raise ValidationError(f"dataset {label}: {e.detail}") from e
+    if not is_blob_member(row["sha256"]):
+        raise ValidationError(f"dataset {label}: {row['path']!r} has no valid sha256")
+
+
 def _blob_key(row: dict[str, Any], label: str) -> str:
     if row.get("blob_id"):
         return str(row["blob_id"])
@@ -406,12 +405,3 @@ def _read_entries(path: Path) -> Iterator[ManifestEntry]:
     with path.open("rb") as f:
         for line in f:
             yield ManifestEntry.parse(line)
-
-
-def _human(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"

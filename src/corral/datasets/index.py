@@ -25,7 +25,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -173,14 +173,40 @@ def local_files(
         yield f
 
 
+#: files at least this big are hashed in the pool; smaller ones in the calling thread,
+#: where hashing thousands of tiny files is faster than handing each to a thread (GIL)
+POOL_MIN = 256 * 1024
+
+
+def _hash_all(batch: list[LocalFile], pool: ThreadPoolExecutor) -> list[tuple[int, str]]:
+    """``(size, sha256)`` of each file of ``batch``, in order."""
+    out: list[tuple[int, str] | None] = [None] * len(batch)
+    futures: dict[int, Future[tuple[int, str]]] = {}
+    small: list[int] = []
+    for i, f in enumerate(batch):
+        try:
+            big = f.source.stat().st_size >= POOL_MIN
+        except OSError:
+            big = False  # let sha256_file raise the clear error
+        if big:
+            futures[i] = pool.submit(sha256_file, f.source)
+        else:
+            small.append(i)
+    for i in small:
+        out[i] = sha256_file(batch[i].source)
+    for i, fut in futures.items():
+        out[i] = fut.result()
+    return [h for h in out if h is not None]
+
+
 def _entries(
     files: Iterable[LocalFile], dataset_path: str | None, pool: ThreadPoolExecutor
 ) -> Iterator[list[dict[str, Any]]]:
-    """Batches of ``FileIn`` dicts: the files hashed in ``pool``, one batch at a time."""
+    """Batches of ``FileIn`` dicts, hashed one batch at a time."""
     iterator = iter(files)
     while batch := list(islice(iterator, FILES_PER_BATCH)):
         paths = [join_dataset_path(dataset_path, f.relative) for f in batch]
-        hashed = pool.map(lambda f: sha256_file(f.source), batch)
+        hashed = _hash_all(batch, pool)
         yield [
             {"path": p, "size": size, "sha256": sha, "source": str(f.source.absolute())}
             for p, f, (size, sha) in zip(paths, batch, hashed, strict=True)
@@ -188,9 +214,16 @@ def _entries(
 
 
 def _send(client: HubClient, version_id: str, batches: Iterable[list[dict[str, Any]]]) -> AddTotals:
+    """Send the batches in order, one in flight while the next one is hashed."""
     totals = AddTotals()
-    for batch in batches:
-        totals.count(client.datasets.add_files(version_id, batch))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="corral-index") as sender:
+        in_flight: Future[dict[str, Any]] | None = None
+        for batch in batches:
+            if in_flight is not None:
+                totals.count(in_flight.result())
+            in_flight = sender.submit(client.datasets.add_files, version_id, batch)
+        if in_flight is not None:
+            totals.count(in_flight.result())
     return totals
 
 
@@ -214,16 +247,35 @@ def add_local(
 ) -> AddTotals:
     """Hash the files at ``path`` and add them to the version's index (batched).
 
+    A first walk (a ``stat`` per file, no reads) checks every path, so bad input is
+    refused before the first batch is sent: nothing changes.
+
     Raises:
         ValidationError: a path that would leave the dataset, a symlink loop.
         NotFoundError: ``path`` does not exist.
     """
     folder = _check_folder(dataset_path)
-    files = local_files(
-        path, wildcard=wildcard, local_base_folder=local_base_folder, recursive=recursive
-    )
+    options: dict[str, Any] = {
+        "wildcard": wildcard,
+        "local_base_folder": local_base_folder,
+        "recursive": recursive,
+    }
+    check_paths(local_files(path, **options), folder)
     with ThreadPoolExecutor(max_workers=_workers(max_workers)) as pool:
-        return _send(client, version_id, _entries(files, folder, pool))
+        return _send(client, version_id, _entries(local_files(path, **options), folder, pool))
+
+
+def check_paths(files: Iterable[LocalFile], folder: str | None) -> int:
+    """Check that each file's dataset path is valid; returns how many files there are.
+
+    Raises:
+        ValidationError: the first bad path (or a symlink loop met by the walk).
+    """
+    count = 0
+    for f in files:
+        join_dataset_path(folder, f.relative)
+        count += 1
+    return count
 
 
 def _workers(max_workers: int | None) -> int:
@@ -241,12 +293,15 @@ def sync_local(
     """Make the version's folder ``dataset_path`` hold what ``local_path`` holds.
 
     Returns ``(removed, totals of the added files)``. The local walk and the remote
-    index are both sorted by path, so one pass over each finds the removed paths.
+    index are both sorted by path: one pass over both finds the removed paths, a second
+    one the files whose content changed; only those are sent (an unchanged file costs
+    its hash here, nothing on the hub).
     """
     folder = _check_folder(dataset_path)
     root = Path(local_path).expanduser()
     if not root.is_dir():
         raise NotFoundError(f"{root}: no such folder")
+    check_paths(walk(root), folder)  # bad input changes nothing, not even removals
     prefix = folder + "/" if folder else ""
     remote = (
         row["path"]
@@ -264,8 +319,62 @@ def sync_local(
             gone = []
     if gone:
         removed += client.datasets.remove_files(version_id, paths=gone)["removed"]
-    totals = add_local(client, version_id, root, dataset_path=folder, max_workers=max_workers)
+    # second pass: hash every local file, send only those the index does not have as they are
+    rows = (
+        row
+        for row in client.datasets.iter_files(version_id, prefix=prefix or None)
+        if row["path"].startswith(prefix)
+    )
+    unchanged = [0]
+    with ThreadPoolExecutor(max_workers=_workers(max_workers)) as pool:
+        pairs = _known(rows, walk(root), prefix)
+        totals = _send(client, version_id, _changed(pairs, folder, pool, unchanged))
+    totals.unchanged += unchanged[0]
     return removed, totals
+
+
+def _known(
+    rows: Iterator[dict[str, Any]], local: Iterable[LocalFile], prefix: str
+) -> Iterator[tuple[LocalFile, str | None]]:
+    """Each local file with the SHA-256 the index has at its path, when its bytes are
+    stored (``None``: a new path, or one still pending, whose source is refreshed).
+
+    Rows the hub gets from this sync while ``rows`` is read lie behind the local
+    cursor (the batches go in path order), so they are skipped, never compared.
+    """
+    row = next(rows, None)
+    for f in local:
+        path = prefix + f.relative
+        while row is not None and row["path"] < path:
+            row = next(rows, None)
+        stored = (
+            row is not None
+            and row["path"] == path
+            and bool(row.get("blob_id") or row.get("external_url"))
+        )
+        yield f, (row["sha256"] if stored and row is not None else None)
+
+
+def _changed(
+    pairs: Iterator[tuple[LocalFile, str | None]],
+    folder: str,
+    pool: ThreadPoolExecutor,
+    unchanged: list[int],
+) -> Iterator[list[dict[str, Any]]]:
+    """Batches of the files whose content differs from the index's (hashed here)."""
+    while chunk := list(islice(pairs, FILES_PER_BATCH)):
+        hashed = _hash_all([f for f, _ in chunk], pool)
+        batch = []
+        for (f, known), (size, sha) in zip(chunk, hashed, strict=True):
+            if sha == known:
+                unchanged[0] += 1
+                continue
+            path = join_dataset_path(folder, f.relative)
+            batch.append(
+                {"path": path, "size": size, "sha256": sha, "source": str(f.source.absolute())}
+            )
+        if batch:
+            yield batch
 
 
 def _missing(remote: Iterator[str], local: Iterator[str]) -> Iterator[str]:

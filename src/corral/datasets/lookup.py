@@ -7,7 +7,6 @@ The helpers of ``Dataset.get``, ``Dataset.list_datasets``, ``Dataset.delete`` an
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +79,7 @@ def find_all(
     only_final: bool = False,
     partial_name: str | None = None,
     ids: Sequence[str] | None = None,
+    project_id: str | None = None,
     sort: str = "-version",
 ) -> Iterator[dict[str, Any]]:
     """Every version matching, across pages."""
@@ -92,7 +92,15 @@ def find_all(
         partial_name=partial_name,
         ids=ids,
     )
+    if project_id:
+        params["project_id"] = project_id
     return client.datasets.iter(**params, sort=sort)
+
+
+def subproject_ids(client: HubClient, project: str) -> list[str]:
+    """Ids of the projects below ``project`` (``project/...``), not of itself."""
+    below = project.strip("/") + "/"
+    return [p["id"] for p in client.projects.list(search=below) if p["name"].startswith(below)]
 
 
 def resolve(
@@ -181,7 +189,7 @@ def aliased_id(alias: str, dataset_id: str) -> str:
     return dataset_id
 
 
-def record_alias(client: HubClient, alias: str, dataset_id: str) -> None:
+def record_alias(alias: str, dataset_id: str) -> None:
     """Set ``Datasets/<alias>`` = id on the current task and record the usage edge."""
     from corral.sdk.task import Task
 
@@ -191,11 +199,13 @@ def record_alias(client: HubClient, alias: str, dataset_id: str) -> None:
     key = f"{ALIAS_SECTION}/{alias}"
     if task.get_parameter(key) != dataset_id:
         task.set_parameter(key, dataset_id, description="dataset version used (Dataset.get alias)")
-    client.datasets.record_usage(dataset_id, task.id, alias)
-
-
-def under_agent() -> bool:
-    return bool(os.environ.get("CORRAL_TASK_ID"))
+    # through the task's outbox: after the task's own creation, retried, never blocking
+    task.handle.request(
+        "POST",
+        f"datasets/{dataset_id}/usages",
+        {"task_id": task.id, "alias": alias},
+        force=False,
+    )
 
 
 __all__ = [
@@ -207,4 +217,5 @@ __all__ = [
     "not_found",
     "record_alias",
     "resolve",
+    "subproject_ids",
 ]

@@ -36,15 +36,33 @@ from corral.errors import CorralError, ServerUnavailableError, error_for_status
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
-    from corral.datasets.fetch import FetchReport
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BlobJob", "Downloader", "Wanted"]
+__all__ = ["BlobJob", "Downloader", "FetchReport", "Wanted"]
 
 #: attempts per blob when the hub or the storage cannot be reached
 ATTEMPTS = 3
 DEFAULT_WORKERS = 8
+
+
+@dataclass
+class FetchReport:
+    """What one call did (also printed as one line when ``show_progress``)."""
+
+    folder: Path
+    files: int
+    fetched_files: int = 0
+    fetched_bytes: int = 0
+    cached_files: int = 0
+    repaired: int = 0
+
+    def line(self, label: str) -> str:
+        return (
+            f"corral: dataset {label}: {_count(self.files, 'file')}, fetched {self.fetched_files} "
+            f"({_human(self.fetched_bytes)}), {self.cached_files} from cache"
+            + (f", {self.repaired} repaired" if self.repaired else "")
+        )
 
 
 @dataclass
@@ -292,3 +310,16 @@ def _http_error(response: Any, what: str) -> CorralError:
     except ValueError:
         detail = response.text[:300] or response.reason_phrase
     return error_for_status(response.status_code, f"{what}: {detail}", [])
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _human(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"

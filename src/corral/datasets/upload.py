@@ -8,7 +8,8 @@ grouped by SHA-256, so content present twice is sent once. Then:
 * smaller files are packed into *chunks* of about ``chunk_size`` MiB (32 by
   default): zip archives whose member names are the files' SHA-256, each member
   deflated (level :data:`DEFLATE_LEVEL`) unless its name says it is compressed
-  already (``.jpg``, ``.parquet``...) or ``compression="none"``.
+  already (``.jpg``, ``.parquet``...), a deflated sample of its suffix did not shrink
+  (random bytes), or ``compression="none"``.
 
 Every file is hashed again while it is read for sending; one that changed since it
 was added fails the upload with a clear message (add it again). Chunks are built in
@@ -28,7 +29,9 @@ import hashlib
 import logging
 import os
 import tempfile
+import time
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -48,9 +51,13 @@ log = logging.getLogger("corral.datasets")
 FILE_THRESHOLD = 4 * 1024 * 1024
 #: default size of a chunk, MiB
 DEFAULT_CHUNK_MB = 32
+#: most files in one chunk: a million tiny files make 100 chunks, not one huge archive
+#: (whose member list the hub reads and links in one request)
+CHUNK_MEMBERS = 10_000
+#: without ``chunk_size``, a small upload is cut into one chunk per worker, not below this
+MIN_AUTO_CHUNK = 1024 * 1024
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
-DEFAULT_LEVEL = 1
-DEFLATE_LEVEL = DEFAULT_LEVEL
+DEFLATE_LEVEL = 1
 #: bytes per read while streaming
 BLOCK = 1024 * 1024
 #: where outside-storage blobs go below ``output_url``
@@ -91,12 +98,17 @@ def normalize_compression(compression: Any) -> str:
     )
 
 
-def _pending(client: HubClient, version_id: str) -> Iterator[_Item]:
-    """Each pending content once (by SHA-256), with a local source."""
+def _pending(client: HubClient, version_id: str, bar: DatasetProgress) -> Iterator[_Item]:
+    """Each pending content once (by SHA-256), with a local source.
+
+    A second path with the same content rides along with the first: it counts as done
+    on the progress bar at once.
+    """
     seen: set[bytes] = set()
     for row in client.datasets.iter_files(version_id, pending=True):
         digest = bytes.fromhex(row["sha256"])
         if digest in seen:
+            bar.advance(files=1, nbytes=int(row["size"]))
             continue
         seen.add(digest)
         source = row.get("source")
@@ -118,7 +130,7 @@ def _plans(items: Iterator[_Item], chunk_bytes: int) -> Iterator[list[_Item]]:
             continue
         group.append(item)
         size += item.size
-        if size >= chunk_bytes:
+        if size >= chunk_bytes or len(group) >= CHUNK_MEMBERS:
             yield group
             group, size = [], 0
     if group:
@@ -159,13 +171,43 @@ def _hash_checked(item: _Item) -> None:
         )
 
 
-def _pack(items: list[_Item], dest: Path, compression: str) -> str:
+#: bytes of a file's start that are deflated to judge whether its kind compresses
+PROBE_BYTES = 64 * 1024
+#: a probe that shrinks less than this (compressed / raw) means "store, do not deflate"
+WORTH_IT = 0.9
+
+
+class _Compressibility:
+    """Whether files of a suffix compress, judged once per suffix by deflating a sample.
+
+    Shared by the upload's threads (a race only probes a suffix twice).
+    """
+
+    def __init__(self) -> None:
+        self._by_suffix: dict[str, bool] = {}
+
+    def deflate(self, name: str, data: bytes) -> bool:
+        if is_compressed_name(name):
+            return False
+        suffix = os.path.splitext(name.lower())[1]
+        known = self._by_suffix.get(suffix)
+        if known is not None:
+            return known
+        if len(data) < 512:  # too small to judge: deflate it, do not remember
+            return True
+        sample = data[:PROBE_BYTES]
+        worth = len(zlib.compress(sample, DEFLATE_LEVEL)) < WORTH_IT * len(sample)
+        self._by_suffix[suffix] = worth
+        return worth
+
+
+def _pack(items: list[_Item], dest: Path, compression: str, judge: _Compressibility) -> str:
     """Write the chunk zip; returns the blob's compression (``deflate`` if any member is)."""
     deflated = False
     with zipfile.ZipFile(dest, "w", allowZip64=True) as zf:
         for item in items:
             data = _read_checked(item)
-            deflate = compression == "deflate" and not is_compressed_name(item.path)
+            deflate = compression == "deflate" and judge.deflate(item.path, data)
             info = zipfile.ZipInfo(item.sha256, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
@@ -205,38 +247,33 @@ class _Target:
             try:
                 self._send_once(path, blob_id, size, kind, compression, contents)
                 return
-            except (ServerUnavailableError, OSError) as e:
-                attempt += 1
-                if attempt > self.retries:
-                    raise
-                log.warning("sending blob %s failed (%s), retry %d", blob_id[:12], e, attempt)
             except CorralError as e:
                 status = getattr(e, "status", None)
-                if isinstance(status, int) and status >= 500 and attempt < self.retries:
-                    attempt += 1
-                    continue
-                raise
+                transient = isinstance(e, ServerUnavailableError) or (
+                    isinstance(status, int) and status >= 500
+                )
+                if not transient or attempt >= self.retries:
+                    raise
+            except OSError as e:  # a local read, or a storage backend's connection
+                if attempt >= self.retries:
+                    raise
+                log.warning("sending blob %s failed (%s)", blob_id[:12], e)
+            attempt += 1
+            # 0.5 s, 1 s, 2 s...: a hub restarting or a flaky link gets time to recover
+            time.sleep(min(0.25 * 2**attempt, 8.0))
 
     def _send_once(
         self, path: Path, blob_id: str, size: int, kind: str, compression: str, contents: list[str]
     ) -> None:
         if not self.output_url:
-            try:
-                self.client.datasets.put_blob(
-                    self.version_id,
-                    blob_id,
-                    _stream(path),
-                    size=size,
-                    kind=kind,
-                    compression=compression,
-                )
-            except ValidationError as e:
-                if kind == "file" and "sha" in str(e).lower():
-                    raise FileChangedError(
-                        f"a large file changed while it was sent (blob {blob_id[:12]}): {e}; "
-                        "add it again, then upload"
-                    ) from e
-                raise
+            self.client.datasets.put_blob(
+                self.version_id,
+                blob_id,
+                _stream(path),
+                size=size,
+                kind=kind,
+                compression=compression,
+            )
             return
         from corral.sdk.storage import backend_for, join_uri
 
@@ -254,21 +291,30 @@ class _Target:
 
 
 def _send_group(
-    target: _Target, group: list[_Item], compression: str, tmp: Path
+    target: _Target, group: list[_Item], compression: str, tmp: Path, judge: _Compressibility
 ) -> tuple[int, int, str]:
     """Pack (or check) and send one blob; ``(files, bytes sent, blob id)``."""
     if len(group) == 1 and group[0].size >= FILE_THRESHOLD:
         item = group[0]
         if target.output_url:
             _hash_checked(item)
-        path = Path(item.source)
-        target.send(path, item.sha256, item.size, "file", "none", [item.sha256])
+        elif not Path(item.source).is_file():
+            _hash_checked(item)  # says the source is gone
+        try:  # the hub hashes what it receives: a changed file is refused, nothing stored
+            target.send(Path(item.source), item.sha256, item.size, "file", "none", [item.sha256])
+        except ValidationError as e:
+            if "sha-256" not in str(e).lower():
+                raise
+            raise FileChangedError(
+                f"{item.path}: {item.source} changed since it was added to the dataset "
+                f"(the hub says: {e}): add it again, then upload"
+            ) from e
         return 1, item.size, item.sha256
     fd, name = tempfile.mkstemp(prefix="chunk-", suffix=".zip", dir=tmp)
     os.close(fd)
     chunk = Path(name)
     try:
-        blob_compression = _pack(group, chunk, compression)
+        blob_compression = _pack(group, chunk, compression, judge)
         blob_id = _file_sha(chunk)
         size = chunk.stat().st_size
         target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
@@ -301,11 +347,15 @@ def upload_version(
     mode = normalize_compression(compression)
     if chunk_size is not None and chunk_size <= 0:
         raise ValidationError(f"chunk_size={chunk_size}: give the chunk size in MiB (> 0)")
+    stats_in = version.get("stats") or {}
+    workers = max(1, max_workers or min(8, (os.cpu_count() or 1) * 2))
     chunk_bytes = int((chunk_size or DEFAULT_CHUNK_MB) * 1024 * 1024)
+    if chunk_size is None:  # enough chunks to keep every worker busy, none under 1 MiB
+        spread = int(stats_in.get("pending_bytes", 0)) // workers
+        chunk_bytes = max(MIN_AUTO_CHUNK, min(chunk_bytes, spread))
     url = output_url or version.get("output_uri") or ""
     if url.startswith("hub://"):
         url = ""
-    stats_in = version.get("stats") or {}
     target = _Target(client, version["id"], url, max(0, retries))
     label = f"upload {version.get('name', '')} {version.get('version', '')}".strip()
     with (
@@ -319,10 +369,10 @@ def upload_version(
     ):
         return _run(
             target,
-            _plans(_pending(client, version["id"]), chunk_bytes),
+            _plans(_pending(client, version["id"], bar), chunk_bytes),
             mode,
             Path(tmp),
-            max_workers,
+            workers,
             bar,
         )
 
@@ -332,14 +382,14 @@ def _run(
     plans: Iterator[list[_Item]],
     compression: str,
     tmp: Path,
-    max_workers: int | None,
+    workers: int,
     bar: DatasetProgress,
 ) -> UploadStats:
-    """Send the plans with ``max_workers`` threads, at most two per worker in flight."""
-    workers = max(1, max_workers or min(8, (os.cpu_count() or 1) * 2))
+    """Send the plans with ``workers`` threads, at most two per worker in flight."""
     stats = UploadStats()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="corral-upload")
     running: dict[Future[tuple[int, int, str]], list[_Item]] = {}
+    judge = _Compressibility()
 
     def collect(done: set[Future[tuple[int, int, str]]]) -> None:
         for fut in done:
@@ -356,7 +406,7 @@ def _run(
             while len(running) >= workers * 2:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 collect(done)
-            running[pool.submit(_send_group, target, group, compression, tmp)] = group
+            running[pool.submit(_send_group, target, group, compression, tmp, judge)] = group
         while running:
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             collect(done)

@@ -17,7 +17,10 @@ key); ``worker`` (an agent's service account); ``anonymous``.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -106,6 +109,8 @@ class World:
     queue: str = ""
     worker_id: str = ""
     file_path: str = ""
+    #: dataset versions made on first use (``_draft``, ``_final``)
+    datasets: dict[str, str] = field(default_factory=dict)
 
     @property
     def admin(self) -> httpx.Client:
@@ -223,6 +228,63 @@ def _failed_login(w: World) -> dict[str, Any]:
     r = w.clients["anonymous"].post("/auth/login", json={"username": name, "password": "x"})
     assert r.status_code == 401, r.text
     return {"subject": f"user:{name}"}
+
+
+_BLOB = b"dataset bytes"
+
+
+def _new_draft(w: World) -> str:
+    body = {"name": f.unique("ds"), "project_id": w.project_id}
+    return str(f.ok(w.owner.post("/datasets", json=body), 201)["id"])
+
+
+def _new_final(w: World) -> str:
+    version = _new_draft(w)
+    data = _BLOB + version.encode()
+    digest = hashlib.sha256(data).hexdigest()
+    row = {"path": "a.bin", "size": len(data), "sha256": digest}
+    f.ok(w.owner.post(f"/datasets/{version}/files", json={"files": [row]}))
+    f.ok(w.owner.put(f"/datasets/{version}/blobs/{digest}", params={"kind": "file"}, content=data))
+    f.ok(w.owner.post(f"/datasets/{version}:finalize"))
+    w.datasets.setdefault("blob:" + version, digest)
+    return version
+
+
+def _dataset(kind: str) -> Params:
+    """A version of the private project (``draft``, ``final``, ``final2``), made once."""
+
+    def call(w: World) -> dict[str, Any]:
+        if kind not in w.datasets:
+            w.datasets[kind] = _new_draft(w) if kind == "draft" else _new_final(w)
+        return {"dataset_id": w.datasets[kind]}
+
+    return call
+
+
+def _fresh_draft(w: World) -> dict[str, Any]:
+    return {"dataset_id": _new_draft(w)}
+
+
+def _chunk_of(data: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(hashlib.sha256(data).hexdigest(), data)
+    return buf.getvalue()
+
+
+def _blob_upload(w: World) -> dict[str, Any]:
+    chunk = _chunk_of(uuid.uuid4().bytes)
+    digest = hashlib.sha256(chunk).hexdigest()
+    return _dataset("draft")(w) | {
+        "blob_id": digest,
+        "params": {"kind": "chunk"},
+        "content": chunk,
+    }
+
+
+def _final_blob(w: World) -> dict[str, Any]:
+    args = _dataset("final")(w)
+    return args | {"blob_id": w.datasets["blob:" + args["dataset_id"]]}
 
 
 def _event_batch(w: World) -> dict[str, Any]:
@@ -426,6 +488,66 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/files/{path}"): Rule("read", lambda w: {"path": w.file_path}),
     ("DELETE", "/api/v1/files/{path}"): Rule("write", lambda w: {"path": w.new_file()}),
     ("GET", "/api/v1/files"): Rule("read", lambda w: {"params": {"prefix": f"tasks/{w.task_id}"}}),
+    # datasets (a version is a task: read and write are the task's)
+    ("GET", "/api/v1/datasets"): Rule("user"),
+    ("GET", "/api/v1/datasets/names"): Rule("user"),
+    ("POST", "/api/v1/datasets"): Rule(
+        "write", lambda w: {"json": {"name": f.unique("ds"), "project_id": w.project_id}}
+    ),
+    ("POST", "/api/v1/datasets:squash"): Rule(
+        "write",
+        lambda w: {
+            "json": {
+                "name": f.unique("squashed"),
+                "ids": [_dataset("final")(w)["dataset_id"], _dataset("final2")(w)["dataset_id"]],
+            }
+        },
+    ),
+    ("GET", "/api/v1/datasets/{dataset_id}"): Rule("read", _dataset("draft")),
+    ("PATCH", "/api/v1/datasets/{dataset_id}"): Rule(
+        "write", lambda w: _dataset("draft")(w) | {"json": {"description": "d"}}
+    ),
+    ("DELETE", "/api/v1/datasets/{dataset_id}"): Rule("write", _fresh_draft),
+    ("POST", "/api/v1/datasets/{dataset_id}:finalize"): Rule("write", _fresh_draft),
+    ("POST", "/api/v1/datasets/{dataset_id}:move"): Rule(
+        "write", lambda w: _fresh_draft(w) | {"json": {"project": f"{w.project_name}/moved"}}
+    ),
+    ("GET", "/api/v1/datasets/{dataset_id}/graph"): Rule("read", _dataset("final")),
+    ("POST", "/api/v1/datasets/{dataset_id}/files"): Rule(
+        "write",
+        lambda w: (
+            _dataset("draft")(w)
+            | {"json": {"files": [{"path": "x.txt", "size": 1, "sha256": "a" * 64}]}}
+        ),
+    ),
+    ("POST", "/api/v1/datasets/{dataset_id}/files:remove"): Rule(
+        "write", lambda w: _dataset("draft")(w) | {"json": {"paths": ["nothing.txt"]}}
+    ),
+    ("GET", "/api/v1/datasets/{dataset_id}/files"): Rule("read", _dataset("final")),
+    ("GET", "/api/v1/datasets/{dataset_id}/diff"): Rule("read", _dataset("final")),
+    ("GET", "/api/v1/datasets/{dataset_id}/diff/summary"): Rule("read", _dataset("final")),
+    ("PUT", "/api/v1/datasets/{dataset_id}/blobs/{blob_id}"): Rule("write", _blob_upload),
+    ("POST", "/api/v1/datasets/{dataset_id}/blobs"): Rule(
+        "write",
+        lambda w: (
+            _dataset("draft")(w)
+            | {
+                "json": {
+                    "id": uuid.uuid4().hex * 2,
+                    "uri": f"s3://bucket/{f.unique('blob')}",
+                    "size": 1,
+                    "kind": "file",
+                }
+            }
+        ),
+    ),
+    ("GET", "/api/v1/datasets/{dataset_id}/blobs/{blob_id}"): Rule("read", _final_blob),
+    ("HEAD", "/api/v1/datasets/{dataset_id}/blobs/{blob_id}"): Rule("read", _final_blob),
+    ("POST", "/api/v1/datasets/{dataset_id}/usages"): Rule(
+        "write", lambda w: _dataset("final")(w) | {"json": {"task_id": w.task_id, "alias": "d"}}
+    ),
+    ("GET", "/api/v1/datasets/{dataset_id}/usages"): Rule("read", _dataset("final")),
+    ("GET", "/api/v1/tasks/{task_id}/datasets"): Rule("read", _task),
     # the change log
     ("GET", "/api/v1/changes"): Rule("user", lambda w: {"params": {"cursor": "latest"}}),
     ("GET", "/api/v1/changes/latest"): Rule("user"),

@@ -104,3 +104,26 @@ def test_postgres_stores_scalar_arrays_uncompressed(pg_engine: Engine, path: str
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     assert _storage(engine) == {"iterations": "e", "values": "e", "times": "e"}
+
+
+@pytest.mark.parametrize("path", ["models", "migrations"])
+def test_postgres_sorts_dataset_paths_as_bytes(pg_engine: Engine, path: str) -> None:
+    """Dataset paths have collation "C" whatever the database's default (keyset paging)."""
+    engine = pg_engine
+    if path == "models":
+        upgrade(engine)
+    else:
+        from alembic import command
+
+        cfg = alembic_config()
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT table_name, collation_name FROM information_schema.columns "
+                "WHERE column_name = 'path' AND table_name LIKE 'dataset_%'"
+            )
+        )
+        assert dict(rows.all()) == {"dataset_files": "C", "dataset_removals": "C"}

@@ -25,7 +25,7 @@ def _services_loaded_by(module: str) -> set[str]:
         ("corral.server.services.clock", {"clock"}),
         (
             "corral.server.services.deletion",
-            {"deletion", "changes", "stored_files", "clock", "task_tokens"},
+            {"deletion", "changes", "stored_files", "clock", "task_tokens", "dataset_gc"},
         ),
     ],
 )

@@ -1879,6 +1879,328 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Datasets
+         * @description Versions, filtered; ``sort`` is ``-version`` (default), ``-created_at`` or ``name``.
+         */
+        get: operations["list_datasets_api_v1_datasets_get"];
+        put?: never;
+        /**
+         * Create Dataset
+         * @description Create a draft version (its parents' files merged in).
+         */
+        post: operations["create_dataset_api_v1_datasets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dataset Names
+         * @description Datasets (all versions of one project and name), by name; ``latest`` is the highest.
+         */
+        get: operations["list_dataset_names_api_v1_datasets_names_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets:squash": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Squash Datasets
+         * @description A new final version, the given versions merged (later ids win); nothing uploaded.
+         */
+        post: operations["squash_datasets_api_v1_datasets_squash_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Dataset */
+        get: operations["get_dataset_api_v1_datasets__dataset_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Dataset
+         * @description Delete a version and free the blobs no other version uses (409 if used, unless force).
+         */
+        delete: operations["delete_dataset_api_v1_datasets__dataset_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Dataset
+         * @description Change description and tags (any time), version and output_uri (drafts only).
+         */
+        patch: operations["update_dataset_api_v1_datasets__dataset_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}:finalize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finalize Dataset
+         * @description Close the version (409 when final already or files are not uploaded).
+         */
+        post: operations["finalize_dataset_api_v1_datasets__dataset_id__finalize_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}:move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move Dataset
+         * @description Move every version of the dataset to another project.
+         */
+        post: operations["move_dataset_api_v1_datasets__dataset_id__move_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/graph": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dataset Graph
+         * @description The dataset's versions and their ancestors (readable ones), at most 500.
+         */
+        get: operations["dataset_graph_api_v1_datasets__dataset_id__graph_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dataset Files
+         * @description The index by path, a page at a time (``limit`` up to 10,000).
+         */
+        get: operations["list_dataset_files_api_v1_datasets__dataset_id__files_get"];
+        put?: never;
+        /**
+         * Add Dataset Files
+         * @description Add or replace up to 10,000 files (409 on a final version; 422 on a bad path).
+         */
+        post: operations["add_dataset_files_api_v1_datasets__dataset_id__files_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/files:remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove Dataset Files
+         * @description Remove paths (a folder takes what is under it) or a glob's matches.
+         */
+        post: operations["remove_dataset_files_api_v1_datasets__dataset_id__files_remove_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Dataset Diff Page
+         * @description What differs from ``against`` (another version; omitted: the parents), by path.
+         */
+        get: operations["dataset_diff_page_api_v1_datasets__dataset_id__diff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/diff/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dataset Diff Summary */
+        get: operations["dataset_diff_summary_api_v1_datasets__dataset_id__diff_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/usages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Dataset Usages
+         * @description The tasks that used this version (those the caller may read), newest first.
+         */
+        get: operations["list_dataset_usages_api_v1_datasets__dataset_id__usages_get"];
+        put?: never;
+        /**
+         * Record Dataset Usage
+         * @description Task ``task_id`` uses this version under ``alias`` (replacing that alias's version).
+         */
+        post: operations["record_dataset_usage_api_v1_datasets__dataset_id__usages_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Task Datasets
+         * @description The dataset versions a task used, by alias (those the caller may read).
+         */
+        get: operations["task_datasets_api_v1_tasks__task_id__datasets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/blobs/{blob_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Blob
+         * @description Stream a blob of this version from the hub's store (a single ``Range`` gives 206).
+         */
+        get: operations["get_blob_api_v1_datasets__dataset_id__blobs__blob_id__get"];
+        /**
+         * Put Blob
+         * @description Store a blob (its id is the SHA-256 of the body) and link this version's files.
+         */
+        put: operations["put_blob_api_v1_datasets__dataset_id__blobs__blob_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * Get Blob
+         * @description Stream a blob of this version from the hub's store (a single ``Range`` gives 206).
+         */
+        head: operations["get_blob_api_v1_datasets__dataset_id__blobs__blob_id__head"];
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{dataset_id}/blobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Register Blob
+         * @description A blob the client stored in outside storage, and the files of this version it holds.
+         */
+        post: operations["register_blob_api_v1_datasets__dataset_id__blobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/quotas": {
         parameters: {
             query?: never;
@@ -2086,6 +2408,62 @@ export interface components {
             order: "max" | "min";
         };
         /**
+         * BlobIn
+         * @description ``POST /datasets/{id}/blobs``: a blob the client stored in *outside* storage.
+         *
+         *     Links every file of this version whose ``sha256`` is in ``contents`` and that has
+         *     no blob yet. ``uri`` may not be ``hub://`` (blobs in the hub's store are sent with
+         *     ``PUT /datasets/{id}/blobs/{blob_id}``, which reads the contents itself).
+         */
+        BlobIn: {
+            /** Id */
+            id: string;
+            /** Uri */
+            uri: string;
+            /** Size */
+            size: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "chunk" | "file";
+            /**
+             * Compression
+             * @default none
+             * @enum {string}
+             */
+            compression: "none" | "deflate";
+            /**
+             * Contents
+             * @default []
+             */
+            contents: string[];
+        };
+        /** BlobOut */
+        BlobOut: {
+            /** Id */
+            id: string;
+            /** Uri */
+            uri: string;
+            /** Size */
+            size: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "chunk" | "file";
+            /**
+             * Compression
+             * @enum {string}
+             */
+            compression: "none" | "deflate";
+            /**
+             * Linked
+             * @default 0
+             */
+            linked: number;
+        };
+        /**
          * ChangeCursor
          * @description A position in the change log (the id of the newest change; 0 when empty).
          */
@@ -2242,6 +2620,362 @@ export interface components {
              */
             setup_script: string;
         };
+        /**
+         * DatasetCreate
+         * @description Create a dataset version (a new task of type ``data_processing``).
+         *
+         *     ``version`` defaults to the highest version of the same ``(project, name)`` with
+         *     its last part bumped (``1.0.3`` -> ``1.0.4``), ``1.0.0`` for the first. Parents
+         *     must be ``final`` (409) and readable (404); the new version starts with their
+         *     files merged (a later parent's file wins over an earlier one's at the same path).
+         */
+        DatasetCreate: {
+            /** Id */
+            id?: string | null;
+            /** Name */
+            name: string;
+            /** Project */
+            project?: string | null;
+            /** Project Id */
+            project_id?: string | null;
+            /** Version */
+            version?: string | null;
+            /**
+             * Parents
+             * @default []
+             */
+            parents: string[];
+            /**
+             * Tags
+             * @default []
+             */
+            tags: string[];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Output Uri
+             * @default
+             */
+            output_uri: string;
+        };
+        /**
+         * DatasetDeleted
+         * @description What ``DELETE /datasets/{id}`` removed.
+         *
+         *     Blobs in the hub's store are removed by the hub; ``external_uris`` are blobs in
+         *     outside storage (``s3://``...) that no version uses any more: the client that
+         *     asked for the delete removes them with its own credentials.
+         */
+        DatasetDeleted: {
+            /** Deleted */
+            deleted: string[];
+            /**
+             * Freed Blobs
+             * @default 0
+             */
+            freed_blobs: number;
+            /**
+             * Freed Bytes
+             * @default 0
+             */
+            freed_bytes: number;
+            /**
+             * External Uris
+             * @default []
+             */
+            external_uris: string[];
+        };
+        /**
+         * DatasetFile
+         * @description One row of a version's index. ``blob_uri`` is ``hub://...`` for blobs in the
+         *     hub's store (read them through ``GET /datasets/{id}/blobs/{blob_id}``) or the
+         *     outside URL of the blob; both are empty while the file is pending.
+         */
+        DatasetFile: {
+            /** Path */
+            path: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /**
+             * Change
+             * @default unchanged
+             * @enum {string}
+             */
+            change: "unchanged" | "added" | "modified";
+            /** Blob Id */
+            blob_id?: string | null;
+            /**
+             * Blob Uri
+             * @default
+             */
+            blob_uri: string;
+            /** Blob Kind */
+            blob_kind?: ("chunk" | "file") | null;
+            /** Compression */
+            compression?: ("none" | "deflate") | null;
+            /** External Url */
+            external_url?: string | null;
+            /** Source */
+            source?: string | null;
+        };
+        /**
+         * DatasetGraph
+         * @description The versions of one dataset and all their ancestors (at most 500 nodes).
+         */
+        DatasetGraph: {
+            /** Nodes */
+            nodes: components["schemas"]["DatasetGraphNode"][];
+            /**
+             * Truncated
+             * @default false
+             */
+            truncated: boolean;
+        };
+        /** DatasetGraphNode */
+        DatasetGraphNode: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Project Id */
+            project_id: string;
+            /** Version */
+            version: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "draft" | "uploading" | "final";
+            /**
+             * Parents
+             * @default []
+             */
+            parents: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * File Count
+             * @default 0
+             */
+            file_count: number;
+            /**
+             * Total Size
+             * @default 0
+             */
+            total_size: number;
+        };
+        /**
+         * DatasetMove
+         * @description ``POST /datasets/{id}:move``: every version of the dataset moves to ``project``.
+         */
+        DatasetMove: {
+            /** Project */
+            project: string;
+        };
+        /**
+         * DatasetName
+         * @description A dataset (all versions of one ``(project, name)``), for listings by project.
+         */
+        DatasetName: {
+            /** Project Id */
+            project_id: string;
+            /** Project */
+            project: string;
+            /** Name */
+            name: string;
+            /** Versions */
+            versions: number;
+            /** Latest Version */
+            latest_version: string;
+            /** Latest Id */
+            latest_id: string;
+            /** Last Update */
+            last_update?: string | null;
+        };
+        /**
+         * DatasetSquash
+         * @description ``POST /datasets:squash``: one new ``final`` version, the given versions merged.
+         *
+         *     Later ids win at the same path; nothing is uploaded (the blobs are shared).
+         */
+        DatasetSquash: {
+            /** Name */
+            name: string;
+            /** Project */
+            project?: string | null;
+            /** Ids */
+            ids: string[];
+            /** Version */
+            version?: string | null;
+            /**
+             * Tags
+             * @default []
+             */
+            tags: string[];
+        };
+        /**
+         * DatasetStats
+         * @description Counts of a version; ``added``/``modified``/``removed`` are against its parents.
+         */
+        DatasetStats: {
+            /**
+             * File Count
+             * @default 0
+             */
+            file_count: number;
+            /**
+             * Total Size
+             * @default 0
+             */
+            total_size: number;
+            /**
+             * Added
+             * @default 0
+             */
+            added: number;
+            /**
+             * Modified
+             * @default 0
+             */
+            modified: number;
+            /**
+             * Removed
+             * @default 0
+             */
+            removed: number;
+            /**
+             * Added Bytes
+             * @default 0
+             */
+            added_bytes: number;
+            /**
+             * Modified Bytes
+             * @default 0
+             */
+            modified_bytes: number;
+            /**
+             * Removed Bytes
+             * @default 0
+             */
+            removed_bytes: number;
+            /**
+             * Pending Count
+             * @default 0
+             */
+            pending_count: number;
+            /**
+             * Pending Bytes
+             * @default 0
+             */
+            pending_bytes: number;
+            /**
+             * External Count
+             * @default 0
+             */
+            external_count: number;
+        };
+        /**
+         * DatasetUpdate
+         * @description Fields to change; a ``final`` version accepts ``tags`` and ``description`` only.
+         */
+        DatasetUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Tags */
+            tags?: string[] | null;
+            /** Version */
+            version?: string | null;
+            /** Output Uri */
+            output_uri?: string | null;
+        };
+        /** DatasetUsage */
+        DatasetUsage: {
+            /** Task Id */
+            task_id: string;
+            /** Task Name */
+            task_name: string;
+            /** Project Id */
+            project_id: string;
+            /** Status */
+            status: string;
+            /** Alias */
+            alias: string;
+            /** Dataset Id */
+            dataset_id: string;
+            /**
+             * Used At
+             * Format: date-time
+             */
+            used_at: string;
+        };
+        /** DatasetVersion */
+        DatasetVersion: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Project Id */
+            project_id: string;
+            /**
+             * Project
+             * @default
+             */
+            project: string;
+            /** Version */
+            version: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "draft" | "uploading" | "final";
+            /** Status */
+            status: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Tags
+             * @default []
+             */
+            tags: string[];
+            /**
+             * Parents
+             * @default []
+             */
+            parents: string[];
+            /** User Id */
+            user_id?: string | null;
+            /**
+             * User
+             * @default
+             */
+            user: string;
+            /**
+             * Output Uri
+             * @default
+             */
+            output_uri: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Last Update */
+            last_update?: string | null;
+            /** Finalized At */
+            finalized_at?: string | null;
+            stats?: components["schemas"]["DatasetStats"];
+        };
         /** DebugSampleOut */
         DebugSampleOut: {
             /** Metric */
@@ -2283,6 +3017,60 @@ export interface components {
             queue?: string | null;
             token?: components["schemas"]["TaskToken"] | null;
         };
+        /**
+         * DiffEntry
+         * @description One path that differs; ``old_*`` are the other side's (``against``).
+         */
+        DiffEntry: {
+            /** Path */
+            path: string;
+            /**
+             * Change
+             * @enum {string}
+             */
+            change: "added" | "removed" | "modified";
+            /** Size */
+            size?: number | null;
+            /** Sha256 */
+            sha256?: string | null;
+            /** Old Size */
+            old_size?: number | null;
+            /** Old Sha256 */
+            old_sha256?: string | null;
+        };
+        /** DiffSummary */
+        DiffSummary: {
+            /**
+             * Added
+             * @default 0
+             */
+            added: number;
+            /**
+             * Removed
+             * @default 0
+             */
+            removed: number;
+            /**
+             * Modified
+             * @default 0
+             */
+            modified: number;
+            /**
+             * Added Bytes
+             * @default 0
+             */
+            added_bytes: number;
+            /**
+             * Removed Bytes
+             * @default 0
+             */
+            removed_bytes: number;
+            /**
+             * Modified Bytes
+             * @default 0
+             */
+            modified_bytes: number;
+        };
         /** Enqueue */
         Enqueue: {
             /** Queue */
@@ -2312,6 +3100,26 @@ export interface components {
             is_dir: boolean;
         };
         /**
+         * FileIn
+         * @description One file of ``POST /datasets/{id}/files``.
+         *
+         *     ``source`` is where the bytes are on the adding machine (kept until the version is
+         *     final so that an interrupted ``upload`` can resume from another process);
+         *     ``external_url`` makes the entry a link that is never uploaded.
+         */
+        FileIn: {
+            /** Path */
+            path: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /** Source */
+            source?: string | null;
+            /** External Url */
+            external_url?: string | null;
+        };
+        /**
          * FileOut
          * @description A stored file, as an upload answers it.
          */
@@ -2324,6 +3132,57 @@ export interface components {
             sha256: string;
             /** Uri */
             uri: string;
+        };
+        /**
+         * FilesAdded
+         * @description What one batch did: new paths, changed paths, paths already so; and how many of
+         *     them still need their bytes uploaded (no blob in this version or its ancestors).
+         */
+        FilesAdded: {
+            /**
+             * Added
+             * @default 0
+             */
+            added: number;
+            /**
+             * Modified
+             * @default 0
+             */
+            modified: number;
+            /**
+             * Unchanged
+             * @default 0
+             */
+            unchanged: number;
+            /**
+             * Pending
+             * @default 0
+             */
+            pending: number;
+        };
+        /** FilesIn */
+        FilesIn: {
+            /** Files */
+            files: components["schemas"]["FileIn"][];
+        };
+        /**
+         * FilesRemove
+         * @description ``POST /datasets/{id}/files:remove``: exact ``paths`` (a folder takes everything
+         *     under it), or one glob ``pattern`` (``*`` and ``?``, matched on the whole path).
+         */
+        FilesRemove: {
+            /**
+             * Paths
+             * @default []
+             */
+            paths: string[];
+            /** Pattern */
+            pattern?: string | null;
+        };
+        /** FilesRemoved */
+        FilesRemoved: {
+            /** Removed */
+            removed: number;
         };
         /** Finish */
         Finish: {
@@ -2942,6 +3801,51 @@ export interface components {
         Page_AuditEntryOut_: {
             /** Items */
             items: components["schemas"]["AuditEntryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** Page[DatasetFile] */
+        Page_DatasetFile_: {
+            /** Items */
+            items: components["schemas"]["DatasetFile"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** Page[DatasetName] */
+        Page_DatasetName_: {
+            /** Items */
+            items: components["schemas"]["DatasetName"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** Page[DatasetUsage] */
+        Page_DatasetUsage_: {
+            /** Items */
+            items: components["schemas"]["DatasetUsage"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** Page[DatasetVersion] */
+        Page_DatasetVersion_: {
+            /** Items */
+            items: components["schemas"]["DatasetVersion"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+            /** Total */
+            total?: number | null;
+        };
+        /** Page[DiffEntry] */
+        Page_DiffEntry_: {
+            /** Items */
+            items: components["schemas"]["DiffEntry"][];
             /** Next Cursor */
             next_cursor?: string | null;
             /** Total */
@@ -4030,6 +4934,16 @@ export interface components {
             running: {
                 [key: string]: number;
             };
+        };
+        /**
+         * UsageIn
+         * @description ``POST /datasets/{id}/usages``: task ``task_id`` uses this version under ``alias``.
+         */
+        UsageIn: {
+            /** Task Id */
+            task_id: string;
+            /** Alias */
+            alias: string;
         };
         /** UserCreate */
         UserCreate: {
@@ -8102,6 +9016,776 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PlotsOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_datasets_api_v1_datasets_get: {
+        parameters: {
+            query?: {
+                project?: string | null;
+                project_id?: string | null;
+                name?: string | null;
+                partial_name?: string | null;
+                version?: string | null;
+                tag?: string[];
+                state?: ("draft" | "uploading" | "final") | null;
+                id?: string[];
+                only_final?: boolean;
+                sort?: string;
+                limit?: number | null;
+                cursor?: string | null;
+                with_total?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DatasetVersion_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_dataset_api_v1_datasets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_dataset_names_api_v1_datasets_names_get: {
+        parameters: {
+            query?: {
+                project_id?: string | null;
+                partial_name?: string | null;
+                limit?: number | null;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DatasetName_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    squash_datasets_api_v1_datasets_squash_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetSquash"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_dataset_api_v1_datasets__dataset_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_dataset_api_v1_datasets__dataset_id__delete: {
+        parameters: {
+            query?: {
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDeleted"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_dataset_api_v1_datasets__dataset_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    finalize_dataset_api_v1_datasets__dataset_id__finalize_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    move_dataset_api_v1_datasets__dataset_id__move_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetMove"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dataset_graph_api_v1_datasets__dataset_id__graph_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetGraph"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_dataset_files_api_v1_datasets__dataset_id__files_get: {
+        parameters: {
+            query?: {
+                prefix?: string | null;
+                search?: string | null;
+                pending?: boolean | null;
+                change?: ("unchanged" | "added" | "modified") | null;
+                limit?: number | null;
+                cursor?: string | null;
+                with_total?: boolean;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DatasetFile_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    add_dataset_files_api_v1_datasets__dataset_id__files_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilesIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilesAdded"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    remove_dataset_files_api_v1_datasets__dataset_id__files_remove_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FilesRemove"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilesRemoved"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dataset_diff_page_api_v1_datasets__dataset_id__diff_get: {
+        parameters: {
+            query?: {
+                against?: string | null;
+                change?: ("added" | "removed" | "modified") | null;
+                prefix?: string | null;
+                limit?: number | null;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DiffEntry_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    dataset_diff_summary_api_v1_datasets__dataset_id__diff_summary_get: {
+        parameters: {
+            query?: {
+                against?: string | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffSummary"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_dataset_usages_api_v1_datasets__dataset_id__usages_get: {
+        parameters: {
+            query?: {
+                limit?: number | null;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_DatasetUsage_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_dataset_usage_api_v1_datasets__dataset_id__usages_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UsageIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetUsage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    task_datasets_api_v1_tasks__task_id__datasets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetUsage"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_blob_api_v1_datasets__dataset_id__blobs__blob_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                blob_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the blob */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description the one range asked for */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    put_blob_api_v1_datasets__dataset_id__blobs__blob_id__put: {
+        parameters: {
+            query?: {
+                kind?: "chunk" | "file";
+                compression?: "none" | "deflate";
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+                blob_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description the blob was stored already */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlobOut"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlobOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_blob_api_v1_datasets__dataset_id__blobs__blob_id__head: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+                blob_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    register_blob_api_v1_datasets__dataset_id__blobs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlobIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlobOut"];
                 };
             };
             /** @description Validation Error */

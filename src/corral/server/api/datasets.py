@@ -2,27 +2,21 @@
 
 Thin routes over ``services.datasets`` and its siblings. Reading a version needs
 read on its task, changing it write on its task; a version the caller may not read
-is a 404 on every route, like a missing one. Blob uploads stream outside the
-request's transaction (see ``files.files_user``).
+is a 404 on every route, like a missing one. Blobs are in ``dataset_blobs``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
 
 from corral.errors import ValidationError
 from corral.schemas.common import Page
 from corral.schemas.datasets import (
     FILES_PAGE_MAX,
-    BlobIn,
-    BlobKind,
-    BlobOut,
     Change,
-    Compression,
     DatasetCreate,
     DatasetDeleted,
     DatasetFile,
@@ -44,24 +38,17 @@ from corral.schemas.datasets import (
     UsageIn,
 )
 from corral.server.api.deps import AccessDep, CurrentUser, SessionDep, SettingsDep
-from corral.server.api.files import FilesUser, check_announced, receive, send
-from corral.server.api.guards import require_target_project, task_for
+from corral.server.api.guards import dataset_for, require_target_project, task_for
 from corral.server.api.params import ListParam
-from corral.server.auth.policy import Access, Action
-from corral.server.auth.principal import Principal
-from corral.server.db.models import DatasetBlob
 from corral.server.db.models import DatasetVersion as VersionRow
-from corral.server.db.unit_of_work import write_transaction
 from corral.server.services import (
-    dataset_blobs,
+    audit,
     dataset_diff,
     dataset_files,
     dataset_query,
     dataset_usages,
     datasets,
-    stored_files,
 )
-from corral.server.storage.uris import hub_path
 
 router = APIRouter(tags=["datasets"])
 
@@ -69,12 +56,6 @@ router = APIRouter(tags=["datasets"])
 FILES_DEFAULT = 500
 LimitParam = Annotated[int | None, Query(ge=1)]
 CursorParam = Annotated[str | None, Query(max_length=4096)]
-
-
-def version_for(access: Access, session: Session, dataset_id: str, action: Action) -> VersionRow:
-    """The version, once the caller may ``action`` its task (404 when it may not read it)."""
-    task_for(access, session, dataset_id, action, what="dataset version")
-    return dataset_query.get_version(session, dataset_id, for_update=action == "write")
 
 
 def _one(session: Session, version: VersionRow) -> DatasetVersion:
@@ -137,7 +118,7 @@ def list_datasets(
         ids=id,
         only_final=only_final,
     )
-    size = _page_limit(limit, settings.limits.page_size, 50)
+    size = min(limit or 50, settings.limits.page_size)  # like GET /tasks: at most a page
     rows, next_cursor, total = dataset_query.list_versions(
         session, f, sort=sort, limit=size, cursor=cursor, with_total=with_total
     )
@@ -156,7 +137,7 @@ def list_dataset_names(
     cursor: CursorParam = None,
 ) -> Page[DatasetName]:
     """Datasets (all versions of one project and name), by name; ``latest`` is the highest."""
-    size = _page_limit(limit, settings.limits.page_size, 50)
+    size = min(limit or 50, settings.limits.page_size)  # like GET /tasks: at most a page
     items, next_cursor = dataset_query.list_names(
         session,
         visible=access.visible_projects(),
@@ -185,7 +166,7 @@ def squash_datasets(
 
 @router.get("/datasets/{dataset_id}", response_model=DatasetVersion)
 def get_dataset(dataset_id: str, session: SessionDep, access: AccessDep) -> DatasetVersion:
-    return _one(session, version_for(access, session, dataset_id, "read"))
+    return _one(session, dataset_for(access, session, dataset_id, "read"))
 
 
 @router.patch("/datasets/{dataset_id}", response_model=DatasetVersion)
@@ -193,7 +174,7 @@ def update_dataset(
     dataset_id: str, body: DatasetUpdate, session: SessionDep, access: AccessDep
 ) -> DatasetVersion:
     """Change description and tags (any time), version and output_uri (drafts only)."""
-    version = version_for(access, session, dataset_id, "write")
+    version = dataset_for(access, session, dataset_id, "write")
     datasets.update_version(session, version, body)
     return _one(session, version)
 
@@ -203,8 +184,17 @@ def delete_dataset(
     dataset_id: str, session: SessionDep, access: AccessDep, force: bool = False
 ) -> DatasetDeleted:
     """Delete a version and free the blobs no other version uses (409 if used, unless force)."""
-    version = version_for(access, session, dataset_id, "write")
+    version = dataset_for(access, session, dataset_id, "write")
+    name, number, project_id = version.name, version.version, version.project_id
     freed = datasets.delete(session, version, force=force)
+    audit.record(
+        session,
+        "dataset.deleted",
+        target_type="task",
+        target_id=dataset_id,
+        target_name=f"{name} {number}",
+        detail={"project_id": project_id, "freed_blobs": freed.blobs, "force": force},
+    )
     return DatasetDeleted(
         deleted=[dataset_id],
         freed_blobs=freed.blobs,
@@ -216,7 +206,7 @@ def delete_dataset(
 @router.post("/datasets/{dataset_id}:finalize", response_model=DatasetVersion)
 def finalize_dataset(dataset_id: str, session: SessionDep, access: AccessDep) -> DatasetVersion:
     """Close the version (409 when final already or files are not uploaded)."""
-    version = version_for(access, session, dataset_id, "write")
+    version = dataset_for(access, session, dataset_id, "write")
     datasets.finalize(session, version)
     return _one(session, version)
 
@@ -226,7 +216,7 @@ def move_dataset(
     dataset_id: str, body: DatasetMove, session: SessionDep, access: AccessDep, user: CurrentUser
 ) -> DatasetVersion:
     """Move every version of the dataset to another project."""
-    version = version_for(access, session, dataset_id, "write")
+    version = dataset_for(access, session, dataset_id, "write")
     require_target_project(access, session, body.project, None)
     for other in dataset_query.versions_of(session, version):
         task_for(access, session, other, "write", what="dataset version")
@@ -237,7 +227,7 @@ def move_dataset(
 @router.get("/datasets/{dataset_id}/graph", response_model=DatasetGraph)
 def dataset_graph(dataset_id: str, session: SessionDep, access: AccessDep) -> DatasetGraph:
     """The dataset's versions and their ancestors (readable ones), at most 500."""
-    version = version_for(access, session, dataset_id, "read")
+    version = dataset_for(access, session, dataset_id, "read")
     return dataset_query.graph(session, version, access.visible_projects())
 
 
@@ -249,7 +239,7 @@ def add_dataset_files(
     dataset_id: str, body: FilesIn, session: SessionDep, access: AccessDep
 ) -> FilesAdded:
     """Add or replace up to 10,000 files (409 on a final version; 422 on a bad path)."""
-    version = version_for(access, session, dataset_id, "write")
+    version = dataset_for(access, session, dataset_id, "write")
     return dataset_files.add_files(session, version, body.files)
 
 
@@ -258,7 +248,7 @@ def remove_dataset_files(
     dataset_id: str, body: FilesRemove, session: SessionDep, access: AccessDep
 ) -> FilesRemoved:
     """Remove paths (a folder takes what is under it) or a glob's matches."""
-    version = version_for(access, session, dataset_id, "write")
+    version = dataset_for(access, session, dataset_id, "write")
     count = dataset_files.remove_files(session, version, body.paths, body.pattern)
     return FilesRemoved(removed=count)
 
@@ -277,7 +267,7 @@ def list_dataset_files(
     with_total: bool = False,
 ) -> Page[DatasetFile]:
     """The index by path, a page at a time (``limit`` up to 10,000)."""
-    version = version_for(access, session, dataset_id, "read")
+    version = dataset_for(access, session, dataset_id, "read")
     items, next_cursor, total = dataset_files.list_files(
         session,
         version,
@@ -304,8 +294,8 @@ def dataset_diff_page(
     cursor: CursorParam = None,
 ) -> Page[DiffEntry]:
     """What differs from ``against`` (another version; omitted: the parents), by path."""
-    version = version_for(access, session, dataset_id, "read")
-    other = version_for(access, session, against, "read") if against else None
+    version = dataset_for(access, session, dataset_id, "read")
+    other = dataset_for(access, session, against, "read") if against else None
     items, next_cursor = dataset_diff.diff(
         session,
         version,
@@ -322,162 +312,9 @@ def dataset_diff_page(
 def dataset_diff_summary(
     dataset_id: str, session: SessionDep, access: AccessDep, against: str | None = None
 ) -> DiffSummary:
-    version = version_for(access, session, dataset_id, "read")
-    other = version_for(access, session, against, "read") if against else None
+    version = dataset_for(access, session, dataset_id, "read")
+    other = dataset_for(access, session, against, "read") if against else None
     return dataset_diff.summary(session, version, other)
-
-
-# --- blobs ---------------------------------------------------------------------------------
-
-
-def _blob_target(request: Request, principal: Principal, dataset_id: str) -> None:
-    """May the caller upload to this version (a draft)? A short read of its own."""
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        access = Access(
-            session, principal, public_role=request.app.state.settings.public_project_role
-        )
-        version = version_for(access, session, dataset_id, "write")
-        dataset_files.require_draft(version, "uploading")
-
-
-def _link_stored(
-    request: Request,
-    principal: Principal,
-    dataset_id: str,
-    blob_id: str,
-    size: int,
-    kind: str,
-    compression: str,
-    members: list[str],
-) -> tuple[BlobOut, bool]:
-    state = request.app.state
-    with write_transaction(
-        state.sessionmaker,
-        files=state.files,
-        notifier=state.changes_notifier,
-        user_id=principal.user_id,
-    ) as session:
-        version = dataset_query.get_version(session, dataset_id, for_update=True)
-        blob, created = dataset_blobs.record(
-            session,
-            version,
-            blob_id=blob_id,
-            uri=dataset_blobs.hub_blob_uri(blob_id),
-            size=size,
-            kind=kind,
-            compression=compression,
-        )
-        if created:
-            stored_files.record_upload(
-                session, dataset_blobs.blob_path(blob_id), principal.user_id, size
-            )
-        linked = dataset_blobs.link(session, version.id, blob.id, members)
-        return BlobOut.model_validate(blob).model_copy(update={"linked": linked}), created
-
-
-def _members(request: Request, path: str) -> list[str]:
-    with request.app.state.files.open(path) as f:
-        return dataset_blobs.chunk_members(f)
-
-
-@router.put(
-    "/datasets/{dataset_id}/blobs/{blob_id}",
-    response_model=BlobOut,
-    status_code=201,
-    responses={200: {"model": BlobOut, "description": "the blob was stored already"}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
-        }
-    },
-)
-async def put_blob(
-    dataset_id: str,
-    blob_id: str,
-    request: Request,
-    response: Response,
-    principal: FilesUser,
-    kind: BlobKind = "chunk",
-    compression: Compression = "none",
-) -> BlobOut:
-    """Store a blob (its id is the SHA-256 of the body) and link this version's files."""
-    if not _is_hex64(blob_id):
-        raise ValidationError("a blob id is the SHA-256 of its bytes: 64 lowercase hex")
-    await run_in_threadpool(_blob_target, request, principal, dataset_id)
-    store = request.app.state.files
-    path = dataset_blobs.blob_path(blob_id)
-    room = await check_announced(request, store, principal.user_id, path)
-    size, _, _ = await receive(request, store, path, blob_id, room)
-    members = [blob_id]
-    if kind == "chunk":
-        try:
-            members = await run_in_threadpool(_members, request, path)
-        except ValidationError:
-            await run_in_threadpool(_drop_unregistered, request, blob_id)
-            raise
-    out, created = await run_in_threadpool(
-        _link_stored, request, principal, dataset_id, blob_id, size, kind, compression, members
-    )
-    if not created:
-        response.status_code = 200
-    return out
-
-
-def _is_hex64(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
-
-
-def _drop_unregistered(request: Request, blob_id: str) -> None:
-    """A refused blob goes from the store, unless a record says it is a good one."""
-    with request.app.state.sessionmaker() as session:
-        if session.get(DatasetBlob, blob_id) is not None:
-            return
-    request.app.state.files.delete_paths([dataset_blobs.blob_path(blob_id)])
-
-
-@router.post("/datasets/{dataset_id}/blobs", response_model=BlobOut)
-def register_blob(dataset_id: str, body: BlobIn, session: SessionDep, access: AccessDep) -> BlobOut:
-    """A blob the client stored in outside storage, and the files of this version it holds."""
-    version = version_for(access, session, dataset_id, "write")
-    blob, linked = dataset_blobs.register_external(session, version, body)
-    return BlobOut.model_validate(blob).model_copy(update={"linked": linked})
-
-
-def _readable_blob_path(
-    request: Request, principal: Principal, dataset_id: str, blob_id: str
-) -> str:
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
-        access = Access(
-            session, principal, public_role=request.app.state.settings.public_project_role
-        )
-        version_for(access, session, dataset_id, "read")
-        blob = dataset_blobs.readable_blob(session, dataset_id, blob_id)
-        path = hub_path(blob.uri)
-        if path is None:
-            raise ValidationError(f"blob {blob_id} is in outside storage: {blob.uri}")
-        return path
-
-
-@router.get(
-    "/datasets/{dataset_id}/blobs/{blob_id}",
-    response_class=Response,
-    responses={
-        200: {"description": "the blob", "content": {"application/octet-stream": {}}},
-        206: {"description": "the one range asked for"},
-    },
-)
-@router.head("/datasets/{dataset_id}/blobs/{blob_id}", response_class=Response)
-async def get_blob(
-    dataset_id: str, blob_id: str, request: Request, principal: FilesUser
-) -> Response:
-    """Stream a blob of this version from the hub's store (a single ``Range`` gives 206)."""
-    path = await run_in_threadpool(_readable_blob_path, request, principal, dataset_id, blob_id)
-    return await send(request, path)
 
 
 # --- lineage ---------------------------------------------------------------------------------
@@ -488,7 +325,7 @@ def record_dataset_usage(
     dataset_id: str, body: UsageIn, session: SessionDep, access: AccessDep
 ) -> DatasetUsage:
     """Task ``task_id`` uses this version under ``alias`` (replacing that alias's version)."""
-    version = version_for(access, session, dataset_id, "read")
+    version = dataset_for(access, session, dataset_id, "read")
     task_for(access, session, body.task_id, "write")
     usage = datasets.record_usage(session, version, body.task_id, body.alias)
     return dataset_usages.to_out(session, [usage])[0]
@@ -504,8 +341,8 @@ def list_dataset_usages(
     cursor: CursorParam = None,
 ) -> Page[DatasetUsage]:
     """The tasks that used this version (those the caller may read), newest first."""
-    version_for(access, session, dataset_id, "read")
-    size = _page_limit(limit, settings.limits.page_size, 50)
+    dataset_for(access, session, dataset_id, "read")
+    size = min(limit or 50, settings.limits.page_size)  # like GET /tasks: at most a page
     items, next_cursor = dataset_usages.of_version(
         session, dataset_id, access.visible_projects(), limit=size, cursor=cursor
     )

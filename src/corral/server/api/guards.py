@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 
 from corral.errors import NotFoundError, PermissionDeniedError
 from corral.server.auth.policy import Access, Action
-from corral.server.db.models import Artifact, DebugSample, Model, Task
-from corral.server.services import projects
+from corral.server.db.models import Artifact, DatasetVersion, DebugSample, Model, Task
+from corral.server.services import dataset_query, projects
 from corral.server.storage.uris import hub_uri
 
 #: the store's top folder of dataset blobs (``services.dataset_blobs``)
@@ -57,6 +57,14 @@ def model_for(access: Access, session: Session, model_id: str, action: Action) -
         raise NotFoundError(f"no model with id {model_id!r}")
     access.require(action, model, what=f"model with id {model_id!r}")
     return model
+
+
+def dataset_for(
+    access: Access, session: Session, dataset_id: str, action: Action
+) -> DatasetVersion:
+    """The dataset version, once the caller may ``action`` its task (else 404 / 403)."""
+    task_for(access, session, dataset_id, action, what="dataset version")
+    return dataset_query.get_version(session, dataset_id, for_update=action == "write")
 
 
 # --- stored files ------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from corral.server.api import (
     auth,
     changes,
     compare,
+    dataset_blobs,
     datasets,
     docs,
     events,
@@ -68,6 +69,7 @@ def include_routers(app: FastAPI) -> None:
         workers,
         models,
         datasets,
+        dataset_blobs,
         quotas,
         docs,
     ):

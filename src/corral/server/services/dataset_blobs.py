@@ -21,7 +21,7 @@ from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.datasets import BlobIn
 from corral.server.db.models import DatasetBlob, DatasetFile, DatasetVersion
 from corral.server.services.dataset_files import require_draft
-from corral.server.services.dataset_gc import chunks
+from corral.server.services.dataset_gc import batches, by_content, member_of
 from corral.server.storage import StoredFile
 from corral.server.storage.uris import hub_path, hub_uri
 
@@ -84,12 +84,12 @@ def link(session: Session, version_id: str, blob_id: str, contents: Sequence[str
     """Point this version's pending rows with these hashes at the blob; how many."""
     f = DatasetFile
     linked = 0
-    for part in chunks(sorted(set(contents))):
+    for part in batches(session, sorted(set(contents))):
         q = (
             update(f)
             .where(
-                f.version_id == version_id,
-                f.sha256.in_(part),
+                by_content(session, f.version_id) == version_id,
+                member_of(session, f.sha256, part),
                 f.blob_id.is_(None),
                 f.external_url.is_(None),
             )
@@ -163,7 +163,10 @@ def readable_blob(session: Session, version_id: str, blob_id: str) -> DatasetBlo
         blob.version_id == version_id
         or session.scalar(
             select(
-                exists().where(DatasetFile.version_id == version_id, DatasetFile.blob_id == blob_id)
+                exists().where(
+                    by_content(session, DatasetFile.version_id) == version_id,
+                    DatasetFile.blob_id == blob_id,
+                )
             )
         )
     ):

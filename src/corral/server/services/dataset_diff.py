@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from corral.schemas.datasets import DiffEntry, DiffSummary
 from corral.server.db.models import DatasetFile, DatasetRemoval, DatasetVersion
 from corral.server.services.dataset_files import TOP, after_cursor, path_cursor
-from corral.server.services.dataset_query import stats_of
+from corral.server.services.dataset_query import parents_of, stats_of
 
 
 def _window(col: Any, prefix: str | None, after: str | None) -> list[Any]:
@@ -29,6 +29,15 @@ def _window(col: Any, prefix: str | None, after: str | None) -> list[Any]:
     if after is not None:
         conds.append(col > after)
     return conds
+
+
+def _unless_the_parent(
+    session: Session, version: DatasetVersion, other: DatasetVersion | None
+) -> DatasetVersion | None:
+    """None when ``other`` is the version's only parent: its rows say the diff already."""
+    if other is not None and parents_of(session, [version.id])[version.id] == [other.id]:
+        return None
+    return other
 
 
 def _vs_parents(
@@ -45,18 +54,20 @@ def _vs_parents(
                 .limit(limit)
             )
             streams.append(
-                DiffEntry(
-                    path=p,
-                    change=kind,  # type: ignore[arg-type]
-                    size=size,
-                    sha256=sha,
-                    old_size=old_size if kind == "modified" else None,
-                    old_sha256=old_sha if kind == "modified" else None,
-                )
-                for p, size, sha, old_size, old_sha in session.execute(q)
+                [
+                    DiffEntry(
+                        path=p,
+                        change="added" if kind == "added" else "modified",
+                        size=size,
+                        sha256=sha,
+                        old_size=old_size if kind == "modified" else None,
+                        old_sha256=old_sha if kind == "modified" else None,
+                    )
+                    for p, size, sha, old_size, old_sha in session.execute(q)
+                ]
             )
     if change in (None, "removed"):
-        q = (
+        gone = (
             select(r.path, r.size, r.sha256)
             .where(r.version_id == version_id, *conds_of(r.path))
             .order_by(r.path)
@@ -64,7 +75,7 @@ def _vs_parents(
         )
         streams.append(
             DiffEntry(path=p, change="removed", old_size=size, old_sha256=sha)
-            for p, size, sha in session.execute(q)
+            for p, size, sha in session.execute(gone)
         )
     return streams
 
@@ -105,7 +116,7 @@ def _vs_other(
             for p, size, sha in session.execute(q)
         )
     if change in (None, "modified"):
-        q = (
+        both = (
             select(a.path, a.size, a.sha256, b.size, b.sha256)
             .join(b, and_(b.version_id == other_id, b.path == a.path))
             .where(a.version_id == version_id, b.sha256 != a.sha256, *conds_of(a.path))
@@ -114,7 +125,7 @@ def _vs_other(
         )
         streams.append(
             DiffEntry(path=p, change="modified", size=s, sha256=h, old_size=old_s, old_sha256=old_h)
-            for p, s, h, old_s, old_h in session.execute(q)
+            for p, s, h, old_s, old_h in session.execute(both)
         )
     return streams
 
@@ -131,6 +142,7 @@ def diff(
 ) -> tuple[list[DiffEntry], str | None]:
     """A page of the paths that differ, by path; ``other`` None: against the parents."""
     after = after_cursor(cursor)
+    other = _unless_the_parent(session, version, other)
 
     def conds_of(col: Any) -> list[Any]:
         return _window(col, prefix, after)
@@ -148,6 +160,7 @@ def diff(
 
 def summary(session: Session, version: DatasetVersion, other: DatasetVersion | None) -> DiffSummary:
     """Counts and bytes of what differs (aggregate queries)."""
+    other = _unless_the_parent(session, version, other)
     if other is None:
         s = stats_of(session, version)
         return DiffSummary(

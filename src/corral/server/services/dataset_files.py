@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, select
+from sqlalchemy import and_, delete, exists, func, insert, literal, select, text
 from sqlalchemy.orm import Session, aliased
 
 from corral.core.datasets import check_dataset_path, glob_to_like
@@ -25,7 +25,7 @@ from corral.schemas.datasets import DatasetFile as FileOut
 from corral.schemas.datasets import FileIn, FilesAdded
 from corral.server.db.models import DatasetBlob, DatasetFile, DatasetRemoval, DatasetVersion
 from corral.server.services import pagination
-from corral.server.services.dataset_gc import chunks
+from corral.server.services.dataset_gc import batches, by_content, member_of
 from corral.server.services.dataset_query import ancestors
 
 #: the last character of Unicode: ``prefix + TOP`` sorts after every path under ``prefix``
@@ -49,6 +49,8 @@ def copy_rows(session: Session, target: str, sources: Sequence[str], *, change: 
     """
     f = DatasetFile
     t = aliased(DatasetFile)
+    cols = ["version_id", "path", "size", "sha256", "blob_id", "change", "external_url"]
+    first = True
     for source in reversed(list(dict.fromkeys(sources))):
         rows = select(
             literal(target),
@@ -58,12 +60,11 @@ def copy_rows(session: Session, target: str, sources: Sequence[str], *, change: 
             f.blob_id,
             literal(change),
             f.external_url,
-        ).where(
-            f.version_id == source,
-            ~exists().where(t.version_id == target, t.path == f.path),
-        )
-        cols = ["version_id", "path", "size", "sha256", "blob_id", "change", "external_url"]
+        ).where(f.version_id == source)
+        if not first:  # the first copied goes into an empty index: nothing to skip
+            rows = rows.where(~exists().where(t.version_id == target, t.path == f.path))
         session.execute(insert(DatasetFile).from_select(cols, rows))
+        first = False
 
 
 # --- add ----------------------------------------------------------------------------------
@@ -79,23 +80,37 @@ class _Old:
     parent_size: int | None
 
 
-def _existing(session: Session, version_id: str, paths: list[str]) -> dict[str, _Old]:
+def _take_existing(session: Session, version_id: str, paths: Sequence[str]) -> dict[str, _Old]:
+    """Delete the rows at these paths (they are written anew) and return what they were."""
     f = DatasetFile
     out = {}
-    for part in chunks(paths):
-        q = select(
-            f.path, f.sha256, f.size, f.change, f.blob_id, f.parent_sha256, f.parent_size
-        ).where(f.version_id == version_id, f.path.in_(part))
-        for path, *rest in session.execute(q):
-            out[path] = _Old(*rest)
+    for part in batches(session, paths):
+        q = (
+            delete(f)
+            .where(f.version_id == version_id, member_of(session, f.path, part))
+            .returning(
+                f.path, f.sha256, f.size, f.change, f.blob_id, f.parent_sha256, f.parent_size
+            )
+            .execution_options(synchronize_session=False)
+        )
+        for path, sha, size, change, blob, parent_sha, parent_size in session.execute(q):
+            out[path] = _Old(sha, size, change, blob, parent_sha, parent_size)
     return out
 
 
-def _removed(session: Session, version_id: str, paths: list[str]) -> dict[str, tuple[str, int]]:
+def _take_removed(
+    session: Session, version_id: str, paths: Sequence[str]
+) -> dict[str, tuple[str, int]]:
+    """Delete the removals of these paths (they are added again) and return them."""
     r = DatasetRemoval
     out = {}
-    for part in chunks(paths):
-        q = select(r.path, r.sha256, r.size).where(r.version_id == version_id, r.path.in_(part))
+    for part in batches(session, paths):
+        q = (
+            delete(r)
+            .where(r.version_id == version_id, member_of(session, r.path, part))
+            .returning(r.path, r.sha256, r.size)
+            .execution_options(synchronize_session=False)
+        )
         out.update({p: (sha, size) for p, sha, size in session.execute(q)})
     return out
 
@@ -104,12 +119,15 @@ def known_blobs(session: Session, version_ids: list[str], shas: list[str]) -> di
     """sha256 -> blob id, for contents some row of these versions has in a blob."""
     f = DatasetFile
     out: dict[str, str] = {}
-    for part in chunks(sorted(set(shas))):
+    for part in batches(session, sorted(set(shas))):
         q = select(f.sha256, f.blob_id).where(
-            f.sha256.in_(part), f.version_id.in_(version_ids), f.blob_id.is_not(None)
+            member_of(session, f.sha256, part),
+            by_content(session, f.version_id).in_(version_ids),
+            f.blob_id.is_not(None),
         )
         for sha, blob in session.execute(q):
-            out.setdefault(sha, blob)
+            if blob:
+                out.setdefault(sha, blob)
     return out
 
 
@@ -158,14 +176,14 @@ def add_files(session: Session, version: DatasetVersion, files: Sequence[FileIn]
     require_draft(version, "adding files")
     _check_batch(files)
     paths = [one.path for one in files]
-    old = _existing(session, version.id, paths)
-    removed = _removed(session, version.id, [p for p in paths if p not in old])
+    old = _take_existing(session, version.id, paths)
+    removed = _take_removed(session, version.id, [p for p in paths if p not in old])
     blobs = known_blobs(
         session,
         [version.id, *ancestors(session, version.id)],
         [one.sha256 for one in files if not one.external_url],
     )
-    result = FilesAdded()
+    added = modified = unchanged = pending = 0
     rows = []
     for one in files:
         was = old.get(one.path)
@@ -173,31 +191,42 @@ def add_files(session: Session, version: DatasetVersion, files: Sequence[FileIn]
         row["version_id"] = version.id
         row["blob_id"] = None if one.external_url else blobs.get(one.sha256)
         if was is not None and was.sha256 == one.sha256:
-            result.unchanged += 1
+            unchanged += 1
             if not one.external_url and was.blob_id:
                 row["blob_id"] = was.blob_id
         elif was is not None:
-            result.modified += 1
+            modified += 1
         else:
-            result.added += 1
+            added += 1
         if row["blob_id"] is None and row["external_url"] is None:
-            result.pending += 1
+            pending += 1
         rows.append(row)
-    for part in chunks(paths):
-        session.execute(
-            delete(DatasetFile)
-            .where(DatasetFile.version_id == version.id, DatasetFile.path.in_(part))
-            .execution_options(synchronize_session=False)
-        )
-    gone = [p for p in paths if p in removed]
-    for part in chunks(gone):
-        session.execute(
-            delete(DatasetRemoval)
-            .where(DatasetRemoval.version_id == version.id, DatasetRemoval.path.in_(part))
-            .execution_options(synchronize_session=False)
-        )
-    session.execute(insert(DatasetFile), rows)
-    return result
+    _insert_rows(session, rows)
+    return FilesAdded(added=added, modified=modified, unchanged=unchanged, pending=pending)
+
+
+_COLUMNS = (
+    "version_id", "path", "size", "sha256", "blob_id", "change",
+    "parent_sha256", "parent_size", "source", "external_url",
+)  # fmt: skip
+_ARRAY_TYPES = ("text", "text", "int8", "text", "text", "text", "text", "int8", "text", "text")
+#: PostgreSQL: one statement for the batch, a column per array (executemany sends a
+#: statement per row: about 4x slower on 10,000 rows)
+_UNNEST_INSERT = text(
+    f"INSERT INTO dataset_files ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in zip(_COLUMNS, _ARRAY_TYPES, strict=True))
+    + ")"
+)
+
+
+def _insert_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_UNNEST_INSERT, {c: [row[c] for row in rows] for c in _COLUMNS})
+    else:
+        # the table's Core insert: the ORM's bulk path costs as much again in Python
+        session.connection().execute(insert(DatasetFile.__table__), rows)  # type: ignore[arg-type]
 
 
 # --- remove -------------------------------------------------------------------------------
@@ -247,8 +276,8 @@ def remove_files(
     if pattern:
         count += _drop(session, version.id, _pattern(session, pattern))
     exact = sorted(set(paths))
-    for part in chunks(exact):
-        count += _drop(session, version.id, DatasetFile.path.in_(part))
+    for part in batches(session, exact):
+        count += _drop(session, version.id, member_of(session, DatasetFile.path, part))
     for folder in exact:
         count += _drop(session, version.id, _under(folder))
     return count
@@ -310,17 +339,19 @@ def list_files(
     more = len(rows) > limit
     final = version.state == "final"
     items = [
-        FileOut(
-            path=row.path,
-            size=row.size,
-            sha256=row.sha256,
-            change=row.change,
-            blob_id=row.blob_id,
-            blob_uri=uri or "",
-            blob_kind=kind,
-            compression=compression,
-            external_url=row.external_url,
-            source=None if final else row.source,
+        FileOut.model_validate(
+            {
+                "path": row.path,
+                "size": row.size,
+                "sha256": row.sha256,
+                "change": row.change,
+                "blob_id": row.blob_id,
+                "blob_uri": uri or "",
+                "blob_kind": kind,
+                "compression": compression,
+                "external_url": row.external_url,
+                "source": None if final else row.source,
+            }
         )
         for row, uri, kind, compression in rows[:limit]
     ]

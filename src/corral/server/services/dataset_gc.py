@@ -15,8 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from corral.server.db.models import (
@@ -32,11 +44,45 @@ from corral.server.storage.uris import hub_path
 
 #: ids per ``IN (...)`` (SQLite allows 999 parameters by default on old builds)
 IN_CHUNK = 900
+#: values per ``= ANY(:array)`` on PostgreSQL (one parameter, whatever its length)
+ARRAY_CHUNK = 20_000
 
 
 def chunks(items: Sequence[str], size: int = IN_CHUNK) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def batches(session: Session, items: Sequence[str]) -> Iterable[Sequence[str]]:
+    """``items`` in parts that fit one :func:`member_of` each."""
+    return chunks(items, ARRAY_CHUNK if is_postgres(session) else IN_CHUNK)
+
+
+def by_content(session: Session, version_column: Any) -> Any:
+    """``version_column`` in a lookup by content (``sha256`` or ``blob_id``).
+
+    SQLite has no statistics unless ``ANALYZE`` ran, and then guesses that
+    ``version_id = ?`` on the primary key's first column finds a few rows: it would
+    scan a million-file version instead of using the ``sha256``/``blob_id`` index.
+    ``version_id || ''`` cannot use an index, so the content index is used.
+    """
+    if is_postgres(session):
+        return version_column
+    return version_column.concat("")
+
+
+def member_of(session: Session, column: Any, values: Sequence[str]) -> ColumnElement[bool]:
+    """``column IN values``: one array parameter on PostgreSQL (a 10,000-value ``IN``
+    costs more to compile and send than to run), a parameter each on SQLite."""
+    if is_postgres(session):
+        clause: ColumnElement[bool] = column == any_(literal(list(values), ARRAY(String)))
+        return clause
+    # one expanding parameter: ``in_(list)`` would coerce each value on its own
+    return column.in_(bindparam(None, list(values), expanding=True))  # type: ignore[no-any-return]
 
 
 @dataclass

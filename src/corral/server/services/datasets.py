@@ -10,6 +10,7 @@ through the task lifecycle. Reading is in ``dataset_query``, the file index in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -32,7 +33,7 @@ from corral.server.services.clock import now
 from corral.server.services.dataset_files import copy_rows
 from corral.server.services.dataset_query import count_stats
 
-DATASET_TYPE = "data_processing"
+DATASET_TYPE: Final = "data_processing"
 DATASET_TAG = "dataset"
 
 

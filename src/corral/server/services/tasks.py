@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from corral.core.task_status import NEEDS_FORCE, S, check_editable
 from corral.errors import ConflictError, NotFoundError, ValidationError
 from corral.schemas.tasks import Clone, ConfigurationPatch, HyperparamsPatch, TaskCreate, TaskUpdate
-from corral.server.db.models import Artifact, Task, TaskTag, User, new_id
+from corral.server.db.models import Artifact, DatasetVersion, Task, TaskTag, User, new_id
 from corral.server.services import changes, deletion, projects
 from corral.server.services.clock import now
 
@@ -119,6 +119,7 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
             _check_inputs_editable(task, name, force)
     if data.models is not None and "input" in data.models.model_fields_set:
         _check_inputs_editable(task, "input models", force)
+    _check_dataset_fields(session, task, data)
     if data.name is not None:
         task.name = data.name
     if data.comment is not None:
@@ -148,6 +149,17 @@ def update_task(session: Session, task_id: str, data: TaskUpdate, *, force: bool
     session.flush()
     record_change(session, task, "updated", fields=sorted(fields))
     return task
+
+
+def _check_dataset_fields(session: Session, task: Task, data: TaskUpdate) -> None:
+    """A dataset version's name and project are the dataset's: they change through it."""
+    renamed = data.name is not None and data.name != task.name
+    moved = data.project_id is not None and data.project_id != task.project_id
+    if (renamed or moved) and session.get(DatasetVersion, task.id) is not None:
+        raise ConflictError(
+            "the task is a dataset version: its name and project are the dataset's "
+            "(move every version with POST /datasets/{id}:move)"
+        )
 
 
 def _check_inputs_editable(task: Task, what: str, force: bool) -> None:
