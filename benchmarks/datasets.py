@@ -294,7 +294,12 @@ class Bench:
         self.rss.reset(self.hub.process.pid)
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.rss.watch(proc.pid)
-        out, err = proc.communicate()
+        try:
+            out, err = proc.communicate()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
         hub_cpu = self.hub_cpu() - hub_cpu
         if proc.returncode != 0:
             raise SystemExit(f"{op} failed ({proc.returncode}):\n{out.decode()}\n{err.decode()}")
@@ -682,6 +687,8 @@ def main() -> None:
     if args.worker:
         worker_main(*args.worker)
         return
+    # SIGTERM cleans up like Ctrl-C: the hubs stop, the temp folders go
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.profile:
         os.environ["BENCH_PROFILE"] = str(Path(args.profile).resolve())
         Path(args.profile).mkdir(parents=True, exist_ok=True)
