@@ -348,3 +348,32 @@ def test_sync_sends_only_what_changed(
     assert child.sync_folder(src) == (1, 1, 1)
     assert sent == ["f07", "f99"]
     assert child.list_modified_files() == ["f07"]
+
+
+def test_add_files_over_a_parent_sends_only_what_changed(
+    ds: object, project: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corral.client.datasets import Datasets
+
+    src = write_tree(tmp_path / "a", {f"d/f{i:03d}": i.to_bytes(2, "big") * 50 for i in range(150)})
+    parent = _final("add-delta", project, src)
+    sent: list[str] = []
+    real_add = Datasets.add_files
+
+    def counting_add(self: Datasets, dataset_id: str, files: Any) -> Any:
+        sent.extend(f["path"] for f in files)
+        return real_add(self, dataset_id, files)
+
+    monkeypatch.setattr(Datasets, "add_files", counting_add)
+    child = Dataset.create("add-delta", project, parent_datasets=[parent])
+    (src / "d" / "f007").write_bytes(b"changed")
+    (src / "d" / "new").write_bytes(b"new")
+    assert child.add_files(src) == 1
+    assert sent == ["d/f007", "d/new"]
+    assert child.list_modified_files() == ["d/f007"]
+    assert child.stats["file_count"] == 151 and child.stats["pending_count"] == 2
+    # a few files into a big version: the hub compares (nothing is listed here)
+    sent.clear()
+    few = write_tree(tmp_path / "few", {"d/f001": (1).to_bytes(2, "big") * 50})
+    assert child.add_files(few) == 0
+    assert sent == ["d/f001"]

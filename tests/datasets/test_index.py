@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corral.datasets.index import _missing, local_files, matches, walk
+from corral.datasets.index import LocalFile, _merge, local_files, matches, walk
 from corral.errors import NotFoundError, ValidationError
 from tests.datasets.conftest import write_tree
 
@@ -52,9 +52,33 @@ def test_base_folder_must_contain_the_files(tmp_path: Path) -> None:
         list(local_files(tmp_path / "other", local_base_folder=tmp_path / "x"))
 
 
-def test_merge_join_finds_the_remote_paths_missing_locally() -> None:
-    remote = ["a", "b", "c/d", "c/e", "f"]
-    local = ["a", "c/d", "f", "g"]
-    assert list(_missing(iter(remote), iter(local))) == ["b", "c/e"]
-    assert list(_missing(iter(remote), iter([]))) == remote
-    assert list(_missing(iter([]), iter(local))) == []
+class _Gone:
+    """Collects what the merge would remove (in place of the batching sender)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def add(self, path: str) -> None:
+        self.paths.append(path)
+
+
+def _merged(
+    remote: list[tuple[str, str | None]], local: list[str], prefix: str = ""
+) -> tuple[list[tuple[str, str | None]], list[str]]:
+    rows = iter([{"path": p, "sha256": f"sha-{p}", "blob_id": blob} for p, blob in remote])
+    gone = _Gone()
+    files = [LocalFile(Path("/x") / p, p) for p in local]
+    pairs = [(f.relative, known) for f, known in _merge(rows, files, prefix, gone)]
+    return pairs, gone.paths
+
+
+def test_merge_join_pairs_local_files_with_the_index_and_finds_removals() -> None:
+    remote = [("a", "b1"), ("b", "b1"), ("c/d", None), ("c/e", "b2"), ("f", "b3")]
+    pairs, gone = _merged(remote, ["a", "c/d", "f", "g"])
+    # a stored row gives its sha; a pending one (no blob) and a new path give None
+    assert pairs == [("a", "sha-a"), ("c/d", None), ("f", "sha-f"), ("g", None)]
+    assert gone == ["b", "c/e"]
+    assert _merged(remote, [])[1] == [p for p, _ in remote]
+    assert _merged([], ["a", "b"]) == ([("a", None), ("b", None)], [])
+    pairs, gone = _merged([("s/a", "b"), ("s/z", "b")], ["a", "b"], prefix="s/")
+    assert pairs == [("a", "sha-s/a"), ("b", None)] and gone == ["s/z"]

@@ -117,13 +117,17 @@ def test_a_child_fetches_only_contents_its_parent_did_not_have(
 def test_soft_links_point_into_the_objects(
     client: HubClient, project: str, cache_dir: Path
 ) -> None:
-    v1 = publish(client, project, "soft", {"x/y.txt": b"why\n"})
+    v1 = publish(client, project, "soft", {"a.txt": b"a\n", "x/y.txt": b"why\n"})
 
     folder = fetch.local_copy(client, v1["id"], use_soft_links=True)
 
     link = folder / "x" / "y.txt"
     assert link.is_symlink() and link.read_bytes() == b"why\n"
     assert Path(os.readlink(link)).parent.parent == cache_dir.absolute() / "objects"
+    os.chmod(folder, 0o755)
+    (folder / "a.txt").unlink()
+    repaired = fetch.local_copy(client, v1["id"])  # a repair keeps the folder's kind of link
+    assert (repaired / "a.txt").is_symlink() and (repaired / "a.txt").read_bytes() == b"a\n"
 
 
 def test_two_processes_fetching_the_same_version_at_once(
@@ -279,7 +283,7 @@ def test_a_disk_that_fills_during_the_fetch_leaves_no_partial_file(
         assert all(sha256_file(p) == p.name for p in objects(disk))
         assert len(objects(disk)) < 3
         assert not (disk / "versions" / v1["id"]).exists()
-        assert not any((disk / "tmp").iterdir())
+        assert not list((disk / "tmp").iterdir()), list((disk / "tmp").iterdir())
         assert not [p for p in (disk / "objects").rglob("*") if p.name.startswith(".")]
 
         filler.unlink()
@@ -550,3 +554,32 @@ def test_a_fetch_killed_midway_leaves_only_whole_objects_and_the_next_one_finish
     folder = fetch.local_copy(client, v1["id"])
     assert tree(folder) == files
     assert len(objects(cache_dir)) == len(files)
+
+
+def test_an_interrupted_blob_download_is_resumed_with_a_range_request(
+    client: HubClient, project: str, cache_dir: Path
+) -> None:
+    big, other = os.urandom(400_000), os.urandom(300_000)
+    v1 = publish(
+        client,
+        project,
+        "resume",
+        {"big.bin": big, "other.bin": other},
+        big={"big.bin", "other.bin"},
+    )
+    tmp = cache_dir / "tmp"
+    tmp.mkdir(parents=True)
+    (tmp / f"{sha(big)}.part").write_bytes(big[:150_000])  # what an interrupted fetch left
+    (tmp / f"{sha(other)}.part").write_bytes(b"\0" * 1000)  # a part that went bad
+    seen: list[tuple[str | None, int]] = []
+    client.http.event_hooks["response"].append(
+        lambda r: seen.append((r.request.headers.get("range"), r.status_code))
+    )
+
+    folder = fetch.local_copy(client, v1["id"])
+
+    assert tree(folder) == {"big.bin": big, "other.bin": other}
+    assert ("bytes=150000-", 206) in seen
+    # the bad part: resumed, found wrong as a whole, then fetched from the start
+    assert ("bytes=1000-", 206) in seen
+    assert not list(tmp.iterdir())

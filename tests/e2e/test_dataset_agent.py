@@ -9,6 +9,7 @@ folder. Versions are published straight through ``client.datasets``.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -111,3 +112,39 @@ def test_a_repeated_task_fetches_nothing_and_an_edited_clone_uses_its_version(
     assert "fetched 1 " in line_with(third, "corral: dataset images")
     usages = f.ok(api.get(f"/tasks/{clone['id']}/datasets"))
     assert [(u["alias"], u["dataset_id"]) for u in usages] == [("train", v2["id"])]
+
+
+def test_docker_mode_mounts_the_machine_s_cache_so_a_repeated_task_fetches_nothing(
+    hub: Hub,
+    api: httpx.Client,
+    queue: str,
+    start_agent: StartAgent,
+    fake_docker: tuple[Path, Path],
+    tmp_path: Path,
+) -> None:
+    project = f.project(api)["name"]
+    files = {"a.txt": b"in docker\n" * 30}
+    with hub_client(hub) as client:
+        v1 = publish(client, project, "images", files)
+    folder, record = fake_docker
+    cache = tmp_path / "agent-datasets"
+    env = {"PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}
+    env["CORRAL_AGENT_DATASET_CACHE"] = str(cache)
+    start_agent(hub, "--queue", queue, "--docker", "python:3.11-slim", plain=False, env=env)
+    task = script_task(api, SCRIPT.format(name="images", project=project), queue, project=project)
+
+    first = run(api, task["id"])
+    f.ok(api.post(f"/tasks/{task['id']}:reset", json={}))
+    f.ok(api.post(f"/tasks/{task['id']}:enqueue", json={"queue": queue}))
+    second = run(api, task["id"])
+
+    for lines in (first, second):
+        assert line_with(lines, "used=").startswith(
+            f"used={v1['id']} checksum={checksum(files)} folder={cache}"
+        )
+    assert "fetched 1 " in line_with(first, "corral: dataset images")
+    assert "fetched 0 " in line_with(second, "corral: dataset images")
+    runs = [argv for argv in map(json.loads, record.read_text().splitlines()) if argv[0] == "run"]
+    assert len(runs) == 2
+    for argv in runs:
+        assert f"{cache}:{cache}" in [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "-v"]

@@ -8,7 +8,11 @@ Layout under the root (``CORRAL_DATASET_CACHE``, else ``<cache_root()>/datasets`
     versions/<name>.manifest         sorted (path, size, sha256, mtime_ns) lines; written
                                      last, atomically: it is the completion marker
     versions/<name>.lock             flock'd while the version is built or repaired
-    tmp/                             downloads and folders being built (same filesystem)
+    locks/<blob>.lock                flock'd while a hub blob is downloaded
+    tmp/                             downloads and folders being built (same filesystem);
+                                     ``<blob>.part``: a hub blob's bytes so far, kept when
+                                     a fetch is interrupted and resumed (``Range``) by the
+                                     next one (removed after an hour without change)
 
 An object is written to a temporary name in ``tmp/``, checked against its
 SHA-256 and then ``os.replace``d into place, so a reader never sees a part of a
@@ -271,6 +275,13 @@ class DatasetCache:
             _flock(self.versions / f"{name}.lock"),
         ):
             yield name
+
+    def blob_lock(
+        self, blob_id: str, *, blocking: bool = True
+    ) -> contextlib.AbstractContextManager[None]:
+        """Held while a blob is downloaded into ``tmp/<blob_id>.part`` (so that two
+        processes never write one part; the second finds the objects placed)."""
+        return _flock(self.root / "locks" / f"{blob_id}.lock", blocking=blocking)
 
     def entries(self, name: str) -> Iterator[ManifestEntry]:
         """The manifest of a complete version, one entry at a time."""

@@ -325,7 +325,7 @@ class _Fetcher:
                     self.downloader.blobs.setdefault(key, _blob_info(row))
                     wanted.add(key, row["sha256"], row["size"], row["path"])
             self.downloader.fetch(wanted, report)
-        soft = any((folder / e.path).is_symlink() for e in self._sample(name))
+        soft = self._soft_linked(name, broken)
         make_writable(folder)
         try:
             mtimes: dict[str, int] = {}
@@ -339,10 +339,13 @@ class _Fetcher:
             make_read_only(folder)
         cache.write_manifest(name, _updated(cache.entries(name), mtimes))
 
-    def _sample(self, name: str) -> Iterator[ManifestEntry]:
+    def _soft_linked(self, name: str, broken: dict[str, ManifestEntry]) -> bool:
+        """Whether the folder was built with symlinks (as its first intact file says)."""
+        folder = self.cache.folder(name)
         for entry in self.cache.entries(name):
-            yield entry
-            return
+            if entry.path not in broken:
+                return (folder / entry.path).is_symlink()
+        return False
 
 
 def _updated(entries: Iterator[ManifestEntry], mtimes: dict[str, int]) -> Iterator[ManifestEntry]:

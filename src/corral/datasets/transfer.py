@@ -122,6 +122,7 @@ class Downloader:
         self.blobs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._local = threading.local()
 
     def fetch(self, wanted: Wanted, report: FetchReport) -> None:
         """Download every job of ``wanted``; the first error stops the rest and is raised
@@ -138,11 +139,25 @@ class Downloader:
         try:
             futures = [pool.submit(self._run, job, bar, report) for job in jobs]
             self._wait(futures)
+        except OSError as e:
+            if disk_full(e):  # parts kept to resume would hold on to the space
+                self._stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                self._drop_parts(jobs)
+            raise
         finally:
             self._stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
             bar.close()
             self._stop.clear()
+
+    def _drop_parts(self, jobs: list[BlobJob]) -> None:
+        for job in jobs:
+            try:
+                with self.cache.blob_lock(job.key, blocking=False):
+                    (self.cache.tmp / f"{job.key}.part").unlink(missing_ok=True)
+            except BlockingIOError:
+                continue  # another process is downloading it
 
     def _wait(self, futures: list[Future[None]]) -> None:
         first: BaseException | None = None
@@ -192,9 +207,25 @@ class Downloader:
 
     def _fetch_blob(self, job: BlobJob, placed: Callable[[int], None]) -> None:
         info = self.blobs[job.key]
-        temp = self.cache.temp_file(".blob")
+        uri = str(info["uri"])
+        if info["kind"] != "external" and (not uri or uri.startswith("hub://")):
+            # a hub blob's part is kept when interrupted: the next fetch resumes it
+            with self.cache.blob_lock(job.key):
+                if all(self.cache.has_object(sha, size) for sha, (size, _) in job.contents.items()):
+                    return  # another process placed them meanwhile
+                self._place(job, info, self.cache.tmp / f"{job.key}.part", placed)
+            return
+        self._place(job, info, self.cache.temp_file(".blob"), placed)
+
+    def _place(
+        self, job: BlobJob, info: dict[str, Any], temp: Path, placed: Callable[[int], None]
+    ) -> None:
+        keep = False
         try:
             digest = self._download(job.key, info, temp)
+            if digest != job.key and temp.name.endswith(".part") and self._local.resumed:
+                temp.unlink()  # a bad part from an earlier run: once more, from the start
+                digest = self._download(job.key, info, temp)
             if info["kind"] == "external":
                 (sha,) = job.contents  # an external URL holds one content
                 check_sha(digest, sha, blob=job.key, dataset=self.label)
@@ -209,8 +240,14 @@ class Downloader:
                     check_sha(digest, sha, blob=job.key, dataset=self.label)
                 self.cache.adopt_object(job.key, temp)
                 placed(job.contents[job.key][0])
+        except (CorruptBlobError, OSError):
+            raise
+        except BaseException:
+            keep = temp.name.endswith(".part")  # interrupted: resumable
+            raise
         finally:
-            temp.unlink(missing_ok=True)
+            if not keep:
+                temp.unlink(missing_ok=True)
 
     def _download(self, key: str, info: dict[str, Any], dest: Path) -> str:
         """Write the blob to ``dest``; returns the SHA-256 of its bytes."""
@@ -229,14 +266,25 @@ class Downloader:
         return digest.hexdigest()
 
     def _from_hub(self, blob_id: str, dest: Path) -> str:
+        """Stream the blob into ``dest``, after the bytes a ``dest`` left by an interrupted
+        fetch holds (``Range``); returns the SHA-256 of the whole."""
         import httpx
 
         url = self.client.datasets.blob_url(self.version_id, blob_id)
+        have = dest.stat().st_size if dest.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        self._local.resumed = False
         try:
-            with self.client.http.stream("GET", url) as response:
+            with self.client.http.stream("GET", url, headers=headers) as response:
+                if response.status_code == 416:  # the part is whole already
+                    self._local.resumed = True
+                    return _hash_file(dest)
                 if response.status_code >= 400:
                     response.read()
                     raise _http_error(response, f"blob {blob_id} of dataset {self.label}")
+                if response.status_code == 206:
+                    self._local.resumed = True
+                    return _save(response.iter_bytes(BLOCK), dest, self._stop, append=True)
                 return _save(response.iter_bytes(BLOCK), dest, self._stop)
         except httpx.TransportError as e:
             raise ServerUnavailableError(
@@ -292,9 +340,20 @@ class _Stopped(Exception):
     """Another blob failed: this one gives up (the other's error is the one raised)."""
 
 
-def _save(blocks: Any, dest: Path, stop: threading.Event) -> str:
+def _hash_file(path: Path, digest: Any = None) -> str:
+    digest = digest or hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(BLOCK):
+            digest.update(block)
+    return str(digest.hexdigest())
+
+
+def _save(blocks: Any, dest: Path, stop: threading.Event, *, append: bool = False) -> str:
+    """Write ``blocks`` to ``dest`` (after its bytes with ``append``); the SHA-256 of all."""
     digest = hashlib.sha256()
-    with dest.open("wb") as out:
+    if append:
+        _hash_file(dest, digest)
+    with dest.open("ab" if append else "wb") as out:
         for block in blocks:
             if stop.is_set():
                 raise _Stopped

@@ -39,7 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from corral.core.datasets import is_compressed_name
-from corral.errors import ConflictError, CorralError, ServerUnavailableError, ValidationError
+from corral.errors import (
+    ConflictError,
+    CorralError,
+    PayloadTooLargeError,
+    ServerUnavailableError,
+    ValidationError,
+)
 
 if TYPE_CHECKING:
     from corral.client.http import HubClient
@@ -58,8 +64,10 @@ CHUNK_MEMBERS = 10_000
 MIN_AUTO_CHUNK = 1024 * 1024
 #: zlib level of deflated members: most of the gain of 9 at a fraction of its time
 DEFLATE_LEVEL = 1
-#: bytes per read while streaming
+#: bytes per read while hashing
 BLOCK = 1024 * 1024
+#: bytes per write of a blob's body to the socket (fewer, larger writes go faster)
+SEND_BLOCK = 4 * 1024 * 1024
 #: where outside-storage blobs go below ``output_url``
 BLOBS_FOLDER = "corral-datasets/blobs"
 
@@ -226,7 +234,7 @@ def _file_sha(path: Path) -> str:
 
 def _stream(path: Path) -> Iterator[bytes]:
     with open(path, "rb") as f:
-        while block := f.read(BLOCK):
+        while block := f.read(SEND_BLOCK):
             yield block
 
 
@@ -309,6 +317,12 @@ def _send_group(
                 f"{item.path}: {item.source} changed since it was added to the dataset "
                 f"(the hub says: {e}): add it again, then upload"
             ) from e
+        except PayloadTooLargeError as e:
+            raise PayloadTooLargeError(
+                f"{item.path} ({item.size} bytes) is larger than the hub takes in one "
+                f"request ({e}): upload with output_url='s3://...' (or another storage) "
+                "for files this big"
+            ) from e
         return 1, item.size, item.sha256
     fd, name = tempfile.mkstemp(prefix="chunk-", suffix=".zip", dir=tmp)
     os.close(fd)
@@ -317,7 +331,13 @@ def _send_group(
         blob_compression = _pack(group, chunk, compression, judge)
         blob_id = _file_sha(chunk)
         size = chunk.stat().st_size
-        target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
+        try:
+            target.send(chunk, blob_id, size, "chunk", blob_compression, [i.sha256 for i in group])
+        except PayloadTooLargeError as e:
+            raise PayloadTooLargeError(
+                f"a chunk of {size} bytes is more than the hub takes in one request ({e}): "
+                f"pass a smaller chunk_size (MiB; the default is {DEFAULT_CHUNK_MB})"
+            ) from e
         return len(group), size, blob_id
     finally:
         chunk.unlink(missing_ok=True)
