@@ -71,7 +71,9 @@ def _setup_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
-        cur.execute("PRAGMA cache_size=-65536")
+        # 16 MiB of page cache a connection: the pool holds up to 32 of them, and a hub
+        # serving a million-file dataset must stay well under 1 GiB
+        cur.execute("PRAGMA cache_size=-16384")
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
