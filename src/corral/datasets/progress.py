@@ -11,16 +11,10 @@ Example::
 
 from __future__ import annotations
 
-import sys
 import threading
 from typing import Any
 
-
-def _stderr_is_tty() -> bool:
-    try:
-        return sys.stderr.isatty()
-    except (AttributeError, ValueError):  # replaced or closed stderr
-        return False
+from corral.sdk.storage.progress import stderr_is_tty
 
 
 class DatasetProgress:
@@ -50,7 +44,7 @@ class DatasetProgress:
         self._lock = threading.Lock()
         self._progress: Any = None
         self._task: Any = None
-        if enabled and (force or _stderr_is_tty()) and (files or nbytes):
+        if enabled and (force or stderr_is_tty()) and (files or nbytes):
             self._start(description)
 
     def _start(self, description: str) -> None:

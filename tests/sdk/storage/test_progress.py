@@ -14,7 +14,7 @@ def test_small_transfers_and_pipes_stay_silent(
     with TransferBar("pipe") as bar:  # stderr is captured: no terminal
         bar.file()(BAR_THRESHOLD, 2 * BAR_THRESHOLD)
         assert not bar.shown
-    monkeypatch.setattr(progress, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(progress, "stderr_is_tty", lambda: True)
     with TransferBar("small") as bar:
         bar.file()(10, 100)
         assert not bar.shown
@@ -25,7 +25,7 @@ def test_small_transfers_and_pipes_stay_silent(
 
 
 def test_a_large_transfer_on_a_terminal_shows_a_bar(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(progress, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(progress, "stderr_is_tty", lambda: True)
     with TransferBar("big") as bar:
         report = bar.file()
         report(0, None)
@@ -37,7 +37,7 @@ def test_a_large_transfer_on_a_terminal_shows_a_bar(monkeypatch: pytest.MonkeyPa
 
 
 def test_a_folder_bar_adds_up_its_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(progress, "_stderr_is_tty", lambda: True)
+    monkeypatch.setattr(progress, "stderr_is_tty", lambda: True)
     with TransferBar("folder", total=2 * BAR_THRESHOLD) as bar:
         one, two = bar.file(), bar.file()
         one(BAR_THRESHOLD, BAR_THRESHOLD)

@@ -29,7 +29,7 @@ ProgressFn = Callable[[int, "int | None"], None]
 BAR_THRESHOLD = 10 * 1024 * 1024
 
 
-def _stderr_is_tty() -> bool:
+def stderr_is_tty() -> bool:
     try:
         return sys.stderr.isatty()
     except (AttributeError, ValueError):  # replaced or closed stderr
@@ -92,7 +92,7 @@ class TransferBar:
             if self.total is None:
                 return  # decide once the size is known
             self._decided = True
-            if self.enabled and self.total >= BAR_THRESHOLD and _stderr_is_tty():
+            if self.enabled and self.total >= BAR_THRESHOLD and stderr_is_tty():
                 self._start()
         if self._progress is not None:
             self._progress.update(self._task, completed=done, total=self.total)
