@@ -28,6 +28,20 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``sqlite_hub`` run against the SQLite ``hub`` only: they check a client
+    side (the CLI, the machine's dataset cache, an agent) whose hub routes run on both
+    databases in tests of their own."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("hub") == "postgres"
+        (drop if on_postgres and item.get_closest_marker("sqlite_hub") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     h = make_hub(tmp_path_factory.mktemp(f"hub-{request.param}"), request.param)

@@ -24,6 +24,10 @@ from tests import factories as f
 from tests.cli.test_cli import corral
 from tests.cli.test_task_cli import one_line_error
 
+# the CLI is a thin layer over the SDK: the routes it calls run on both databases in
+# tests/server/api/test_dataset*.py and tests/datasets/test_dataset_*.py
+pytestmark = pytest.mark.sqlite_hub
+
 
 class Cli:
     """``corral dataset ...`` with this test's config file and dataset cache."""

@@ -29,6 +29,10 @@ from tests import factories as f
 from tests.datasets.versions import chunk, hub_client, publish, sha
 from tests.sdk.storage.conftest import moto_s3  # noqa: F401  (a fixture)
 
+# the machine's cache does not depend on the database (the routes it reads run on both
+# in tests/server/api/test_dataset*.py and tests/datasets/test_dataset_*.py)
+pytestmark = pytest.mark.sqlite_hub
+
 FILES = {
     "a.txt": b"alpha\n",
     "b/c.csv": b"x,y\n1,2\n",

@@ -21,6 +21,10 @@ from tests import factories as f
 from tests.agents import StartAgent, console, script_task, wait_status
 from tests.datasets.versions import hub_client, publish
 
+# the agent's share of the dataset cache does not depend on the database (the routes
+# run on both in tests/server/api/test_dataset*.py)
+pytestmark = pytest.mark.sqlite_hub
+
 pytestmark = pytest.mark.slow
 
 SCRIPT = """
