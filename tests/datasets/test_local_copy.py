@@ -6,14 +6,11 @@ the cache is a folder of the test's own (``CORRAL_DATASET_CACHE``).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +24,7 @@ from corral.errors import ConflictError, InsufficientStorageError, ValidationErr
 from corral.testing.hub import Hub
 from tests import factories as f
 from tests.datasets.versions import chunk, hub_client, publish, sha
+from tests.disks import tmpfs
 from tests.sdk.storage.conftest import moto_s3  # noqa: F401  (a fixture)
 
 # the machine's cache does not depend on the database (the routes it reads run on both
@@ -251,30 +249,12 @@ def test_a_blob_whose_hash_does_not_match_is_refused_and_nothing_is_placed(
     assert not any((cache_dir / "tmp").iterdir())
 
 
-@contextlib.contextmanager
-def _tmpfs(size: str) -> Iterator[Path]:
-    mount = Path(tempfile.mkdtemp(prefix="corral-dataset-disk-"))
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        mount.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-        shutil.rmtree(mount, ignore_errors=True)
-
-
 def test_a_disk_that_fills_during_the_fetch_leaves_no_partial_file(
     client: HubClient, project: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = {f"blob{i}.bin": os.urandom(1_000_000) for i in range(3)}
     v1 = publish(client, project, "full", files, big=set(files))
-    with _tmpfs("4m") as disk:
+    with tmpfs("4m") as disk:
         monkeypatch.setenv("CORRAL_DATASET_CACHE", str(disk))
         filler = disk / "filler"
         filler.write_bytes(b"\0" * 2_200_000)  # room for about one blob and a half

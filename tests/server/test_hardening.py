@@ -3,10 +3,8 @@ first admin's secrets only in 0600 files, and 507 (not 500) when the disk is ful
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from corral.server.hardening import UI_CSP
 from corral.testing.hub import Hub, make_hub
 from tests import factories as f
+from tests.disks import tmpfs
 
 
 def _mode(path: Path) -> int:
@@ -117,38 +116,15 @@ def test_first_start_never_prints_the_admin_secrets(tmp_path: Path) -> None:
 @pytest.fixture
 def tiny_disk() -> Iterator[Path]:
     """A 6 MiB tmpfs: a disk that really fills up (where PostgreSQL's account reaches it)."""
-    with _tmpfs("6m") as mount:
+    with tmpfs("6m") as mount:
         yield mount
 
 
 @pytest.fixture
 def pg_disk() -> Iterator[Path]:
     """A 32 MiB tmpfs: room for an empty database with the hub's schema, then filled."""
-    with _tmpfs("32m") as mount:
+    with tmpfs("32m") as mount:
         yield mount
-
-
-@contextlib.contextmanager
-def _tmpfs(size: str) -> Iterator[Path]:
-    import shutil
-    import tempfile
-
-    mount = Path(tempfile.mkdtemp(prefix="corral-disk-"))
-    mount.chmod(0o755)
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        mount.rmdir()
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
-    mount.chmod(0o755)
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-        shutil.rmtree(mount, ignore_errors=True)
 
 
 def _fill(disk: Path) -> Path:
