@@ -11,11 +11,9 @@ import base64
 import json
 import secrets
 import signal
-import statistics
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -467,17 +465,14 @@ ATTACKER = textwrap.dedent(
 )
 
 
-def batch_latencies(c: httpx.Client, task_id: str, n: int, start: int) -> list[float]:
-    """Post ``n`` event batches (100 scalars each), one after another; their latencies."""
-    times = []
+def post_batches(c: httpx.Client, task_id: str, n: int, start: int) -> int:
+    """Post ``n`` event batches (100 scalars each), one after another; each must be taken."""
     for i in range(start, start + n):
         events = [f.scalar("loss", "train", i * 100 + j, 1.0 / (1 + j)) for j in range(100)]
         body = {"batch_id": uuid.uuid4().hex, "events": events}
-        t0 = time.perf_counter()
         r = c.post(f"/tasks/{task_id}/events", json=body)
-        times.append(time.perf_counter() - t0)
         assert r.status_code == 200, r.text
-    return times
+    return n
 
 
 def _attempts(out: Path) -> int:
@@ -488,9 +483,13 @@ def _attempts(out: Path) -> int:
         return 0
 
 
-def test_brute_force_keeps_other_users_writes_at_their_idle_latency(
+def test_brute_force_is_refused_while_other_users_keep_writing(
     guarded: Hub, admin, tmp_path: Path
 ) -> None:
+    """Four processes guess a user's password as fast as they can while another user
+    writes: the guesses are refused (nearly all without a password check), every write
+    is taken, and the writer's scalars are all there. How fast the writes stay under
+    attack is a benchmark's figure (benchmarks/login_bruteforce.py), not a test's."""
     victim = new_user(admin, new_password())
     writer = new_user(admin, new_password())
     key = f.ok(admin.post("/keys", json={"user_id": writer["id"], "label": "writer"}))
@@ -498,8 +497,7 @@ def test_brute_force_keeps_other_users_writes_at_their_idle_latency(
     with httpx.Client(base_url=guarded.url + "/api/v1", headers=auth, timeout=60) as c:
         task = f.task(c, f.unique("bf"))
         f.run_to(c, task["id"], "in_progress")
-        batch_latencies(c, task["id"], 10, 0)  # warm up
-        idle = statistics.median(batch_latencies(c, task["id"], 150, 10))
+        posted = post_batches(c, task["id"], 10, 0)
 
         address = new_address()
         outs = [tmp_path / f"attacker{i}" for i in range(4)]
@@ -511,28 +509,29 @@ def test_brute_force_keeps_other_users_writes_at_their_idle_latency(
         ]
         try:
             wait_for(lambda: all(Path(f"{o}.started").exists() for o in outs), "the attack")
-            # measure while the attack goes on, until every attacker has been refused a few
+            # write while the attack goes on, until every attacker has been refused a few
             # times (a busy machine slows the attackers as much as the writer)
-            under_attack: list[float] = []
-            while len(under_attack) < 150 or min(_attempts(o) for o in outs) < 6:
-                under_attack += batch_latencies(c, task["id"], 50, 200 + len(under_attack))
-                assert len(under_attack) < 5000, [_attempts(o) for o in outs]
-            attacked = statistics.median(under_attack)
+            while posted < 60 or min(_attempts(o) for o in outs) < 6:
+                posted += post_batches(c, task["id"], 10, posted)
+                assert posted < 5000, [_attempts(o) for o in outs]
         finally:
             for p in attackers:
                 p.send_signal(signal.SIGTERM)
             for p in attackers:
                 p.wait(60)
+        metrics = f.ok(c.get(f"/tasks/{task['id']}/metrics"))
     counts: dict[int, int] = {}
     for out in outs:
         for status, n in json.loads(out.read_text()).items():
             counts[int(status)] = counts.get(int(status), 0) + n
-    print(f"idle {idle * 1000:.1f} ms, under attack {attacked * 1000:.1f} ms, attempts {counts}")
     assert set(counts) <= {401, 429}, counts
     # the attack was real: every attacker kept trying, nearly all of it refused unchecked
     assert counts.get(429, 0) > counts.get(401, 0)
     assert DELAY_AFTER <= counts.get(401, 0) <= LOCKOUT_AFTER + 3
-    assert attacked <= 2 * idle, (idle, attacked)
+    # every write was taken: one loss point per iteration posted
+    assert [(m["metric"], m["variant"], m["count"]) for m in metrics] == [
+        ("loss", "train", posted * 100)
+    ]
 
 
 def test_names_and_passwords_no_database_can_store_are_refused_cleanly(guarded: Hub) -> None:

@@ -33,6 +33,10 @@ LEFT_OUT = {
     ("POST", "/api/v1/queues:dequeue"): "could take tasks meant for other tests' agents",
     ("DELETE", "/api/v1/workers/{worker_id}"): "could remove other tests' agents",
     ("DELETE", "/api/v1/files/{path}"): "with recursive=true, could empty a shared folder",
+    ("PUT", "/api/v1/teams/{team}/members/{user}"): (
+        "could put the admin in another test's team, under that team's quotas"
+    ),
+    ("PUT", "/api/v1/quotas"): "could put a storage or running-task quota on the admin",
 }
 
 EXAMPLES_PER_OPERATION = 3
