@@ -8,6 +8,10 @@ Figures (issue 15), each beside a baseline measured in the same run:
    Budget: >= 0.5x the baseline.
 2. 4 files totalling ``--big-gib`` (1) GiB: ``upload`` MiB/s and ``get_local_copy`` (empty
    cache) MiB/s; baseline: ``shutil.copyfile`` of the same files. Budget: >= 0.7x.
+   Beside it, the ceiling of any transfer that checks the bytes' SHA-256 once (the hub
+   checks what it receives, the SDK what it fetches), measured in the same run: the
+   copy's CPU seconds plus those of hashing the files, spread over every core with
+   nothing else to do; ``big_verified_ceiling_ratio`` is that best case against the copy.
 3. A child of version 1 with 1% of its files rewritten (``sync_folder``): the bytes the
    child stored (read from the hub: the blobs its index links that the parent's does
    not, and what the hub's blob store grew by) against the whole version. Budget: <= 2%.
@@ -457,6 +461,20 @@ def _copy_files(src: Path, dst: Path) -> None:
         shutil.copyfile(path, dst / path.name)
 
 
+def _hash_cpu(src: Path) -> float:
+    """CPU seconds of the SHA-256 of every file in ``src`` (median of three passes)."""
+    cpus = []
+    for _ in range(3):
+        before = time.process_time()
+        for path in sorted(src.iterdir()):
+            digest = hashlib.sha256()
+            with path.open("rb") as f:
+                while block := f.read(MiB):
+                    digest.update(block)
+        cpus.append(time.process_time() - before)
+    return sorted(cpus)[1]
+
+
 def check_copy(source: Path, copy: Path, what: str) -> None:
     if tree_digest(source) != tree_digest(copy):
         raise SystemExit(f"{what}: the local copy differs from the source folder")
@@ -547,6 +565,14 @@ def phase_big(b: Bench, tmp: Path, gib: float) -> dict[str, Any]:
         f"[big] 4 files, {total_mib:,.0f} MiB; baseline copyfile {base_s:.2f} s = "
         f"{base:,.0f} MiB/s, {base_cpu:.2f} CPU s (median of {runs} s)"
     )
+    hash_cpu = _hash_cpu(src)
+    cores = os.cpu_count() or 1
+    ceiling_s = (base_cpu + hash_cpu) / cores
+    say(
+        f"[big] SHA-256 of the files: {hash_cpu:.2f} CPU s; a transfer that checks them once "
+        f"needs >= ({base_cpu:.2f} + {hash_cpu:.2f}) / {cores} cores = {ceiling_s:.2f} s = "
+        f"{total_mib / ceiling_s:,.0f} MiB/s at best = {base_s / ceiling_s:.2f}x the copy"
+    )
     pub = b.run("publish", {"name": "big", "folder": str(src)})
     up = total_mib / pub["upload_s"]
     say(
@@ -567,6 +593,9 @@ def phase_big(b: Bench, tmp: Path, gib: float) -> dict[str, Any]:
         "big_upload_ratio": round(up / base, 3),
         "big_fetch_ratio": round(down / base, 3),
         "big_baseline_cpu_s": round(base_cpu, 2),
+        "big_hash_cpu_s": round(hash_cpu, 2),
+        "big_verified_ceiling_mib_per_s": round(total_mib / ceiling_s, 1),
+        "big_verified_ceiling_ratio": round(base_s / ceiling_s, 3),
         "big_publish_cpu_s": {"sdk": round(pub["cpu_s"], 2), "hub": round(pub["hub_cpu_s"], 2)},
         "big_fetch_cpu_s": {"sdk": round(got["cpu_s"], 2), "hub": round(got["hub_cpu_s"], 2)},
     }
@@ -663,9 +692,12 @@ def run_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     result: dict[str, Any] = {"benchmark": "datasets"}
     result["database"] = "postgres" if args.database_url else "sqlite"
     with PeakRss() as rss:
-        if args.only != "million":
+        if args.only == "big":
+            with bench(tmp / "b", args.database_url, rss) as b:
+                result.update(phase_big(b, tmp, args.big_gib))
+        elif args.only != "million":
             result.update(run_files(args, tmp, rss))
-        if not args.skip_million and args.only != "files":
+        if not args.skip_million and args.only not in ("files", "big"):
             # a hub of its own, so that its peak RSS is this phase's
             with bench(tmp / "m", args.database_url, rss) as b:
                 t0 = time.perf_counter()
@@ -680,7 +712,9 @@ def main() -> None:
     ap.add_argument("--big-gib", type=float, default=1.0, help="total size of the 4 large files")
     ap.add_argument("--million", type=int, default=1_000_000, help="tiny files (figure 4)")
     ap.add_argument("--skip-million", action="store_true")
-    ap.add_argument("--only", choices=["files", "million"], help="figures 1-3, or 4, alone")
+    ap.add_argument(
+        "--only", choices=["files", "big", "million"], help="figures 1-3, 2, or 4, alone"
+    )
     ap.add_argument("--database-url", help="PostgreSQL: a database is created next to this one")
     ap.add_argument(
         "--profile",
