@@ -16,6 +16,7 @@ __all__ = [
     "Logger",
     "Model",
     "OutputModel",
+    "PipelineController",
     "StorageManager",
     "Task",
     "__version__",
@@ -29,11 +30,13 @@ _LAZY: dict[str, str] = {
     "Model": "corral.sdk.model",
     "InputModel": "corral.sdk.model",
     "OutputModel": "corral.sdk.model",
+    "PipelineController": "corral.pipelines",
     "StorageManager": "corral.sdk.storage",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from corral.datasets import Dataset
+    from corral.pipelines import PipelineController
     from corral.sdk.logger import Logger
     from corral.sdk.model import InputModel, Model, OutputModel
     from corral.sdk.storage import StorageManager

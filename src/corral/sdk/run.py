@@ -83,11 +83,16 @@ class Run:
     # --- the end ------------------------------------------------------------------------
 
     def finish(self, status: str, body: dict[str, Any] | None = None) -> None:
-        """Send the final status once (``completed``, ``failed`` or ``stopped``)."""
+        """Send the final status once (``completed``, ``failed`` or ``stopped``).
+
+        The capture's code and packages go first: the hub takes no script edit of an
+        ended task (a ``mark_failed`` right after ``Task.init`` would lose them).
+        """
         with self._lock:
             if self._finished:
                 return
             self._finished = True
+        self.capture_done.wait(_env_float("CORRAL_CAPTURE_TIMEOUT", 10.0))
         action = {S.completed: "complete", S.failed: "fail", S.stopped: "stop"}[S(status)]
         self.handle.data["status"] = status
         self.outbox.op(
