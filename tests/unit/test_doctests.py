@@ -11,6 +11,8 @@ MODULES = [
     "corral.core.downsample",
     "corral.core.task_status",
     "corral.client.retry",
+    "corral.core.pipelines",
+    "corral.pipelines.function_code",
 ]
 
 

@@ -264,8 +264,8 @@ class Runner:
             task = self.client.tasks.get(node.executed)
             if task["status"] != "created":
                 self.client.tasks.action(node.executed, "reset")
-            patch = {k: v for k, v in body.items() if k in ("hyperparams", "configuration")}
-            self.client.tasks.update(node.executed, runtime=runtime, **patch)
+            fields = {} if node.is_function else body
+            self._apply(node.executed, fields, body, runtime)
             return node.executed
         if node.is_function:
             made = self.client.tasks.create(**body, runtime=runtime, tags=self.step_tags)
@@ -275,8 +275,28 @@ class Runner:
             json={"name": node.name, "parent_id": self.controller["id"],
                   "project_id": self.controller["project_id"], "tags": self.step_tags},
         )  # fmt: skip
-        self.client.tasks.update(made["id"], runtime=runtime, **body)
+        self._apply(str(made["id"]), body, body, runtime)
         return str(made["id"])
+
+    def _apply(
+        self, task_id: str, fields: dict[str, Any], inputs: dict[str, Any],
+        runtime: dict[str, Any],
+    ) -> None:  # fmt: skip
+        """Set a draft step task's parameters, configuration, fields and runtime."""
+        if "hyperparams" in inputs:
+            self.client.request(
+                "PATCH", f"tasks/{task_id}/hyperparams",
+                json={"hyperparams": inputs["hyperparams"], "replace": True},
+            )  # fmt: skip
+        if inputs.get("configuration"):
+            self.client.request(
+                "PATCH", f"tasks/{task_id}/configuration",
+                json={"configuration": inputs["configuration"]},
+            )  # fmt: skip
+        rest = {k: v for k, v in fields.items() if k not in ("hyperparams", "configuration")}
+        for key in ("name", "project_id", "parent_id", "type"):
+            rest.pop(key, None)
+        self.client.tasks.update(task_id, runtime=runtime, **rest)
 
     def _function_body(
         self, node: Node, value: Callable[[P.Ref], Any]

@@ -56,9 +56,20 @@ else:
     pipe.set_default_execution_queue(os.environ["FAN_QUEUE"])
     pipe.start_locally()
 dag = pipe.get_pipeline_dag()
-print(json.dumps({
-    "controller": pipe.id,
-    "successful": pipe.is_successful(),
-    "nodes": {n: {"status": v.status, "executed": v.executed, "cached_from": v.cached_from,
-                  "attempts": v.attempts} for n, v in dag.items()},
-}))
+print(
+    json.dumps(
+        {
+            "controller": pipe.id,
+            "successful": pipe.is_successful(),
+            "nodes": {
+                n: {
+                    "status": v.status,
+                    "executed": v.executed,
+                    "cached_from": v.cached_from,
+                    "attempts": v.attempts,
+                }
+                for n, v in dag.items()
+            },
+        }
+    )
+)
