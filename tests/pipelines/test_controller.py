@@ -18,7 +18,7 @@ import pytest
 from corral.testing.hub import Hub, client_env
 from tests import factories as f
 from tests.agents import StartAgent, make_queue, script_task, wait_for
-from tests.agents import start_agent as start_agent  # noqa: F401  (a fixture)
+from tests.agents import start_agent as start_agent  # the fixture
 from tests.pipelines.test_function_pipelines import SCRIPTS, artifact_value, children, run_script
 
 pytestmark = pytest.mark.sqlite_hub
