@@ -17,6 +17,7 @@ __all__ = [
     "Model",
     "OutputModel",
     "PipelineController",
+    "PipelineDecorator",
     "StorageManager",
     "Task",
     "__version__",
@@ -31,12 +32,13 @@ _LAZY: dict[str, str] = {
     "InputModel": "corral.sdk.model",
     "OutputModel": "corral.sdk.model",
     "PipelineController": "corral.pipelines",
+    "PipelineDecorator": "corral.pipelines",
     "StorageManager": "corral.sdk.storage",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from corral.datasets import Dataset
-    from corral.pipelines import PipelineController
+    from corral.pipelines import PipelineController, PipelineDecorator
     from corral.sdk.logger import Logger
     from corral.sdk.model import InputModel, Model, OutputModel
     from corral.sdk.storage import StorageManager

@@ -11,6 +11,7 @@ from corral.cli import (
     auth,
     datasets,
     keys,
+    pipelines,
     queue,
     server,
     task,
@@ -37,6 +38,7 @@ app.command("agent", cls=agent.AgentCommand)(agent.agent)
 app.add_typer(queue.queue_app, name="queue")
 app.add_typer(worker.worker_app, name="worker")
 app.add_typer(datasets.dataset_app, name="dataset")
+app.add_typer(pipelines.pipeline_app, name="pipeline")
 
 
 @app.command("version")

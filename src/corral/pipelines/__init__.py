@@ -1,5 +1,5 @@
 """Pipelines: DAGs of tasks and functions run by a controller task
-(``from corral import PipelineController``).
+(``from corral import PipelineController, PipelineDecorator``).
 
 The facade is imported on first use, so that ``import corral`` stays cheap.
 """
@@ -10,11 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from corral.pipelines.controller import PipelineController
+    from corral.pipelines.decorator import PipelineDecorator, StepFuture
     from corral.pipelines.nodes import Node
 
-__all__ = ["Node", "PipelineController"]
+__all__ = ["Node", "PipelineController", "PipelineDecorator", "StepFuture"]
 
-_LAZY = {"PipelineController": "controller", "Node": "nodes"}
+_LAZY = {
+    "PipelineController": "controller",
+    "PipelineDecorator": "decorator",
+    "StepFuture": "decorator",
+    "Node": "nodes",
+}
 
 
 def __getattr__(name: str) -> Any:

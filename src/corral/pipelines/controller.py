@@ -313,8 +313,16 @@ class PipelineController:
         self.validate()
         return self._start(local=run_pipeline_steps_locally, wait=True)
 
-    def _start(self, *, local: bool, wait: bool) -> bool:
-        if not local:
+    def _open(self, *, local: bool, default_queue: str | None) -> Runner:
+        """Start the loop with no steps yet (a decorator pipeline adds them as it calls
+        its components); ``Runner.close()`` says no more will come."""
+        self._default_queue = default_queue
+        self._start(local=local, wait=False, open_=True)
+        assert self._runner is not None
+        return self._runner
+
+    def _start(self, *, local: bool, wait: bool, open_: bool = False) -> bool:
+        if not local and not open_:
             self._check_queues()
         self._parameters = dict(self._task.connect(self._parameters, name=ARGS))
         self._publish_definition()
@@ -334,6 +342,7 @@ class PipelineController:
             owner=self,
             step_tags=[f"pipe: {self._task.id}"] if self._add_pipeline_tags else None,
         )
+        self._runner.open = open_
         self._thread = threading.Thread(target=self._loop, name="corral-pipeline", daemon=True)
         self._thread.start()
         if wait:

@@ -112,10 +112,13 @@ def step_script(
     helper_sources = [source_of(h, "helper function") for h in helpers]
     helper_names = [h.__name__ for h in helpers]
     own = source_of(fn)
-    for source, label in [(own, f"function {name!r}")] + [
-        (s, f"helper {n!r}") for s, n in zip(helper_sources, helper_names, strict=True)
+    # names the function declares global (and binds) are there for its helpers to read
+    shared = [n for node in ast.walk(ast.parse(own)) if isinstance(node, ast.Global)
+              for n in node.names]  # fmt: skip
+    for source, label, known in [(own, f"function {name!r}", [])] + [
+        (s, f"helper {n!r}", shared) for s, n in zip(helper_sources, helper_names, strict=True)
     ]:
-        missing = missing_names(source, [*helper_names, name])
+        missing = missing_names(source, [*helper_names, name, *known])
         if missing:
             raise ValidationError(
                 f"{label} of step {step!r} cannot stand alone: it uses "

@@ -55,6 +55,8 @@ class Node:
     helper_functions: list[Callable[..., Any]] = field(default_factory=list)
     packages: list[str] | None = None
     docker: str | None = None
+    #: resources the step asks for (``{"gpu": 1}``), recorded on its task
+    limits: dict[str, int] = field(default_factory=dict)
     # the run
     #: the id of the step's task (None until it is launched)
     executed: str | None = None
@@ -91,6 +93,7 @@ class Node:
             "started": self.started,
             "ended": self.ended,
             "reason": self.reason,
+            "limits": self.limits,
         }
 
 

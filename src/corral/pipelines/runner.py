@@ -74,26 +74,49 @@ class Runner:
         self.step_tags = list(step_tags or [])
         self.failed = False
         self.stopping = threading.Event()
+        #: while open (a decorator pipeline's function runs), steps may still be added
+        self.open = False
+        self.lock = threading.RLock()
+        self.changed = threading.Condition(self.lock)
         self.workdir = Path(tempfile.mkdtemp(prefix="corral-pipeline-"))
         self._order = P.order({n.name: n.parents for n in nodes.values()})
 
     # --- the loop -----------------------------------------------------------------------
+
+    def add(self, node: Node) -> None:
+        """A step added while the pipeline runs (a decorator pipeline's component call)."""
+        with self.lock:
+            self.nodes[node.name] = node
+            self._take_over(node)
+            self._order = P.order({n.name: n.parents for n in self.nodes.values()})
+
+    def close(self) -> None:
+        """No more steps will be added: the loop ends once the last one has."""
+        with self.lock:
+            self.open = False
+
+    def notify(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
 
     def run(self) -> bool:
         """Run to the end; True when every step succeeded (or was allowed to fail)."""
         self._resume()
         self._record()
         while not self.stopping.is_set():
-            changed = self._follow()
-            if not (self.failed and self.abort_on_failure):
-                changed |= self._launch_ready()
-            if changed:
-                self._record()
-            if not any(n.status == N.RUNNING for n in self.nodes.values()) and not any(
-                self._ready(n) or (n.status == N.PENDING and n.retry_at)
-                for n in self.nodes.values()
-            ):
-                break
+            with self.lock:
+                changed = self._follow()
+                if not (self.failed and self.abort_on_failure):
+                    changed |= self._launch_ready()
+                if changed:
+                    self._record()
+                    self.notify()
+                busy = self.open or any(n.status == N.RUNNING for n in self.nodes.values())
+                if not busy and not any(
+                    self._ready(n) or (n.status == N.PENDING and n.retry_at)
+                    for n in self.nodes.values()
+                ):
+                    break
             self.stopping.wait(self.poll)
         if self.stopping.is_set():
             self._abort_running("the pipeline was stopped")
@@ -102,6 +125,7 @@ class Runner:
                 node.status = N.SKIPPED
                 node.reason = node.reason or "not run: the pipeline ended before it"
         self._record()
+        self.notify()
         return not self.failed and not self.stopping.is_set()
 
     def _ready(self, node: Node) -> bool:
@@ -237,7 +261,12 @@ class Runner:
             node.status = N.SKIPPED
             node.reason = "skipped by its pre_execute_callback"
             return
-        runtime = {"pipeline_step": node.name, "pipeline_run": self.controller["id"]}
+        runtime: dict[str, Any] = {
+            "pipeline_step": node.name,
+            "pipeline_run": self.controller["id"],
+        }
+        if node.limits:
+            runtime["pipeline_limits"] = node.limits
         if key:
             runtime["pipeline_cache_key"] = key
             body.setdefault("hyperparams", {})[N.CACHE_SECTION] = {
@@ -370,10 +399,13 @@ class Runner:
         return body, key
 
     def _cached(self, key: str) -> str | None:
-        """The newest completed step task with this cache key (within the TTL)."""
+        """The newest completed step task of this project with this cache key (within
+        the TTL)."""
         page = self.client.tasks.list(
             filter=f"param:{N.CACHE_SECTION}:cache_key=sha256:{key}",
             status=["completed", "published"],
+            project_id=self.controller["project_id"],
+            include_subprojects=False,
             sort="-completed_at",
             limit=20,
         )
@@ -416,24 +448,29 @@ class Runner:
 
     def _resume(self) -> None:
         """Take over the step tasks an earlier run of this controller made."""
-        found: dict[str, dict[str, Any]] = {}
+        self._previous: dict[str, dict[str, Any]] = {}
         for brief in self.client.tasks.iter(parent_id=self.controller["id"]):
             task: dict[str, Any] = dict(self.client.tasks.get(brief["id"]))
             name = (task.get("runtime") or {}).get("pipeline_step")
-            if name in self.nodes and name not in found:
-                found[name] = task
-        for name, task in found.items():
-            node = self.nodes[name]
-            node.executed = str(task["id"])
-            status = task["status"]
-            if status in _SUCCESS:
-                node.status = N.COMPLETED
-                node.attempts = 1
-            elif status in ("queued", "in_progress") and not self.local:
-                node.status = N.RUNNING
-                node.attempts = 1
-                node.started = time.time()
-            # else: launched again (same task, reset) when its parents are done
+            if name and name not in self._previous:
+                self._previous[name] = task
+        for node in self.nodes.values():
+            self._take_over(node)
+
+    def _take_over(self, node: Node) -> None:
+        task = getattr(self, "_previous", {}).get(node.name)
+        if task is None:
+            return
+        node.executed = str(task["id"])
+        status = task["status"]
+        if status in _SUCCESS:
+            node.status = N.COMPLETED
+            node.attempts = 1
+        elif status in ("queued", "in_progress") and not self.local:
+            node.status = N.RUNNING
+            node.attempts = 1
+            node.started = time.time()
+        # else: launched again (the same task, reset) when its parents are done
 
     def _record(self) -> None:
         state = {
