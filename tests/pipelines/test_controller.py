@@ -17,7 +17,7 @@ import pytest
 
 from corral.testing.hub import Hub, client_env
 from tests import factories as f
-from tests.agents import StartAgent, make_queue, script_task, wait_for
+from tests.agents import StartAgent, console, make_queue, script_task, wait_for
 from tests.agents import start_agent as start_agent  # the fixture
 from tests.pipelines.test_function_pipelines import SCRIPTS, artifact_value, children, run_script
 
@@ -213,3 +213,82 @@ def test_a_killed_controller_started_again_resumes_without_rerunning_finished_st
     two = _child(api, controller, "two")
     assert two is not None and artifact_value(api, two["id"], "y") == 2
     assert os.path.exists(release)
+
+
+def _copy_script(tmp_path: Path, name: str, **values: str) -> Path:
+    """The script outside the repository, so that its code is stored on the task (a
+    checkout of this repository's working tree is not what an agent can restore), with
+    ``values`` written in for their placeholders."""
+    target = tmp_path / "code" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = (SCRIPTS / name).read_text()
+    for placeholder, value in values.items():
+        text = text.replace(f'"{placeholder}"', repr(value))
+    target.write_text(text)
+    return target
+
+
+def test_start_sends_the_controller_to_an_agent_which_runs_the_steps_on_theirs(
+    hub: Hub, api: httpx.Client, tmp_path: Path, start_agent: StartAgent
+) -> None:
+    project = f.unique("pipes")
+    controller_queue, step_queue = make_queue(api), make_queue(api)
+    services = start_agent(hub, "--queue", controller_queue).name
+    worker = start_agent(hub, "--queue", step_queue).name
+    script = _copy_script(
+        tmp_path, "remote.py", PROJECT=project, CONTROLLER_QUEUE=controller_queue,
+        STEP_QUEUE=step_queue,
+    )  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        env=client_env(hub, tmp_path / "home"), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "still here" not in out.stdout  # start() ended the local process
+    controller = wait_for(lambda: _find_controller(api, project), "the controller task")
+    done = wait_for(
+        lambda: (
+            (t := f.ok(api.get(f"/tasks/{controller}")))["status"]
+            in ("completed", "failed", "stopped")
+            and t
+        ),
+        "the controller to end on its agent",
+    )
+    assert done["status"] == "completed", console(api, done["id"])
+    steps = {t["name"]: t for t in children(api, controller)}
+    assert set(steps) == {"one", "two"}
+    assert artifact_value(api, steps["two"]["id"], "y") == 12
+    assert {f.ok(api.get(f"/tasks/{t['id']}"))["worker"] for t in steps.values()} == {worker}
+    assert done["worker"] == services
+
+
+def test_a_controller_cloned_with_edited_parameters_runs_again_on_an_agent(
+    hub: Hub, api: httpx.Client, tmp_path: Path, start_agent: StartAgent
+) -> None:
+    project = f.unique("pipes")
+    script = _copy_script(tmp_path, "fan.py")
+    out = subprocess.run(
+        [sys.executable, str(script), project],
+        env=client_env(hub, tmp_path / "home"), capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stdout + out.stderr
+    first = json.loads(out.stdout.strip().splitlines()[-1])
+    queue = make_queue(api)
+    start_agent(hub, "--queue", queue)
+    clone = f.ok(api.post(f"/tasks/{first['controller']}:clone", json={}))
+    f.ok(api.patch(f"/tasks/{clone['id']}/hyperparams",
+                   json={"hyperparams": {"Args": {"rows": {"value": 7, "type": "int"}}}}))  # fmt: skip
+    f.ok(api.post(f"/tasks/{clone['id']}:enqueue", json={"queue": queue}))
+    done = wait_for(
+        lambda: (
+            (t := f.ok(api.get(f"/tasks/{clone['id']}")))["status"]
+            in ("completed", "failed", "stopped")
+            and t
+        ),
+        "the cloned controller to end",
+    )
+    assert done["status"] == "completed", console(api, done["id"])
+    nodes = {n["name"]: n for n in done["runtime"]["pipeline"]["nodes"]}
+    assert {n["status"] for n in nodes.values()} == {"completed"}  # rows changed: all re-run
+    # 0 + ... + 6 = 21, times 1, 2 and 3
+    assert artifact_value(api, nodes["total"]["task_id"], "sum") == 126

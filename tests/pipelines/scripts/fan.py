@@ -1,6 +1,7 @@
 """A function pipeline: load -> square x3 (fan-out) -> total (fan-in).
 
-argv: PROJECT; env: FAN_K2 (the factor of sq2, default 2), FAN_LOAD_CACHE (0: load is
+argv: PROJECT (under an agent, which runs the stored script without it, the controller
+task is there already); env: FAN_K2 (the factor of sq2, default 2), FAN_LOAD_CACHE (0: load is
 not cached), FAN_FORCE (1: force_rerun), FAN_LOCAL (0: steps go to FAN_QUEUE's agents).
 """
 
@@ -24,7 +25,10 @@ def total(a, b, c):
 
 
 pipe = PipelineController(
-    name="fan", project=sys.argv[1], version="1.0.0", force_rerun=os.environ.get("FAN_FORCE") == "1"
+    name="fan",
+    project=sys.argv[1] if len(sys.argv) > 1 else "pipes",
+    version="1.0.0",
+    force_rerun=os.environ.get("FAN_FORCE") == "1",
 )
 pipe.add_parameter("rows", 5, description="how many numbers", param_type=int)
 pipe.add_function_step(
