@@ -228,13 +228,16 @@ def _copy_script(tmp_path: Path, name: str, **values: str) -> Path:
     return target
 
 
+@pytest.mark.parametrize("mode", ["plain", "venv"])
 def test_start_sends_the_controller_to_an_agent_which_runs_the_steps_on_theirs(
-    hub: Hub, api: httpx.Client, tmp_path: Path, start_agent: StartAgent
+    hub: Hub, api: httpx.Client, tmp_path: Path, start_agent: StartAgent, mode: str
 ) -> None:
+    """The steps' agent runs each in the agent's environment (plain) or in a virtual
+    environment it builds for the step (venv: Python and corral, the step's packages)."""
     project = f.unique("pipes")
     controller_queue, step_queue = make_queue(api), make_queue(api)
     services = start_agent(hub, "--queue", controller_queue).name
-    worker = start_agent(hub, "--queue", step_queue).name
+    worker = start_agent(hub, "--queue", step_queue, plain=mode == "plain").name
     script = _copy_script(
         tmp_path, "remote.py", PROJECT=project, CONTROLLER_QUEUE=controller_queue,
         STEP_QUEUE=step_queue,
@@ -253,6 +256,7 @@ def test_start_sends_the_controller_to_an_agent_which_runs_the_steps_on_theirs(
             and t
         ),
         "the controller to end on its agent",
+        timeout=300,
     )
     assert done["status"] == "completed", console(api, done["id"])
     steps = {t["name"]: t for t in children(api, controller)}
