@@ -47,11 +47,19 @@ def children(api: httpx.Client, controller: str) -> list[dict[str, Any]]:
     return f.ok(api.get("/tasks", params={"parent_id": controller, "limit": 100}))["items"]  # type: ignore[no-any-return]
 
 
-def test_a_function_pipeline_fans_out_and_in_and_records_its_dag(
-    hub: Hub, api: httpx.Client, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def first_run(hub: Hub, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One run of fan.py in a project of its own, which the tests here run it again in
+    (each test's assertions hold whichever ran before it)."""
     project = f.unique("pipes")
-    report = run_script(hub, tmp_path, "fan.py", project)
+    home = tmp_path_factory.mktemp("fan-home")
+    return {"project": project, "home": home, **run_script(hub, home, "fan.py", project)}
+
+
+def test_a_function_pipeline_fans_out_and_in_and_records_its_dag(
+    api: httpx.Client, first_run: dict[str, Any]
+) -> None:
+    report = first_run
     assert report["successful"] is True
     nodes = report["nodes"]
     assert {n: v["status"] for n, v in nodes.items()} == dict.fromkeys(
@@ -75,45 +83,51 @@ def test_a_function_pipeline_fans_out_and_in_and_records_its_dag(
 
 
 def test_a_second_run_is_fully_cached_and_force_rerun_runs_every_step(
-    hub: Hub, api: httpx.Client, tmp_path: Path
+    hub: Hub, api: httpx.Client, first_run: dict[str, Any]
 ) -> None:
-    project = f.unique("pipes")
-    first = run_script(hub, tmp_path, "fan.py", project)
-    second = run_script(hub, tmp_path, "fan.py", project)
+    project, home = first_run["project"], first_run["home"]
+    second = run_script(hub, home, "fan.py", project)
     assert second["successful"] is True
+    controller = f.ok(api.get(f"/tasks/{second['controller']}"))
     for name, node in second["nodes"].items():
         assert node["status"] == "cached", name
-        assert node["cached_from"] == first["nodes"][name]["executed"]
+        source = f.ok(api.get(f"/tasks/{node['cached_from']}"))
+        assert (source["name"], source["status"], source["project_id"]) == (
+            name, "completed", controller["project_id"],
+        )  # fmt: skip
     assert children(api, second["controller"]) == []  # no step task ran
     assert f.ok(api.get(f"/tasks/{second['controller']}"))["status"] == "completed"
 
-    forced = run_script(hub, tmp_path, "fan.py", project, FAN_FORCE="1")
+    forced = run_script(hub, home, "fan.py", project, FAN_FORCE="1")
     assert forced["successful"] is True
     assert {v["status"] for v in forced["nodes"].values()} == {"completed"}
     assert len(children(api, forced["controller"])) == 5
 
 
-def test_a_changed_input_reruns_exactly_the_steps_it_reaches(
-    hub: Hub, api: httpx.Client, tmp_path: Path
+def test_a_result_older_than_the_cache_ttl_is_not_reused(
+    hub: Hub, first_run: dict[str, Any]
 ) -> None:
-    project = f.unique("pipes")
-    first = run_script(hub, tmp_path, "fan.py", project)
-    changed = run_script(hub, tmp_path, "fan.py", project, FAN_K2="5")
+    late = run_script(hub, first_run["home"], "fan.py", first_run["project"], FAN_TTL="0.001")
+    assert {v["status"] for v in late["nodes"].values()} == {"completed"}
+
+
+def test_a_changed_input_reruns_exactly_the_steps_it_reaches(
+    hub: Hub, api: httpx.Client, first_run: dict[str, Any]
+) -> None:
+    changed = run_script(hub, first_run["home"], "fan.py", first_run["project"], FAN_K2="5")
     status = {n: v["status"] for n, v in changed["nodes"].items()}
     assert status == {
         "load": "cached", "sq1": "cached", "sq3": "cached",
         "sq2": "completed", "total": "completed",
     }  # fmt: skip
     assert artifact_value(api, changed["nodes"]["total"]["executed"], "sum") == 10 * (1 + 5 + 3)
-    assert first["nodes"]["total"]["executed"] != changed["nodes"]["total"]["executed"]
+    assert first_run["nodes"]["total"]["executed"] != changed["nodes"]["total"]["executed"]
 
 
 def test_an_uncached_step_with_the_same_output_keeps_its_children_cached(
-    hub: Hub, tmp_path: Path
+    hub: Hub, first_run: dict[str, Any]
 ) -> None:
-    project = f.unique("pipes")
-    run_script(hub, tmp_path, "fan.py", project, FAN_LOAD_CACHE="0")
-    again = run_script(hub, tmp_path, "fan.py", project, FAN_LOAD_CACHE="0")
+    again = run_script(hub, first_run["home"], "fan.py", first_run["project"], FAN_LOAD_CACHE="0")
     status = {n: v["status"] for n, v in again["nodes"].items()}
     # load runs again (caching off) and returns the same bytes: the cache keys of the
     # steps that consume it hold content hashes, not artifact ids

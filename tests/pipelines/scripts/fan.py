@@ -2,7 +2,7 @@
 
 argv: PROJECT (under an agent, which runs the stored script without it, the controller
 task is there already); env: FAN_K2 (the factor of sq2, default 2), FAN_LOAD_CACHE (0: load is
-not cached), FAN_FORCE (1: force_rerun), FAN_LOCAL (0: steps go to FAN_QUEUE's agents).
+not cached), FAN_FORCE (1: force_rerun), FAN_TTL (cache_ttl, seconds), FAN_LOCAL (0: steps go to FAN_QUEUE's agents).
 """
 
 import json
@@ -29,6 +29,7 @@ pipe = PipelineController(
     project=sys.argv[1] if len(sys.argv) > 1 else "pipes",
     version="1.0.0",
     force_rerun=os.environ.get("FAN_FORCE") == "1",
+    cache_ttl=float(os.environ["FAN_TTL"]) if "FAN_TTL" in os.environ else None,
 )
 pipe.add_parameter("rows", 5, description="how many numbers", param_type=int)
 pipe.add_function_step(
