@@ -236,7 +236,7 @@ def test_start_sends_the_controller_to_an_agent_which_runs_the_steps_on_theirs(
     environment it builds for the step (venv: Python and corral, the step's packages)."""
     project = f.unique("pipes")
     controller_queue, step_queue = make_queue(api), make_queue(api)
-    services = start_agent(hub, "--queue", controller_queue).name
+    services = start_agent(hub, "--queue", controller_queue, "--services-mode", "2").name
     worker = start_agent(hub, "--queue", step_queue, plain=mode == "plain").name
     script = _copy_script(
         tmp_path, "remote.py", PROJECT=project, CONTROLLER_QUEUE=controller_queue,
