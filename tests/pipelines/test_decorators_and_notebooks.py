@@ -129,3 +129,22 @@ def test_a_bad_notebook_is_one_line_and_runs_nothing(hub: Hub, tmp_path: Path) -
     assert out.stderr.startswith("error:") and "step:weekdays" in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
     assert not (tmp_path / "bad.py").exists()
+
+
+def test_reading_the_value_of_a_failed_component_fails_the_run(
+    hub: Hub, api: httpx.Client, tmp_path: Path
+) -> None:
+    project = f.unique("pipes")
+    out = subprocess.run(
+        [sys.executable, str(SCRIPTS / "decorated_fail.py"), project],
+        env=client_env(hub, tmp_path), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert out.returncode != 0
+    assert "step 'broken' did not succeed (failed" in out.stderr
+    assert "never" not in out.stdout
+    projects = f.ok(api.get("/projects", params={"name": project}))
+    runs = f.ok(api.get("/tasks", params={"project_id": projects[0]["id"], "type": "controller"}))
+    controller = f.ok(api.get(f"/tasks/{runs['items'][0]['id']}"))
+    assert controller["status"] == "failed"
+    step = children(api, controller["id"])[0]
+    assert step["name"] == "broken" and step["status"] == "failed"

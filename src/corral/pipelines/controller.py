@@ -383,6 +383,11 @@ class PipelineController:
         }
         self._task.set_configuration_object("Pipeline", config_dict=dag)
 
+    @property
+    def running(self) -> bool:
+        """The run's loop is going (started and not ended)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for the run to end (``timeout`` seconds at most); True if it ended."""
         if self._thread is None:

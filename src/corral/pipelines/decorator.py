@@ -38,6 +38,7 @@ import inspect
 import json
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -129,13 +130,21 @@ class _Run:
         return base if n == 0 else f"{base}_{n}"
 
     def wait_for(self, step: str, timeout: float | None) -> Node:
-        with self.runner.changed:
-            ok = self.runner.changed.wait_for(
-                lambda: self.runner.nodes[step].status in N.DONE or self.runner.stopping.is_set(),
-                timeout,
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def ended() -> bool:
+            return (
+                self.runner.nodes[step].status in N.DONE
+                or self.runner.stopping.is_set()
+                or not self.controller.running
             )
+
+        with self.runner.changed:
+            # woken by every change; a second's timeout also notices a loop that died
+            while not ended() and (deadline is None or time.monotonic() < deadline):
+                self.runner.changed.wait(1.0)
         node: Node = self.runner.nodes[step]
-        if not ok or not node.succeeded:
+        if not node.succeeded:
             raise RuntimeError(
                 f"step {step!r} did not succeed ({node.status}"
                 f"{': ' + node.reason if node.reason else ''}); its value is not there"
@@ -358,6 +367,10 @@ class PipelineDecorator:
             _active = run
         try:
             result = fn(**pipe.get_parameters())
+        except BaseException:
+            # a step's value was not there, or Ctrl-C: the steps still running stop too
+            pipe.stop(timeout=60)
+            raise
         finally:
             with _active_lock:
                 _active = None
