@@ -8,10 +8,10 @@ Figures (issue 16), each with a baseline measured in the same run:
    agents, the controller on this machine (``start_locally``). Wall time against the
    baseline: the sum of the steps' own times (each step task's ``started_at`` ->
    ``completed_at`` on the hub: the process, ``Task.init``, the function, the artifacts),
-   as if run one after another. The orchestration overhead per step: from the moment a
-   step could run (its last parent completed; the run's start for ``load``) to its task
-   starting, averaged (the controller noticing, creating and enqueuing the task, and an
-   agent picking it up).
+   as if run one after another. The orchestration overhead per step, averaged: the
+   controller's (from the moment a step could run - its last parent completed, the
+   run's start for ``load`` - to its task created and enqueued) and the dispatch wait
+   (from there to an agent starting it, waiting for a free agent included).
 2. The same pipeline again, every step cached: the wall time of ``start_locally()``
    (budget: < 2 s for the 20 steps) and of the whole script process.
 3. ``corral pipeline from-notebook`` on a generated 50-cell notebook: the conversion
@@ -106,16 +106,24 @@ def run_pipeline(hub: Hub, root: Path, queue: str) -> tuple[dict[str, Any], floa
     return report, wall
 
 
-def step_times(hub: Hub, report: dict[str, Any]) -> tuple[float, float, int]:
-    """(sum of the steps' own times, mean wait from ready to started, steps)."""
+def step_times(hub: Hub, report: dict[str, Any]) -> tuple[float, float, float, int]:
+    """(sum of the steps' own times, mean controller delay, mean dispatch delay, steps).
+
+    The controller's delay runs from the moment a step could run (its last parent
+    completed; the run's start for the first) to its task being created and enqueued;
+    the dispatch delay from there to an agent starting it (it includes waiting for a
+    free agent: 10 steps at once on 4 agents queue up).
+    """
     with hub.client() as api:
         tasks = {n: api.get(f"/tasks/{v[1]}").json() for n, v in report["nodes"].items()}
     own = {n: _stamp(t["completed_at"]) - _stamp(t["started_at"]) for n, t in tasks.items()}
-    waits = []
+    controller, dispatch = [], []
     for name, (_, _, parents) in report["nodes"].items():
         ready = max((_stamp(tasks[p]["completed_at"]) for p in parents), default=report["t0"])
-        waits.append(_stamp(tasks[name]["started_at"]) - ready)
-    return sum(own.values()), statistics.mean(waits), len(own)
+        created = _stamp(tasks[name]["created_at"])
+        controller.append(max(0.0, created - ready))
+        dispatch.append(_stamp(tasks[name]["started_at"]) - created)
+    return sum(own.values()), statistics.mean(controller), statistics.mean(dispatch), len(own)
 
 
 def notebook(cells: int) -> dict[str, Any]:
@@ -179,11 +187,13 @@ def main() -> None:
             with agents(hub, root / "agents", queue, args.agents, "--plain"):
                 say(f"20-step pipeline on {args.agents} plain agents ...")
                 first, wall = run_pipeline(hub, root, queue)
-                own, wait, steps = step_times(hub, first)
+                own, controller, dispatch, steps = step_times(hub, first)
                 say(
                     f"  run: {first['start_s']:.1f} s (script {wall:.1f} s); the steps' own "
                     f"times one after another: {own:.1f} s ({own / first['start_s']:.2f}x the "
-                    f"run); from ready to running: {wait * 1000:.0f} ms a step on average"
+                    f"run); a step waits {controller * 1000:.0f} ms for the controller "
+                    f"(ready -> enqueued) and {dispatch * 1000:.0f} ms for an agent "
+                    "(enqueued -> started), on average"
                 )
                 say("the same pipeline again, fully cached ...")
                 again, again_wall = run_pipeline(hub, root, queue)
@@ -203,7 +213,8 @@ def main() -> None:
         run_script_s=round(wall, 2),
         baseline_steps_sequential_s=round(own, 2),
         speedup_vs_sequential=round(own / first["start_s"], 2),
-        overhead_per_step_ms=round(wait * 1000),
+        controller_overhead_per_step_ms=round(controller * 1000),
+        dispatch_wait_per_step_ms=round(dispatch * 1000),
         cached_run_s=round(again["start_s"], 3),
         cached_script_s=round(again_wall, 2),
         cached_steps=cached,
