@@ -296,3 +296,15 @@ def test_a_controller_cloned_with_edited_parameters_runs_again_on_an_agent(
     assert {n["status"] for n in nodes.values()} == {"completed"}  # rows changed: all re-run
     # 0 + ... + 6 = 21, times 1, 2 and 3
     assert artifact_value(api, nodes["total"]["task_id"], "sum") == 126
+
+
+def test_abort_on_failure_aborts_the_running_steps_at_once(
+    hub: Hub, api: httpx.Client, tmp_path: Path
+) -> None:
+    out = run_script(hub, tmp_path, "flaky.py", f.unique("pipes"), str(tmp_path), "abort")
+    status = {n: v["status"] for n, v in out["nodes"].items()}
+    assert status == {"slowpoke": "aborted", "broken": "failed"}
+    assert out["successful"] is False
+    slow = f.ok(api.get(f"/tasks/{out['nodes']['slowpoke']['executed']}"))
+    assert slow["status"] == "stopped"
+    assert "broken" in out["nodes"]["slowpoke"]["reason"]
