@@ -17,6 +17,8 @@ import { DatasetsPage } from "./pages/datasets/DatasetsPage";
 import { ExperimentsPage } from "./pages/experiments/ExperimentsPage";
 import { ModelPage } from "./pages/models/ModelPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
+import { PipelineRunPage } from "./pages/pipelines/PipelineRunPage";
+import { PipelinesPage } from "./pages/pipelines/PipelinesPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { ProjectOverviewPage } from "./pages/projects/ProjectOverviewPage";
 import { ProjectsPage } from "./pages/projects/ProjectsPage";
@@ -93,6 +95,7 @@ function GlobalShortcuts() {
     { key: "g e", description: "Go to the experiments", run: () => navigate("/experiments") },
     { key: "g m", description: "Go to the models", run: () => navigate("/models") },
     { key: "g d", description: "Go to the datasets", run: () => navigate("/datasets") },
+    { key: "g l", description: "Go to the pipelines", run: () => navigate("/pipelines") },
     { key: "g w", description: "Go to the workers", run: () => navigate("/workers") },
     { key: "g q", description: "Go to the queues", run: () => navigate("/queues") },
   ]);
@@ -118,6 +121,7 @@ function Shell() {
         </NavLink>
         <NavLink to="/models">Models</NavLink>
         <NavLink to="/datasets">Datasets</NavLink>
+        <NavLink to="/pipelines">Pipelines</NavLink>
         <NavLink to="/workers">Workers</NavLink>
         <NavLink to="/queues">Queues</NavLink>
         {user.role === "admin" && <NavLink to="/admin">Admin</NavLink>}
@@ -149,6 +153,8 @@ function Shell() {
             <Route path="/datasets" element={<DatasetsPage />} />
             <Route path="/datasets/:datasetId" element={<DatasetPage />} />
             <Route path="/datasets/:datasetId/:tab" element={<DatasetPage />} />
+            <Route path="/pipelines" element={<PipelinesPage />} />
+            <Route path="/pipelines/:runId" element={<PipelineRunPage />} />
             <Route path="/workers" element={<WorkersPage />} />
             <Route path="/queues" element={<QueuesPage />} />
             <Route path="/settings/keys" element={<Navigate to="/profile/keys" replace />} />
