@@ -1,10 +1,11 @@
 // The app shell: the session gate, the navigation, the routes, live updates.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useNavigate } from "react-router-dom";
 import { ApiError } from "./api/client";
 import { ShortcutHelp } from "./components/ShortcutHelp";
 import { ThemeToggle } from "./components/ThemeToggle";
+import { Loading } from "./components/feedback";
 import { ToastProvider } from "./components/toast";
 import { useShortcuts } from "./lib/shortcuts";
 import { currentTheme, setThemeChoice, toggled } from "./lib/theme";
@@ -17,7 +18,6 @@ import { DatasetsPage } from "./pages/datasets/DatasetsPage";
 import { ExperimentsPage } from "./pages/experiments/ExperimentsPage";
 import { ModelPage } from "./pages/models/ModelPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
-import { PipelineRunPage } from "./pages/pipelines/PipelineRunPage";
 import { PipelinesPage } from "./pages/pipelines/PipelinesPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { ProjectOverviewPage } from "./pages/projects/ProjectOverviewPage";
@@ -26,6 +26,9 @@ import { QueuesPage } from "./pages/queues/QueuesPage";
 import { TaskPage } from "./pages/task/TaskPage";
 import { WorkersPage } from "./pages/workers/WorkersPage";
 import { SessionGate, useSession } from "./session";
+
+// the DAG view brings its graph layout library (dagre): loaded with the run page only
+const PipelineRunPage = lazy(() => import("./pages/pipelines/PipelineRunPage").then((m) => ({ default: m.PipelineRunPage })));
 
 function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -154,7 +157,14 @@ function Shell() {
             <Route path="/datasets/:datasetId" element={<DatasetPage />} />
             <Route path="/datasets/:datasetId/:tab" element={<DatasetPage />} />
             <Route path="/pipelines" element={<PipelinesPage />} />
-            <Route path="/pipelines/:runId" element={<PipelineRunPage />} />
+            <Route
+              path="/pipelines/:runId"
+              element={
+                <Suspense fallback={<Loading what="the pipeline run" />}>
+                  <PipelineRunPage />
+                </Suspense>
+              }
+            />
             <Route path="/workers" element={<WorkersPage />} />
             <Route path="/queues" element={<QueuesPage />} />
             <Route path="/settings/keys" element={<Navigate to="/profile/keys" replace />} />
