@@ -45,7 +45,7 @@ export function DagView({
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const open = (id: string | null, e?: MouseEvent) => {
     if (!id) return;
-    if (e && (e.ctrlKey || e.metaKey || e.shiftKey || e.button === 1)) {
+    if (e && (e.ctrlKey || e.metaKey || e.shiftKey)) {
       window.open(taskPath(id), "_blank", "noopener");
       return;
     }
