@@ -1,10 +1,11 @@
 // The app shell: the session gate, the navigation, the routes, live updates.
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { BrowserRouter, Navigate, NavLink, Route, Routes, useNavigate } from "react-router-dom";
 import { ApiError } from "./api/client";
 import { ShortcutHelp } from "./components/ShortcutHelp";
 import { ThemeToggle } from "./components/ThemeToggle";
+import { Loading } from "./components/feedback";
 import { ToastProvider } from "./components/toast";
 import { useShortcuts } from "./lib/shortcuts";
 import { currentTheme, setThemeChoice, toggled } from "./lib/theme";
@@ -17,6 +18,7 @@ import { DatasetsPage } from "./pages/datasets/DatasetsPage";
 import { ExperimentsPage } from "./pages/experiments/ExperimentsPage";
 import { ModelPage } from "./pages/models/ModelPage";
 import { ModelsPage } from "./pages/models/ModelsPage";
+import { PipelinesPage } from "./pages/pipelines/PipelinesPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { ProjectOverviewPage } from "./pages/projects/ProjectOverviewPage";
 import { ProjectsPage } from "./pages/projects/ProjectsPage";
@@ -24,6 +26,9 @@ import { QueuesPage } from "./pages/queues/QueuesPage";
 import { TaskPage } from "./pages/task/TaskPage";
 import { WorkersPage } from "./pages/workers/WorkersPage";
 import { SessionGate, useSession } from "./session";
+
+// the DAG view brings its graph layout library (dagre): loaded with the run page only
+const PipelineRunPage = lazy(() => import("./pages/pipelines/PipelineRunPage").then((m) => ({ default: m.PipelineRunPage })));
 
 function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -93,6 +98,7 @@ function GlobalShortcuts() {
     { key: "g e", description: "Go to the experiments", run: () => navigate("/experiments") },
     { key: "g m", description: "Go to the models", run: () => navigate("/models") },
     { key: "g d", description: "Go to the datasets", run: () => navigate("/datasets") },
+    { key: "g l", description: "Go to the pipelines", run: () => navigate("/pipelines") },
     { key: "g w", description: "Go to the workers", run: () => navigate("/workers") },
     { key: "g q", description: "Go to the queues", run: () => navigate("/queues") },
   ]);
@@ -118,6 +124,7 @@ function Shell() {
         </NavLink>
         <NavLink to="/models">Models</NavLink>
         <NavLink to="/datasets">Datasets</NavLink>
+        <NavLink to="/pipelines">Pipelines</NavLink>
         <NavLink to="/workers">Workers</NavLink>
         <NavLink to="/queues">Queues</NavLink>
         {user.role === "admin" && <NavLink to="/admin">Admin</NavLink>}
@@ -149,6 +156,15 @@ function Shell() {
             <Route path="/datasets" element={<DatasetsPage />} />
             <Route path="/datasets/:datasetId" element={<DatasetPage />} />
             <Route path="/datasets/:datasetId/:tab" element={<DatasetPage />} />
+            <Route path="/pipelines" element={<PipelinesPage />} />
+            <Route
+              path="/pipelines/:runId"
+              element={
+                <Suspense fallback={<Loading what="the pipeline run" />}>
+                  <PipelineRunPage />
+                </Suspense>
+              }
+            />
             <Route path="/workers" element={<WorkersPage />} />
             <Route path="/queues" element={<QueuesPage />} />
             <Route path="/settings/keys" element={<Navigate to="/profile/keys" replace />} />

@@ -38,4 +38,20 @@ describe("queryKeys", () => {
     expect(under(queryKeys.queue.detail("q"), queryKeys.queue.all)).toBe(true);
     expect(under(queryKeys.tasks.table(undefined, {}, false), queryKeys.tasks.all)).toBe(true);
   });
+
+  it("refreshes the pipelines and a run's steps when any task changes (a step, the controller)", () => {
+    const change: Change = {
+      id: 2,
+      time: "",
+      entity_type: "task",
+      entity_id: "step",
+      action: "updated",
+      project_id: null,
+      user_id: null,
+      payload: {},
+    };
+    for (const key of [queryKeys.tasks.pipelines(""), queryKeys.tasks.steps("run")]) {
+      expect(keysFor(change).some((prefix) => under(key, prefix))).toBe(true);
+    }
+  });
 });

@@ -2,7 +2,8 @@
 // it shows, and the change stream (live/changes.ts) invalidates by the same prefixes.
 // Keys are hierarchical, so a prefix (``queryKeys.task.all``, ``queryKeys.task.one(id)``) marks
 // everything under it stale:
-//   tasks     task lists: the experiments table and its column picker
+//   tasks     task lists: the experiments table and its column picker, the pipelines'
+//             runs and a run's step tasks (any task's change refreshes them)
 //   task      one task (["task", id]) and its records (scalars, logs, plots...)
 //   compare   the compare view (refreshed at a slower pace)
 //   projects, users, keys, models / model, queues / queue, workers / worker
@@ -17,6 +18,10 @@ export const queryKeys = {
     table: (projectId: string | undefined, query: object, hyperparams: boolean) =>
       ["tasks", "table", projectId ?? "all", query, hyperparams] as const,
     columns: (projectId: string | undefined) => ["tasks", "columns", projectId ?? "all"] as const,
+    /** the pipeline runs (controller tasks) of a project, or of all */
+    pipelines: (projectId: string) => ["tasks", "pipelines", projectId || "all"] as const,
+    /** a pipeline run's step tasks (its children) */
+    steps: (runId: string) => ["tasks", "steps", runId] as const,
   },
   task: {
     all: ["task"] as const,
