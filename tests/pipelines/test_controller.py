@@ -73,6 +73,8 @@ def test_a_failed_step_fails_the_run_and_skips_its_children_only(
     assert out["successful"] is False
     assert out["nodes"]["broken"]["attempts"] == 1
     assert out["nodes"]["broken"]["reason"]  # the task's status reason, or its exit
+    other = f.ok(api.get(f"/tasks/{out['nodes']['other']['executed']}"))
+    assert (other["name"], other["type"]) == ("other (qc)", "qc")
     controller = f.ok(api.get(f"/tasks/{out['controller']}"))
     assert controller["status"] == "failed"
     assert "broken" in controller["status_reason"]

@@ -227,7 +227,9 @@ class PipelineController:
         process), ``${pipeline.PARAM}`` a parameter. ``function_return`` names the
         return values (one name: the value; several: a tuple), stored as artifacts.
         The function must stand alone (imports inside it; other functions it calls in
-        ``helper_functions``): the error says which name is missing.
+        ``helper_functions``): the error says which name is missing. ``project_name``,
+        ``task_name`` and ``task_type`` set the step task's project, name and type
+        (default: the controller's project, the step's name, ``data_processing``).
         """
         from corral.pipelines.function_code import step_script
 
@@ -246,6 +248,9 @@ class PipelineController:
             pre_execute_callback=pre_execute_callback,
             post_execute_callback=post_execute_callback,
             function=function,
+            task_name=task_name,
+            task_type=str(task_type) if task_type else None,
+            project=project_name,
             function_kwargs=dict(function_kwargs or {}),
             function_return=returns,
             helper_functions=list(helper_functions or []),

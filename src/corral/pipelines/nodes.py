@@ -57,6 +57,11 @@ class Node:
     docker: str | None = None
     #: resources the step asks for (``{"gpu": 1}``), recorded on its task
     limits: dict[str, int] = field(default_factory=dict)
+    #: a function step's task: its name, type and project (default: the step's name,
+    #: ``data_processing``, the controller's project)
+    task_name: str | None = None
+    task_type: str | None = None
+    project: str | None = None
     # the run
     #: the id of the step's task (None until it is launched)
     executed: str | None = None
@@ -153,9 +158,9 @@ def function_task_body(node: Node, controller: Mapping[str, Any]) -> dict[str, A
     )
     requirements = "\n".join(node.packages or [])
     return {
-        "name": node.name,
-        "project_id": controller["project_id"],
-        "type": "data_processing",
+        "name": node.task_name or node.name,
+        **({"project": node.project} if node.project else {"project_id": controller["project_id"]}),
+        "type": node.task_type or "data_processing",
         "parent_id": controller["id"],
         "script": {
             "code": script,

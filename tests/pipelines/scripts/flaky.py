@@ -58,7 +58,9 @@ elif mode == "abort":
     pipe.add_function_step("broken", broken, retry_on_failure=0)
 else:
     pipe.add_function_step("broken", broken, function_return=["r"], retry_on_failure=0)
-    pipe.add_function_step("other", fine, function_return=["r"])
+    pipe.add_function_step(
+        "other", fine, function_return=["r"], task_name="other (qc)", task_type="qc"
+    )
     pipe.add_function_step("after", fine, parents=["broken"])
 pipe.start_locally(run_pipeline_steps_locally=True)
 print(
