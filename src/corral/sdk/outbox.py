@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import time
 import uuid
@@ -95,6 +96,9 @@ class Outbox:
         self._batch_ids = (f"{uuid.uuid4().hex[:20]}-{n:010d}" for n in itertools.count())
         self._warned_down = False
         self._unauthorized = False
+        #: under an agent, a refusal of the task's credentials is said at the end, and only
+        #: if the agent did not stop the task (then the refusal was the stop, not a fault)
+        self.held_auth_warning: str | None = None
         self._refusals = 0
         self._closing = False
         self._backoff = RETRY.backoff()
@@ -352,8 +356,12 @@ class Outbox:
 
     def _refused_auth(self, reason: str) -> None:
         if not self._unauthorized:
-            log.warning("corral: the hub refused the credentials (%s); keeping reports", reason)
             self._unauthorized = True
+            if os.environ.get("CORRAL_AGENT"):
+                # an abort revokes the task's token a moment before the agent's SIGTERM
+                self.held_auth_warning = reason
+                return
+            log.warning("corral: the hub refused the credentials (%s); keeping reports", reason)
 
     def _refused(self, op: Op, reason: str) -> None:
         """Set a refused item aside (never retried, never in the way) and say so once."""

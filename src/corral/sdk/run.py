@@ -142,6 +142,11 @@ class Run:
             # the hub has stopped the task and refuses its last reports; the agent writes
             # the console's last line: no warnings of ours after it
             log.setLevel(logging.ERROR)
+        elif self.outbox.held_auth_warning is not None:
+            log.warning(
+                "corral: the hub refused the credentials (%s); keeping reports",
+                self.outbox.held_auth_warning,
+            )
         try:
             delivered = self.outbox.close(
                 timeout if timeout is not None else _env_float("CORRAL_EXIT_TIMEOUT", 10.0)
