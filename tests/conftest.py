@@ -30,8 +30,8 @@ BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_UR
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``sqlite_hub`` run against the SQLite ``hub`` only: they check a client
-    side (the CLI, the machine's dataset cache, an agent) whose hub routes run on both
-    databases in tests of their own."""
+    side (browser pages, the CLI, an agent's flows, the dataset cache, pipelines) whose hub
+    routes run on both databases in tests of their own (see CONTRIBUTING.md)."""
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)

@@ -33,7 +33,7 @@ from tests.agents import (
     wait_status,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_hub]
 
 SLEEPER = """
 import os, subprocess, sys, time

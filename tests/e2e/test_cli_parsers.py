@@ -25,7 +25,7 @@ from tests.agents import Agents, agent_env, console, make_queue, wait_status
 from tests.sdk.capture.test_hydra import APP as HYDRA_APP
 from tests.sdk.capture.test_hydra import write_app
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_hub]
 
 CLICK_GROUP = """
 import click

@@ -23,9 +23,8 @@ from tests.datasets.versions import hub_client, publish
 
 # the agent's share of the dataset cache does not depend on the database (the routes
 # run on both in tests/server/api/test_dataset*.py)
-pytestmark = pytest.mark.sqlite_hub
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.sqlite_hub]
 
 SCRIPT = """
 import hashlib, os

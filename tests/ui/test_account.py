@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from corral.testing.hub import ADMIN_PASSWORD, Hub
+
+pytestmark = pytest.mark.sqlite_hub
 
 
 def test_login_with_the_form_then_logout(browser: Browser, hub: Hub) -> None:

@@ -16,6 +16,8 @@ from tests.factories import ok, run_to, task, unique
 from tests.ui.conftest import WAIT_MS
 from tests.ui.seed import Seeded
 
+pytestmark = pytest.mark.sqlite_hub
+
 #: the luminance (0..1) of a computed CSS colour (-1 when it is transparent)
 LUMINANCE = """(css) => {
   const [r, g, b, a] = css.match(/[\\d.]+/g).map(Number);

@@ -9,11 +9,14 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import Locator, Page, Request, expect
 
 from corral.testing.hub import Hub
 from tests.factories import ok, send_events, unique
 from tests.ui.seed import PNG, Seeded, hyperparams, new_id, scalar_series
+
+pytestmark = pytest.mark.sqlite_hub
 
 
 def param_row(page: Page, name: str) -> Locator:

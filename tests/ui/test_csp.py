@@ -4,9 +4,12 @@ is refused)."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.ui.seed import Seeded
+
+pytestmark = pytest.mark.sqlite_hub
 
 
 def _watch(page: Page) -> list[str]:

@@ -22,6 +22,8 @@ from tests.ui.seed_datasets import (
     sha256,
 )
 
+pytestmark = pytest.mark.sqlite_hub
+
 #: the first version's files: data/ plus labels/train.csv, models/weights.bin, readme.txt
 FIRST_TOTAL = DATA_FILES + 3
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.factories import ok, run_to, task, unique
 from tests.ui.seed import Seeded
+
+pytestmark = pytest.mark.sqlite_hub
 
 
 def model_rows(page: Page) -> Locator:

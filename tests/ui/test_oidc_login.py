@@ -18,6 +18,8 @@ from tests import factories as f
 from tests.oidc.local_provider import SSO_NAME, LocalProvider, sso_hub
 from tests.ui.conftest import WAIT_MS
 
+pytestmark = pytest.mark.sqlite_hub
+
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("CORRAL_TEST_DATABASE_URL") else [])
 
 

@@ -6,11 +6,14 @@ import struct
 import zlib
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from corral.testing.hub import Hub
 from tests.factories import ok, run_to, send_events, unique
 from tests.ui.seed import PNG, Seeded
+
+pytestmark = pytest.mark.sqlite_hub
 
 
 def png(width: int, height: int) -> bytes:

@@ -18,6 +18,8 @@ from corral.testing.hub import Hub, client_env
 from tests.factories import ok, run_to, send_events, unique
 from tests.ui.seed import Seeded, scalar_series
 
+pytestmark = pytest.mark.sqlite_hub
+
 
 def chart(page: Page, title: str) -> Locator:
     return page.locator(f"[data-testid=chart][data-title='{title}']")

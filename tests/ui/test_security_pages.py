@@ -14,11 +14,14 @@ from contextlib import closing, contextmanager
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from corral.testing.hub import Hub
 from tests.factories import ok, unique
 from tests.ui.conftest import WAIT_MS
+
+pytestmark = pytest.mark.sqlite_hub
 
 
 def strong_password() -> str:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from corral.testing.hub import Hub
 from tests.factories import ok, run_to, send_events, unique
 from tests.ui.seed import Seeded
+
+pytestmark = pytest.mark.sqlite_hub
 
 
 def wait_live(page: Page) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from corral.testing.hub import Hub
 from tests.ui.seed import PNG, Seeded
+
+pytestmark = pytest.mark.sqlite_hub
 
 
 def open_tab(page: Page, task_id: str, tab: str = "") -> None:

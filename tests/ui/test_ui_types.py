@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.sqlite_hub
+
 ROOT = Path(__file__).parents[2]
 GENERATED = ROOT / "web/src/api/schema.gen.ts"
 

@@ -13,6 +13,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.factories import ok, task, unique
 
+pytestmark = pytest.mark.sqlite_hub
+
 
 def new_queue(api: httpx.Client) -> str:
     return str(ok(api.post("/queues", json={"name": unique("uiq")}), 201)["name"])
