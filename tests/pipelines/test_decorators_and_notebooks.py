@@ -110,7 +110,10 @@ def test_a_tagged_notebook_runs_end_to_end_with_an_edited_parameter(
     assert controller["script"]["code"] == script  # the generated script is its code
     expected = run_notebook(json.loads(PARKING.read_text()), days=21)["peak_rate"]
     assert single_values(api, controller["id"])["peak_rate"] == pytest.approx(expected)
-    assert {n["status"] for n in dag(api, controller["id"]).values()} == {"completed"}
+    nodes = dag(api, controller["id"])
+    assert {n["status"] for n in nodes.values()} == {"completed"}
+    assert nodes["report"]["parents"] == ["simulate", "weekdays", "weekends"]  # prev: too
+    assert nodes["weekdays"]["parents"] == ["simulate"]
 
 
 def test_a_bad_notebook_is_one_line_and_runs_nothing(hub: Hub, tmp_path: Path) -> None:

@@ -199,6 +199,9 @@ def test_parking_pipeline_reports_what_the_notebook_computes(
     assert report["return_values"] == ["peak_rate"] and report["cache"] is True
     assert [f.__name__ for f in report["helper_functions"]] == ["peak_rate_of"]
     assert "helper_functions" not in run.components["step_simulate"]
+    # named as in the notebook; prev:simulate, which no data makes, is an explicit parent
+    assert report["name"] == "report" and report["parents"] == ["simulate"]
+    assert "parents" not in run.components["step_weekdays"]
 
 
 def test_parking_pipeline_takes_edited_parameters(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -284,7 +287,7 @@ def test_queue_and_gpu_limit_tags_set_the_component_options(
     run = run_script(result.script, monkeypatch)
     assert run.components["step_b"]["execution_queue"] == "gpu"
     assert run.components["step_b"]["limits"] == {"gpu": 2}
-    assert run.components["step_a"] == {"return_values": ["a"], "cache": True}
+    assert run.components["step_a"] == {"name": "a", "return_values": ["a"], "cache": True}
 
 
 def test_a_skipped_cell_is_gone_with_its_tags() -> None:

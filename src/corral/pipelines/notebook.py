@@ -652,7 +652,15 @@ def _render(result: NotebookPipeline, file: str | None, layout: _Layout) -> str:
 
 
 def _component(step: StepPlan) -> str:
-    options = [f"return_values={json.dumps(step.outputs)}", "cache=True"]
+    options = [
+        f"name={json.dumps(step.name)}",
+        f"return_values={json.dumps(step.outputs)}",
+        "cache=True",
+    ]
+    # a prev: tag with no data behind it: an edge only the tag makes
+    explicit = [p for p in step.parents if p not in step.inputs.values()]
+    if explicit:
+        options.append(f"parents={json.dumps(explicit)}")
     if step.queue:
         options.append(f"execution_queue={json.dumps(step.queue)}")
     if step.limits:
