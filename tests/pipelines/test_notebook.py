@@ -12,7 +12,6 @@ import copy
 import doctest
 import json
 import sys
-import time
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -225,9 +224,7 @@ def test_name_and_project_default_to_the_file_and_notebooks(tmp_path: Path) -> N
 def test_a_50_cell_notebook_converts_and_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     nb = make_notebook(50)
     assert len(nb["cells"]) == 50
-    started = time.perf_counter()
-    result = convert_notebook(nb)
-    assert time.perf_counter() - started < 2
+    result = convert_notebook(nb)  # how fast: benchmarks/pipeline.py
     assert len(result.steps) == 10 and result.metrics == ["last"]
     assert result.steps[5].parents == ["s3", "s4"]
     run = run_script(result.script, monkeypatch)
