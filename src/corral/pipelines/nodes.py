@@ -146,7 +146,8 @@ def check_references(nodes: Mapping[str, Node], parameters: Mapping[str, Any]) -
 # --- building a step's task ------------------------------------------------------------
 
 
-def _hyper(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def hyperparams(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """A parameter section of plain values, each with its type's name."""
     return {str(k): {"value": v, "type": type(v).__name__} for k, v in values.items()}
 
 

@@ -356,7 +356,10 @@ class Runner:
                 ]
             else:
                 plain[name] = P.substitute(raw, value)
-        body["hyperparams"] = {KWARGS: _hyper(plain), KWARGS_ARTIFACTS: _hyper(artifacts)}
+        body["hyperparams"] = {
+            KWARGS: N.hyperparams(plain),
+            KWARGS_ARTIFACTS: N.hyperparams(artifacts),
+        }
         key = ""
         if node.cache_executed_step:
             key = P.cache_key(
@@ -481,10 +484,6 @@ class Runner:
             self.client.tasks.update(self.controller["id"], runtime={"pipeline": state})
         except CorralError as e:
             log.warning("could not record the pipeline's state: %s", N.describe_error(e))
-
-
-def _hyper(values: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {str(k): {"value": v, "type": type(v).__name__} for k, v in values.items()}
 
 
 def _age(stamp: str) -> float:
