@@ -16,7 +16,7 @@ import { DagView, nodeLine, taskPath } from "./DagView";
 import { isActive, nodeTarget, pipelineNodes, runParameters, runVersion, statusSummary, type PipelineNode } from "./pipelineModel";
 import { pipelineQueries } from "./pipelineQueries";
 import { RunAgainDialog } from "./RunAgainDialog";
-import { useNow } from "./useNow";
+import { useNow } from "../../lib/useNow";
 import "./pipelines.css";
 
 export function PipelineRunPage() {

@@ -12,7 +12,7 @@ import type { TaskBrief } from "../../api/types";
 import { compactParameters, groupPipelines, isActive, runParameters, runVersion, type Pipeline } from "./pipelineModel";
 import { pipelineQueries, RUNS_MAX } from "./pipelineQueries";
 import { PipelinesEmpty } from "./PipelinesEmpty";
-import { useNow } from "./useNow";
+import { useNow } from "../../lib/useNow";
 import "./pipelines.css";
 
 /** runs a pipeline shows before "Show all" */

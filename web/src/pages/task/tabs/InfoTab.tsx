@@ -1,23 +1,14 @@
 // Info: the run's lifecycle (times, duration, queue, worker, user, parent, status and
 // exit code) and every machine fact it reported.
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState, type ReactNode } from "react";
+import { type ReactNode } from "react";
 import { Link } from "react-router-dom";
 import { queries } from "../../../api/queries";
 import { taskTypeLabel, type TaskOut } from "../../../api/types";
 import { StatusBadge } from "../../../components/StatusBadge";
 import { formatDuration, formatTime, taskDuration } from "../../../lib/format";
+import { useNow } from "../../../lib/useNow";
 import { runtimeFacts } from "../runtimeFacts";
-
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (
